@@ -1,0 +1,89 @@
+//! Hex digests of fixed length: MD5, SHA-1, SHA-256 and SHA-512.
+//!
+//! A digest is stored in lower case; input in either case is accepted.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+macro_rules! digest {
+    ($(#[$doc:meta])* $name:ident, $algo:literal, $hex_len:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Number of hex digits in this digest.
+            pub const HEX_LEN: usize = $hex_len;
+
+            /// Parses a hex digest in either case, refusing a wrong length or a non-hex digit.
+            pub fn parse(s: &str) -> Result<Self, String> {
+                if s.len() != $hex_len {
+                    return Err(format!(
+                        "expected {} hex digits of {}, got {} characters",
+                        $hex_len,
+                        $algo,
+                        s.chars().count()
+                    ));
+                }
+                if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
+                    return Err(format!("expected a hex digest of {}, found {:?}", $algo, c));
+                }
+                Ok($name(s.to_ascii_lowercase()))
+            }
+
+            /// The digest as lower-case hex.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+    };
+}
+
+digest!(
+    /// An MD5 digest (32 hex digits).
+    Md5, "MD5", 32
+);
+digest!(
+    /// A SHA-1 digest (40 hex digits).
+    Sha1, "SHA-1", 40
+);
+digest!(
+    /// A SHA-256 digest (64 hex digits).
+    Sha256, "SHA-256", 64
+);
+digest!(
+    /// A SHA-512 digest (128 hex digits).
+    Sha512, "SHA-512", 128
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_either_case_and_stores_lower() {
+        let d = Md5::parse("99D1BDAAA2E4A198521BC12DF599EAD0").unwrap();
+        assert_eq!(d.as_str(), "99d1bdaaa2e4a198521bc12df599ead0");
+    }
+
+    #[test]
+    fn refuses_wrong_length_and_non_hex() {
+        assert!(Sha1::parse("abc").unwrap_err().contains("40 hex digits"));
+        let bad = "g".repeat(64);
+        assert!(Sha256::parse(&bad).unwrap_err().contains("'g'"));
+        assert!(Sha512::parse(&"a".repeat(127)).is_err());
+        assert!(Sha512::parse(&"a".repeat(128)).is_ok());
+    }
+}

@@ -1,0 +1,163 @@
+//! Feed time: whole UTC seconds since the Unix epoch, never before the feed epoch.
+
+use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
+use std::fmt;
+
+/// The first second the feed can hold: 2011-03-29T00:00:00 UTC.
+pub const FEED_EPOCH: FeedTime = FeedTime(1_301_356_800);
+
+/// A feed time in whole UTC seconds since 1970-01-01T00:00:00.
+///
+/// The wire spells it two ways: `utc` (`YYYY-MM-DDThh:mm:ss`, no zone, no fraction) and
+/// `timestamp` (decimal Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FeedTime(i64);
+
+/// Why a time was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    /// Not in the expected spelling.
+    #[error("expected {expected}, got {got:?}")]
+    Malformed {
+        /// The spelling that was expected.
+        expected: &'static str,
+        /// What was given.
+        got: String,
+    },
+    /// Before 2011-03-29T00:00:00, where the feed begins.
+    #[error("{0} is before the feed epoch 2011-03-29T00:00:00")]
+    BeforeEpoch(FeedTime),
+    /// Later than the current time.
+    #[error("{0} is in the future (now is {1})")]
+    InFuture(FeedTime, FeedTime),
+}
+
+impl FeedTime {
+    /// A time from Unix seconds, unchecked against the feed epoch.
+    pub const fn from_unix(secs: i64) -> Self {
+        FeedTime(secs)
+    }
+
+    /// The current time, truncated to whole seconds.
+    pub fn now() -> Self {
+        FeedTime(Timestamp::now().as_second())
+    }
+
+    /// Unix seconds.
+    pub const fn unix(self) -> i64 {
+        self.0
+    }
+
+    /// This time plus `secs` seconds (negative to go back), saturating.
+    pub const fn add_secs(self, secs: i64) -> Self {
+        FeedTime(self.0.saturating_add(secs))
+    }
+
+    /// Parses the `utc` spelling, exactly `YYYY-MM-DDThh:mm:ss`.
+    pub fn parse_utc(s: &str) -> Result<Self, TimeError> {
+        let malformed = || TimeError::Malformed { expected: "a UTC time YYYY-MM-DDThh:mm:ss", got: s.to_owned() };
+        let b = s.as_bytes();
+        let shape_ok = b.len() == 19
+            && b.iter().enumerate().all(|(i, c)| match i {
+                4 | 7 => *c == b'-',
+                10 => *c == b'T',
+                13 | 16 => *c == b':',
+                _ => c.is_ascii_digit(),
+            });
+        if !shape_ok {
+            return Err(malformed());
+        }
+        let dt: DateTime = s.parse().map_err(|_| malformed())?;
+        let ts = dt.to_zoned(TimeZone::UTC).map_err(|_| malformed())?.timestamp();
+        Ok(FeedTime(ts.as_second()))
+    }
+
+    /// Parses the `timestamp` spelling: decimal Unix seconds, no sign, no fraction.
+    pub fn parse_timestamp(s: &str) -> Result<Self, TimeError> {
+        let malformed = || TimeError::Malformed { expected: "Unix seconds (digits only)", got: s.to_owned() };
+        if s.is_empty() || s.len() > 12 || !s.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(malformed());
+        }
+        let secs: i64 = s.parse().map_err(|_| malformed())?;
+        // Year 9999 is the last the `utc` spelling can show.
+        if secs > 253_402_300_799 {
+            return Err(malformed());
+        }
+        Ok(FeedTime(secs))
+    }
+
+    /// Parses either spelling: Unix seconds when the string is all digits, else `utc`.
+    pub fn parse_any(s: &str) -> Result<Self, TimeError> {
+        if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
+            Self::parse_timestamp(s)
+        } else {
+            Self::parse_utc(s).map_err(|_| TimeError::Malformed {
+                expected: "Unix seconds or a UTC time YYYY-MM-DDThh:mm:ss",
+                got: s.to_owned(),
+            })
+        }
+    }
+
+    /// Refuses a time before [`FEED_EPOCH`].
+    pub fn check_epoch(self) -> Result<Self, TimeError> {
+        if self < FEED_EPOCH { Err(TimeError::BeforeEpoch(self)) } else { Ok(self) }
+    }
+
+    /// Refuses a time before [`FEED_EPOCH`] or after `now`.
+    pub fn check_in_feed(self, now: FeedTime) -> Result<Self, TimeError> {
+        self.check_epoch()?;
+        if self > now { Err(TimeError::InFuture(self, now)) } else { Ok(self) }
+    }
+
+    /// The `utc` spelling, `YYYY-MM-DDThh:mm:ss`.
+    pub fn to_utc_string(self) -> String {
+        match Timestamp::from_second(self.0) {
+            Ok(ts) => ts.to_zoned(TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%S").to_string(),
+            // Out of jiff's range only for absurd values, which parsing never produces.
+            Err(_) => self.0.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for FeedTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_utc_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_is_2011_03_29() {
+        assert_eq!(FEED_EPOCH.to_utc_string(), "2011-03-29T00:00:00");
+        assert_eq!(FeedTime::parse_utc("2011-03-29T00:00:00").unwrap(), FEED_EPOCH);
+    }
+
+    #[test]
+    fn utc_round_trips_and_is_strict() {
+        let t = FeedTime::parse_utc("2025-10-10T03:51:52").unwrap();
+        assert_eq!(t.unix(), 1_760_068_312);
+        assert_eq!(t.to_utc_string(), "2025-10-10T03:51:52");
+        for bad in ["2025-10-10 03:51:52", "2025-10-10T03:51:52Z", "2025-1-10T03:51:52", "2025-13-10T03:51:52", "2025-02-30T00:00:00", "", "x"] {
+            assert!(FeedTime::parse_utc(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn timestamp_is_digits_only() {
+        assert_eq!(FeedTime::parse_timestamp("1760068312").unwrap().unix(), 1_760_068_312);
+        for bad in ["-1", "1.5", "", "12a", "99999999999999"] {
+            assert!(FeedTime::parse_timestamp(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn feed_window_is_enforced() {
+        let now = FeedTime::parse_utc("2026-01-01T00:00:00").unwrap();
+        assert!(matches!(FeedTime::parse_utc("2011-03-28T23:59:59").unwrap().check_in_feed(now), Err(TimeError::BeforeEpoch(_))));
+        assert!(matches!(now.add_secs(1).check_in_feed(now), Err(TimeError::InFuture(..))));
+        assert!(now.check_in_feed(now).is_ok());
+    }
+}
