@@ -1,0 +1,91 @@
+//! Storage for the scioc feed, behind one async interface: [`Store`].
+//!
+//! The store holds events (append-only, in `(time, sequence)` order), per-user pull cursors and
+//! users. [`SqliteStore`] is the embedded implementation: one SQLite file in WAL mode inside
+//! the data directory, with versioned migrations and `synchronous=FULL`, so a write that
+//! returned is on disk.
+//!
+//! **Architecture invariant:** only this crate speaks SQL, and every statement is parameterised.
+//! **Architecture invariant:** the store upholds the feed's ordering rules itself
+//! (see [`Store::append`]); callers cannot store an event that would go back in time.
+//! **Architecture invariant:** an entry is rendered for the wire once, when appended; pages
+//! are spliced from the stored fragments.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use scioc_model::{Entry, FeedTime, RawEntry};
+//! use scioc_store::{NewEvent, SqliteStore, Store, TimeQuery};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = SqliteStore::open(dir.path()).unwrap();
+//! let entry = Entry::try_from(serde_json::from_str::<RawEntry>(
+//!     r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"}}"#).unwrap()).unwrap();
+//! let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
+//! store.append(vec![NewEvent { entry, time: Some(t) }], FeedTime::now()).await.unwrap();
+//! let page = store.query(TimeQuery { from: t, limit: 10, format: scioc_api::Format::Json, horizon: FeedTime::now() }).await.unwrap();
+//! assert_eq!(page.rows.len(), 1);
+//! # });
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+mod migrate;
+mod sqlite;
+mod types;
+
+pub use error::{Error, Result};
+pub use sqlite::{DB_FILE, SqliteStore};
+pub use types::{Appended, Head, NewEvent, NewUser, Page, PageRow, PullPage, PullQuery, Stats, TimeQuery, UserRecord};
+
+use scioc_model::{FeedTime, Role, UserName};
+
+/// The storage interface the server, loaders and tools use.
+///
+/// Every implementation upholds the feed's invariants:
+/// sequence numbers grow by one with each event, an event's time is never earlier than the
+/// time of the event before it, and a page never splits a second.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The newest event's sequence number and time, or `None` for an empty feed.
+    async fn head(&self) -> Result<Option<Head>>;
+
+    /// Counts of what the store holds.
+    async fn stats(&self) -> Result<Stats>;
+
+    /// Appends `batch` atomically: all events or none.
+    ///
+    /// An event without a time gets `now`, or the newest event's time if the clock has gone
+    /// back. An explicit time is refused ([`Error::Rejected`], naming the event's index) when
+    /// it is before the feed epoch, after `now`, or earlier than the event before it.
+    async fn append(&self, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended>;
+
+    /// Events with `from <= time < horizon`, in feed order: `limit` of them plus the rest of
+    /// the last one's second.
+    async fn query(&self, query: TimeQuery) -> Result<Page>;
+
+    /// Sets `user`'s cursor so that the next pull starts at the first event at or after the
+    /// given time.
+    async fn start_cursor(&self, user: &UserName, at: FeedTime) -> Result<()>;
+
+    /// The next page after `user`'s cursor, advancing the cursor in the same transaction.
+    /// A user without a cursor starts at `query.horizon`.
+    async fn pull(&self, user: &UserName, query: PullQuery) -> Result<PullPage>;
+
+    /// Adds a user; [`Error::UserExists`] if the name is taken.
+    async fn create_user(&self, user: NewUser) -> Result<()>;
+
+    /// One user, if it exists.
+    async fn user(&self, name: &UserName) -> Result<Option<UserRecord>>;
+
+    /// All users, by name.
+    async fn users(&self) -> Result<Vec<UserRecord>>;
+
+    /// Removes a user and its cursor; [`Error::NoSuchUser`] if absent.
+    async fn remove_user(&self, name: &UserName) -> Result<()>;
+
+    /// Replaces a user's password hash; [`Error::NoSuchUser`] if absent.
+    async fn set_password(&self, name: &UserName, password_hash: String) -> Result<()>;
+
+    /// Changes a user's role; [`Error::NoSuchUser`] if absent.
+    async fn set_role(&self, name: &UserName, role: Role) -> Result<()>;
+}

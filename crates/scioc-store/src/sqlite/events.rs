@@ -1,0 +1,142 @@
+//! Appending events and reading pages of them.
+
+use super::{SqlResultExt, optional_head};
+use crate::{Appended, Error, Head, NewEvent, Page, PageRow, Result, TimeQuery};
+use r2d2_sqlite::rusqlite::{Connection, Statement, TransactionBehavior, params};
+use scioc_api::{Format, render_entry};
+use scioc_model::{FEED_EPOCH, FeedTime};
+
+/// The newest event.
+pub(super) fn head(conn: &Connection) -> Result<Option<Head>> {
+    optional_head(conn, "SELECT seq, ts FROM events ORDER BY seq DESC LIMIT 1", [])
+}
+
+/// Appends a batch in one immediate transaction, enforcing the feed's time rules.
+pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let head = head(&tx)?;
+    let mut seq = head.map_or(0, |h| h.seq);
+    let mut prev = head.map(|h| h.time);
+    // If the clock went back, events without a time take the newest time, never an earlier one.
+    let default_time = prev.map_or(now, |p| p.max(now));
+    let mut out = Appended { count: 0, first_seq: None, last_seq: None, first_time: None, last_time: None };
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO events (seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512, entry_json, entry_xml)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )
+            .db()?;
+        for (index, event) in batch.into_iter().enumerate() {
+            let time = match event.time {
+                None => default_time,
+                Some(t) => {
+                    check_time(t, now, prev).map_err(|message| Error::Rejected { index, message })?;
+                    t
+                }
+            };
+            seq += 1;
+            let fragments = render_entry(&event.entry, seq, time);
+            let e = &event.entry;
+            let id = e.identity.as_ref();
+            insert
+                .execute(params![
+                    seq,
+                    time.unix(),
+                    e.event_type.as_str(),
+                    id.and_then(|i| i.purl.as_deref()),
+                    id.and_then(|i| i.community.as_deref()),
+                    id.and_then(|i| i.package.as_deref()),
+                    id.and_then(|i| i.version.as_deref()),
+                    e.md5.as_ref().map(|h| h.as_str()),
+                    e.sha1.as_ref().map(|h| h.as_str()),
+                    e.sha256.as_ref().map(|h| h.as_str()),
+                    e.sha512.as_ref().map(|h| h.as_str()),
+                    fragments.json,
+                    fragments.xml,
+                ])
+                .db()?;
+            out.count += 1;
+            out.first_seq.get_or_insert(seq);
+            out.first_time.get_or_insert(time);
+            out.last_seq = Some(seq);
+            out.last_time = Some(time);
+            prev = Some(time);
+        }
+    }
+    tx.commit().db()?;
+    Ok(out)
+}
+
+fn check_time(t: FeedTime, now: FeedTime, prev: Option<FeedTime>) -> Result<(), String> {
+    if t < FEED_EPOCH {
+        return Err(format!("timestamp {t} is before the feed epoch {FEED_EPOCH}"));
+    }
+    if t > now {
+        return Err(format!("timestamp {t} is in the future (now is {now})"));
+    }
+    match prev {
+        Some(p) if t < p => Err(format!("timestamp {t} is older than the newest event before it ({p}); the feed never goes back in time")),
+        _ => Ok(()),
+    }
+}
+
+/// Name of the column holding the rendering in `format`. The SQL built from it is fixed text:
+/// the name comes from this closed match, never from input.
+pub(super) fn fragment_column(format: Format) -> &'static str {
+    match format {
+        Format::Json => "entry_json",
+        Format::Xml => "entry_xml",
+    }
+}
+
+/// Collects `(seq, ts, fragment)` rows from a prepared statement.
+pub(super) fn collect_rows(stmt: &mut Statement<'_>, params: impl r2d2_sqlite::rusqlite::Params, into: &mut Vec<PageRow>) -> Result<()> {
+    let rows = stmt
+        .query_map(params, |r| Ok(PageRow { seq: r.get(0)?, time: FeedTime::from_unix(r.get(1)?), fragment: r.get(2)? }))
+        .db()?;
+    for row in rows {
+        into.push(row.db()?);
+    }
+    Ok(())
+}
+
+/// Appends the rest of the last row's second, so that a page never splits a second.
+pub(super) fn finish_second(conn: &Connection, format: Format, rows: &mut Vec<PageRow>) -> Result<()> {
+    let Some(last) = rows.last() else { return Ok(()) };
+    let (last_seq, last_ts) = (last.seq, last.time.unix());
+    let sql = format!("SELECT seq, ts, {} FROM events WHERE ts = ?1 AND seq > ?2 ORDER BY seq", fragment_column(format));
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    collect_rows(&mut stmt, params![last_ts, last_seq], rows)
+}
+
+/// Whether any event after sequence `after` lies before the horizon.
+pub(super) fn more_after(conn: &Connection, after: i64, horizon: FeedTime) -> Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE seq > ?1 AND ts < ?2)")
+        .db()?
+        .query_row(params![after, horizon.unix()], |r| r.get(0))
+        .db()
+}
+
+/// A time query, read in one snapshot.
+pub(super) fn query(conn: &mut Connection, q: &TimeQuery) -> Result<Page> {
+    let tx = conn.transaction().db()?;
+    let mut rows = Vec::with_capacity(q.limit as usize);
+    {
+        let sql = format!(
+            "SELECT seq, ts, {} FROM events WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, seq LIMIT ?3",
+            fragment_column(q.format)
+        );
+        let mut stmt = tx.prepare_cached(&sql).db()?;
+        collect_rows(&mut stmt, params![q.from.unix(), q.horizon.unix(), q.limit], &mut rows)?;
+    }
+    let more = if rows.len() as u32 >= q.limit {
+        finish_second(&tx, q.format, &mut rows)?;
+        more_after(&tx, rows.last().map_or(0, |r| r.seq), q.horizon)?
+    } else {
+        false
+    };
+    tx.commit().db()?;
+    Ok(Page { rows, more })
+}
+

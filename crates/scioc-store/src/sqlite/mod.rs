@@ -1,0 +1,248 @@
+//! The embedded store: one SQLite database in WAL mode.
+//!
+//! Writes go through a single writer connection guarded by a mutex, so writers in this process
+//! queue without SQLite's busy loop; writers in other processes (a `scioc ingest` beside a
+//! running server) wait on the busy timeout. Reads use a pool of read-only connections, each
+//! seeing a consistent snapshot for the length of its transaction.
+
+mod cursors;
+mod events;
+mod users;
+
+use crate::{Appended, Error, Head, NewEvent, NewUser, Page, PullPage, PullQuery, Result, Stats, Store, TimeQuery, UserRecord, migrate};
+use r2d2_sqlite::{
+    SqliteConnectionManager,
+    rusqlite::{self, Connection, ErrorCode, OptionalExtension, TransactionBehavior},
+};
+use scioc_model::{FeedTime, Role, UserName};
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "scioc.db";
+
+/// How long a writer waits for another process's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Read connections kept open.
+const READERS: u32 = 8;
+
+const MIGRATIONS: &[migrate::Migration] =
+    &[migrate::Migration { version: 1, name: "feed", sql: include_str!("../../migrations/sqlite/0001_feed.sql") }];
+
+/// The embedded SQLite store. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.inner.path).finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir`, applying pending migrations.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let open_err = |path: &Path, e: Box<dyn std::error::Error + Send + Sync>| Error::Open { path: path.display().to_string(), source: e };
+        create_private_dir(data_dir).map_err(|e| open_err(data_dir, e.into()))?;
+        let path = data_dir.join(DB_FILE);
+        let mut writer = Connection::open(&path).map_err(|e| open_err(&path, e.into()))?;
+        writer.busy_timeout(BUSY_TIMEOUT).db()?;
+        // WAL lets readers run beside the writer; FULL makes every commit durable before it returns.
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).db()?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(Error::Schema(format!("{} could not be put in WAL mode (got {mode})", path.display())));
+        }
+        writer.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;").db()?;
+        migrate_sqlite(&mut writer)?;
+        let manager = SqliteConnectionManager::file(&path).with_init(|c| {
+            c.busy_timeout(BUSY_TIMEOUT)?;
+            c.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -8000;")
+        });
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| open_err(&path, e.into()))?;
+        Ok(SqliteStore { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers }) })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let mut conn = inner.readers.get().map_err(|e| Error::Backend(e.into()))?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            // A panic while holding the lock leaves no half transaction behind (SQLite rolls
+            // back an unfinished one), so a poisoned lock is safe to take over.
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut conn)
+        })
+        .await
+    }
+}
+
+async fn run_blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Backend(e.into()))?
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn migrate_sqlite(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )
+    .db()?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let applied: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare("SELECT version, checksum FROM schema_migrations ORDER BY version").db()?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
+        rows.collect::<rusqlite::Result<_>>().db()?
+    };
+    let pending = migrate::plan(MIGRATIONS, &applied).map_err(Error::Schema)?;
+    for m in pending {
+        tx.execute_batch(m.sql).map_err(|e| Error::Schema(format!("migration {} ({}): {e}", m.version, m.name)))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![m.version, m.name, m.checksum(), FeedTime::now().unix()],
+        )
+        .db()?;
+        tracing::info!(version = m.version, name = m.name, "applied store migration");
+    }
+    tx.commit().db()
+}
+
+/// Converts driver errors into the store's, keeping driver types out of the public API.
+pub(crate) trait SqlResultExt<T> {
+    fn db(self) -> Result<T>;
+}
+
+impl<T> SqlResultExt<T> for rusqlite::Result<T> {
+    fn db(self) -> Result<T> {
+        self.map_err(|e| match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            _ => Error::Backend(e.into()),
+        })
+    }
+}
+
+fn count(conn: &Connection, sql: &str) -> Result<u64> {
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0)).db().map(|n| n as u64)
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn head(&self) -> Result<Option<Head>> {
+        self.read(|c| events::head(c)).await
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        self.read(|c| {
+            let tx = c.transaction().db()?;
+            let stats = Stats {
+                events: count(&tx, "SELECT COUNT(*) FROM events")?,
+                users: count(&tx, "SELECT COUNT(*) FROM users")?,
+                head: events::head(&tx)?,
+            };
+            tx.commit().db()?;
+            Ok(stats)
+        })
+        .await
+    }
+
+    async fn append(&self, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
+        self.write(move |c| events::append(c, batch, now)).await
+    }
+
+    async fn query(&self, query: TimeQuery) -> Result<Page> {
+        self.read(move |c| events::query(c, &query)).await
+    }
+
+    async fn start_cursor(&self, user: &UserName, at: FeedTime) -> Result<()> {
+        let user = user.clone();
+        self.write(move |c| cursors::start(c, &user, at)).await
+    }
+
+    async fn pull(&self, user: &UserName, query: PullQuery) -> Result<PullPage> {
+        let user = user.clone();
+        self.write(move |c| cursors::pull(c, &user, &query)).await
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<()> {
+        self.write(move |c| users::create(c, &user)).await
+    }
+
+    async fn user(&self, name: &UserName) -> Result<Option<UserRecord>> {
+        let name = name.clone();
+        self.read(move |c| users::get(c, &name)).await
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>> {
+        self.read(|c| users::list(c)).await
+    }
+
+    async fn remove_user(&self, name: &UserName) -> Result<()> {
+        let name = name.clone();
+        self.write(move |c| users::remove(c, &name)).await
+    }
+
+    async fn set_password(&self, name: &UserName, password_hash: String) -> Result<()> {
+        let name = name.clone();
+        self.write(move |c| users::set_password(c, &name, &password_hash)).await
+    }
+
+    async fn set_role(&self, name: &UserName, role: Role) -> Result<()> {
+        let name = name.clone();
+        self.write(move |c| users::set_role(c, &name, role)).await
+    }
+}
+
+/// Reads a row's `(seq, ts)` pair as a [`Head`].
+fn head_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Head> {
+    Ok(Head { seq: row.get(0)?, time: FeedTime::from_unix(row.get(1)?) })
+}
+
+fn optional_head(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Option<Head>> {
+    conn.query_row(sql, params, head_row).optional().db()
+}
