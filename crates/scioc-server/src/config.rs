@@ -1,0 +1,62 @@
+//! Server settings.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// How the server speaks TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsMode {
+    /// Plain HTTP.
+    Off,
+    /// HTTPS with a certificate chain and key from PEM files.
+    Files {
+        /// PEM file holding the certificate chain, leaf first.
+        cert: PathBuf,
+        /// PEM file holding the private key.
+        key: PathBuf,
+    },
+    /// HTTPS with a certificate made and kept in `dir`, signed by a local CA whose
+    /// certificate (`ca.pem`) clients trust.
+    SelfSigned {
+        /// Where the CA and server certificates live.
+        dir: PathBuf,
+    },
+}
+
+/// A per-user request rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained requests per second.
+    pub per_second: u32,
+    /// Requests allowed at once above the sustained rate.
+    pub burst: u32,
+}
+
+/// Everything the server needs besides its store.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// TLS.
+    pub tls: TlsMode,
+    /// Per-user rate limit; `None` for none.
+    pub rate_limit: Option<RateLimit>,
+    /// Longest a request may take before it is answered 408.
+    pub request_timeout: Duration,
+    /// Largest request body accepted; larger ones are answered 413.
+    pub max_body_bytes: usize,
+    /// How long in-flight requests get to finish on shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls: TlsMode::Off,
+            rate_limit: None,
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 16 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Request handlers, one module per route family.
+//!
+//! | route | handler |
+//! |---|---|
+//! | `GET  …/query/{utc\|timestamp}/{time}` | [`query::by_time`] |
+//! | `PUT  …/query/start` | [`start::now`] |
+//! | `PUT  …/query/start/{utc\|timestamp}/{time}` | [`start::at`] |
+//! | `GET  …/query/pull` | [`pull::pull`] |
+//! | `GET  /health` | [`health::health`] |
+//! | `GET  /openapi.json` | [`openapi::openapi`] |
+
+pub(crate) mod health;
+pub(crate) mod openapi;
+mod params;
+pub(crate) mod pull;
+pub(crate) mod query;
+pub(crate) mod start;

@@ -1,0 +1,51 @@
+//! The scioc feed server: the ReversingLabs TCF-0701 supply-chain IoC feed API.
+//!
+//! Start with [`router`] for the list of routes and the `handlers` module for what each does.
+//! [`Server::bind`] binds a listener (plain HTTP or HTTPS with rustls) and
+//! [`BoundServer::run`] serves until the shutdown future completes, then drains.
+//!
+//! **Architecture invariant:** the server holds no feed state of its own; every answer comes
+//! from the [`scioc_store::Store`], so any number of servers can share one store.
+//! **Architecture invariant:** a page is the stored fragments spliced into an envelope;
+//! the server never serializes an entry.
+#![deny(missing_docs)]
+
+mod auth;
+mod config;
+mod error;
+mod handlers;
+mod limits;
+mod page;
+pub mod password;
+mod rate_limit;
+pub mod router;
+mod server;
+mod tls;
+
+pub use config::{RateLimit, ServerConfig, TlsMode};
+pub use error::ServeError;
+pub use server::{BoundServer, Server};
+pub use tls::SelfSigned;
+
+use std::sync::Arc;
+
+/// Shared state of every request.
+pub struct App {
+    /// The feed's storage.
+    pub store: Arc<dyn scioc_store::Store>,
+    /// Checks credentials, with a cache of recent successes.
+    pub(crate) auth: auth::Authenticator,
+    /// Per-user request limiter, when configured.
+    pub(crate) rate_limit: Option<rate_limit::UserRateLimiter>,
+}
+
+impl App {
+    /// Builds the state for `store` under `config`.
+    pub fn new(store: Arc<dyn scioc_store::Store>, config: &ServerConfig) -> Arc<Self> {
+        Arc::new(App {
+            auth: auth::Authenticator::new(store.clone()),
+            rate_limit: config.rate_limit.map(rate_limit::UserRateLimiter::new),
+            store,
+        })
+    }
+}

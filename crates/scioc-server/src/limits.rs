@@ -1,0 +1,31 @@
+//! Request limits applied before routing: URI length and declared body size.
+
+use crate::error::text;
+use axum::{
+    extract::{Request, State},
+    http::{StatusCode, header},
+    middleware::Next,
+    response::Response,
+};
+
+/// Longest request target accepted, in bytes.
+pub(crate) const MAX_URI: usize = 8 * 1024;
+
+/// Answers 414 for an overlong URI and 413 for a declared body over `max_body` bytes.
+/// Bodies without a declared length are capped by the body-limit layer when read; no
+/// feed route reads a body.
+pub(crate) async fn enforce(State(max_body): State<usize>, request: Request, next: Next) -> Response {
+    let uri_len = request.uri().to_string().len();
+    if uri_len > MAX_URI {
+        return text(StatusCode::URI_TOO_LONG, format!("request target of {uri_len} bytes is over the limit of {MAX_URI}"));
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(len) = declared.filter(|len| *len > max_body as u64) {
+        return text(StatusCode::PAYLOAD_TOO_LARGE, format!("request body of {len} bytes is over the limit of {max_body}"));
+    }
+    next.run(request).await
+}

@@ -1,0 +1,75 @@
+//! The single list of routes, and the layers every request passes through.
+
+use crate::{App, ServerConfig, auth::Caller, error::text, handlers, limits};
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, put},
+};
+use scioc_api::FEED_PATH;
+use std::sync::Arc;
+use tower_http::{
+    CompressionLevel, catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    timeout::TimeoutLayer, trace::TraceLayer,
+};
+
+/// Builds the application: the feed routes behind authentication, plus `/health` and
+/// `/openapi.json`, with logging, limits, timeouts and compression around all of them.
+pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
+    let feed = Router::new()
+        .route("/pull", get(handlers::pull::pull))
+        .route("/start", put(handlers::start::now))
+        .route("/start/{time_format}/{time}", put(handlers::start::at))
+        .route("/{time_format}/{time}", get(handlers::query::by_time))
+        // A route layer runs only for matched routes, so 404 and 405 come before 401.
+        .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
+    Router::new()
+        .nest(FEED_PATH, feed)
+        .route("/health", get(handlers::health::health))
+        .route("/openapi.json", get(handlers::openapi::openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app)
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        .layer(middleware::from_fn_with_state(config.max_body_bytes, limits::enforce))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(CatchPanicLayer::new())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|r: &Request| {
+                    tracing::info_span!("request", method = %r.method(), path = %r.uri().path(), user = tracing::field::Empty)
+                })
+                .on_request(())
+                .on_response(|r: &Response, latency: std::time::Duration, _span: &tracing::Span| {
+                    tracing::info!(status = r.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "served");
+                }),
+        )
+}
+
+/// Authenticates the caller and applies the per-user rate limit.
+async fn authenticate(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+    let caller: Caller = match app.auth.authenticate(request.headers().get(header::AUTHORIZATION)).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    tracing::Span::current().record("user", caller.0.as_str());
+    if let Some(limiter) = &app.rate_limit {
+        if let Err(e) = limiter.check(caller.0.as_str()) {
+            return e.into_response();
+        }
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+async fn not_found(request: Request) -> Response {
+    text(StatusCode::NOT_FOUND, format!("not found: no route for {}", request.uri().path()))
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    text(StatusCode::METHOD_NOT_ALLOWED, format!("method {} is not allowed on {}", request.method(), request.uri().path()))
+}

@@ -1,0 +1,74 @@
+//! Binding a listener and serving until shutdown.
+
+use crate::{App, ServerConfig, TlsMode, error::ServeError, router::router, tls};
+use axum_server::{Handle, tls_rustls::RustlsConfig};
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+/// A server about to bind.
+pub struct Server;
+
+/// A server with its listener bound, ready to run.
+pub struct BoundServer {
+    listener: std::net::TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    app: axum::Router,
+    config: ServerConfig,
+    self_signed: Option<tls::SelfSigned>,
+}
+
+impl Server {
+    /// Binds `config.listen` and prepares TLS. Fails early with a clear error when the port is
+    /// taken or a certificate cannot be read.
+    pub fn bind(config: ServerConfig, app: Arc<App>) -> Result<BoundServer, ServeError> {
+        let (tls, self_signed) = match &config.tls {
+            TlsMode::Off => (None, None),
+            TlsMode::Files { cert, key } => (Some(tls::server_config(cert, key)?), None),
+            TlsMode::SelfSigned { dir } => {
+                let set = tls::SelfSigned::ensure(dir, Some(config.listen.ip()))?;
+                (Some(tls::server_config(&set.cert, &set.key)?), Some(set))
+            }
+        };
+        let listener = std::net::TcpListener::bind(config.listen).map_err(|source| ServeError::Bind { addr: config.listen, source })?;
+        listener.set_nonblocking(true)?;
+        let app = router(app, &config);
+        Ok(BoundServer { listener, tls, app, config, self_signed })
+    }
+}
+
+impl BoundServer {
+    /// The address actually bound (the port is real even when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// `https` or `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
+    /// The self-signed certificate set in use, if any.
+    pub fn self_signed(&self) -> Option<&tls::SelfSigned> {
+        self.self_signed.as_ref()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and gives in-flight requests
+    /// the configured grace period to finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+        let handle = Handle::new();
+        let grace = self.config.shutdown_grace;
+        let h = handle.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining in-flight requests");
+            h.graceful_shutdown(Some(grace));
+        });
+        let service = self.app.into_make_service_with_connect_info::<SocketAddr>();
+        match self.tls {
+            None => axum_server::from_tcp(self.listener)?.handle(handle).serve(service).await?,
+            Some(config) => {
+                axum_server::from_tcp_rustls(self.listener, RustlsConfig::from_config(config))?.handle(handle).serve(service).await?
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,185 @@
+//! Command-line arguments.
+//!
+//! Every setting can come from a flag, an environment variable (`SCIOC_…`) or the config file,
+//! in that order of precedence; flags here are therefore optional, and defaults are applied in
+//! [`crate::config`] after the file is read.
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf};
+
+/// scioc: an open supply-chain threat-intelligence feed.
+///
+/// scioc serves the ReversingLabs Supply Chain IoC feed API (TCF-0701) from its own store, so
+/// SIEM/SOAR connectors and the vendor's SDK work against it unchanged.
+///
+/// Quick start:
+///
+///   scioc serve                                   # serve ./scioc-data on http://127.0.0.1:8080
+///   echo 's3cret-pass' | scioc user add alice --password-stdin
+///   scioc ingest entries events.jsonl             # load events
+///   curl -u alice:s3cret-pass 'http://127.0.0.1:8080/api/feed/supply_chain/ioc/v1/query/utc/2025-01-01T00:00:00?format=json'
+///
+/// Settings come from flags, then SCIOC_* environment variables, then the config file
+/// (--config, SCIOC_CONFIG, or ./scioc.toml when present).
+#[derive(Debug, Parser)]
+#[command(name = "scioc", version, about, long_about, max_term_width = 100, verbatim_doc_comment)]
+pub(crate) struct Args {
+    /// Directory of the embedded store [default: ./scioc-data]
+    #[arg(long, global = true, env = "SCIOC_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+
+    /// Config file (TOML) [default: ./scioc.toml if it exists]
+    #[arg(long, global = true, env = "SCIOC_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Log filter, e.g. `info` or `scioc_server=debug` [default: info for serve, warn otherwise]
+    #[arg(long, global = true, env = "SCIOC_LOG", value_name = "FILTER")]
+    pub(crate) log: Option<String>,
+
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Serve the feed API over HTTP or HTTPS.
+    ///
+    /// Routes (all but /health and /openapi.json need HTTP Basic credentials):
+    ///
+    ///   GET /api/feed/supply_chain/ioc/v1/query/{utc|timestamp}/{time}?format=xml|json&limit=1..1000
+    ///   PUT /api/feed/supply_chain/ioc/v1/query/start[/{utc|timestamp}/{time}]
+    ///   GET /api/feed/supply_chain/ioc/v1/query/pull?format=xml|json&limit=1..1000
+    ///   GET /health, GET /openapi.json
+    ///
+    /// The vendor's SDK speaks only HTTPS: use --tls-self-signed (clients trust
+    /// DATA_DIR/tls/ca.pem) or --tls-cert/--tls-key. Stops gracefully on SIGTERM or Ctrl-C.
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
+
+    /// Load events into the feed.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+
+    /// Manage the users who may read the feed.
+    #[command(subcommand)]
+    User(UserCommand),
+
+    /// Show what the store holds.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "SCIOC_LISTEN", value_name = "ADDR")]
+    pub(crate) listen: Option<SocketAddr>,
+
+    /// PEM certificate chain for HTTPS (with --tls-key)
+    #[arg(long, env = "SCIOC_TLS_CERT", value_name = "PEM", requires = "tls_key", conflicts_with = "tls_self_signed")]
+    pub(crate) tls_cert: Option<PathBuf>,
+
+    /// PEM private key for HTTPS (with --tls-cert)
+    #[arg(long, env = "SCIOC_TLS_KEY", value_name = "PEM", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a certificate made once and kept in DATA_DIR/tls; clients trust
+    /// DATA_DIR/tls/ca.pem
+    #[arg(long, env = "SCIOC_TLS_SELF_SIGNED")]
+    pub(crate) tls_self_signed: bool,
+
+    /// Requests per second allowed to each user; more are answered 429 [default: no limit]
+    #[arg(long, env = "SCIOC_RATE_LIMIT", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) rate_limit: Option<u32>,
+
+    /// Requests a user may make at once above --rate-limit [default: 2 × rate]
+    #[arg(long, env = "SCIOC_RATE_BURST", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) rate_burst: Option<u32>,
+
+    /// Seconds a request may take before it is answered 408 [default: 30]
+    #[arg(long, env = "SCIOC_REQUEST_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) request_timeout: Option<u64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IngestCommand {
+    /// Load JSON Lines of entries (FILE, or - for stdin).
+    ///
+    /// Each line is one entry in the vendor's shape (event_type, md5, sha1, sha256, sha512,
+    /// filename, sample_size, source_url, identity{…}, sample_list[…]) plus an optional
+    /// `timestamp` (Unix seconds or YYYY-MM-DDThh:mm:ss; default now).
+    ///
+    /// Every line is checked first; any bad line is reported as FILE:LINE: field: problem and
+    /// the whole file is refused, so nothing is half-imported. A timestamp older than the
+    /// feed's newest event is refused: the feed never goes back in time.
+    Entries {
+        /// JSON Lines file, or - for stdin
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UserCommand {
+    /// Add a user (the password is read from stdin or prompted for; never from a flag).
+    Add {
+        /// User name: letters, digits and . _ @ -
+        name: String,
+        /// What the user may do: reader and admin read the feed; disabled is refused (403)
+        #[arg(long, default_value = "reader", value_parser = ["reader", "admin", "disabled"])]
+        role: String,
+        /// Read the password from the first line of stdin
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Remove a user and their cursor.
+    Remove {
+        /// User name
+        name: String,
+    },
+    /// Change a user's password.
+    Passwd {
+        /// User name
+        name: String,
+        /// Read the password from the first line of stdin
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change a user's role (keeps their cursor).
+    Role {
+        /// User name
+        name: String,
+        /// reader, admin or disabled
+        #[arg(value_parser = ["reader", "admin", "disabled"])]
+        role: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ListFormat {
+    /// A table for people
+    Table,
+    /// JSON for machines
+    Json,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct StatusArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        super::Args::command().debug_assert();
+    }
+}

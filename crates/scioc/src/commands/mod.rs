@@ -1,0 +1,43 @@
+//! One module per command; [`run`] dispatches.
+
+mod ingest;
+mod serve;
+mod status;
+mod user;
+
+use crate::{
+    cli::{Args, Command},
+    config,
+};
+use anyhow::{Context, Result};
+use scioc_store::SqliteStore;
+use std::{io::IsTerminal, path::Path, sync::Arc};
+
+/// Runs the parsed command.
+pub(crate) fn run(args: Args) -> Result<()> {
+    let file = config::load(&args)?;
+    let data_dir = config::data_dir(&args, &file);
+    let default_log = if matches!(args.command, Command::Serve(_)) { "info" } else { "warn" };
+    init_logging(args.log.as_deref().unwrap_or(default_log))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(async {
+        match args.command {
+            Command::Serve(serve) => serve::run(&data_dir, config::serve(&serve, &file)?).await,
+            Command::Ingest(cmd) => ingest::run(&data_dir, cmd).await,
+            Command::User(cmd) => user::run(&data_dir, cmd).await,
+            Command::Status(status) => status::run(&data_dir, status).await,
+        }
+    })
+}
+
+fn init_logging(filter: &str) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid log filter {filter:?}"))?;
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).with_target(false).init();
+    Ok(())
+}
+
+/// Opens the embedded store in `data_dir`.
+pub(crate) fn open_store(data_dir: &Path) -> Result<Arc<SqliteStore>> {
+    let store = SqliteStore::open(data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    Ok(Arc::new(store))
+}

@@ -1,0 +1,74 @@
+//! `scioc serve`.
+
+use super::open_store;
+use crate::{cli::ServeArgs, output};
+use anyhow::{Context, Result};
+use scioc_server::{App, RateLimit, Server, ServerConfig, TlsMode};
+use scioc_store::Store;
+use std::{io::Write, path::Path, time::Duration};
+
+pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
+    let store = open_store(data_dir)?;
+    let defaults = ServerConfig::default();
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => TlsMode::Files { cert: cert.clone(), key: key.clone() },
+        _ if args.tls_self_signed => TlsMode::SelfSigned { dir: data_dir.join("tls") },
+        _ => TlsMode::Off,
+    };
+    let config = ServerConfig {
+        listen: args.listen.unwrap_or(defaults.listen),
+        tls,
+        rate_limit: args.rate_limit.map(|per_second| RateLimit { per_second, burst: args.rate_burst.unwrap_or(per_second.saturating_mul(2)) }),
+        request_timeout: args.request_timeout.map_or(defaults.request_timeout, Duration::from_secs),
+        ..defaults
+    };
+    let app = App::new(store.clone(), &config);
+    let server = Server::bind(config.clone(), app)?;
+    let stats = store.stats().await?;
+    let url = format!("{}://{}", server.scheme(), server.local_addr());
+    println!("scioc feed listening on {url}");
+    output::hint(&format!(
+        "store: {} ({} events, newest {}; {} users)",
+        store.path().display(),
+        stats.events,
+        stats.head.map_or_else(|| "none".to_owned(), |h| h.time.to_utc_string()),
+        stats.users
+    ));
+    if let Some(set) = server.self_signed() {
+        output::hint(&format!("TLS: self-signed; clients trust {} (e.g. REQUESTS_CA_BUNDLE={})", set.ca.display(), set.ca.display()));
+    }
+    if stats.users == 0 {
+        output::hint("no users yet; every feed request will be refused (401). Add one:");
+        output::hint(&format!("  scioc --data-dir {} user add NAME --password-stdin", data_dir.display()));
+    }
+    output::hint(&format!("try: curl -u NAME:PASSWORD '{url}/api/feed/supply_chain/ioc/v1/query/pull?format=json&limit=10'"));
+    if let Some(r) = config.rate_limit {
+        output::hint(&format!("rate limit: {} requests/s per user, burst {}", r.per_second, r.burst));
+    }
+    std::io::stdout().flush().ok();
+    server.run(shutdown_signal()).await.context("serving")?;
+    output::ok("stopped");
+    Ok(())
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

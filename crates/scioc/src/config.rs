@@ -1,0 +1,118 @@
+//! The config file and the merge of flags, environment and file into settings.
+//!
+//! The file is TOML; unknown keys are refused with their line, so a typo never passes silently:
+//!
+//! ```toml
+//! data_dir = "/var/lib/scioc"
+//!
+//! [serve]
+//! listen = "0.0.0.0:8443"
+//! tls_self_signed = true      # or tls_cert = "...", tls_key = "..."
+//! rate_limit = 20             # requests per second per user
+//! rate_burst = 40
+//! request_timeout = 30        # seconds
+//! ```
+
+use crate::cli::{Args, ServeArgs};
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+/// The config file's contents.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileConfig {
+    data_dir: Option<PathBuf>,
+    #[serde(default)]
+    serve: FileServe,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileServe {
+    listen: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    tls_self_signed: Option<bool>,
+    rate_limit: Option<u32>,
+    rate_burst: Option<u32>,
+    request_timeout: Option<u64>,
+}
+
+/// Reads the config file named by `--config`/`SCIOC_CONFIG`, or `./scioc.toml` if present.
+pub(crate) fn load(args: &Args) -> Result<FileConfig> {
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None if Path::new("scioc.toml").exists() => PathBuf::from("scioc.toml"),
+        None => return Ok(FileConfig::default()),
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading config file {}", path.display()))?;
+    let config: FileConfig = toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+    if config.serve.rate_limit == Some(0) || config.serve.rate_burst == Some(0) || config.serve.request_timeout == Some(0) {
+        bail!("config file {}: serve.rate_limit, serve.rate_burst and serve.request_timeout must be at least 1", path.display());
+    }
+    Ok(config)
+}
+
+/// The data directory: flag or env, then file, then `./scioc-data`.
+pub(crate) fn data_dir(args: &Args, file: &FileConfig) -> PathBuf {
+    args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("scioc-data"))
+}
+
+/// Serve settings after the merge, before defaults.
+pub(crate) fn serve(args: &ServeArgs, file: &FileConfig) -> Result<ServeArgs> {
+    let f = &file.serve;
+    let from_flags = args.tls_cert.is_some() || args.tls_self_signed;
+    let (tls_cert, tls_key, tls_self_signed) = if from_flags {
+        (args.tls_cert.clone(), args.tls_key.clone(), args.tls_self_signed)
+    } else {
+        (f.tls_cert.clone(), f.tls_key.clone(), f.tls_self_signed.unwrap_or(false))
+    };
+    if tls_cert.is_some() != tls_key.is_some() {
+        bail!("serve.tls_cert and serve.tls_key go together; give both or neither");
+    }
+    if tls_cert.is_some() && tls_self_signed {
+        bail!("serve.tls_self_signed cannot be combined with tls_cert/tls_key");
+    }
+    Ok(ServeArgs {
+        listen: args.listen.or(f.listen),
+        tls_cert,
+        tls_key,
+        tls_self_signed,
+        rate_limit: args.rate_limit.or(f.rate_limit),
+        rate_burst: args.rate_burst.or(f.rate_burst),
+        request_timeout: args.request_timeout.or(f.request_timeout),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_refused_with_their_line() {
+        let err = toml::from_str::<FileConfig>("data_dir = \"x\"\n[serve]\nlisten = \"127.0.0.1:1\"\nlisen = 1\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("line 4") && msg.contains("lisen"), "{msg}");
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let file: FileConfig = toml::from_str("[serve]\nlisten = \"127.0.0.1:1\"\nrate_limit = 5\n").unwrap();
+        let args = ServeArgs {
+            listen: Some("127.0.0.1:2".parse().unwrap()),
+            tls_cert: None,
+            tls_key: None,
+            tls_self_signed: false,
+            rate_limit: None,
+            rate_burst: None,
+            request_timeout: None,
+        };
+        let merged = serve(&args, &file).unwrap();
+        assert_eq!(merged.listen, Some("127.0.0.1:2".parse().unwrap()));
+        assert_eq!(merged.rate_limit, Some(5));
+    }
+}
