@@ -1,1 +1,14 @@
-//! Integration tests.
+//! Integration tests: the real `scioc` binary, a real server on an ephemeral port, real sockets,
+//! a real SQLite store in a temporary directory.
+#![allow(unreachable_pub)]
+
+mod api;
+mod config;
+mod cursors;
+mod errors;
+mod ingest;
+mod page_rule;
+mod sdk_compat;
+mod support;
+mod tls;
+mod users;

@@ -1,0 +1,68 @@
+//! Settings from flags, environment and the config file, in that order.
+
+use crate::support::{FEED, Scioc};
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+fn first_line(mut cmd: std::process::Command) -> String {
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    line
+}
+
+#[test]
+fn flags_beat_environment_beat_the_config_file() {
+    let s = Scioc::new();
+    let config = s.dir.path().join("scioc.toml");
+    std::fs::write(&config, "[serve]\nlisten = \"127.0.0.1:0\"\n").unwrap();
+
+    let mut from_file = s.cmd();
+    from_file.arg("serve");
+    assert!(first_line(from_file).starts_with("scioc feed listening on http://127.0.0.1:"), "./scioc.toml is read");
+
+    let mut env = s.cmd();
+    env.arg("serve").env("SCIOC_LISTEN", "127.0.0.2:0");
+    assert!(first_line(env).starts_with("scioc feed listening on http://127.0.0.2:"));
+
+    let mut flag = s.cmd();
+    flag.args(["serve", "--listen", "127.0.0.3:0"]).env("SCIOC_LISTEN", "127.0.0.2:0");
+    assert!(first_line(flag).starts_with("scioc feed listening on http://127.0.0.3:"));
+}
+
+#[test]
+fn a_typo_in_the_config_file_is_refused_with_its_line() {
+    let s = Scioc::new();
+    let config = s.dir.path().join("bad.toml");
+    std::fs::write(&config, "[serve]\nlisten = \"127.0.0.1:0\"\nrate_limt = 3\n").unwrap();
+    let out = s.run(&["--config", config.to_str().unwrap(), "status"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("line 3") && err.contains("rate_limt"), "{err}");
+}
+
+#[tokio::test]
+async fn the_config_file_sets_the_data_dir_and_rate_limit() {
+    let s = Scioc::new();
+    let dir = s.dir.path().join("elsewhere");
+    std::fs::write(s.dir.path().join("scioc.toml"), format!("data_dir = {:?}\n[serve]\nrate_limit = 1\nrate_burst = 1\n", dir.display().to_string())).unwrap();
+    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_scioc"));
+    add.current_dir(s.dir.path()).env_remove("SCIOC_DATA_DIR").args(["user", "add", "alice", "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::null());
+    let mut child = add.spawn().unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), crate::support::PASSWORD.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert!(dir.join("scioc.db").exists(), "data_dir from the config file");
+
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_scioc"));
+    serve.current_dir(s.dir.path()).env_remove("SCIOC_DATA_DIR").args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = serve.spawn().unwrap();
+    let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = line.rsplit(' ').next().unwrap().to_owned();
+    let c = crate::support::Client::new(&url, None).as_user("alice");
+    let first = c.get(&format!("{FEED}/pull")).await.status();
+    let second = c.get(&format!("{FEED}/pull")).await.status();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!((first.as_u16(), second.as_u16()), (200, 429));
+}

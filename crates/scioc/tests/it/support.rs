@@ -1,0 +1,224 @@
+//! The harness: a data directory, the binary, a running server and an HTTP client.
+
+use scioc_api::{Format, FeedResponse};
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    sync::Once,
+    time::{Duration, Instant},
+};
+
+pub const FEED: &str = "/api/feed/supply_chain/ioc/v1/query";
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A scratch data directory and the binary to run against it.
+pub struct Scioc {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scioc {
+    pub fn new() -> Self {
+        Scioc { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The binary with `--data-dir` set and no SCIOC_* variables leaking in.
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_scioc"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("SCIOC_") {
+                c.env_remove(k);
+            }
+        }
+        c.arg("--data-dir").arg(self.data_dir()).current_dir(self.dir.path());
+        c
+    }
+
+    /// Runs the binary with `args` and `stdin`, returning its output.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self.cmd().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// Runs and asserts success.
+    pub fn ok(&self, args: &[&str], stdin: &str) -> String {
+        let out = self.run(args, stdin);
+        assert!(out.status.success(), "scioc {args:?} failed: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    pub fn add_user(&self, name: &str, role: &str) {
+        self.ok(&["user", "add", name, "--role", role, "--password-stdin"], &format!("{PASSWORD}\n"));
+    }
+
+    /// Loads JSON Lines through `scioc ingest entries -`.
+    pub fn ingest(&self, lines: &[String]) {
+        self.ok(&["ingest", "entries", "-"], &(lines.join("\n") + "\n"));
+    }
+
+    pub fn serve(&self, extra: &[&str]) -> Server {
+        Server::start(self, extra)
+    }
+}
+
+/// A running `scioc serve`, stopped with SIGTERM when dropped.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub ca: Option<PathBuf>,
+}
+
+impl Server {
+    fn start(scioc: &Scioc, extra: &[&str]) -> Server {
+        let mut child = scioc
+            .cmd()
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("SCIOC_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().expect("serve printed nothing").unwrap();
+        let url = first.rsplit(' ').next().unwrap().to_owned();
+        assert!(first.starts_with("scioc feed listening on "), "{first}");
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let ca = extra.contains(&"--tls-self-signed").then(|| scioc.data_dir().join("tls/ca.pem"));
+        Server { child, url, ca }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        terminate(&self.child);
+        let status = wait_timeout(&mut self.child, Duration::from_secs(15));
+        std::mem::forget(self);
+        status
+    }
+
+    /// Kills the server without letting it finish anything.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        std::mem::forget(self);
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.url, self.ca.as_deref())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        terminate(&self.child);
+        let _ = wait_timeout(&mut self.child, Duration::from_secs(15));
+    }
+}
+
+fn terminate(child: &Child) {
+    let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+}
+
+fn wait_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if start.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("server did not stop within {limit:?} of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn install_crypto() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// An HTTP client speaking to one server as one user.
+#[derive(Clone)]
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub user: Option<(String, String)>,
+}
+
+impl Client {
+    pub fn new(base: &str, ca: Option<&Path>) -> Client {
+        install_crypto();
+        let mut b = reqwest::Client::builder().no_gzip().timeout(Duration::from_secs(60));
+        if let Some(ca) = ca {
+            let pem = std::fs::read(ca).unwrap();
+            b = b.tls_certs_only([reqwest::Certificate::from_pem(&pem).unwrap()]);
+        }
+        Client { http: b.build().unwrap(), base: base.to_owned(), user: None }
+    }
+
+    pub fn as_user(&self, name: &str) -> Client {
+        Client { user: Some((name.to_owned(), PASSWORD.to_owned())), ..self.clone() }
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let r = self.http.request(method, format!("{}{path}", self.base));
+        match &self.user {
+            Some((u, p)) => r.basic_auth(u, Some(p)),
+            None => r,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn put(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::PUT, path).send().await.unwrap()
+    }
+
+    /// GETs a feed page and parses it, asserting 200.
+    pub async fn page(&self, path: &str) -> FeedResponse {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path}: {}", r.text().await.unwrap());
+        let format = if path.contains("format=json") { Format::Json } else { Format::Xml };
+        FeedResponse::parse(format, &r.bytes().await.unwrap()).unwrap()
+    }
+}
+
+/// A JSON Lines entry with a unique sha256 derived from `i`, at `ts` (a `utc` time).
+pub fn entry(i: usize, ts: &str) -> String {
+    serde_json::json!({
+        "event_type": "NEW_MALICIOUS",
+        "sha256": format!("{i:064x}"),
+        "filename": format!("pkg-{i}-1.0.0.tgz"),
+        "sample_size": (1000 + i).to_string(),
+        "identity": {"purl": format!("pkg:npm/pkg-{i}@1.0.0"), "community": "npm", "package": format!("pkg-{i}"), "version": "1.0.0",
+                     "published": "2025-10-10T03:51:52+0000"},
+        "sample_list": [{"status": "MALICIOUS", "threat_name": "Script-JS.Downloader.SupplyChain", "threat_level": "3", "sha256": format!("{:064x}", i + 1_000_000)}],
+        "timestamp": ts,
+    })
+    .to_string()
+}
+
+/// The `i` an entry was made from, read back from its sha256.
+pub fn id_of(entry: &serde_json::Value) -> usize {
+    usize::from_str_radix(entry["sha256"].as_str().expect("entry has sha256"), 16).unwrap()
+}
+
+pub fn ids(resp: &FeedResponse) -> Vec<usize> {
+    resp.feed().entries.iter().map(id_of).collect()
+}
+
+/// `utc` spelling of Unix seconds.
+pub fn utc(secs: i64) -> String {
+    scioc_model::FeedTime::from_unix(secs).to_utc_string()
+}
