@@ -15,28 +15,20 @@ pub struct PageHead {
     pub to: FeedTime,
 }
 
-/// Writes a whole response body: the envelope with `fragments` spliced in as its entries.
+/// Writes a whole response body: the envelope with `entries` spliced in.
 ///
-/// Each fragment must be the rendering of one entry in `format` (see [`crate::render_entry`]).
-pub fn write_page<'a, I>(format: Format, head: &PageHead, fragments: I) -> Vec<u8>
-where
-    I: IntoIterator<Item = &'a [u8]>,
-{
+/// `entries` is the page's entry fragments in `format`, joined by [`Format::separator`]
+/// (see [`crate::render_entry`]); it is copied once, into the body.
+pub fn write_page(format: Format, head: &PageHead, entries: &[u8]) -> Vec<u8> {
     let from = head.from.to_utc_string();
     let to = head.to.to_utc_string();
-    let fragments = fragments.into_iter();
-    let mut out = Vec::with_capacity(256 + fragments.size_hint().0 * 700);
+    let mut out = Vec::with_capacity(320 + entries.len());
     match format {
         Format::Json => {
             out.extend_from_slice(b"{\"rl\":{\"supply_chain_ioc_feed\":{\"last_timestamp\":");
             out.extend_from_slice(serde_json::to_string(&head.last_timestamp).expect("a string serializes").as_bytes());
             out.extend_from_slice(format!(r#","time_range":{{"from":"{from}","to":"{to}"}},"entries":["#).as_bytes());
-            for (i, f) in fragments.enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                out.extend_from_slice(f);
-            }
+            out.extend_from_slice(entries);
             out.extend_from_slice(b"]}}}");
         }
         Format::Xml => {
@@ -44,11 +36,21 @@ where
             xml::write_text_element(&mut head_xml, "last_timestamp", &head.last_timestamp);
             head_xml.push_str(&format!("<time_range><from>{from}</from><to>{to}</to></time_range><entries>"));
             out.extend_from_slice(head_xml.as_bytes());
-            for f in fragments {
-                out.extend_from_slice(f);
-            }
+            out.extend_from_slice(entries);
             out.extend_from_slice(b"</entries></supply_chain_ioc_feed></rl>\n");
         }
+    }
+    out
+}
+
+/// Joins entry fragments with the format's separator, as a store hands them to [`write_page`].
+pub fn join_entries<'a>(format: Format, fragments: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, f) in fragments.into_iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(format.separator());
+        }
+        out.extend_from_slice(f);
     }
     out
 }
@@ -124,11 +126,23 @@ mod tests {
     #[test]
     fn xml_page_mirrors_json_page() {
         let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
-        let a = render_entry(&entry(r#"{"event_type":"NEW_MALICIOUS","md5":"99d1bdaaa2e4a198521bc12df599ead0","identity":{"purl":"pkg:npm/%40scope/evil@1.0.0","package":"@scope/evil & co"},"sample_list":[{"status":"MALICIOUS","threat_level":"3"}]}"#), 7, t);
-        let b = render_entry(&entry(r#"{"event_type":"FP","sha256":"e37d30c42c9739dfe153a324885937cbb98ed31760d1ba34d5542b309b2a67b0"}"#), 8, t);
+        let a = render_entry(
+            &entry(
+                r#"{"event_type":"NEW_MALICIOUS","md5":"99d1bdaaa2e4a198521bc12df599ead0","identity":{"purl":"pkg:npm/%40scope/evil@1.0.0","package":"@scope/evil & co"},"sample_list":[{"status":"MALICIOUS","threat_level":"3"}]}"#,
+            ),
+            7,
+            t,
+        );
+        let b = render_entry(
+            &entry(
+                r#"{"event_type":"FP","sha256":"e37d30c42c9739dfe153a324885937cbb98ed31760d1ba34d5542b309b2a67b0"}"#,
+            ),
+            8,
+            t,
+        );
         let head = PageHead { last_timestamp: TimeFormat::Timestamp.format(t), from: t, to: t.add_secs(1) };
-        let json = write_page(Format::Json, &head, [a.json.as_slice(), b.json.as_slice()]);
-        let xml = write_page(Format::Xml, &head, [a.xml.as_slice(), b.xml.as_slice()]);
+        let json = write_page(Format::Json, &head, &join_entries(Format::Json, [a.json.as_slice(), b.json.as_slice()]));
+        let xml = write_page(Format::Xml, &head, &join_entries(Format::Xml, [a.xml.as_slice(), b.xml.as_slice()]));
         let from_json = FeedResponse::parse(Format::Json, &json).unwrap();
         let from_xml = FeedResponse::parse(Format::Xml, &xml).unwrap();
         assert_eq!(from_json, from_xml);
@@ -145,7 +159,7 @@ mod tests {
         let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
         let head = PageHead { last_timestamp: "2025-06-04T09:59:59".into(), from: t, to: t };
         for format in [Format::Json, Format::Xml] {
-            let page = write_page(format, &head, std::iter::empty());
+            let page = write_page(format, &head, b"");
             assert!(FeedResponse::parse(format, &page).unwrap().feed().entries.is_empty());
         }
     }

@@ -26,6 +26,14 @@ impl Format {
         }
     }
 
+    /// What goes between two entries of a page: a comma in JSON, nothing in XML.
+    pub fn separator(self) -> &'static [u8] {
+        match self {
+            Format::Json => b",",
+            Format::Xml => b"",
+        }
+    }
+
     /// The query-string spelling.
     pub fn as_str(self) -> &'static str {
         match self {

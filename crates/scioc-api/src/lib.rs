@@ -18,7 +18,7 @@
 //! let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
 //! let fragments = render_entry(&entry, 1, t);
 //! let head = PageHead { last_timestamp: TimeFormat::Utc.format(t), from: t, to: t.add_secs(1) };
-//! let page = write_page(Format::Json, &head, [fragments.json.as_slice()]);
+//! let page = write_page(Format::Json, &head, &fragments.json);
 //! let parsed: scioc_api::FeedResponse = serde_json::from_slice(&page).unwrap();
 //! assert_eq!(parsed.feed().entries.len(), 1);
 //! ```
@@ -30,7 +30,7 @@ mod render;
 mod time_format;
 pub mod xml;
 
-pub use envelope::{FeedBody, FeedResponse, PageHead, TimeRange, write_page};
+pub use envelope::{FeedBody, FeedResponse, PageHead, TimeRange, join_entries, write_page};
 pub use format::{Format, FormatError};
 pub use render::{Fragments, render_entry};
 pub use time_format::{TimeFormat, TimeFormatError};

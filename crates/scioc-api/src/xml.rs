@@ -183,7 +183,10 @@ mod tests {
     fn arrays_use_singular_children() {
         let mut out = String::new();
         write_element(&mut out, "x", &json!({"sample_list": [{"status": "MALICIOUS"}], "refs": ["u"]}));
-        assert_eq!(out, "<x><sample_list><sample><status>MALICIOUS</status></sample></sample_list><refs><item>u</item></refs></x>");
+        assert_eq!(
+            out,
+            "<x><sample_list><sample><status>MALICIOUS</status></sample></sample_list><refs><item>u</item></refs></x>"
+        );
     }
 
     #[test]

@@ -77,18 +77,20 @@ pub fn parse(input: impl BufRead, newest: Option<FeedTime>, now: FeedTime) -> Re
             Err((field, message)) => report(Problem { line: n, field, message }, &mut problems),
             Ok((entry, time)) => {
                 let effective = time.unwrap_or(now);
-                if let Some(t) = time {
-                    if let Some(newest) = newest.filter(|newest| t < *newest) {
-                        report(
-                            Problem {
-                                line: n,
-                                field: "timestamp".into(),
-                                message: format!("{t} is older than the feed's newest event ({newest}); the feed never goes back in time"),
-                            },
-                            &mut problems,
-                        );
-                        continue;
-                    }
+                if let Some(t) = time
+                    && let Some(newest) = newest.filter(|newest| t < *newest)
+                {
+                    report(
+                        Problem {
+                            line: n,
+                            field: "timestamp".into(),
+                            message: format!(
+                                "{t} is older than the feed's newest event ({newest}); the feed never goes back in time"
+                            ),
+                        },
+                        &mut problems,
+                    );
+                    continue;
                 }
                 if let Some((pl, pt)) = prev.filter(|(_, pt)| effective < *pt) {
                     report(
@@ -153,7 +155,8 @@ mod tests {
 
     #[test]
     fn good_lines_parse_with_their_times() {
-        let input = format!("{OK},\"timestamp\":1717495200}}\n\n{OK},\"timestamp\":\"2024-06-04T10:00:00\"}}\n{OK}}}\n");
+        let input =
+            format!("{OK},\"timestamp\":1717495200}}\n\n{OK},\"timestamp\":\"2024-06-04T10:00:00\"}}\n{OK}}}\n");
         let lines = parse(input.as_bytes(), None, FeedTime::now()).unwrap();
         assert_eq!(lines.iter().map(|l| l.line).collect::<Vec<_>>(), vec![1, 3, 4]);
         assert_eq!(lines[0].event.time, Some(FeedTime::from_unix(1_717_495_200)));
@@ -185,10 +188,14 @@ mod tests {
 
     #[test]
     fn time_order_is_enforced_against_the_feed_and_earlier_lines() {
-        let input = format!("{OK},\"timestamp\":\"2024-06-04T10:00:00\"}}\n{OK},\"timestamp\":\"2024-06-04T09:00:00\"}}\n");
+        let input =
+            format!("{OK},\"timestamp\":\"2024-06-04T10:00:00\"}}\n{OK},\"timestamp\":\"2024-06-04T09:00:00\"}}\n");
         let got = problems(&input, Some("2024-06-04T09:30:00"));
         assert_eq!(got.len(), 1);
-        assert!(got[0].starts_with("2: timestamp: 2024-06-04T09:00:00 is older than the feed's newest event"), "{got:?}");
+        assert!(
+            got[0].starts_with("2: timestamp: 2024-06-04T09:00:00 is older than the feed's newest event"),
+            "{got:?}"
+        );
         let got = problems(&input, None);
         assert!(got[0].starts_with("2: timestamp: 2024-06-04T09:00:00 is older than line 1"), "{got:?}");
     }

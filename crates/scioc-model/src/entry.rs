@@ -176,11 +176,11 @@ impl Published {
         if let Ok(ts) = jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%z", s).and_then(|t| t.to_timestamp()) {
             return Ok(Published(ts.as_second()));
         }
-        if let Ok(d) = s.parse::<jiff::civil::Date>() {
-            if s.len() == 10 {
-                let ts = d.to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| err())?.timestamp();
-                return Ok(Published(ts.as_second()));
-            }
+        if let Ok(d) = s.parse::<jiff::civil::Date>()
+            && s.len() == 10
+        {
+            let ts = d.to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| err())?.timestamp();
+            return Ok(Published(ts.as_second()));
         }
         Err(err())
     }

@@ -19,8 +19,7 @@ pub enum EventType {
 
 impl EventType {
     /// Every event type, in wire spelling order.
-    pub const ALL: [EventType; 3] =
-        [EventType::NewMalicious, EventType::FalsePositive, EventType::NewThreatName];
+    pub const ALL: [EventType; 3] = [EventType::NewMalicious, EventType::FalsePositive, EventType::NewThreatName];
 
     /// The wire spelling: `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
     pub fn as_str(self) -> &'static str {

@@ -140,7 +140,15 @@ mod tests {
         let t = FeedTime::parse_utc("2025-10-10T03:51:52").unwrap();
         assert_eq!(t.unix(), 1_760_068_312);
         assert_eq!(t.to_utc_string(), "2025-10-10T03:51:52");
-        for bad in ["2025-10-10 03:51:52", "2025-10-10T03:51:52Z", "2025-1-10T03:51:52", "2025-13-10T03:51:52", "2025-02-30T00:00:00", "", "x"] {
+        for bad in [
+            "2025-10-10 03:51:52",
+            "2025-10-10T03:51:52Z",
+            "2025-1-10T03:51:52",
+            "2025-13-10T03:51:52",
+            "2025-02-30T00:00:00",
+            "",
+            "x",
+        ] {
             assert!(FeedTime::parse_utc(bad).is_err(), "{bad} accepted");
         }
     }
@@ -156,7 +164,10 @@ mod tests {
     #[test]
     fn feed_window_is_enforced() {
         let now = FeedTime::parse_utc("2026-01-01T00:00:00").unwrap();
-        assert!(matches!(FeedTime::parse_utc("2011-03-28T23:59:59").unwrap().check_in_feed(now), Err(TimeError::BeforeEpoch(_))));
+        assert!(matches!(
+            FeedTime::parse_utc("2011-03-28T23:59:59").unwrap().check_in_feed(now),
+            Err(TimeError::BeforeEpoch(_))
+        ));
         assert!(matches!(now.add_secs(1).check_in_feed(now), Err(TimeError::InFuture(..))));
         assert!(now.check_in_feed(now).is_ok());
     }

@@ -20,7 +20,9 @@ impl TryFrom<RawEntry> for Entry {
 
     fn try_from(raw: RawEntry) -> Result<Self, FieldError> {
         let event_type = match raw.event_type.as_deref() {
-            None => return Err(FieldError::new("event_type", "missing; expected NEW_MALICIOUS, FP or NEW_THREAT_NAME")),
+            None => {
+                return Err(FieldError::new("event_type", "missing; expected NEW_MALICIOUS, FP or NEW_THREAT_NAME"));
+            }
             Some(s) => EventType::from_str(s).map_err(|m| FieldError::new("event_type", m))?,
         };
         let identity = match raw.identity {
@@ -29,7 +31,10 @@ impl TryFrom<RawEntry> for Entry {
         };
         let raw_samples = raw.sample_list.unwrap_or_default();
         if raw_samples.len() > MAX_SAMPLES {
-            return Err(FieldError::new("sample_list", format!("at most {MAX_SAMPLES} samples, got {}", raw_samples.len())));
+            return Err(FieldError::new(
+                "sample_list",
+                format!("at most {MAX_SAMPLES} samples, got {}", raw_samples.len()),
+            ));
         }
         let sample_list = raw_samples
             .into_iter()
@@ -148,16 +153,17 @@ fn url(s: String) -> Result<String, String> {
 /// Canonical purl, checked against the entry's community and version when those are given.
 fn purl(s: &str, community: Option<&str>, version: Option<&str>) -> Result<String, String> {
     text(s.to_owned())?;
-    let parsed = packageurl::PackageUrl::from_str(s).map_err(|e| format!("expected a package URL pkg:TYPE/NAME@VERSION, got {s:?} ({e})"))?;
-    if let Some(c) = community {
-        if !community_matches(parsed.ty(), c) {
-            return Err(format!("purl type {:?} does not match identity.community {c:?}", parsed.ty()));
-        }
+    let parsed = packageurl::PackageUrl::from_str(s)
+        .map_err(|e| format!("expected a package URL pkg:TYPE/NAME@VERSION, got {s:?} ({e})"))?;
+    if let Some(c) = community
+        && !community_matches(parsed.ty(), c)
+    {
+        return Err(format!("purl type {:?} does not match identity.community {c:?}", parsed.ty()));
     }
-    if let (Some(v), Some(pv)) = (version, parsed.version()) {
-        if v != pv {
-            return Err(format!("purl version {pv:?} does not match identity.version {v:?}"));
-        }
+    if let (Some(v), Some(pv)) = (version, parsed.version())
+        && v != pv
+    {
+        return Err(format!("purl version {pv:?} does not match identity.version {v:?}"));
     }
     Ok(parsed.to_string())
 }
@@ -214,7 +220,12 @@ mod tests {
 
     #[test]
     fn published_spellings_normalise() {
-        for s in ["2025-10-10T03:51:52+0000", "2025-10-10T03:51:52Z", "2025-10-10T05:51:52+02:00", "2025-10-10T03:51:52.250Z"] {
+        for s in [
+            "2025-10-10T03:51:52+0000",
+            "2025-10-10T03:51:52Z",
+            "2025-10-10T05:51:52+02:00",
+            "2025-10-10T03:51:52.250Z",
+        ] {
             assert_eq!(Published::parse(s).unwrap().to_string(), "2025-10-10T03:51:52+0000", "{s}");
         }
         assert_eq!(Published::parse("2025-10-10").unwrap().to_string(), "2025-10-10T00:00:00+0000");
@@ -228,16 +239,38 @@ mod tests {
         assert_eq!(err(r#"{"event_type":"BAD","sha1":"aad8d679f15a721ed79454d553e3473f9f0536f1"}"#).0, "event_type");
         assert_eq!(err(r#"{"event_type":"FP","md5":"abc"}"#).0, "md5");
         assert_eq!(err(r#"{"event_type":"FP","identity":{"purl":"npm/foo"}}"#).0, "identity.purl");
-        assert_eq!(err(r#"{"event_type":"FP","identity":{"purl":"pkg:npm/foo@1.0.0","version":"2.0.0"}}"#).0, "identity.purl");
-        assert_eq!(err(r#"{"event_type":"FP","identity":{"purl":"pkg:npm/foo","community":"pypi"}}"#).0, "identity.purl");
-        assert_eq!(err(r#"{"event_type":"FP","identity":{"package":"x","published":"yesterday"}}"#).0, "identity.published");
-        assert_eq!(err(r#"{"event_type":"FP","identity":{"package":"x","homepage":"not a url"}}"#).0, "identity.homepage");
+        assert_eq!(
+            err(r#"{"event_type":"FP","identity":{"purl":"pkg:npm/foo@1.0.0","version":"2.0.0"}}"#).0,
+            "identity.purl"
+        );
+        assert_eq!(
+            err(r#"{"event_type":"FP","identity":{"purl":"pkg:npm/foo","community":"pypi"}}"#).0,
+            "identity.purl"
+        );
+        assert_eq!(
+            err(r#"{"event_type":"FP","identity":{"package":"x","published":"yesterday"}}"#).0,
+            "identity.published"
+        );
+        assert_eq!(
+            err(r#"{"event_type":"FP","identity":{"package":"x","homepage":"not a url"}}"#).0,
+            "identity.homepage"
+        );
         assert_eq!(err(r#"{"event_type":"FP","identity":{"package":""}}"#).0, "identity.package");
         assert_eq!(err(r#"{"event_type":"FP","identity":{"package":"a\u0000b"}}"#).0, "identity.package");
         assert_eq!(err(r#"{"event_type":"FP","md5":"99d1bdaaa2e4a198521bc12df599ead0","sample_list":[{"status":"MALICIOUS"},{"status":"MALICIOUS","threat_level":"6"}]}"#).0, "sample_list[1].threat_level");
-        assert_eq!(err(r#"{"event_type":"FP","md5":"99d1bdaaa2e4a198521bc12df599ead0","sample_list":[{"threat_level":"1"}]}"#).0, "sample_list[0].status");
-        assert_eq!(err(r#"{"event_type":"FP","md5":"99d1bdaaa2e4a198521bc12df599ead0","sample_size":"-1"}"#).0, "sample_size");
-        assert_eq!(err(r#"{"event_type":"FP","md5":"99d1bdaaa2e4a198521bc12df599ead0","filename":"../x.tgz"}"#).0, "filename");
+        assert_eq!(
+            err(r#"{"event_type":"FP","md5":"99d1bdaaa2e4a198521bc12df599ead0","sample_list":[{"threat_level":"1"}]}"#)
+                .0,
+            "sample_list[0].status"
+        );
+        assert_eq!(
+            err(r#"{"event_type":"FP","md5":"99d1bdaaa2e4a198521bc12df599ead0","sample_size":"-1"}"#).0,
+            "sample_size"
+        );
+        assert_eq!(
+            err(r#"{"event_type":"FP","md5":"99d1bdaaa2e4a198521bc12df599ead0","filename":"../x.tgz"}"#).0,
+            "filename"
+        );
         assert_eq!(err(r#"{"event_type":"FP"}"#).0, "entry");
     }
 

@@ -63,8 +63,8 @@ impl Authenticator {
         let user = self.store.user(&name).await?;
         let phc = user.as_ref().map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
         let key = self.cache_key(name.as_str(), &phc, &secret);
-        if user.is_some() && self.is_cached(&key) {
-            return self.admit(user.expect("checked above"));
+        if let Some(user) = user.as_ref().filter(|_| self.is_cached(&key)) {
+            return self.admit(user.clone());
         }
         let ok = {
             let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
@@ -118,11 +118,14 @@ fn parse_basic(header: Option<&HeaderValue>) -> Result<(String, String), AppErro
     let header = header.ok_or(AppError::Unauthorized("credentials required (HTTP Basic)"))?;
     let malformed = AppError::Unauthorized("malformed Authorization header; expected Basic credentials");
     let value = header.to_str().map_err(|_| AppError::Unauthorized("malformed Authorization header"))?;
-    let (scheme, encoded) = value.trim().split_once(' ').ok_or(AppError::Unauthorized("malformed Authorization header"))?;
+    let (scheme, encoded) =
+        value.trim().split_once(' ').ok_or(AppError::Unauthorized("malformed Authorization header"))?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(malformed);
     }
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|_| AppError::Unauthorized("malformed Basic credentials"))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| AppError::Unauthorized("malformed Basic credentials"))?;
     let text = String::from_utf8(decoded).map_err(|_| AppError::Unauthorized("Basic credentials are not UTF-8"))?;
     let (name, secret) = text.split_once(':').ok_or(AppError::Unauthorized("malformed Basic credentials"))?;
     Ok((name.to_owned(), secret.to_owned()))

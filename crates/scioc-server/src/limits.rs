@@ -17,15 +17,18 @@ pub(crate) const MAX_URI: usize = 8 * 1024;
 pub(crate) async fn enforce(State(max_body): State<usize>, request: Request, next: Next) -> Response {
     let uri_len = request.uri().to_string().len();
     if uri_len > MAX_URI {
-        return text(StatusCode::URI_TOO_LONG, format!("request target of {uri_len} bytes is over the limit of {MAX_URI}"));
+        return text(
+            StatusCode::URI_TOO_LONG,
+            format!("request target of {uri_len} bytes is over the limit of {MAX_URI}"),
+        );
     }
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(len) = declared.filter(|len| *len > max_body as u64) {
-        return text(StatusCode::PAYLOAD_TOO_LARGE, format!("request body of {len} bytes is over the limit of {max_body}"));
+        return text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body of {len} bytes is over the limit of {max_body}"),
+        );
     }
     next.run(request).await
 }

@@ -29,7 +29,7 @@ pub(crate) fn head(page: &Page, from: FeedTime, time_format: TimeFormat, now: Fe
 
 /// The response body and headers for a page.
 pub(crate) fn respond(format: Format, head: &PageHead, page: &Page) -> Response {
-    let body = write_page(format, head, page.rows.iter().map(|r| r.fragment.as_slice()));
+    let body = write_page(format, head, &page.entries);
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
@@ -44,7 +44,12 @@ mod tests {
 
     fn page(times: &[i64], more: bool) -> Page {
         Page {
-            rows: times.iter().enumerate().map(|(i, t)| PageRow { seq: i as i64 + 1, time: FeedTime::from_unix(*t), fragment: vec![] }).collect(),
+            rows: times
+                .iter()
+                .enumerate()
+                .map(|(i, t)| PageRow { seq: i as i64 + 1, time: FeedTime::from_unix(*t) })
+                .collect(),
+            entries: Vec::new(),
             more,
         }
     }

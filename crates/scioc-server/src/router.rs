@@ -57,10 +57,10 @@ async fn authenticate(State(app): State<Arc<App>>, mut request: Request, next: N
         Err(e) => return e.into_response(),
     };
     tracing::Span::current().record("user", caller.0.as_str());
-    if let Some(limiter) = &app.rate_limit {
-        if let Err(e) = limiter.check(caller.0.as_str()) {
-            return e.into_response();
-        }
+    if let Some(limiter) = &app.rate_limit
+        && let Err(e) = limiter.check(caller.0.as_str())
+    {
+        return e.into_response();
     }
     request.extensions_mut().insert(caller);
     next.run(request).await
@@ -71,5 +71,8 @@ async fn not_found(request: Request) -> Response {
 }
 
 async fn method_not_allowed(request: Request) -> Response {
-    text(StatusCode::METHOD_NOT_ALLOWED, format!("method {} is not allowed on {}", request.method(), request.uri().path()))
+    text(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("method {} is not allowed on {}", request.method(), request.uri().path()),
+    )
 }

@@ -28,7 +28,8 @@ impl Server {
                 (Some(tls::server_config(&set.cert, &set.key)?), Some(set))
             }
         };
-        let listener = std::net::TcpListener::bind(config.listen).map_err(|source| ServeError::Bind { addr: config.listen, source })?;
+        let listener = std::net::TcpListener::bind(config.listen)
+            .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
         listener.set_nonblocking(true)?;
         let app = router(app, &config);
         Ok(BoundServer { listener, tls, app, config, self_signed })
@@ -66,7 +67,10 @@ impl BoundServer {
         match self.tls {
             None => axum_server::from_tcp(self.listener)?.handle(handle).serve(service).await?,
             Some(config) => {
-                axum_server::from_tcp_rustls(self.listener, RustlsConfig::from_config(config))?.handle(handle).serve(service).await?
+                axum_server::from_tcp_rustls(self.listener, RustlsConfig::from_config(config))?
+                    .handle(handle)
+                    .serve(service)
+                    .await?
             }
         }
         Ok(())

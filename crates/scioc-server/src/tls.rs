@@ -100,7 +100,8 @@ pub(crate) fn server_config(cert: &Path, key: &Path) -> Result<Arc<rustls::Serve
     if certs.is_empty() {
         return Err(ServeError::Tls(format!("--tls-cert {}: no CERTIFICATE block found", cert.display())));
     }
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| ServeError::Tls(format!("--tls-key {}: {e}", key.display())))?;
+    let key =
+        PrivateKeyDer::from_pem_file(key).map_err(|e| ServeError::Tls(format!("--tls-key {}: {e}", key.display())))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -72,15 +72,13 @@ pub struct PullQuery {
     pub horizon: FeedTime,
 }
 
-/// One event of a page: its position and its stored rendering.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One event of a page: its position in the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRow {
     /// Sequence number.
     pub seq: i64,
     /// Feed time.
     pub time: FeedTime,
-    /// The entry rendered in the requested format.
-    pub fragment: Vec<u8>,
 }
 
 /// A page of events.
@@ -88,6 +86,9 @@ pub struct PageRow {
 pub struct Page {
     /// The events, in feed order.
     pub rows: Vec<PageRow>,
+    /// Their stored renderings in the requested format, joined by the format's separator,
+    /// ready to splice into an envelope.
+    pub entries: Vec<u8>,
     /// Whether events remain before the horizon after this page.
     pub more: bool,
 }

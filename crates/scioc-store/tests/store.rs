@@ -31,7 +31,12 @@ fn open() -> (tempfile::TempDir, Arc<dyn Store>) {
 async fn add_user(store: &dyn Store, name: &str) -> UserName {
     let name = UserName::parse(name).unwrap();
     store
-        .create_user(NewUser { name: name.clone(), role: Role::Reader, password_hash: "$argon2id$x".into(), now: FeedTime::now() })
+        .create_user(NewUser {
+            name: name.clone(),
+            role: Role::Reader,
+            password_hash: "$argon2id$x".into(),
+            now: FeedTime::now(),
+        })
         .await
         .unwrap();
     name
@@ -45,16 +50,29 @@ fn seqs(page: &scioc_store::Page) -> Vec<i64> {
 async fn append_assigns_sequence_and_refuses_going_back() {
     let (_d, store) = open();
     let now = FeedTime::now();
-    let a = store.append(vec![at(1, t("2024-01-01T00:00:00")), at(2, t("2024-01-01T00:00:00")), at(3, t("2024-01-02T00:00:00"))], now).await.unwrap();
+    let a = store
+        .append(
+            vec![at(1, t("2024-01-01T00:00:00")), at(2, t("2024-01-01T00:00:00")), at(3, t("2024-01-02T00:00:00"))],
+            now,
+        )
+        .await
+        .unwrap();
     assert_eq!((a.count, a.first_seq, a.last_seq), (3, Some(1), Some(3)));
 
     // Older than the newest: the whole batch is refused, naming the event.
-    let err = store.append(vec![at(4, t("2024-01-03T00:00:00")), at(5, t("2024-01-01T12:00:00"))], now).await.unwrap_err();
+    let err =
+        store.append(vec![at(4, t("2024-01-03T00:00:00")), at(5, t("2024-01-01T12:00:00"))], now).await.unwrap_err();
     assert!(matches!(err, Error::Rejected { index: 1, .. }), "{err}");
     assert_eq!(store.stats().await.unwrap().events, 3, "nothing of a refused batch is stored");
 
-    assert!(matches!(store.append(vec![at(6, now.add_secs(5))], now).await.unwrap_err(), Error::Rejected { index: 0, .. }));
-    assert!(matches!(store.append(vec![at(7, t("2011-03-28T23:59:59"))], now).await.unwrap_err(), Error::Rejected { .. }));
+    assert!(matches!(
+        store.append(vec![at(6, now.add_secs(5))], now).await.unwrap_err(),
+        Error::Rejected { index: 0, .. }
+    ));
+    assert!(matches!(
+        store.append(vec![at(7, t("2011-03-28T23:59:59"))], now).await.unwrap_err(),
+        Error::Rejected { .. }
+    ));
 
     // Without a time an event takes "now"; if the clock went back it takes the newest time.
     let b = store.append(vec![NewEvent { entry: entry(8), time: None }], t("2023-01-01T00:00:00")).await.unwrap();
@@ -72,17 +90,24 @@ async fn a_page_never_splits_a_second() {
     store.append(batch, FeedTime::now()).await.unwrap();
     let horizon = FeedTime::now();
 
-    let page = store.query(TimeQuery { from: t("2024-05-01T00:00:00"), limit: 1000, format: Format::Json, horizon }).await.unwrap();
+    let page = store
+        .query(TimeQuery { from: t("2024-05-01T00:00:00"), limit: 1000, format: Format::Json, horizon })
+        .await
+        .unwrap();
     assert_eq!(page.rows.len(), 2501, "1000 asked, plus the rest of the busy second");
     assert!(page.rows.windows(2).all(|w| w[0].seq + 1 == w[1].seq));
     assert!(page.more);
 
-    let next = store.query(TimeQuery { from: busy.add_secs(1), limit: 1000, format: Format::Xml, horizon }).await.unwrap();
+    let next =
+        store.query(TimeQuery { from: busy.add_secs(1), limit: 1000, format: Format::Xml, horizon }).await.unwrap();
     assert_eq!(seqs(&next), vec![2502]);
     assert!(!next.more);
-    assert!(next.rows[0].fragment.starts_with(b"<entry>"));
+    assert!(next.entries.starts_with(b"<entry>") && next.entries.ends_with(b"</entry>"));
 
-    let small = store.query(TimeQuery { from: t("2024-05-01T00:00:00"), limit: 1, format: Format::Json, horizon }).await.unwrap();
+    let small = store
+        .query(TimeQuery { from: t("2024-05-01T00:00:00"), limit: 1, format: Format::Json, horizon })
+        .await
+        .unwrap();
     assert_eq!(seqs(&small), vec![1]);
     assert!(small.more);
 }
@@ -92,7 +117,10 @@ async fn the_open_second_is_not_served() {
     let (_d, store) = open();
     let now = FeedTime::now();
     store.append(vec![at(1, now.add_secs(-1)), at(2, now)], now).await.unwrap();
-    let page = store.query(TimeQuery { from: now.add_secs(-10), limit: 10, format: Format::Json, horizon: now }).await.unwrap();
+    let page = store
+        .query(TimeQuery { from: now.add_secs(-10), limit: 10, format: Format::Json, horizon: now })
+        .await
+        .unwrap();
     assert_eq!(seqs(&page), vec![1], "events of the current second wait until it closes");
 }
 
@@ -165,7 +193,10 @@ async fn everything_survives_reopening() {
     {
         let store = SqliteStore::open(dir.path()).unwrap();
         let u = add_user(&store, "dave").await;
-        store.append((0..10).map(|i| at(i, t("2024-01-01T00:00:00").add_secs(i as i64))).collect(), FeedTime::now()).await.unwrap();
+        store
+            .append((0..10).map(|i| at(i, t("2024-01-01T00:00:00").add_secs(i as i64))).collect(), FeedTime::now())
+            .await
+            .unwrap();
         store.start_cursor(&u, t("2024-01-01T00:00:00")).await.unwrap();
         let p = store.pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now() }).await.unwrap();
         assert_eq!(seqs(&p.page), vec![1, 2, 3, 4]);
@@ -181,7 +212,9 @@ async fn everything_survives_reopening() {
 async fn users_are_managed() {
     let (_d, store) = open();
     let u = add_user(&*store, "erin").await;
-    let dup = store.create_user(NewUser { name: u.clone(), role: Role::Admin, password_hash: "x".into(), now: FeedTime::now() }).await;
+    let dup = store
+        .create_user(NewUser { name: u.clone(), role: Role::Admin, password_hash: "x".into(), now: FeedTime::now() })
+        .await;
     assert!(matches!(dup, Err(Error::UserExists(_))));
     store.set_role(&u, Role::Disabled).await.unwrap();
     store.set_password(&u, "$argon2id$y".into()).await.unwrap();

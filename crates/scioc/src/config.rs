@@ -50,9 +50,16 @@ pub(crate) fn load(args: &Args) -> Result<FileConfig> {
         None => return Ok(FileConfig::default()),
     };
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading config file {}", path.display()))?;
-    let config: FileConfig = toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
-    if config.serve.rate_limit == Some(0) || config.serve.rate_burst == Some(0) || config.serve.request_timeout == Some(0) {
-        bail!("config file {}: serve.rate_limit, serve.rate_burst and serve.request_timeout must be at least 1", path.display());
+    let config: FileConfig =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
+    if config.serve.rate_limit == Some(0)
+        || config.serve.rate_burst == Some(0)
+        || config.serve.request_timeout == Some(0)
+    {
+        bail!(
+            "config file {}: serve.rate_limit, serve.rate_burst and serve.request_timeout must be at least 1",
+            path.display()
+        );
     }
     Ok(config)
 }
@@ -94,7 +101,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_refused_with_their_line() {
-        let err = toml::from_str::<FileConfig>("data_dir = \"x\"\n[serve]\nlisten = \"127.0.0.1:1\"\nlisen = 1\n").unwrap_err();
+        let err = toml::from_str::<FileConfig>("data_dir = \"x\"\n[serve]\nlisten = \"127.0.0.1:1\"\nlisen = 1\n")
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("line 4") && msg.contains("lisen"), "{msg}");
     }

@@ -22,12 +22,17 @@ impl PageParams {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
                 "format" => {
-                    params.format = value.parse().map_err(|e: scioc_api::FormatError| AppError::BadRequest(e.to_string()))?;
+                    params.format =
+                        value.parse().map_err(|e: scioc_api::FormatError| AppError::BadRequest(e.to_string()))?;
                 }
                 "limit" => {
                     params.limit = match value.parse::<u32>() {
                         Ok(n @ 1..=MAX_LIMIT) => n,
-                        _ => return Err(AppError::BadRequest(format!("limit must be an integer from 1 to {MAX_LIMIT}, got {value:?}"))),
+                        _ => {
+                            return Err(AppError::BadRequest(format!(
+                                "limit must be an integer from 1 to {MAX_LIMIT}, got {value:?}"
+                            )));
+                        }
                     };
                 }
                 _ => {}
@@ -39,11 +44,9 @@ impl PageParams {
 
 /// Parses `{time_format}/{time}` into a feed time at or after the feed epoch.
 pub(crate) fn time(time_format: &str, time: &str) -> Result<(TimeFormat, FeedTime), AppError> {
-    let tf: TimeFormat = time_format.parse().map_err(|e: scioc_api::TimeFormatError| AppError::BadRequest(e.to_string()))?;
-    let t = tf
-        .parse(time)
-        .and_then(|t| t.check_epoch())
-        .map_err(|e| AppError::BadRequest(format!("time: {e}")))?;
+    let tf: TimeFormat =
+        time_format.parse().map_err(|e: scioc_api::TimeFormatError| AppError::BadRequest(e.to_string()))?;
+    let t = tf.parse(time).and_then(|t| t.check_epoch()).map_err(|e| AppError::BadRequest(format!("time: {e}")))?;
     Ok((tf, t))
 }
 

@@ -15,7 +15,11 @@ use std::sync::Arc;
 /// Returns the next events after the caller's cursor and moves the cursor past them in the same
 /// transaction. A caller who never started begins at the time of this first pull.
 /// `time_range.from` is where the cursor stood; times are spelled `utc`.
-pub(crate) async fn pull(State(app): State<Arc<App>>, Extension(caller): Extension<Caller>, RawQuery(query): RawQuery) -> Result<Response, AppError> {
+pub(crate) async fn pull(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
     let p = PageParams::parse(query.as_deref())?;
     let now = FeedTime::now();
     let pulled = app.store.pull(&caller.0, PullQuery { limit: p.limit, format: p.format, horizon: now }).await?;

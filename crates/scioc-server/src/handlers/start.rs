@@ -12,7 +12,10 @@ use scioc_model::FeedTime;
 use std::sync::Arc;
 
 /// Sets the caller's cursor to now: the next pull returns events from this second on.
-pub(crate) async fn now(State(app): State<Arc<App>>, Extension(caller): Extension<Caller>) -> Result<Response, AppError> {
+pub(crate) async fn now(
+    State(app): State<Arc<App>>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, AppError> {
     app.store.start_cursor(&caller.0, FeedTime::now()).await?;
     Ok((StatusCode::OK, "Successfully started\n").into_response())
 }

@@ -3,14 +3,16 @@
 //! A cursor is `(after_seq, not_before, position)`: the next pull returns events with a
 //! sequence number above `after_seq` and a time at or after `not_before`. Because times never
 //! go back as sequence numbers grow, that is exactly "the events after the last one delivered".
+//! After a delivery `not_before` becomes the last delivered time, which filters nothing new
+//! (later events are never older) but lets the pull walk the `(ts, seq)` index from there.
 //! Start and pull run in immediate transactions, so two pulls by one user are serialized and
 //! neither repeats nor skips an event.
 
 use super::{
     SqlResultExt,
-    events::{collect_rows, finish_second, fragment_column, more_after},
+    events::{PageBuf, fragment_column, more_after},
 };
-use crate::{Page, PullPage, PullQuery, Result};
+use crate::{PullPage, PullQuery, Result};
 use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use scioc_model::{FeedTime, UserName};
 
@@ -23,10 +25,12 @@ pub(super) fn start(conn: &mut Connection, user: &UserName, at: FeedTime) -> Res
 
 fn set(tx: &Transaction<'_>, user: &UserName, at: FeedTime) -> Result<()> {
     let after: i64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events WHERE ts < ?1")
+        .prepare_cached("SELECT seq FROM events WHERE ts < ?1 ORDER BY ts DESC, seq DESC LIMIT 1")
         .db()?
         .query_row(params![at.unix()], |r| r.get(0))
-        .db()?;
+        .optional()
+        .db()?
+        .unwrap_or(0);
     tx.prepare_cached(
         "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at) VALUES (?1, ?2, ?3, ?3, ?4)
          ON CONFLICT (user_name) DO UPDATE SET after_seq = excluded.after_seq, not_before = excluded.not_before,
@@ -56,29 +60,29 @@ pub(super) fn pull(conn: &mut Connection, user: &UserName, q: &PullQuery) -> Res
             cursor(&tx)?.expect("cursor just written")
         }
     };
-    let mut rows = Vec::with_capacity(q.limit as usize);
+    let mut page = PageBuf::new(q.format, q.limit);
     {
         let sql = format!(
-            "SELECT seq, ts, {} FROM events WHERE seq > ?1 AND ts >= ?2 AND ts < ?3 ORDER BY seq LIMIT ?4",
+            "SELECT seq, ts, {} FROM events WHERE ts >= ?2 AND ts < ?3 AND seq > ?1 ORDER BY ts, seq LIMIT ?4",
             fragment_column(q.format)
         );
         let mut stmt = tx.prepare_cached(&sql).db()?;
-        collect_rows(&mut stmt, params![after, not_before, q.horizon.unix(), q.limit], &mut rows)?;
+        page.read(&mut stmt, params![after, not_before, q.horizon.unix(), q.limit])?;
     }
-    if rows.len() as u32 >= q.limit {
-        finish_second(&tx, q.format, &mut rows)?;
-    }
-    let more = match rows.last() {
-        Some(last) => {
-            let more = more_after(&tx, last.seq, q.horizon)?;
-            tx.prepare_cached("UPDATE cursors SET after_seq = ?2, position = ?3, updated_at = ?4 WHERE user_name = ?1")
-                .db()?
-                .execute(params![user.as_str(), last.seq, last.time.unix() + 1, FeedTime::now().unix()])
-                .db()?;
-            more
-        }
-        None => false,
+    let more = if page.rows.len() as u32 >= q.limit {
+        page.finish_second(&tx)?;
+        more_after(&tx, page.rows.last().map_or(q.horizon, |r| r.time), q.horizon)?
+    } else {
+        false
     };
+    if let Some(last) = page.rows.last() {
+        tx.prepare_cached(
+            "UPDATE cursors SET after_seq = ?2, not_before = ?3, position = ?4, updated_at = ?5 WHERE user_name = ?1",
+        )
+        .db()?
+        .execute(params![user.as_str(), last.seq, last.time.unix(), last.time.unix() + 1, FeedTime::now().unix()])
+        .db()?;
+    }
     tx.commit().db()?;
-    Ok(PullPage { page: Page { rows, more }, from: FeedTime::from_unix(position) })
+    Ok(PullPage { page: page.into_page(more), from: FeedTime::from_unix(position) })
 }

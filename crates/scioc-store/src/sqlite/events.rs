@@ -76,7 +76,9 @@ fn check_time(t: FeedTime, now: FeedTime, prev: Option<FeedTime>) -> Result<(), 
         return Err(format!("timestamp {t} is in the future (now is {now})"));
     }
     match prev {
-        Some(p) if t < p => Err(format!("timestamp {t} is older than the newest event before it ({p}); the feed never goes back in time")),
+        Some(p) if t < p => Err(format!(
+            "timestamp {t} is older than the newest event before it ({p}); the feed never goes back in time"
+        )),
         _ => Ok(()),
     }
 }
@@ -90,53 +92,74 @@ pub(super) fn fragment_column(format: Format) -> &'static str {
     }
 }
 
-/// Collects `(seq, ts, fragment)` rows from a prepared statement.
-pub(super) fn collect_rows(stmt: &mut Statement<'_>, params: impl r2d2_sqlite::rusqlite::Params, into: &mut Vec<PageRow>) -> Result<()> {
-    let rows = stmt
-        .query_map(params, |r| Ok(PageRow { seq: r.get(0)?, time: FeedTime::from_unix(r.get(1)?), fragment: r.get(2)? }))
-        .db()?;
-    for row in rows {
-        into.push(row.db()?);
+/// A page being read: positions, and the fragments joined as they are read.
+pub(super) struct PageBuf {
+    format: Format,
+    pub(super) rows: Vec<PageRow>,
+    pub(super) entries: Vec<u8>,
+}
+
+impl PageBuf {
+    pub(super) fn new(format: Format, limit: u32) -> Self {
+        PageBuf { format, rows: Vec::with_capacity(limit as usize), entries: Vec::with_capacity(limit as usize * 1024) }
     }
-    Ok(())
+
+    /// Reads `(seq, ts, fragment)` rows from a prepared statement, copying each fragment once.
+    pub(super) fn read(&mut self, stmt: &mut Statement<'_>, params: impl r2d2_sqlite::rusqlite::Params) -> Result<()> {
+        let mut rows = stmt.query(params).db()?;
+        while let Some(r) = rows.next().db()? {
+            self.rows.push(PageRow { seq: r.get(0).db()?, time: FeedTime::from_unix(r.get(1).db()?) });
+            if !self.entries.is_empty() {
+                self.entries.extend_from_slice(self.format.separator());
+            }
+            self.entries.extend_from_slice(r.get_ref(2).db()?.as_blob().map_err(|e| Error::Backend(e.into()))?);
+        }
+        Ok(())
+    }
+
+    /// Appends the rest of the last row's second, so that a page never splits a second.
+    pub(super) fn finish_second(&mut self, conn: &Connection) -> Result<()> {
+        let Some(last) = self.rows.last().copied() else { return Ok(()) };
+        let sql = format!(
+            "SELECT seq, ts, {} FROM events WHERE ts = ?1 AND seq > ?2 ORDER BY seq",
+            fragment_column(self.format)
+        );
+        let mut stmt = conn.prepare_cached(&sql).db()?;
+        self.read(&mut stmt, params![last.time.unix(), last.seq])
+    }
+
+    pub(super) fn into_page(self, more: bool) -> Page {
+        Page { rows: self.rows, entries: self.entries, more }
+    }
 }
 
-/// Appends the rest of the last row's second, so that a page never splits a second.
-pub(super) fn finish_second(conn: &Connection, format: Format, rows: &mut Vec<PageRow>) -> Result<()> {
-    let Some(last) = rows.last() else { return Ok(()) };
-    let (last_seq, last_ts) = (last.seq, last.time.unix());
-    let sql = format!("SELECT seq, ts, {} FROM events WHERE ts = ?1 AND seq > ?2 ORDER BY seq", fragment_column(format));
-    let mut stmt = conn.prepare_cached(&sql).db()?;
-    collect_rows(&mut stmt, params![last_ts, last_seq], rows)
-}
-
-/// Whether any event after sequence `after` lies before the horizon.
-pub(super) fn more_after(conn: &Connection, after: i64, horizon: FeedTime) -> Result<bool> {
-    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE seq > ?1 AND ts < ?2)")
+/// Whether any event lies after second `last` and before the horizon. A finished page holds
+/// all of its last second, so these are exactly the events left after it.
+pub(super) fn more_after(conn: &Connection, last: FeedTime, horizon: FeedTime) -> Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE ts > ?1 AND ts < ?2)")
         .db()?
-        .query_row(params![after, horizon.unix()], |r| r.get(0))
+        .query_row(params![last.unix(), horizon.unix()], |r| r.get(0))
         .db()
 }
 
 /// A time query, read in one snapshot.
 pub(super) fn query(conn: &mut Connection, q: &TimeQuery) -> Result<Page> {
     let tx = conn.transaction().db()?;
-    let mut rows = Vec::with_capacity(q.limit as usize);
+    let mut page = PageBuf::new(q.format, q.limit);
     {
         let sql = format!(
             "SELECT seq, ts, {} FROM events WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, seq LIMIT ?3",
             fragment_column(q.format)
         );
         let mut stmt = tx.prepare_cached(&sql).db()?;
-        collect_rows(&mut stmt, params![q.from.unix(), q.horizon.unix(), q.limit], &mut rows)?;
+        page.read(&mut stmt, params![q.from.unix(), q.horizon.unix(), q.limit])?;
     }
-    let more = if rows.len() as u32 >= q.limit {
-        finish_second(&tx, q.format, &mut rows)?;
-        more_after(&tx, rows.last().map_or(0, |r| r.seq), q.horizon)?
+    let more = if page.rows.len() as u32 >= q.limit {
+        page.finish_second(&tx)?;
+        more_after(&tx, page.rows.last().map_or(q.from, |r| r.time), q.horizon)?
     } else {
         false
     };
     tx.commit().db()?;
-    Ok(Page { rows, more })
+    Ok(page.into_page(more))
 }
-

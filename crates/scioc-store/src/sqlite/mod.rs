@@ -9,7 +9,10 @@ mod cursors;
 mod events;
 mod users;
 
-use crate::{Appended, Error, Head, NewEvent, NewUser, Page, PullPage, PullQuery, Result, Stats, Store, TimeQuery, UserRecord, migrate};
+use crate::{
+    Appended, Error, Head, NewEvent, NewUser, Page, PullPage, PullQuery, Result, Stats, Store, TimeQuery, UserRecord,
+    migrate,
+};
 use r2d2_sqlite::{
     SqliteConnectionManager,
     rusqlite::{self, Connection, ErrorCode, OptionalExtension, TransactionBehavior},
@@ -54,7 +57,10 @@ impl std::fmt::Debug for SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, applying pending migrations.
     pub fn open(data_dir: &Path) -> Result<Self> {
-        let open_err = |path: &Path, e: Box<dyn std::error::Error + Send + Sync>| Error::Open { path: path.display().to_string(), source: e };
+        let open_err = |path: &Path, e: Box<dyn std::error::Error + Send + Sync>| Error::Open {
+            path: path.display().to_string(),
+            source: e,
+        };
         create_private_dir(data_dir).map_err(|e| open_err(data_dir, e.into()))?;
         let path = data_dir.join(DB_FILE);
         let mut writer = Connection::open(&path).map_err(|e| open_err(&path, e.into()))?;
@@ -64,11 +70,11 @@ impl SqliteStore {
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Schema(format!("{} could not be put in WAL mode (got {mode})", path.display())));
         }
-        writer.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;").db()?;
+        writer.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -4000;").db()?;
         migrate_sqlite(&mut writer)?;
         let manager = SqliteConnectionManager::file(&path).with_init(|c| {
             c.busy_timeout(BUSY_TIMEOUT)?;
-            c.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -8000;")
+            c.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -2000;")
         });
         let readers = r2d2::Pool::builder()
             .max_size(READERS)

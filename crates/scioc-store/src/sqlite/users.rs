@@ -28,7 +28,9 @@ pub(super) fn create(conn: &Connection, user: &NewUser) -> Result<()> {
     );
     match result {
         Ok(_) => Ok(()),
-        Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => Err(Error::UserExists(user.name.to_string())),
+        Err(e) if e.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) => {
+            Err(Error::UserExists(user.name.to_string()))
+        }
         Err(e) => Err(e).db(),
     }
 }

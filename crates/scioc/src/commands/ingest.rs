@@ -27,7 +27,8 @@ async fn load_entries(data_dir: &Path, file: &Path) -> Result<()> {
         let f = File::open(file).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
         let bar = ProgressBar::new(len).with_style(
-            ProgressStyle::with_template("{spinner} checking {msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec})").expect("valid template"),
+            ProgressStyle::with_template("{spinner} checking {msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec})")
+                .expect("valid template"),
         );
         bar.set_message(name.clone());
         (Box::new(BufReader::new(bar.wrap_read(f))), bar)

@@ -19,7 +19,13 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let data_dir = config::data_dir(&args, &file);
     let default_log = if matches!(args.command, Command::Serve(_)) { "info" } else { "warn" };
     init_logging(args.log.as_deref().unwrap_or(default_log))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    // Store calls run on the blocking pool; bound it so a burst of requests cannot spawn
+    // hundreds of threads (each with its own allocator arena).
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(32)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     runtime.block_on(async {
         match args.command {
             Command::Serve(serve) => serve::run(&data_dir, config::serve(&serve, &file)?).await,
@@ -31,8 +37,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
 }
 
 fn init_logging(filter: &str) -> Result<()> {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid log filter {filter:?}"))?;
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal()).with_target(false).init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid log filter {filter:?}"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
     Ok(())
 }
 

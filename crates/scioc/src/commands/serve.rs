@@ -18,7 +18,9 @@ pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     let config = ServerConfig {
         listen: args.listen.unwrap_or(defaults.listen),
         tls,
-        rate_limit: args.rate_limit.map(|per_second| RateLimit { per_second, burst: args.rate_burst.unwrap_or(per_second.saturating_mul(2)) }),
+        rate_limit: args
+            .rate_limit
+            .map(|per_second| RateLimit { per_second, burst: args.rate_burst.unwrap_or(per_second.saturating_mul(2)) }),
         request_timeout: args.request_timeout.map_or(defaults.request_timeout, Duration::from_secs),
         ..defaults
     };
@@ -35,13 +37,19 @@ pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
         stats.users
     ));
     if let Some(set) = server.self_signed() {
-        output::hint(&format!("TLS: self-signed; clients trust {} (e.g. REQUESTS_CA_BUNDLE={})", set.ca.display(), set.ca.display()));
+        output::hint(&format!(
+            "TLS: self-signed; clients trust {} (e.g. REQUESTS_CA_BUNDLE={})",
+            set.ca.display(),
+            set.ca.display()
+        ));
     }
     if stats.users == 0 {
         output::hint("no users yet; every feed request will be refused (401). Add one:");
         output::hint(&format!("  scioc --data-dir {} user add NAME --password-stdin", data_dir.display()));
     }
-    output::hint(&format!("try: curl -u NAME:PASSWORD '{url}/api/feed/supply_chain/ioc/v1/query/pull?format=json&limit=10'"));
+    output::hint(&format!(
+        "try: curl -u NAME:PASSWORD '{url}/api/feed/supply_chain/ioc/v1/query/pull?format=json&limit=10'"
+    ));
     if let Some(r) = config.rate_limit {
         output::hint(&format!("rate limit: {} requests/s per user, burst {}", r.per_second, r.burst));
     }

@@ -44,9 +44,19 @@ pub(super) async fn run(data_dir: &Path, cmd: UserCommand) -> Result<()> {
                         return Ok(());
                     }
                     let mut table = comfy_table::Table::new();
-                    table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header(["name", "role", "created (UTC)", "changed (UTC)"]);
+                    table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header([
+                        "name",
+                        "role",
+                        "created (UTC)",
+                        "changed (UTC)",
+                    ]);
                     for u in &users {
-                        table.add_row([u.name.as_str(), u.role.as_str(), &u.created_at.to_utc_string(), &u.updated_at.to_utc_string()]);
+                        table.add_row([
+                            u.name.as_str(),
+                            u.role.as_str(),
+                            &u.created_at.to_utc_string(),
+                            &u.updated_at.to_utc_string(),
+                        ]);
                     }
                     println!("{table}");
                 }

@@ -125,7 +125,12 @@ async fn health_openapi_and_compression() {
     let plain = c.get(&format!("{FEED}/utc/{}?format=json", utc(base))).await;
     assert!(plain.headers().get("content-encoding").is_none());
     let plain_len = plain.bytes().await.unwrap().len();
-    let gz = c.request(reqwest::Method::GET, &format!("{FEED}/utc/{}?format=json", utc(base))).header("accept-encoding", "gzip").send().await.unwrap();
+    let gz = c
+        .request(reqwest::Method::GET, &format!("{FEED}/utc/{}?format=json", utc(base)))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gz.headers()["content-encoding"], "gzip");
     let gz_body = gz.bytes().await.unwrap();
     assert_eq!(&gz_body[..2], &[0x1f, 0x8b], "a gzip stream");
@@ -139,7 +144,8 @@ async fn a_new_event_shows_within_seconds() {
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
     assert_eq!(c.put(&format!("{FEED}/start")).await.status(), 200);
-    let line = serde_json::json!({"event_type": "NEW_MALICIOUS", "identity": {"purl": "pkg:pypi/fresh-evil@0.1"}}).to_string();
+    let line =
+        serde_json::json!({"event_type": "NEW_MALICIOUS", "identity": {"purl": "pkg:pypi/fresh-evil@0.1"}}).to_string();
     let t0 = std::time::Instant::now();
     s.ingest(&[line]);
     loop {

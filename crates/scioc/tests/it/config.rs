@@ -46,16 +46,29 @@ fn a_typo_in_the_config_file_is_refused_with_its_line() {
 async fn the_config_file_sets_the_data_dir_and_rate_limit() {
     let s = Scioc::new();
     let dir = s.dir.path().join("elsewhere");
-    std::fs::write(s.dir.path().join("scioc.toml"), format!("data_dir = {:?}\n[serve]\nrate_limit = 1\nrate_burst = 1\n", dir.display().to_string())).unwrap();
+    std::fs::write(
+        s.dir.path().join("scioc.toml"),
+        format!("data_dir = {:?}\n[serve]\nrate_limit = 1\nrate_burst = 1\n", dir.display().to_string()),
+    )
+    .unwrap();
     let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_scioc"));
-    add.current_dir(s.dir.path()).env_remove("SCIOC_DATA_DIR").args(["user", "add", "alice", "--password-stdin"]).stdin(Stdio::piped()).stdout(Stdio::null());
+    add.current_dir(s.dir.path())
+        .env_remove("SCIOC_DATA_DIR")
+        .args(["user", "add", "alice", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null());
     let mut child = add.spawn().unwrap();
     std::io::Write::write_all(&mut child.stdin.take().unwrap(), crate::support::PASSWORD.as_bytes()).unwrap();
     assert!(child.wait().unwrap().success());
     assert!(dir.join("scioc.db").exists(), "data_dir from the config file");
 
     let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_scioc"));
-    serve.current_dir(s.dir.path()).env_remove("SCIOC_DATA_DIR").args(["serve", "--listen", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    serve
+        .current_dir(s.dir.path())
+        .env_remove("SCIOC_DATA_DIR")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     let mut child = serve.spawn().unwrap();
     let line = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
     let url = line.rsplit(' ').next().unwrap().to_owned();

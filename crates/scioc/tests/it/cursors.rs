@@ -28,7 +28,11 @@ async fn a_cursor_survives_a_restart_and_a_kill() {
 
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
-    assert_eq!(ids(&c.page(&format!("{FEED}/pull?format=json&limit=10")).await), (20..30).collect::<Vec<_>>(), "an acknowledged pull survives a kill");
+    assert_eq!(
+        ids(&c.page(&format!("{FEED}/pull?format=json&limit=10")).await),
+        (20..30).collect::<Vec<_>>(),
+        "an acknowledged pull survives a kill"
+    );
 }
 
 #[tokio::test]
@@ -54,7 +58,10 @@ async fn a_user_who_never_started_gets_events_from_the_first_pull_on() {
     feed(&s, 5, 1);
     let server = s.serve(&[]);
     let c = server.client().as_user("carol");
-    assert!(ids(&c.page(&format!("{FEED}/pull?format=json")).await).is_empty(), "history before the first pull is not replayed");
+    assert!(
+        ids(&c.page(&format!("{FEED}/pull?format=json")).await).is_empty(),
+        "history before the first pull is not replayed"
+    );
     s.ingest(&[entry(77, &utc(FeedTime::now().unix()))]);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(ids(&c.page(&format!("{FEED}/pull?format=json")).await), vec![77]);

@@ -52,8 +52,14 @@ async fn credentials_are_required_and_checked() {
     let path = format!("{FEED}/utc/2024-01-01T00:00:00");
     for (who, r) in [
         ("nobody", anon.get(&path).await),
-        ("wrong password", anon.request(Method::GET, &path).basic_auth("alice", Some("wrong-password")).send().await.unwrap()),
-        ("unknown user", anon.request(Method::GET, &path).basic_auth("zed", Some("whatever-pass")).send().await.unwrap()),
+        (
+            "wrong password",
+            anon.request(Method::GET, &path).basic_auth("alice", Some("wrong-password")).send().await.unwrap(),
+        ),
+        (
+            "unknown user",
+            anon.request(Method::GET, &path).basic_auth("zed", Some("whatever-pass")).send().await.unwrap(),
+        ),
         ("bad scheme", anon.request(Method::GET, &path).header("authorization", "Bearer abc").send().await.unwrap()),
         ("bad base64", anon.request(Method::GET, &path).header("authorization", "Basic %%%").send().await.unwrap()),
         ("pull", anon.get(&format!("{FEED}/pull")).await),
@@ -74,7 +80,12 @@ async fn unknown_paths_wrong_methods_and_oversized_requests() {
     s.add_user("alice", "reader");
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
-    for path in ["/nope", "/api/feed/supply_chain/ioc/v1/query/utc", "/api/feed/supply_chain/ioc/v2/query/pull", "/api/feed/supply_chain/ioc/v1/query/a/b/c/d"] {
+    for path in [
+        "/nope",
+        "/api/feed/supply_chain/ioc/v1/query/utc",
+        "/api/feed/supply_chain/ioc/v2/query/pull",
+        "/api/feed/supply_chain/ioc/v1/query/a/b/c/d",
+    ] {
         assert_eq!(c.get(path).await.status(), 404, "{path}");
         assert_eq!(server.client().get(path).await.status(), 404, "404 comes before authentication: {path}");
     }

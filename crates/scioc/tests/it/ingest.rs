@@ -39,20 +39,29 @@ fn a_bad_line_refuses_the_whole_file_naming_file_line_and_field() {
 fn the_feed_never_goes_back_in_time() {
     let s = Scioc::new();
     s.ingest(&[entry(1, "2024-05-01T00:00:00"), entry(2, "2024-05-02T00:00:00")]);
-    let out = s.run(&["ingest", "entries", "-"], &(entry(3, "2024-05-03T00:00:00") + "\n" + &entry(4, "2024-05-01T12:00:00") + "\n"));
+    let out = s.run(
+        &["ingest", "entries", "-"],
+        &(entry(3, "2024-05-03T00:00:00") + "\n" + &entry(4, "2024-05-01T12:00:00") + "\n"),
+    );
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("-:2: timestamp: 2024-05-01T12:00:00 is older than the feed's newest event (2024-05-02T00:00:00)"), "{err}");
+    assert!(
+        err.contains("-:2: timestamp: 2024-05-01T12:00:00 is older than the feed's newest event (2024-05-02T00:00:00)"),
+        "{err}"
+    );
     let st = status_json(&s);
     assert_eq!((st["events"].as_u64(), st["newest_event"].as_str()), (Some(2), Some("2024-05-02T00:00:00")));
 
     let future = scioc_model::FeedTime::now().unix() + 3600;
     let out = s.run(&["ingest", "entries", "-"], &entry(5, &future.to_string()));
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8(out.stderr).unwrap().contains("-:1: timestamp:") , "a time in the future is refused");
+    assert!(String::from_utf8(out.stderr).unwrap().contains("-:1: timestamp:"), "a time in the future is refused");
 
     // Equal to the newest is allowed, and a line without a timestamp is dated now.
-    s.ingest(&[entry(6, "2024-05-02T00:00:00"), serde_json::json!({"event_type":"FP","sha256": format!("{:064x}", 1)}).to_string()]);
+    s.ingest(&[
+        entry(6, "2024-05-02T00:00:00"),
+        serde_json::json!({"event_type":"FP","sha256": format!("{:064x}", 1)}).to_string(),
+    ]);
     let st = status_json(&s);
     assert_eq!(st["events"], 4);
     let newest = scioc_model::FeedTime::parse_utc(st["newest_event"].as_str().unwrap()).unwrap().unix();

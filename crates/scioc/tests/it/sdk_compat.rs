@@ -18,7 +18,11 @@ fn sdk_python() -> PathBuf {
     let marker = venv.join(".installed-2.15.0");
     if !marker.exists() {
         let _ = std::fs::remove_dir_all(&venv);
-        let st = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 is required for the SDK test");
+        let st = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 is required for the SDK test");
         assert!(st.success(), "python3 -m venv failed");
         let st = Command::new(&python)
             .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", SDK])
@@ -120,7 +124,12 @@ fn the_vendor_sdk_works_unchanged() {
     assert_eq!(r["page_utc"]["last_timestamp"], utc(t_page));
     assert_eq!(r["page_ts"]["last_timestamp"], t_page.to_string());
 
-    for (name, (lo, hi)) in [("frame_utc", (w1_from, w1_to)), ("frame_ts", (w1_from, w1_to)), ("frame_small", (w2_from, w2_to)), ("frame_empty", (w3_from, w3_to))] {
+    for (name, (lo, hi)) in [
+        ("frame_utc", (w1_from, w1_to)),
+        ("frame_ts", (w1_from, w1_to)),
+        ("frame_small", (w2_from, w2_to)),
+        ("frame_empty", (w3_from, w3_to)),
+    ] {
         let got = shas(&r[name]);
         let set: BTreeSet<&str> = got.iter().map(String::as_str).collect();
         assert_eq!(set.len(), got.len(), "{name}: duplicates");

@@ -1,6 +1,6 @@
 //! The harness: a data directory, the binary, a running server and an HTTP client.
 
-use scioc_api::{Format, FeedResponse};
+use scioc_api::{FeedResponse, Format};
 use std::{
     io::{BufRead, BufReader, Write},
     path::{Path, PathBuf},
@@ -40,7 +40,8 @@ impl Scioc {
 
     /// Runs the binary with `args` and `stdin`, returning its output.
     pub fn run(&self, args: &[&str], stdin: &str) -> Output {
-        let mut child = self.cmd().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child =
+            self.cmd().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap()
     }
@@ -48,7 +49,12 @@ impl Scioc {
     /// Runs and asserts success.
     pub fn ok(&self, args: &[&str], stdin: &str) -> String {
         let out = self.run(args, stdin);
-        assert!(out.status.success(), "scioc {args:?} failed: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.status.success(),
+            "scioc {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            String::from_utf8_lossy(&out.stdout)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 

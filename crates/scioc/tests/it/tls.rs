@@ -43,7 +43,10 @@ async fn certificates_from_files() {
     let c = Client::new(&server.url, Some(&tls.join("ca.pem"))).as_user("alice");
     assert_eq!(c.get(&format!("{FEED}/pull")).await.status(), 200);
 
-    let out = s.run(&["serve", "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent.pem", "--tls-key", key.to_str().unwrap()], "");
+    let out = s.run(
+        &["serve", "--listen", "127.0.0.1:0", "--tls-cert", "/nonexistent.pem", "--tls-key", key.to_str().unwrap()],
+        "",
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent.pem"));
 }

@@ -8,7 +8,8 @@ fn users_are_added_listed_changed_and_removed() {
     s.add_user("alice", "reader");
     s.add_user("root@corp", "admin");
     let list: serde_json::Value = serde_json::from_str(&s.ok(&["user", "list", "--format", "json"], "")).unwrap();
-    let names: Vec<_> = list.as_array().unwrap().iter().map(|u| (u["name"].as_str().unwrap(), u["role"].as_str().unwrap())).collect();
+    let names: Vec<_> =
+        list.as_array().unwrap().iter().map(|u| (u["name"].as_str().unwrap(), u["role"].as_str().unwrap())).collect();
     assert_eq!(names, vec![("alice", "reader"), ("root@corp", "admin")]);
     let table = s.ok(&["user", "list"], "");
     assert!(table.contains("alice") && table.contains("reader"));
@@ -52,14 +53,29 @@ async fn the_server_honours_user_changes_on_the_next_request() {
 
     s.ok(&["user", "passwd", "alice", "--password-stdin"], "a-brand-new-password\n");
     assert_eq!(c.get(&path).await.status(), 401, "the old password stops working at once");
-    let fresh = anon.request(reqwest::Method::GET, &path).basic_auth("alice", Some("a-brand-new-password")).send().await.unwrap();
+    let fresh = anon
+        .request(reqwest::Method::GET, &path)
+        .basic_auth("alice", Some("a-brand-new-password"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fresh.status(), 200);
 
     s.ok(&["user", "role", "alice", "disabled"], "");
-    let r = anon.request(reqwest::Method::GET, &path).basic_auth("alice", Some("a-brand-new-password")).send().await.unwrap();
+    let r = anon
+        .request(reqwest::Method::GET, &path)
+        .basic_auth("alice", Some("a-brand-new-password"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 403);
 
     s.ok(&["user", "remove", "alice"], "");
-    let r = anon.request(reqwest::Method::GET, &path).basic_auth("alice", Some("a-brand-new-password")).send().await.unwrap();
+    let r = anon
+        .request(reqwest::Method::GET, &path)
+        .basic_auth("alice", Some("a-brand-new-password"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }
