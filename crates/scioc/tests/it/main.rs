@@ -10,5 +10,6 @@ mod ingest;
 mod page_rule;
 mod sdk_compat;
 mod support;
+mod tidy;
 mod tls;
 mod users;
