@@ -46,36 +46,22 @@ async fn the_server_honours_user_changes_on_the_next_request() {
     s.add_user("alice", "reader");
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
-    let anon = server.client();
+    let with_new_password = || async {
+        let anon = server.client();
+        let r = anon.request(reqwest::Method::GET, &format!("{FEED}/pull?format=json"));
+        r.basic_auth("alice", Some("a-brand-new-password")).send().await.unwrap().status()
+    };
     let path = format!("{FEED}/pull?format=json");
     assert_eq!(c.get(&path).await.status(), 200);
     assert_eq!(c.get(&path).await.status(), 200, "served from the credential cache");
 
     s.ok(&["user", "passwd", "alice", "--password-stdin"], "a-brand-new-password\n");
     assert_eq!(c.get(&path).await.status(), 401, "the old password stops working at once");
-    let fresh = anon
-        .request(reqwest::Method::GET, &path)
-        .basic_auth("alice", Some("a-brand-new-password"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(fresh.status(), 200);
+    assert_eq!(with_new_password().await, 200);
 
     s.ok(&["user", "role", "alice", "disabled"], "");
-    let r = anon
-        .request(reqwest::Method::GET, &path)
-        .basic_auth("alice", Some("a-brand-new-password"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(with_new_password().await, 403);
 
     s.ok(&["user", "remove", "alice"], "");
-    let r = anon
-        .request(reqwest::Method::GET, &path)
-        .basic_auth("alice", Some("a-brand-new-password"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    assert_eq!(with_new_password().await, 401);
 }
