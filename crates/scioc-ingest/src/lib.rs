@@ -1,11 +1,15 @@
 //! Loaders that turn outside data into feed events.
 //!
+//! - [`entries`]: JSON Lines of entries in the vendor's shape.
+//! - [`osv`]: OSV malicious-package reports, incrementally.
+//!
 //! Each loader reads its input completely and validates every record before anything is
 //! stored, so a bad record refuses the whole input and nothing is half-imported.
-//! Errors name the input, the line and the field.
+//! Errors name the input, the line or record, and the field.
 //!
 //! **Architecture invariant:** loaders do no storage themselves; they hand a validated batch
-//! to [`scioc_store::Store::append`], which stores it atomically.
+//! to [`scioc_store::Store::append`] or [`scioc_store::Store::commit_import`], which store it
+//! atomically.
 //!
 //! ```
 //! use scioc_ingest::entries;
@@ -20,3 +24,4 @@
 #![deny(missing_docs)]
 
 pub mod entries;
+pub mod osv;

@@ -20,6 +20,9 @@ pub enum Error {
     /// No user of that name.
     #[error("no user {0:?}")]
     NoSuchUser(String),
+    /// Another writer changed what this operation was based on; nothing was stored.
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The database stayed locked by another writer past the busy timeout.
     #[error("the store is busy (locked by another writer); try again")]
     Busy,

@@ -21,7 +21,7 @@
 //! let entry = Entry::try_from(serde_json::from_str::<RawEntry>(
 //!     r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"}}"#).unwrap()).unwrap();
 //! let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
-//! store.append(vec![NewEvent { entry, time: Some(t) }], FeedTime::now()).await.unwrap();
+//! store.append(vec![NewEvent { entry, time: Some(t), provenance: None }], FeedTime::now()).await.unwrap();
 //! let page = store.query(TimeQuery { from: t, limit: 10, format: scioc_api::Format::Json, horizon: FeedTime::now() }).await.unwrap();
 //! assert_eq!(page.rows.len(), 1);
 //! # });
@@ -35,7 +35,10 @@ mod types;
 
 pub use error::{Error, Result};
 pub use sqlite::{DB_FILE, SqliteStore};
-pub use types::{Appended, Head, NewEvent, NewUser, Page, PageRow, PullPage, PullQuery, Stats, TimeQuery, UserRecord};
+pub use types::{
+    Appended, EventFilter, Head, Import, Indicator, NewEvent, NewUser, Page, PageRow, PullPage, PullQuery,
+    SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
+};
 
 use scioc_model::{FeedTime, Role, UserName};
 
@@ -70,6 +73,20 @@ pub trait Store: Send + Sync + 'static {
     /// The next page after `user`'s cursor, advancing the cursor in the same transaction.
     /// A user without a cursor starts at `query.horizon`.
     async fn pull(&self, user: &UserName, query: PullQuery) -> Result<PullPage>;
+
+    /// What the store holds about `source`'s records, with the version an import must expect.
+    async fn source_state(&self, source: &str) -> Result<SourceState>;
+
+    /// Stores an import atomically: its events (under the rules of [`Store::append`]), its
+    /// records and its indicators; [`Error::Conflict`] if another import of the source ran since
+    /// its state was read.
+    async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended>;
+
+    /// Events matching `filter`, in feed order.
+    async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>>;
+
+    /// All indicators, sorted.
+    async fn indicators(&self) -> Result<Vec<Indicator>>;
 
     /// Adds a user; [`Error::UserExists`] if the name is taken.
     async fn create_user(&self, user: NewUser) -> Result<()>;

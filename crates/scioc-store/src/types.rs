@@ -1,7 +1,7 @@
 //! Values passed to and returned by a [`crate::Store`].
 
 use scioc_api::Format;
-use scioc_model::{Entry, FeedTime, Role};
+use scioc_model::{Entry, FeedTime, Provenance, Role};
 
 /// The newest event of the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub struct NewEvent {
     pub entry: Entry,
     /// When it enters the feed; `None` for now.
     pub time: Option<FeedTime>,
+    /// Where it came from, shown under the entry's `scioc` object.
+    pub provenance: Option<Provenance>,
 }
 
 /// What an append stored.
@@ -128,4 +130,87 @@ pub struct UserRecord {
     pub created_at: FeedTime,
     /// When the user was last changed.
     pub updated_at: FeedTime,
+}
+
+/// What a source's loader last recorded of one of its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    /// The record's id within the source (an OSV id).
+    pub id: String,
+    /// A hash of the record's bytes as last imported; equal bytes need no new look.
+    pub content_hash: String,
+    /// The loader's own state for the record, as JSON.
+    pub state: String,
+}
+
+/// Everything the store holds about one source, read in one snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceState {
+    /// Bumped by every import; pass it back in [`Import::expected_version`].
+    pub version: i64,
+    /// The records.
+    pub records: Vec<SourceRecord>,
+}
+
+/// An indicator of compromise linked to a package.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Indicator {
+    /// `domain`, `url`, `ip`, and (from curation) `package_name`, `dependency_name`,
+    /// `script_pattern`, `sha256`.
+    pub kind: String,
+    /// The indicator itself.
+    pub value: String,
+    /// Ecosystem of the linked package, or empty.
+    pub ecosystem: String,
+    /// Name of the linked package, or empty.
+    pub package: String,
+    /// Which source said so (`osv`, `curation`).
+    pub source: String,
+    /// The source's record id, or empty.
+    pub source_id: String,
+}
+
+/// The outcome of one import of a source, stored in one transaction: its events, the new state
+/// of the records it touched, and its indicators.
+#[derive(Debug, Clone, Default)]
+pub struct Import {
+    /// The source (`osv`).
+    pub source: String,
+    /// The version read with [`crate::Store::source_state`]; if another import has run since,
+    /// the import is refused with [`crate::Error::Conflict`] and nothing is stored.
+    pub expected_version: i64,
+    /// Events to append, as [`crate::Store::append`] would.
+    pub events: Vec<NewEvent>,
+    /// Records to insert or replace.
+    pub records: Vec<SourceRecord>,
+    /// Indicators to add (existing ones are kept).
+    pub indicators: Vec<Indicator>,
+}
+
+/// Which events to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventFilter {
+    /// Events whose package file has this SHA-256.
+    Sha256(String),
+    /// Events whose package file has this SHA-1.
+    Sha1(String),
+    /// Events whose package file has this MD5.
+    Md5(String),
+    /// Events of this exact purl; a purl without a version also matches every version of it.
+    Purl(String),
+}
+
+/// An event as stored, for tools that look events up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Sequence number.
+    pub seq: i64,
+    /// Feed time.
+    pub time: FeedTime,
+    /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
+    pub event_type: String,
+    /// The entry's purl, if any.
+    pub purl: Option<String>,
+    /// The entry as wire JSON (with its `scioc` object).
+    pub entry_json: Vec<u8>,
 }

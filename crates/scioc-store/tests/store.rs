@@ -19,7 +19,7 @@ fn entry(i: usize) -> Entry {
 }
 
 fn at(i: usize, time: FeedTime) -> NewEvent {
-    NewEvent { entry: entry(i), time: Some(time) }
+    NewEvent { entry: entry(i), time: Some(time), provenance: None }
 }
 
 fn open() -> (tempfile::TempDir, Arc<dyn Store>) {
@@ -75,7 +75,10 @@ async fn append_assigns_sequence_and_refuses_going_back() {
     ));
 
     // Without a time an event takes "now"; if the clock went back it takes the newest time.
-    let b = store.append(vec![NewEvent { entry: entry(8), time: None }], t("2023-01-01T00:00:00")).await.unwrap();
+    let b = store
+        .append(vec![NewEvent { entry: entry(8), time: None, provenance: None }], t("2023-01-01T00:00:00"))
+        .await
+        .unwrap();
     assert_eq!(b.last_time, Some(t("2024-01-02T00:00:00")));
     assert_eq!(store.head().await.unwrap().unwrap().seq, 4);
 }
@@ -149,7 +152,7 @@ async fn cursors_pull_exactly_once_and_are_per_user() {
     }
     assert_eq!(got, (7..=30).collect::<Vec<_>>(), "from the first event at or after the start, each once");
 
-    store.append(vec![NewEvent { entry: entry(99), time: None }], FeedTime::now()).await.unwrap();
+    store.append(vec![NewEvent { entry: entry(99), time: None, provenance: None }], FeedTime::now()).await.unwrap();
     let q2 = PullQuery { horizon: FeedTime::now().add_secs(1), ..q };
     assert_eq!(seqs(&store.pull(&alice, q2).await.unwrap().page), vec![31]);
     assert_eq!(seqs(&store.pull(&bob, q2).await.unwrap().page), vec![31]);

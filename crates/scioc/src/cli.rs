@@ -116,6 +116,31 @@ pub(crate) enum IngestCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+
+    /// Import OSV malicious-package reports (MAL- records), incrementally.
+    ///
+    /// SOURCE is a directory tree laid out like the OpenSSF repository (osv/malicious/**,
+    /// osv/withdrawn/**) or any directory of OSV JSON files, a .zip such as OSV.dev's
+    /// per-ecosystem all.zip, a .tar.gz, or an http(s):// URL of such a zip.
+    ///
+    /// Each explicit affected version becomes one NEW_MALICIOUS event; a package with no version
+    /// listed becomes one event without a version. Re-importing unchanged data adds nothing; new
+    /// versions add events for those only; a withdrawn record (or one moved to osv/withdrawn/)
+    /// adds an FP for everything it had announced; a new summary adds NEW_THREAT_NAME.
+    /// A first import into an empty feed dates events by each record's publication time;
+    /// later imports date them now. Network indicators (iocs) are stored for the scanner.
+    #[command(verbatim_doc_comment)]
+    Osv {
+        /// Directories, .zip or .tar.gz files, or http(s) URLs
+        #[arg(value_name = "SOURCE", required = true)]
+        sources: Vec<String>,
+        /// Read and compare everything, report what would change, store nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Import the valid records when some are invalid (default: refuse the whole import)
+        #[arg(long)]
+        skip_invalid: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,7 +14,14 @@ pub(super) fn head(conn: &Connection) -> Result<Option<Head>> {
 /// Appends a batch in one immediate transaction, enforcing the feed's time rules.
 pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-    let head = head(&tx)?;
+    let out = append_in(&tx, batch, now)?;
+    tx.commit().db()?;
+    Ok(out)
+}
+
+/// Appends a batch inside the caller's write transaction.
+pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
+    let head = head(tx)?;
     let mut seq = head.map_or(0, |h| h.seq);
     let mut prev = head.map(|h| h.time);
     // If the clock went back, events without a time take the newest time, never an earlier one.
@@ -23,8 +30,9 @@ pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime)
     {
         let mut insert = tx
             .prepare_cached(
-                "INSERT INTO events (seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512, entry_json, entry_xml)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                "INSERT INTO events (seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
+                                     entry_json, entry_xml, source, source_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )
             .db()?;
         for (index, event) in batch.into_iter().enumerate() {
@@ -36,7 +44,7 @@ pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime)
                 }
             };
             seq += 1;
-            let fragments = render_entry(&event.entry, seq, time);
+            let fragments = render_entry(&event.entry, event.provenance.as_ref(), seq, time);
             let e = &event.entry;
             let id = e.identity.as_ref();
             insert
@@ -54,6 +62,8 @@ pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime)
                     e.sha512.as_ref().map(|h| h.as_str()),
                     fragments.json,
                     fragments.xml,
+                    event.provenance.as_ref().map(|p| p.source.as_str()),
+                    event.provenance.as_ref().and_then(|p| p.id.as_deref()),
                 ])
                 .db()?;
             out.count += 1;
@@ -64,7 +74,6 @@ pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime)
             prev = Some(time);
         }
     }
-    tx.commit().db()?;
     Ok(out)
 }
 

@@ -7,11 +7,12 @@
 
 mod cursors;
 mod events;
+mod sources;
 mod users;
 
 use crate::{
-    Appended, Error, Head, NewEvent, NewUser, Page, PullPage, PullQuery, Result, Stats, Store, TimeQuery, UserRecord,
-    migrate,
+    Appended, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, Page, PullPage, PullQuery, Result,
+    SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
 };
 use r2d2_sqlite::{
     SqliteConnectionManager,
@@ -33,8 +34,10 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 /// Read connections kept open.
 const READERS: u32 = 8;
 
-const MIGRATIONS: &[migrate::Migration] =
-    &[migrate::Migration { version: 1, name: "feed", sql: include_str!("../../migrations/sqlite/0001_feed.sql") }];
+const MIGRATIONS: &[migrate::Migration] = &[
+    migrate::Migration { version: 1, name: "feed", sql: include_str!("../../migrations/sqlite/0001_feed.sql") },
+    migrate::Migration { version: 2, name: "sources", sql: include_str!("../../migrations/sqlite/0002_sources.sql") },
+];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.
 #[derive(Clone)]
@@ -213,6 +216,23 @@ impl Store for SqliteStore {
     async fn pull(&self, user: &UserName, query: PullQuery) -> Result<PullPage> {
         let user = user.clone();
         self.write(move |c| cursors::pull(c, &user, &query)).await
+    }
+
+    async fn source_state(&self, source: &str) -> Result<SourceState> {
+        let source = source.to_owned();
+        self.read(move |c| sources::state(c, &source)).await
+    }
+
+    async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended> {
+        self.write(move |c| sources::commit(c, import, now)).await
+    }
+
+    async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>> {
+        self.read(move |c| sources::find_events(c, &filter)).await
+    }
+
+    async fn indicators(&self) -> Result<Vec<Indicator>> {
+        self.read(|c| sources::indicators(c)).await
     }
 
     async fn create_user(&self, user: NewUser) -> Result<()> {

@@ -4,7 +4,7 @@ use super::open_store;
 use crate::{cli::IngestCommand, output};
 use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use scioc_ingest::entries;
+use scioc_ingest::{entries, osv};
 use scioc_model::FeedTime;
 use scioc_store::Store;
 use std::{
@@ -16,7 +16,67 @@ use std::{
 pub(super) async fn run(data_dir: &Path, cmd: IngestCommand) -> Result<()> {
     match cmd {
         IngestCommand::Entries { file } => load_entries(data_dir, &file).await,
+        IngestCommand::Osv { sources, dry_run, skip_invalid } => {
+            load_osv(data_dir, &sources, osv::Options { dry_run, skip_invalid }).await
+        }
     }
+}
+
+async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) -> Result<()> {
+    let sources = sources.iter().map(|s| osv::Source::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    let store = open_store(data_dir)?;
+    let started = std::time::Instant::now();
+    let bar = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} reading OSV records: {msg} files").expect("valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let progress = |n: usize| bar.set_message(n.to_string());
+    let result = osv::import(store.as_ref(), &sources, options, &progress).await;
+    bar.finish_and_clear();
+    let out = match result {
+        Ok(out) => out,
+        Err(osv::ImportError::Invalid(problems)) => {
+            for p in &problems {
+                anstream::eprintln!("{}: {}", p.field, p.message);
+            }
+            bail!("{} invalid OSV record(s); nothing was imported (--skip-invalid imports the rest)", problems.len());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for p in &out.invalid {
+        output::warn(&format!("skipped {}: {}", p.field, p.message));
+    }
+    let [new, fp, renamed] = out.events;
+    let dating = match out.dating {
+        Some(osv::Dating::Published) => "dated by each record's publication time (the feed was empty)",
+        _ => "dated now (the feed already held events)",
+    };
+    println!(
+        "{} files: {} MAL records compared ({} withdrawn), {} unchanged, {} other advisories skipped{}",
+        out.files,
+        out.compared,
+        out.withdrawn,
+        out.unchanged,
+        out.skipped_not_mal,
+        if out.duplicates > 0 { format!(", {} duplicates", out.duplicates) } else { String::new() },
+    );
+    println!(
+        "events: {new} NEW_MALICIOUS, {fp} FP, {renamed} NEW_THREAT_NAME; {} indicators; {dating}",
+        out.indicators
+    );
+    match out.appended {
+        Some(a) => output::ok(&format!(
+            "imported {} event(s){} in {:.2} s",
+            a.count,
+            match (a.first_seq, a.last_seq) {
+                (Some(f), Some(l)) => format!(" (sequence {f}–{l})"),
+                _ => String::new(),
+            },
+            started.elapsed().as_secs_f64()
+        )),
+        None => output::hint(&format!("dry run: nothing stored ({:.2} s)", started.elapsed().as_secs_f64())),
+    }
+    Ok(())
 }
 
 async fn load_entries(data_dir: &Path, file: &Path) -> Result<()> {

@@ -1,0 +1,306 @@
+//! Mapping one OSV record to what the feed announces: one entry per explicit version, or one
+//! entry without a version when none is listed, plus network indicators.
+
+use super::record::{Affected, Record};
+use base64::Engine;
+use scioc_model::{
+    Entry, EventType, FeedTime, FieldError, Identity, Provenance, Published, Reference, Sample, SampleStatus, Sha1,
+    Sha512, ThreatLevel, clean_text,
+};
+use scioc_store::Indicator;
+
+/// Threat level given to every OSV `MAL-` record: confirmed malicious code.
+pub const OSV_THREAT_LEVEL: u8 = 5;
+
+/// One thing a record announces: a package version, or a whole package.
+#[derive(Debug, Clone)]
+pub struct Announcement {
+    /// The canonical purl, with the version when there is one; the key of the record's state.
+    pub key: String,
+    /// The entry as a `NEW_MALICIOUS` event carries it.
+    pub entry: Entry,
+}
+
+/// What a record maps to.
+#[derive(Debug, Clone)]
+pub struct Mapped {
+    /// The threat name every sample carries.
+    pub threat_name: String,
+    /// The announcements, in record order.
+    pub announcements: Vec<Announcement>,
+    /// Provenance shown with every event of the record.
+    pub provenance: Provenance,
+    /// The record's publication time (or its modification time when it has none).
+    pub published: Option<FeedTime>,
+    /// Network indicators linked to the record's packages.
+    pub indicators: Vec<Indicator>,
+}
+
+/// The purl type (also used as the entry's community) of an OSV ecosystem, or `None` when the
+/// ecosystem has no purl type scioc knows.
+pub fn purl_type(ecosystem: &str) -> Option<&'static str> {
+    // OSV ecosystems may carry a suffix (`Debian:12`); the part before it names the ecosystem.
+    Some(match ecosystem.split(':').next().unwrap_or("") {
+        "npm" => "npm",
+        "PyPI" => "pypi",
+        "RubyGems" => "gem",
+        "NuGet" => "nuget",
+        "Go" => "golang",
+        "crates.io" => "cargo",
+        "Maven" => "maven",
+        "Packagist" => "composer",
+        "Pub" => "pub",
+        "Hex" => "hex",
+        _ => return None,
+    })
+}
+
+/// Splits a package name into purl namespace and name, per ecosystem.
+fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a str) {
+    let split = match purl_type {
+        "npm" if name.starts_with('@') => name.split_once('/'),
+        "maven" => name.split_once(':'),
+        "golang" | "composer" => name.rsplit_once('/'),
+        _ => None,
+    };
+    match split {
+        Some((ns, n)) if !ns.is_empty() && !n.is_empty() => (Some(ns), n),
+        _ => (None, name),
+    }
+}
+
+/// Builds a canonical purl.
+fn purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<String, String> {
+    let (namespace, short) = split_name(purl_type, name);
+    let mut p = packageurl::PackageUrl::new(purl_type, short).map_err(|e| format!("package name {name:?}: {e}"))?;
+    if let Some(ns) = namespace {
+        p.with_namespace(ns).map_err(|e| format!("package name {name:?}: {e}"))?;
+    }
+    if let Some(v) = version {
+        p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
+    }
+    Ok(p.to_string())
+}
+
+/// `sha512-<base64>` (the npm SRI form) to hex.
+pub fn sri_to_hex(sri: &str) -> Result<String, String> {
+    let b64 = sri.strip_prefix("sha512-").ok_or_else(|| format!("expected sha512-<base64>, got {sri:?}"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|e| format!("sha512 SRI {sri:?} is not base64: {e}"))?;
+    if bytes.len() != 64 {
+        return Err(format!("sha512 SRI {sri:?} decodes to {} bytes, expected 64", bytes.len()));
+    }
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn parse_time(s: Option<&str>) -> Option<FeedTime> {
+    s.and_then(|s| Published::parse(s).ok()).map(|p| FeedTime::from_unix(p.unix()))
+}
+
+/// Maps a `MAL-` record. Errors name the field of the record at fault.
+pub fn map(record: &Record) -> Result<Mapped, FieldError> {
+    let first = record.affected.first();
+    let threat_name = record.summary.as_deref().map(|s| clean_text(s, 200)).filter(|s| !s.is_empty()).unwrap_or_else(
+        || match first {
+            Some(a) => format!("Malicious code in {} ({})", clean_text(&a.package.name, 200), a.package.ecosystem),
+            None => format!("Malicious package {}", record.id),
+        },
+    );
+    let published_text = record.published.as_deref().or(record.modified.as_deref());
+    let published = match published_text {
+        Some(s) => Some(Published::parse(s).map_err(|m| FieldError::new("published", m))?),
+        None => None,
+    };
+    let modified = parse_time(record.modified.as_deref()).map(|t| format!("{}Z", t.to_utc_string()));
+    let mut provenance = Provenance {
+        source: "osv".into(),
+        id: Some(record.id.clone()),
+        aliases: record.aliases.iter().map(|a| clean_text(a, 200)).filter(|a| !a.is_empty()).collect(),
+        references: record
+            .references
+            .iter()
+            .map(|r| Reference {
+                kind: clean_text(r.kind.as_deref().unwrap_or("WEB"), 40),
+                url: clean_text(&r.url, 2000),
+            })
+            .filter(|r| !r.url.is_empty())
+            .collect(),
+        contributors: Vec::new(),
+        modified,
+        ..Provenance::default()
+    };
+    if let Some(spec) = &record.database_specific {
+        for o in &spec.origins {
+            if let Some(s) = o.source.as_deref().map(|s| clean_text(s, 100)).filter(|s| !s.is_empty())
+                && !provenance.contributors.contains(&s)
+            {
+                provenance.contributors.push(s);
+            }
+        }
+    }
+
+    let mut announcements = Vec::new();
+    let mut indicators = Vec::new();
+    for (i, affected) in record.affected.iter().enumerate() {
+        let field = |f: &str| format!("affected[{i}].{f}");
+        let Some(ptype) = purl_type(&affected.package.ecosystem) else {
+            return Err(FieldError::new(
+                field("package.ecosystem"),
+                format!("ecosystem {:?} has no package URL type scioc knows", affected.package.ecosystem),
+            ));
+        };
+        announcements.extend(
+            announce(affected, ptype, &threat_name, published).map_err(|(f, m)| FieldError::new(field(&f), m))?,
+        );
+        if let Some(iocs) = record.database_specific.as_ref().and_then(|d| d.iocs.as_ref()) {
+            let link = |kind: &str, value: &String| Indicator {
+                kind: kind.into(),
+                value: clean_text(value, 2000),
+                ecosystem: affected.package.ecosystem.clone(),
+                package: affected.package.name.clone(),
+                source: "osv".into(),
+                source_id: record.id.clone(),
+            };
+            indicators.extend(iocs.domains.iter().map(|v| link("domain", v)));
+            indicators.extend(iocs.urls.iter().map(|v| link("url", v)));
+            indicators.extend(iocs.ip_addresses.iter().chain(&iocs.ips).map(|v| link("ip", v)));
+        }
+    }
+    indicators.retain(|i| !i.value.is_empty());
+    indicators.sort();
+    indicators.dedup();
+    if announcements.iter().all(|a| a.entry.identity.as_ref().is_some_and(|i| i.version.is_some())) {
+        provenance.ranges = None;
+    } else {
+        let ranges: Vec<_> = record.affected.iter().flat_map(|a| a.ranges.iter().cloned()).collect();
+        provenance.ranges = (!ranges.is_empty()).then_some(serde_json::Value::Array(ranges));
+    }
+    Ok(Mapped {
+        threat_name,
+        announcements,
+        provenance,
+        published: published.map(|p| FeedTime::from_unix(p.unix())),
+        indicators,
+    })
+}
+
+/// The announcements of one `affected[]` item.
+fn announce(
+    affected: &Affected,
+    ptype: &str,
+    threat_name: &str,
+    published: Option<Published>,
+) -> Result<Vec<Announcement>, (String, String)> {
+    let name = &affected.package.name;
+    let integrity = affected
+        .database_specific
+        .as_ref()
+        .and_then(|d| d.indicators.as_ref())
+        .map(|i| i.package_integrity.as_slice())
+        .unwrap_or_default();
+    let mut versions: Vec<Option<&str>> = affected.versions.iter().map(|v| Some(v.as_str())).collect();
+    if versions.is_empty() {
+        versions.push(None);
+    }
+    let mut out = Vec::new();
+    for version in versions {
+        let key = purl(ptype, name, version).map_err(|m| ("package.name".to_owned(), m))?;
+        let (namespace, _) = split_name(ptype, name);
+        let mut entry = Entry {
+            event_type: EventType::NewMalicious,
+            md5: None,
+            sha1: None,
+            sha256: None,
+            sha512: None,
+            filename: None,
+            sample_size: None,
+            source_url: None,
+            identity: Some(Identity {
+                purl: Some(key.clone()),
+                community: Some(ptype.to_owned()),
+                namespace: namespace.map(str::to_owned),
+                package: Some(clean_text(name, 4096)),
+                version: version.map(|v| clean_text(v, 4096)),
+                published,
+                ..Identity::default()
+            }),
+            sample_list: vec![Sample {
+                status: SampleStatus::Malicious,
+                threat_name: Some(threat_name.to_owned()),
+                threat_level: Some(ThreatLevel::parse(&OSV_THREAT_LEVEL.to_string()).expect("a valid level")),
+                md5: None,
+                sha1: None,
+                sha256: None,
+            }],
+        };
+        // An archive hash belongs to the version its file name carries, or to the only entry.
+        let matching = integrity.iter().find(|i| match (version, i.filename.as_deref()) {
+            (Some(v), Some(f)) => f.contains(&format!("-{v}.")),
+            _ => affected.versions.len() <= 1 && integrity.len() == 1,
+        });
+        if let Some(int) = matching {
+            if let Some(h) = &int.hashes.sha1 {
+                let sha1 = Sha1::parse(h)
+                    .map_err(|m| ("database_specific.indicators.package_integrity.sha1".to_owned(), m))?;
+                entry.sample_list[0].sha1 = Some(sha1.clone());
+                entry.sha1 = Some(sha1);
+            }
+            if let Some(sri) = &int.hashes.sha512_sri {
+                let hex = sri_to_hex(sri)
+                    .map_err(|m| ("database_specific.indicators.package_integrity.sha512_sri".to_owned(), m))?;
+                entry.sha512 = Some(Sha512::parse(&hex).map_err(|m| ("sha512".to_owned(), m))?);
+            }
+            entry.filename =
+                int.filename.as_deref().map(|f| clean_text(f, 1024)).filter(|f| !f.is_empty() && !f.contains('/'));
+        }
+        // Re-validate through the model so a mapped entry obeys every rule a loaded one does.
+        let entry = revalidate(entry).map_err(|e| (e.field, e.message))?;
+        out.push(Announcement { key, entry });
+    }
+    Ok(out)
+}
+
+/// Round-trips an entry through its wire form and the model's validation.
+pub(crate) fn revalidate(entry: Entry) -> Result<Entry, FieldError> {
+    let value = serde_json::to_value(&entry).expect("an entry serializes");
+    let raw: scioc_model::RawEntry =
+        serde_json::from_value(value).map_err(|e| FieldError::new("entry", e.to_string()))?;
+    Entry::try_from(raw)
+}
+
+/// The same announcement as another event type: `FP` marks the samples `KNOWN`.
+pub fn as_event(entry: &Entry, event_type: EventType) -> Entry {
+    let mut e = entry.clone();
+    e.event_type = event_type;
+    if event_type == EventType::FalsePositive {
+        for s in &mut e.sample_list {
+            s.status = SampleStatus::Known;
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sri_converts_to_hex() {
+        let hex = sri_to_hex(
+            "sha512-EdEWUN/Dk/3ETQ2ejbRD/2iyJrC8QLKXXUa6/5H69n3ZpXTYcbi5R5Y4PVGpG9UpGdNLtCjHQPb49sXrfMPKkA==",
+        )
+        .unwrap();
+        assert_eq!(hex.len(), 128);
+        assert!(sri_to_hex("sha1-abc").is_err());
+        assert!(sri_to_hex("sha512-AAAA").is_err());
+    }
+
+    #[test]
+    fn names_split_per_ecosystem() {
+        assert_eq!(purl("npm", "@scope/pkg", Some("1.0.0")).unwrap(), "pkg:npm/%40scope/pkg@1.0.0");
+        assert_eq!(purl("maven", "org.example:evil", None).unwrap(), "pkg:maven/org.example/evil");
+        assert_eq!(purl("golang", "github.com/a/b", Some("v1.0.0")).unwrap(), "pkg:golang/github.com/a/b@v1.0.0");
+        assert_eq!(purl("npm", "pattern.json", None).unwrap(), "pkg:npm/pattern.json");
+    }
+}

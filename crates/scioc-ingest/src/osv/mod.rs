@@ -1,0 +1,264 @@
+//! OSV malicious-package reports (the OpenSSF data set, OSV.dev's `all.zip`) into the feed.
+//!
+//! [`import`] reads every source, skips non-`MAL-` advisories, and compares each record with
+//! what the store last recorded of it (see [`plan`]): unchanged bytes are not even parsed, and
+//! only changes become events. Everything is stored in one transaction.
+//!
+//! Dating: a first import into an empty feed dates each event by its record's `published`
+//! time, so history reads true; after that, events are dated when they enter the feed.
+
+pub mod map;
+pub mod plan;
+pub mod record;
+pub mod source;
+
+pub use source::{Source, SourceError};
+
+use crate::entries::Problem;
+use plan::RecordState;
+use scioc_model::{EventType, FEED_EPOCH, FeedTime, Provenance};
+use scioc_store::{Appended, Import, NewEvent, SourceRecord, Store};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+/// The store's name for this source.
+pub const SOURCE: &str = "osv";
+
+/// How an import dated its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dating {
+    /// By each record's publication time: the feed was empty.
+    Published,
+    /// At import time: the feed already held events.
+    ImportTime,
+}
+
+/// Import settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Read, parse and plan, but store nothing.
+    pub dry_run: bool,
+    /// Import the valid records when some are invalid, instead of refusing the whole import.
+    pub skip_invalid: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// `.json` files read.
+    pub files: usize,
+    /// Advisories skipped because their id is not `MAL-`.
+    pub skipped_not_mal: usize,
+    /// `MAL-` records whose bytes were unchanged since the last import.
+    pub unchanged: usize,
+    /// `MAL-` records parsed and compared.
+    pub compared: usize,
+    /// Of those, withdrawn ones.
+    pub withdrawn: usize,
+    /// Records that appeared more than once; the withdrawn copy, else the last, was used.
+    pub duplicates: usize,
+    /// Invalid records (skipped only with `skip_invalid`).
+    pub invalid: Vec<Problem>,
+    /// Events by type: `NEW_MALICIOUS`, `FP`, `NEW_THREAT_NAME`.
+    pub events: [usize; 3],
+    /// Indicators offered to the store (existing ones are kept once).
+    pub indicators: usize,
+    /// How events were dated.
+    pub dating: Option<Dating>,
+    /// What the store appended (`None` on a dry run).
+    pub appended: Option<Appended>,
+}
+
+/// Why an import failed; nothing was stored.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A source could not be read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// Some records are invalid.
+    #[error("{} invalid record(s); nothing was imported", .0.len())]
+    Invalid(Vec<Problem>),
+    /// The store refused or failed.
+    #[error(transparent)]
+    Store(#[from] scioc_store::Error),
+}
+
+/// A record read this time, waiting to be compared.
+struct Pending {
+    hash: String,
+    withdrawn: bool,
+    mapped: Option<map::Mapped>,
+}
+
+fn content_hash(bytes: &[u8], withdrawn_dir: bool) -> String {
+    let mut h = Sha256::new();
+    h.update(bytes);
+    h.update([withdrawn_dir as u8]);
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Imports `sources` into `store`. `progress` is called with the number of files read so far.
+pub async fn import(
+    store: &dyn Store,
+    sources: &[Source],
+    options: Options,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Outcome, ImportError> {
+    let state = store.source_state(SOURCE).await?;
+    let empty_feed = store.head().await?.is_none();
+    let known: HashMap<&str, (&str, &str)> =
+        state.records.iter().map(|r| (r.id.as_str(), (r.content_hash.as_str(), r.state.as_str()))).collect();
+
+    let mut out = Outcome::default();
+    let mut pending: HashMap<String, Pending> = HashMap::new();
+    let mut downloads = Vec::new();
+    for source in sources {
+        let local = match source {
+            Source::Url(url) => {
+                let path = source::fetch(url).await?;
+                let local = Source::Zip(path.to_path_buf());
+                downloads.push(path);
+                local
+            }
+            other => other.clone(),
+        };
+        source::read::<ImportError>(&local, &mut |file| {
+            out.files += 1;
+            if out.files % 1000 == 0 {
+                progress(out.files);
+            }
+            read_one(file, &known, &mut pending, &mut out);
+            Ok(())
+        })?;
+    }
+    progress(out.files);
+    if !out.invalid.is_empty() && !options.skip_invalid {
+        return Err(ImportError::Invalid(std::mem::take(&mut out.invalid)));
+    }
+
+    // Plan every changed record, in id order so that a re-run plans identically.
+    let mut pending: Vec<(String, Pending)> = pending.into_iter().collect();
+    pending.sort_by(|a, b| a.0.cmp(&b.0));
+    let now = FeedTime::now();
+    let mut planned: Vec<(FeedTime, NewEvent)> = Vec::new();
+    let mut records = Vec::new();
+    let mut indicators = Vec::new();
+    // Each record is dropped once planned, so the import never holds records and events at once.
+    for (id, p) in pending {
+        let before: Option<RecordState> = known.get(id.as_str()).and_then(|(_, s)| serde_json::from_str(s).ok());
+        let now_mapped = if p.withdrawn { None } else { p.mapped.as_ref() };
+        let (events, state) = plan::plan(before.as_ref(), now_mapped);
+        if let Some(m) = now_mapped {
+            indicators.extend(m.indicators.iter().cloned());
+        }
+        let published = p.mapped.as_ref().and_then(|m| m.published).unwrap_or(now).clamp(FEED_EPOCH, now);
+        let provenance = p.mapped.map(|m| m.provenance);
+        for e in events {
+            let slot = match e.entry.event_type {
+                EventType::NewMalicious => 0,
+                EventType::FalsePositive => 1,
+                EventType::NewThreatName => 2,
+            };
+            out.events[slot] += 1;
+            let provenance = provenance
+                .clone()
+                .or_else(|| Some(Provenance { source: SOURCE.into(), id: Some(id.clone()), ..Provenance::default() }));
+            planned.push((published, NewEvent { entry: e.entry, time: None, provenance }));
+        }
+        records.push(SourceRecord {
+            id: id.clone(),
+            content_hash: p.hash.clone(),
+            state: serde_json::to_string(&state).expect("state serializes"),
+        });
+    }
+    let dating = if empty_feed { Dating::Published } else { Dating::ImportTime };
+    out.dating = Some(dating);
+    if dating == Dating::Published {
+        // A stable sort keeps id order within a second, so a re-run dates identically.
+        planned.sort_by_key(|(t, _)| *t);
+        for (t, e) in &mut planned {
+            e.time = Some(*t);
+        }
+    }
+    indicators.sort();
+    indicators.dedup();
+    out.indicators = indicators.len();
+    if options.dry_run {
+        return Ok(out);
+    }
+    let import = Import {
+        source: SOURCE.into(),
+        expected_version: state.version,
+        events: planned.into_iter().map(|(_, e)| e).collect(),
+        records,
+        indicators,
+    };
+    out.appended = Some(store.commit_import(import, now).await?);
+    drop(downloads);
+    Ok(out)
+}
+
+/// Classifies one file: skipped, unchanged, invalid, or pending comparison.
+fn read_one(
+    file: source::File,
+    known: &HashMap<&str, (&str, &str)>,
+    pending: &mut HashMap<String, Pending>,
+    out: &mut Outcome,
+) {
+    let stem = file.origin.rsplit(['/', ':']).next().unwrap_or("").trim_end_matches(".json").to_owned();
+    let hash = content_hash(&file.bytes, file.withdrawn_dir);
+    if stem.starts_with("MAL-") && known.get(stem.as_str()).is_some_and(|(h, _)| *h == hash) {
+        out.unchanged += 1;
+        return;
+    }
+    let record: record::Record = match serde_json::from_slice(&file.bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            // A non-MAL advisory may use fields we do not read; only MAL- records must parse.
+            if !stem.starts_with("MAL-") && serde_json::from_slice::<serde_json::Value>(&file.bytes).is_ok() {
+                out.skipped_not_mal += 1;
+                return;
+            }
+            out.invalid.push(Problem {
+                line: 0,
+                field: file.origin.clone(),
+                message: format!("not an OSV record: {e}"),
+            });
+            return;
+        }
+    };
+    if !record.id.starts_with("MAL-") {
+        out.skipped_not_mal += 1;
+        return;
+    }
+    if known.get(record.id.as_str()).is_some_and(|(h, _)| *h == hash) {
+        out.unchanged += 1;
+        return;
+    }
+    let withdrawn = file.withdrawn_dir || record.withdrawn.is_some();
+    let mapped = match map::map(&record) {
+        Ok(m) => Some(m),
+        // A withdrawn record needs no mapping to retract what it announced.
+        Err(_) if withdrawn => None,
+        Err(e) => {
+            out.invalid.push(Problem { line: 0, field: file.origin.clone(), message: e.to_string() });
+            return;
+        }
+    };
+    out.compared += 1;
+    if withdrawn {
+        out.withdrawn += 1;
+    }
+    let new = Pending { hash, withdrawn, mapped };
+    match pending.get(&record.id) {
+        Some(old) => {
+            out.duplicates += 1;
+            if !old.withdrawn || new.withdrawn {
+                pending.insert(record.id, new);
+            }
+        }
+        None => {
+            pending.insert(record.id, new);
+        }
+    }
+}
