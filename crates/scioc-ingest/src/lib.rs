@@ -2,6 +2,7 @@
 //!
 //! - [`entries`]: JSON Lines of entries in the vendor's shape.
 //! - [`osv`]: OSV malicious-package reports, incrementally.
+//! - [`reclassify`]: false positives and new threat names, by hash or purl.
 //!
 //! Each loader reads its input completely and validates every record before anything is
 //! stored, so a bad record refuses the whole input and nothing is half-imported.
@@ -25,3 +26,4 @@
 
 pub mod entries;
 pub mod osv;
+pub mod reclassify;

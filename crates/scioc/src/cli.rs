@@ -64,8 +64,49 @@ pub(crate) enum Command {
     #[command(subcommand)]
     User(UserCommand),
 
+    /// Reclassify what the feed announces under a hash or a purl.
+    ///
+    /// --fp --reason TEXT adds an FP event (not malicious after all) for each matching package
+    /// whose latest event is still malicious; --threat-name NAME adds NEW_THREAT_NAME. A purl
+    /// without a version matches every version. Fails when nothing matches.
+    ///
+    ///   scioc reclassify --purl pkg:npm/left-pad@1.3.0 --fp --reason "benign; report retracted"
+    ///   scioc reclassify --sha256 e37d…67b0 --threat-name Script-JS.Stealer.SupplyChain
+    #[command(verbatim_doc_comment)]
+    Reclassify(ReclassifyArgs),
+
     /// Show what the store holds.
     Status(StatusArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["sha256", "sha1", "md5", "purl"])))]
+#[command(group(clap::ArgGroup::new("change").required(true).args(["fp", "threat_name"])))]
+pub(crate) struct ReclassifyArgs {
+    /// Match entries whose package file has this SHA-256
+    #[arg(long, value_name = "HEX")]
+    pub(crate) sha256: Option<String>,
+    /// Match entries whose package file has this SHA-1
+    #[arg(long, value_name = "HEX")]
+    pub(crate) sha1: Option<String>,
+    /// Match entries whose package file has this MD5
+    #[arg(long, value_name = "HEX")]
+    pub(crate) md5: Option<String>,
+    /// Match entries of this package URL (without a version: every version)
+    #[arg(long, value_name = "PURL")]
+    pub(crate) purl: Option<String>,
+    /// Mark as a false positive (needs --reason)
+    #[arg(long, requires = "reason")]
+    pub(crate) fp: bool,
+    /// Why it is a false positive, kept with the event
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) reason: Option<String>,
+    /// The new threat name
+    #[arg(long, value_name = "NAME")]
+    pub(crate) threat_name: Option<String>,
+    /// The new threat level, 1 to 5 (with --threat-name)
+    #[arg(long, value_name = "1-5", requires = "threat_name", value_parser = clap::value_parser!(u8).range(1..=5))]
+    pub(crate) threat_level: Option<u8>,
 }
 
 #[derive(Debug, Clone, ClapArgs)]

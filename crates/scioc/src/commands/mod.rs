@@ -1,6 +1,7 @@
 //! One module per command; [`run`] dispatches.
 
 mod ingest;
+mod reclassify;
 mod serve;
 mod status;
 mod user;
@@ -32,6 +33,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             Command::Ingest(cmd) => ingest::run(&data_dir, cmd).await,
             Command::User(cmd) => user::run(&data_dir, cmd).await,
             Command::Status(status) => status::run(&data_dir, status).await,
+            Command::Reclassify(args) => reclassify::run(&data_dir, args).await,
         }
     })
 }

@@ -1,0 +1,169 @@
+//! Reclassifications: a false positive (`FP`) or a new threat name (`NEW_THREAT_NAME`) for
+//! everything the feed currently announces under a hash or a purl.
+
+use scioc_model::{Entry, EventType, FeedTime, Md5, Provenance, RawEntry, SampleStatus, Sha1, Sha256, ThreatLevel};
+use scioc_store::{Appended, EventFilter, NewEvent, Store, StoredEvent};
+use std::collections::BTreeMap;
+
+/// What to reclassify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Entries whose package file has this SHA-256.
+    Sha256(Sha256),
+    /// … this SHA-1.
+    Sha1(Sha1),
+    /// … this MD5.
+    Md5(Md5),
+    /// Entries of this purl (without a version: of every version).
+    Purl(String),
+}
+
+impl Target {
+    /// Parses a purl into its canonical form.
+    pub fn purl(s: &str) -> Result<Target, String> {
+        let p: packageurl::PackageUrl<'_> =
+            s.parse().map_err(|e| format!("expected a package URL pkg:TYPE/NAME[@VERSION], got {s:?} ({e})"))?;
+        Ok(Target::Purl(p.to_string()))
+    }
+
+    fn filter(&self) -> EventFilter {
+        match self {
+            Target::Sha256(h) => EventFilter::Sha256(h.to_string()),
+            Target::Sha1(h) => EventFilter::Sha1(h.to_string()),
+            Target::Md5(h) => EventFilter::Md5(h.to_string()),
+            Target::Purl(p) => EventFilter::Purl(p.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Sha256(h) => write!(f, "sha256 {h}"),
+            Target::Sha1(h) => write!(f, "sha1 {h}"),
+            Target::Md5(h) => write!(f, "md5 {h}"),
+            Target::Purl(p) => write!(f, "purl {p}"),
+        }
+    }
+}
+
+/// The new classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Not malicious after all.
+    FalsePositive {
+        /// Why, kept with the event.
+        reason: String,
+    },
+    /// Malicious under another name.
+    ThreatName {
+        /// The new threat name.
+        name: String,
+        /// A new threat level, if it changes too.
+        level: Option<ThreatLevel>,
+    },
+}
+
+/// Why nothing was reclassified.
+#[derive(Debug, thiserror::Error)]
+pub enum ReclassifyError {
+    /// No event matches.
+    #[error("nothing in the feed matches {0}")]
+    NoMatch(String),
+    /// Everything matching is already in the asked state.
+    #[error("{0}")]
+    NothingToDo(String),
+    /// A stored entry could not be read back.
+    #[error("stored event {seq} cannot be read back: {message}")]
+    Corrupt {
+        /// Its sequence number.
+        seq: i64,
+        /// Why.
+        message: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] scioc_store::Error),
+}
+
+/// Appends one event per subject (a purl, or the hash for entries without one) whose latest
+/// event is still malicious.
+pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> Result<Appended, ReclassifyError> {
+    let found = store.find_events(target.filter()).await?;
+    if found.is_empty() {
+        return Err(ReclassifyError::NoMatch(target.to_string()));
+    }
+    // The latest event of each subject decides its current state.
+    let mut latest: BTreeMap<String, &StoredEvent> = BTreeMap::new();
+    for e in &found {
+        latest.insert(e.purl.clone().unwrap_or_else(|| target.to_string()), e);
+    }
+    let mut batch = Vec::new();
+    for event in latest.values() {
+        if event.event_type == EventType::FalsePositive.as_str() {
+            continue;
+        }
+        let (mut entry, source_id) = read_back(event)?;
+        match change {
+            Change::FalsePositive { .. } => {
+                entry.event_type = EventType::FalsePositive;
+                for s in &mut entry.sample_list {
+                    s.status = SampleStatus::Known;
+                }
+            }
+            Change::ThreatName { name, level } => {
+                let unchanged = !entry.sample_list.is_empty()
+                    && entry.sample_list.iter().all(|s| s.threat_name.as_deref() == Some(name.as_str()))
+                    && level.is_none_or(|l| entry.sample_list.iter().all(|s| s.threat_level == Some(l)));
+                if unchanged {
+                    continue;
+                }
+                entry.event_type = EventType::NewThreatName;
+                if entry.sample_list.is_empty() {
+                    entry.sample_list.push(scioc_model::Sample {
+                        status: SampleStatus::Malicious,
+                        threat_name: None,
+                        threat_level: None,
+                        md5: entry.md5.clone(),
+                        sha1: entry.sha1.clone(),
+                        sha256: entry.sha256.clone(),
+                    });
+                }
+                for s in &mut entry.sample_list {
+                    s.threat_name = Some(name.clone());
+                    if let Some(l) = level {
+                        s.threat_level = Some(*l);
+                    }
+                }
+            }
+        }
+        let reason = match change {
+            Change::FalsePositive { reason } => Some(scioc_model::clean_text(reason, 1000)),
+            Change::ThreatName { .. } => None,
+        };
+        let provenance = Provenance { source: "reclassify".into(), id: source_id, reason, ..Provenance::default() };
+        batch.push(NewEvent { entry, time: None, provenance: Some(provenance) });
+    }
+    if batch.is_empty() {
+        return Err(ReclassifyError::NothingToDo(match change {
+            Change::FalsePositive { .. } => format!("everything matching {target} is already a false positive"),
+            Change::ThreatName { name, .. } => format!("everything matching {target} is already named {name:?}"),
+        }));
+    }
+    Ok(store.append(batch, FeedTime::now()).await?)
+}
+
+/// The entry of a stored event, and the source record id it came from.
+fn read_back(event: &StoredEvent) -> Result<(Entry, Option<String>), ReclassifyError> {
+    let corrupt = |message: String| ReclassifyError::Corrupt { seq: event.seq, message };
+    let raw: RawEntry = serde_json::from_slice(&event.entry_json).map_err(|e| corrupt(e.to_string()))?;
+    let source_id = raw
+        .scioc
+        .as_ref()
+        .and_then(|s| s.get("provenance"))
+        .and_then(|p| p.get("id"))
+        .and_then(|id| id.as_str())
+        .map(str::to_owned);
+    let entry = Entry::try_from(raw).map_err(|e| corrupt(e.to_string()))?;
+    Ok((entry, source_id))
+}
