@@ -24,6 +24,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod archive;
 pub mod entries;
 pub mod osv;
 pub mod reclassify;

@@ -182,6 +182,42 @@ pub(crate) enum IngestCommand {
         #[arg(long)]
         skip_invalid: bool,
     },
+
+    /// Add malicious package archives to the feed, hashed file by file.
+    ///
+    /// Reads npm .tgz, PyPI .whl/.tar.gz/.zip, RubyGems .gem and crates .crate files as hostile
+    /// input: nothing is extracted or executed; an entry climbing out of the archive, a link
+    /// pointing outside it, or an archive bomb is refused. The identity comes from the manifest
+    /// inside (package.json, METADATA/PKG-INFO, gem metadata, Cargo.toml) unless --purl is given.
+    /// Each archive becomes one NEW_MALICIOUS event whose sample_list holds the archive and every
+    /// file inside with its hashes. All archives are read before any is stored.
+    #[command(verbatim_doc_comment)]
+    Sample {
+        /// Archives
+        #[arg(value_name = "ARCHIVE", required = true)]
+        archives: Vec<PathBuf>,
+        /// Package URL, overriding the manifest (one archive only)
+        #[arg(long, value_name = "PURL")]
+        purl: Option<String>,
+        /// Threat name of every sample
+        #[arg(long, value_name = "NAME", default_value = "Malicious.SupplyChain")]
+        threat_name: String,
+        /// Threat level of every sample
+        #[arg(long, value_name = "1-5", default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=5))]
+        threat_level: u8,
+        /// Where the archive was downloaded from (one archive only)
+        #[arg(long, value_name = "URL")]
+        source_url: Option<String>,
+        /// Most entries an archive may hold
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        max_files: u64,
+        /// Most bytes an archive may expand to
+        #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
+        max_expanded: u64,
+        /// Highest expansion ratio (checked past 16 MiB expanded)
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        max_ratio: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -56,7 +56,7 @@ pub fn purl_type(ecosystem: &str) -> Option<&'static str> {
 }
 
 /// Splits a package name into purl namespace and name, per ecosystem.
-fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a str) {
+pub(crate) fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a str) {
     let split = match purl_type {
         "npm" if name.starts_with('@') => name.split_once('/'),
         "maven" => name.split_once(':'),
@@ -70,7 +70,7 @@ fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a str) 
 }
 
 /// Builds a canonical purl.
-fn purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<String, String> {
+pub(crate) fn purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<String, String> {
     let (namespace, short) = split_name(purl_type, name);
     let mut p = packageurl::PackageUrl::new(purl_type, short).map_err(|e| format!("package name {name:?}: {e}"))?;
     if let Some(ns) = namespace {

@@ -4,7 +4,7 @@ use super::open_store;
 use crate::{cli::IngestCommand, output};
 use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use scioc_ingest::{entries, osv};
+use scioc_ingest::{archive, entries, osv};
 use scioc_model::FeedTime;
 use scioc_store::Store;
 use std::{
@@ -16,10 +16,81 @@ use std::{
 pub(super) async fn run(data_dir: &Path, cmd: IngestCommand) -> Result<()> {
     match cmd {
         IngestCommand::Entries { file } => load_entries(data_dir, &file).await,
+        IngestCommand::Sample {
+            archives,
+            purl,
+            threat_name,
+            threat_level,
+            source_url,
+            max_files,
+            max_expanded,
+            max_ratio,
+        } => {
+            if archives.len() > 1 && (purl.is_some() || source_url.is_some()) {
+                bail!("--purl and --source-url name one archive; give one archive with them");
+            }
+            let claims = archive::Claims {
+                purl,
+                threat_name: scioc_model::clean_text(&threat_name, 200),
+                threat_level: scioc_model::ThreatLevel::parse(&threat_level.to_string()).map_err(anyhow::Error::msg)?,
+                source_url,
+            };
+            let limits =
+                archive::Limits { max_entries: max_files, max_expanded, max_ratio, ..archive::Limits::default() };
+            load_samples(data_dir, &archives, &claims, limits).await
+        }
         IngestCommand::Osv { sources, dry_run, skip_invalid } => {
             load_osv(data_dir, &sources, osv::Options { dry_run, skip_invalid }).await
         }
     }
+}
+
+async fn load_samples(
+    data_dir: &Path,
+    archives: &[std::path::PathBuf],
+    claims: &archive::Claims,
+    limits: archive::Limits,
+) -> Result<()> {
+    let mut batch = Vec::new();
+    let mut problems = 0;
+    for path in archives {
+        let inspected = match archive::inspect(path, limits) {
+            Ok(i) => i,
+            Err(e) => {
+                anstream::eprintln!("{e}");
+                problems += 1;
+                continue;
+            }
+        };
+        match archive::entry(&inspected, claims) {
+            Ok((entry, provenance)) => {
+                let purl = entry.identity.as_ref().and_then(|i| i.purl.clone()).unwrap_or_default();
+                output::hint(&format!(
+                    "{}: {purl}, {} files, sha256 {}",
+                    path.display(),
+                    inspected.files.len(),
+                    inspected.sha256
+                ));
+                batch.push(scioc_store::NewEvent { entry, time: None, provenance: Some(provenance) });
+            }
+            Err(e) => {
+                anstream::eprintln!("{}: {e}", path.display());
+                problems += 1;
+            }
+        }
+    }
+    if problems > 0 {
+        bail!("{problems} archive(s) refused; nothing was imported");
+    }
+    let store = open_store(data_dir)?;
+    let a = store.append(batch, FeedTime::now()).await?;
+    output::ok(&format!(
+        "imported {} archive event(s) (sequence {}–{})",
+        a.count,
+        a.first_seq.unwrap_or(0),
+        a.last_seq.unwrap_or(0)
+    ));
+    Ok(())
 }
 
 async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) -> Result<()> {

@@ -1,0 +1,361 @@
+//! Package archives, read as hostile input: npm `.tgz`, PyPI `.whl`, `.tar.gz` and `.zip`
+//! sdists, RubyGems `.gem` and crates.io `.crate`.
+//!
+//! The archive is hashed whole (MD5, SHA-1, SHA-256, SHA-512) and every file inside is hashed
+//! as it streams past; nothing is written to disk and nothing is executed. An entry whose path
+//! is absolute or climbs out with `..`, or a link pointing outside the archive, refuses the
+//! archive; [`Limits`] bound entries, expansion and compression ratio against bombs.
+
+mod event;
+mod limits;
+pub mod manifest;
+
+pub use event::{Claims, entry};
+pub use limits::Limits;
+pub use manifest::Manifest;
+
+use limits::Budget;
+use md5::Md5 as Md5Hasher;
+use scioc_model::{Md5, Sha1, Sha256, Sha512};
+use sha1::Sha1 as Sha1Hasher;
+use sha2::{Digest, Sha256 as Sha256Hasher, Sha512 as Sha512Hasher};
+use std::{
+    fs::File,
+    io::{BufReader, Read},
+    path::Path,
+};
+
+/// Largest manifest read, in bytes.
+const MAX_MANIFEST: usize = 4 * 1024 * 1024;
+
+/// Why an archive was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("{archive}: {message}")]
+pub struct ArchiveError {
+    /// The archive.
+    pub archive: String,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// One file inside an archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileHash {
+    /// Its path inside the archive (nested archives as `data.tar.gz/…`).
+    pub path: String,
+    /// Its size.
+    pub size: u64,
+    /// MD5.
+    pub md5: Md5,
+    /// SHA-1.
+    pub sha1: Sha1,
+    /// SHA-256.
+    pub sha256: Sha256,
+}
+
+/// What reading an archive found.
+#[derive(Debug, Clone)]
+pub struct Inspected {
+    /// The archive's file name.
+    pub filename: String,
+    /// Its size.
+    pub size: u64,
+    /// Its MD5.
+    pub md5: Md5,
+    /// Its SHA-1.
+    pub sha1: Sha1,
+    /// Its SHA-256.
+    pub sha256: Sha256,
+    /// Its SHA-512.
+    pub sha512: Sha512,
+    /// The package manifest, when one was found.
+    pub manifest: Option<Manifest>,
+    /// Every file inside, in archive order.
+    pub files: Vec<FileHash>,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hashes of a stream, and the stream's bytes when `keep` asks for them.
+struct Hashes {
+    md5: Md5Hasher,
+    sha1: Sha1Hasher,
+    sha256: Sha256Hasher,
+    size: u64,
+}
+
+impl Hashes {
+    fn new() -> Self {
+        Hashes { md5: Md5Hasher::new(), sha1: Sha1Hasher::new(), sha256: Sha256Hasher::new(), size: 0 }
+    }
+
+    fn update(&mut self, buf: &[u8]) {
+        self.md5.update(buf);
+        self.sha1.update(buf);
+        self.sha256.update(buf);
+        self.size += buf.len() as u64;
+    }
+
+    fn finish(self, path: String) -> FileHash {
+        FileHash {
+            path,
+            size: self.size,
+            md5: Md5::parse(&hex(&self.md5.finalize())).expect("an MD5 digest"),
+            sha1: Sha1::parse(&hex(&self.sha1.finalize())).expect("a SHA-1 digest"),
+            sha256: Sha256::parse(&hex(&self.sha256.finalize())).expect("a SHA-256 digest"),
+        }
+    }
+}
+
+/// A normalized path inside an archive, or why it is hostile.
+pub fn safe_path(raw: &str) -> Result<String, String> {
+    let unified = raw.replace('\\', "/");
+    if unified.starts_with('/') || unified.as_bytes().get(1) == Some(&b':') {
+        return Err(format!("entry {raw:?} has an absolute path"));
+    }
+    let mut parts = Vec::new();
+    for part in unified.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err(format!("entry {raw:?} climbs out of the archive with '..'")),
+            p => parts.push(p),
+        }
+    }
+    if parts.is_empty() {
+        return Err(format!("entry {raw:?} has an empty path"));
+    }
+    Ok(parts.join("/"))
+}
+
+/// Whether a link at `path` pointing to `target` stays inside the archive.
+fn link_stays_inside(path: &str, target: &str) -> bool {
+    let target = target.replace('\\', "/");
+    if target.starts_with('/') || target.as_bytes().get(1) == Some(&b':') {
+        return false;
+    }
+    let mut depth: i64 = path.split('/').count() as i64 - 1;
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+/// Reads an archive: hashes it, hashes every file inside and reads its manifest.
+pub fn inspect(path: &Path, limits: Limits) -> Result<Inspected, ArchiveError> {
+    let name = path.display().to_string();
+    let fail = |message: String| ArchiveError { archive: name.clone(), message };
+    let filename =
+        path.file_name().map(|f| f.to_string_lossy().into_owned()).ok_or_else(|| fail("not a file".into()))?;
+    let lower = filename.to_ascii_lowercase();
+
+    // The archive itself, hashed whole.
+    let mut f = File::open(path).map_err(|e| fail(e.to_string()))?;
+    let (mut md5, mut sha1, mut sha256, mut sha512) =
+        (Md5Hasher::new(), Sha1Hasher::new(), Sha256Hasher::new(), Sha512Hasher::new());
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| fail(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        md5.update(&buf[..n]);
+        sha1.update(&buf[..n]);
+        sha256.update(&buf[..n]);
+        sha512.update(&buf[..n]);
+        size += n as u64;
+    }
+
+    let mut reader = Reader { budget: Budget::new(limits, size), files: Vec::new(), manifests: Vec::new() };
+    let open = || File::open(path).map(BufReader::new).map_err(|e| fail(e.to_string()));
+    let result = if lower.ends_with(".whl") || lower.ends_with(".zip") {
+        reader.zip(File::open(path).map_err(|e| fail(e.to_string()))?)
+    } else if lower.ends_with(".gem") {
+        reader.gem(open()?)
+    } else if lower.ends_with(".tgz") || lower.ends_with(".tar.gz") || lower.ends_with(".crate") {
+        reader.tar(flate2::read::GzDecoder::new(open()?), "")
+    } else {
+        return Err(fail("expected an npm .tgz, a PyPI .whl/.tar.gz/.zip, a RubyGems .gem or a .crate".into()));
+    };
+    result.map_err(fail)?;
+
+    let manifest = reader.pick_manifest(&lower).map_err(fail)?;
+    Ok(Inspected {
+        filename,
+        size,
+        md5: Md5::parse(&hex(&md5.finalize())).expect("an MD5 digest"),
+        sha1: Sha1::parse(&hex(&sha1.finalize())).expect("a SHA-1 digest"),
+        sha256: Sha256::parse(&hex(&sha256.finalize())).expect("a SHA-256 digest"),
+        sha512: Sha512::parse(&hex(&sha512.finalize())).expect("a SHA-512 digest"),
+        manifest,
+        files: reader.files,
+    })
+}
+
+/// The walk over an archive's entries.
+struct Reader {
+    budget: Budget,
+    files: Vec<FileHash>,
+    /// Candidate manifests: (path, bytes).
+    manifests: Vec<(String, Vec<u8>)>,
+}
+
+fn is_manifest(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [_, "package.json" | "PKG-INFO" | "Cargo.toml"] => true,
+        [dir, "METADATA"] => dir.ends_with(".dist-info"),
+        ["metadata.gz"] => true,
+        _ => false,
+    }
+}
+
+impl Reader {
+    /// Hashes one file's content, keeping it when it is a manifest (or when `keep` is set).
+    fn file(&mut self, path: String, mut content: impl Read, keep: bool) -> Result<Option<Vec<u8>>, String> {
+        let mut hashes = Hashes::new();
+        let keep = keep || is_manifest(&path);
+        let mut kept = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = content.read(&mut buf).map_err(|e| format!("{path}: {e}"))?;
+            if n == 0 {
+                break;
+            }
+            self.budget.expand(n as u64)?;
+            hashes.update(&buf[..n]);
+            if keep {
+                kept.extend_from_slice(&buf[..n]);
+            }
+        }
+        self.files.push(hashes.finish(path.clone()));
+        if is_manifest(&path) && kept.len() <= MAX_MANIFEST {
+            self.manifests.push((path, kept.clone()));
+        }
+        Ok(keep.then_some(kept))
+    }
+
+    fn tar(&mut self, input: impl Read, prefix: &str) -> Result<(), String> {
+        let mut archive = tar::Archive::new(input);
+        for entry in archive.entries().map_err(|e| format!("not a readable tar: {e}"))? {
+            let entry = entry.map_err(|e| format!("not a readable tar: {e}"))?;
+            self.budget.entry()?;
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let path = safe_path(&raw)?;
+            let kind = entry.header().entry_type();
+            if kind.is_symlink() || kind.is_hard_link() {
+                let target =
+                    entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
+                if !link_stays_inside(&path, &target) {
+                    return Err(format!("link {raw:?} points outside the archive, to {target:?}"));
+                }
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            self.file(format!("{prefix}{path}"), entry, false)?;
+        }
+        Ok(())
+    }
+
+    fn zip(&mut self, file: File) -> Result<(), String> {
+        let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a readable zip: {e}"))?;
+        for i in 0..zip.len() {
+            let entry = zip.by_index(i).map_err(|e| format!("not a readable zip: {e}"))?;
+            self.budget.entry()?;
+            let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
+            let path = safe_path(&raw)?;
+            if entry.is_symlink() {
+                let mut target = String::new();
+                entry.take(4096).read_to_string(&mut target).map_err(|e| format!("{raw}: {e}"))?;
+                if !link_stays_inside(&path, &target) {
+                    return Err(format!("link {raw:?} points outside the archive, to {target:?}"));
+                }
+                continue;
+            }
+            if !entry.is_file() {
+                continue;
+            }
+            self.file(path, entry, false)?;
+        }
+        Ok(())
+    }
+
+    /// A `.gem`: a plain tar holding `metadata.gz`, `data.tar.gz` and `checksums.yaml.gz`.
+    fn gem(&mut self, input: impl Read) -> Result<(), String> {
+        let mut archive = tar::Archive::new(input);
+        for entry in archive.entries().map_err(|e| format!("not a readable gem (tar): {e}"))? {
+            let entry = entry.map_err(|e| format!("not a readable gem (tar): {e}"))?;
+            self.budget.entry()?;
+            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let path = safe_path(&raw)?;
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let nested = path == "data.tar.gz";
+            let kept = self.file(path.clone(), entry, nested)?;
+            if nested {
+                let bytes = kept.unwrap_or_default();
+                self.tar(flate2::read::GzDecoder::new(bytes.as_slice()), "data.tar.gz/")?;
+            }
+        }
+        Ok(())
+    }
+
+    fn find(&self, pred: impl Fn(&str) -> bool) -> Option<&[u8]> {
+        self.manifests.iter().find(|(p, _)| pred(p)).map(|(_, b)| b.as_slice())
+    }
+
+    fn pick_manifest(&self, lower_name: &str) -> Result<Option<Manifest>, String> {
+        if lower_name.ends_with(".gem") {
+            let Some(gz) = self.find(|p| p == "metadata.gz") else { return Ok(None) };
+            let mut yaml = Vec::new();
+            flate2::read::GzDecoder::new(gz)
+                .take(MAX_MANIFEST as u64)
+                .read_to_end(&mut yaml)
+                .map_err(|e| format!("metadata.gz: {e}"))?;
+            return manifest::gem(&yaml).map(Some);
+        }
+        if lower_name.ends_with(".crate") {
+            return self.find(|p| p.ends_with("/Cargo.toml")).map(manifest::cargo).transpose();
+        }
+        if lower_name.ends_with(".whl") {
+            return self.find(|p| p.ends_with(".dist-info/METADATA")).map(manifest::python).transpose();
+        }
+        if let Some(npm) = self.find(|p| p == "package/package.json") {
+            return manifest::npm(npm).map(Some);
+        }
+        if let Some(pkg_info) = self.find(|p| p.ends_with("/PKG-INFO")) {
+            return manifest::python(pkg_info).map(Some);
+        }
+        self.find(|p| p.ends_with("/package.json")).map(manifest::npm).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_paths_are_refused() {
+        assert_eq!(safe_path("./package/index.js").unwrap(), "package/index.js");
+        for bad in ["../x", "package/../../x", "/etc/passwd", "C:\\\\x", "a\\\\..\\\\..\\\\x", ""] {
+            assert!(safe_path(bad).is_err(), "{bad}");
+        }
+        assert!(link_stays_inside("package/a/link", "../b"));
+        assert!(!link_stays_inside("package/link", "../../etc/passwd"));
+        assert!(!link_stays_inside("package/link", "/etc/passwd"));
+    }
+}
