@@ -82,6 +82,10 @@ pub trait Store: Send + Sync + 'static {
     /// its state was read.
     async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended>;
 
+    /// A SHA-256 over every event in feed order (sequence, time, type and stored entry), so
+    /// that two stores can be compared.
+    async fn digest(&self) -> Result<String>;
+
     /// Events matching `filter`, in feed order.
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>>;
 

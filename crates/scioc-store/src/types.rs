@@ -19,6 +19,8 @@ pub struct Stats {
     pub events: u64,
     /// Number of users.
     pub users: u64,
+    /// Number of indicators.
+    pub indicators: u64,
     /// The newest event.
     pub head: Option<Head>,
 }
@@ -185,6 +187,8 @@ pub struct Import {
     pub records: Vec<SourceRecord>,
     /// Indicators to add (existing ones are kept).
     pub indicators: Vec<Indicator>,
+    /// Records whose indicators no longer hold (a withdrawn report): removed before adding.
+    pub retire_indicators_of: Vec<String>,
 }
 
 /// Which events to find.

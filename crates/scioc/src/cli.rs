@@ -77,6 +77,9 @@ pub(crate) enum Command {
 
     /// Show what the store holds.
     Status(StatusArgs),
+
+    /// List the indicators (domains, URLs, IPs, …) linked to malicious packages.
+    Indicators(IndicatorsArgs),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -272,6 +275,16 @@ pub(crate) enum ListFormat {
 
 #[derive(Debug, ClapArgs)]
 pub(crate) struct StatusArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+    /// Also print a SHA-256 over every event, to compare two stores
+    #[arg(long)]
+    pub(crate) digest: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct IndicatorsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,

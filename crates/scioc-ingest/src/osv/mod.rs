@@ -143,11 +143,14 @@ pub async fn import(
     let mut planned: Vec<(FeedTime, NewEvent)> = Vec::new();
     let mut records = Vec::new();
     let mut indicators = Vec::new();
+    let mut retired = Vec::new();
     // Each record is dropped once planned, so the import never holds records and events at once.
     for (id, p) in pending {
         let before: Option<RecordState> = known.get(id.as_str()).and_then(|(_, s)| serde_json::from_str(s).ok());
         let now_mapped = if p.withdrawn { None } else { p.mapped.as_ref() };
         let (events, state) = plan::plan(before.as_ref(), now_mapped);
+        // A changed record's indicators are replaced by what it says now (none if withdrawn).
+        retired.push(id.clone());
         if let Some(m) = now_mapped {
             indicators.extend(m.indicators.iter().cloned());
         }
@@ -192,6 +195,7 @@ pub async fn import(
         events: planned.into_iter().map(|(_, e)| e).collect(),
         records,
         indicators,
+        retire_indicators_of: retired,
     };
     out.appended = Some(store.commit_import(import, now).await?);
     drop(downloads);

@@ -172,3 +172,27 @@ pub(super) fn query(conn: &mut Connection, q: &TimeQuery) -> Result<Page> {
     tx.commit().db()?;
     Ok(page.into_page(more))
 }
+
+/// SHA-256 over `(seq, ts, event_type, entry_json)` of every event in feed order.
+pub(super) fn digest(conn: &mut Connection) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let tx = conn.transaction().db()?;
+    let mut h = Sha256::new();
+    {
+        let mut stmt = tx.prepare("SELECT seq, ts, event_type, entry_json FROM events ORDER BY seq").db()?;
+        let mut rows = stmt.query([]).db()?;
+        while let Some(r) = rows.next().db()? {
+            let (seq, ts): (i64, i64) = (r.get(0).db()?, r.get(1).db()?);
+            let kind: String = r.get(2).db()?;
+            let entry = r.get_ref(3).db()?.as_blob().map_err(|e| Error::Backend(e.into()))?;
+            h.update(seq.to_le_bytes());
+            h.update(ts.to_le_bytes());
+            h.update((kind.len() as u64).to_le_bytes());
+            h.update(kind.as_bytes());
+            h.update((entry.len() as u64).to_le_bytes());
+            h.update(entry);
+        }
+    }
+    tx.commit().db()?;
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}

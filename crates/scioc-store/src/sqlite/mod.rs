@@ -192,6 +192,7 @@ impl Store for SqliteStore {
             let stats = Stats {
                 events: count(&tx, "SELECT COUNT(*) FROM events")?,
                 users: count(&tx, "SELECT COUNT(*) FROM users")?,
+                indicators: count(&tx, "SELECT COUNT(*) FROM indicators")?,
                 head: events::head(&tx)?,
             };
             tx.commit().db()?;
@@ -225,6 +226,10 @@ impl Store for SqliteStore {
 
     async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended> {
         self.write(move |c| sources::commit(c, import, now)).await
+    }
+
+    async fn digest(&self) -> Result<String> {
+        self.read(|c| events::digest(c)).await
     }
 
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>> {

@@ -55,6 +55,10 @@ pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime) -> Re
         for r in &import.records {
             put.execute(params![import.source, r.id, r.content_hash, r.state, now.unix()]).db()?;
         }
+        let mut retire = tx.prepare_cached("DELETE FROM indicators WHERE source = ?1 AND source_id = ?2").db()?;
+        for id in &import.retire_indicators_of {
+            retire.execute(params![import.source, id]).db()?;
+        }
         let mut add = tx
             .prepare_cached(
                 "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, added_at)

@@ -34,6 +34,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             Command::User(cmd) => user::run(&data_dir, cmd).await,
             Command::Status(status) => status::run(&data_dir, status).await,
             Command::Reclassify(args) => reclassify::run(&data_dir, args).await,
+            Command::Indicators(args) => status::indicators(&data_dir, args).await,
         }
     })
 }

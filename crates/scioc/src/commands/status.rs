@@ -1,7 +1,7 @@
-//! `scioc status`.
+//! `scioc status` and `scioc indicators`.
 
 use super::open_store;
-use crate::cli::{ListFormat, StatusArgs};
+use crate::cli::{IndicatorsArgs, ListFormat, StatusArgs};
 use anyhow::Result;
 use scioc_store::Store;
 use std::path::Path;
@@ -10,6 +10,7 @@ pub(super) async fn run(data_dir: &Path, args: StatusArgs) -> Result<()> {
     let store = open_store(data_dir)?;
     let stats = store.stats().await?;
     let newest = stats.head.map(|h| h.time.to_utc_string());
+    let digest = if args.digest { Some(store.digest().await?) } else { None };
     match args.format {
         ListFormat::Json => println!(
             "{}",
@@ -17,8 +18,10 @@ pub(super) async fn run(data_dir: &Path, args: StatusArgs) -> Result<()> {
                 "store": store.path().display().to_string(),
                 "events": stats.events,
                 "users": stats.users,
+                "indicators": stats.indicators,
                 "newest_event": newest,
                 "newest_sequence": stats.head.map(|h| h.seq),
+                "digest": digest,
             })
         ),
         ListFormat::Table => {
@@ -26,6 +29,36 @@ pub(super) async fn run(data_dir: &Path, args: StatusArgs) -> Result<()> {
             println!("events        {}", stats.events);
             println!("newest event  {}", newest.as_deref().unwrap_or("none"));
             println!("users         {}", stats.users);
+            println!("indicators    {}", stats.indicators);
+            if let Some(d) = digest {
+                println!("digest        {d}");
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn indicators(data_dir: &Path, args: IndicatorsArgs) -> Result<()> {
+    let store = open_store(data_dir)?;
+    let all = store.indicators().await?;
+    match args.format {
+        ListFormat::Json => {
+            let list: Vec<_> = all
+                .iter()
+                .map(|i| {
+                    serde_json::json!({"kind": i.kind, "value": i.value, "ecosystem": i.ecosystem, "package": i.package,
+                                       "source": i.source, "source_id": i.source_id})
+                })
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header(["kind", "value", "package", "source"]);
+            for i in &all {
+                table.add_row([i.kind.as_str(), &i.value, &format!("{} {}", i.ecosystem, i.package), &format!("{} {}", i.source, i.source_id)]);
+            }
+            println!("{table}");
         }
     }
     Ok(())
