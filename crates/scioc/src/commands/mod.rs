@@ -16,6 +16,8 @@ use std::{io::IsTerminal, path::Path, sync::Arc};
 
 /// Runs the parsed command.
 pub(crate) fn run(args: Args) -> Result<()> {
+    // One TLS implementation for every client and server in the process: ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let file = config::load(&args)?;
     let data_dir = config::data_dir(&args, &file);
     let default_log = if matches!(args.command, Command::Serve(_)) { "info" } else { "warn" };

@@ -7,6 +7,7 @@ mod config;
 mod cursors;
 mod errors;
 mod ingest;
+mod osv;
 mod page_rule;
 mod sdk_compat;
 mod support;
