@@ -8,6 +8,7 @@ mod cursors;
 mod errors;
 mod ingest;
 mod osv;
+mod osv_snapshot;
 mod page_rule;
 mod sdk_compat;
 mod support;
