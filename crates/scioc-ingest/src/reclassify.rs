@@ -99,8 +99,10 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
         latest.insert(e.purl.clone().unwrap_or_else(|| target.to_string()), e);
     }
     let mut batch = Vec::new();
+    let mut already_fp = 0;
     for event in latest.values() {
         if event.event_type == EventType::FalsePositive.as_str() {
+            already_fp += 1;
             continue;
         }
         let (mut entry, source_id) = read_back(event)?;
@@ -147,7 +149,12 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
     if batch.is_empty() {
         return Err(ReclassifyError::NothingToDo(match change {
             Change::FalsePositive { .. } => format!("everything matching {target} is already a false positive"),
-            Change::ThreatName { name, .. } => format!("everything matching {target} is already named {name:?}"),
+            Change::ThreatName { .. } if already_fp == latest.len() => {
+                format!("nothing matching {target} is still malicious (all are false positives)")
+            }
+            Change::ThreatName { name, .. } => {
+                format!("everything matching {target} still malicious is already named {name:?}")
+            }
         }));
     }
     Ok(store.append(batch, FeedTime::now()).await?)

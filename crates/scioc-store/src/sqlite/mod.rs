@@ -229,7 +229,7 @@ impl Store for SqliteStore {
     }
 
     async fn digest(&self) -> Result<String> {
-        self.read(|c| events::digest(c)).await
+        self.read(events::digest).await
     }
 
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>> {
@@ -237,7 +237,7 @@ impl Store for SqliteStore {
     }
 
     async fn indicators(&self) -> Result<Vec<Indicator>> {
-        self.read(|c| sources::indicators(c)).await
+        self.read(sources::indicators).await
     }
 
     async fn create_user(&self, user: NewUser) -> Result<()> {

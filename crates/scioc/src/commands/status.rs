@@ -54,9 +54,16 @@ pub(super) async fn indicators(data_dir: &Path, args: IndicatorsArgs) -> Result<
         }
         ListFormat::Table => {
             let mut table = comfy_table::Table::new();
-            table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header(["kind", "value", "package", "source"]);
+            table
+                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+                .set_header(["kind", "value", "package", "source"]);
             for i in &all {
-                table.add_row([i.kind.as_str(), &i.value, &format!("{} {}", i.ecosystem, i.package), &format!("{} {}", i.source, i.source_id)]);
+                table.add_row([
+                    i.kind.as_str(),
+                    &i.value,
+                    &format!("{} {}", i.ecosystem, i.package),
+                    &format!("{} {}", i.source, i.source_id),
+                ]);
             }
             println!("{table}");
         }

@@ -3,6 +3,7 @@
 #![allow(unreachable_pub)]
 
 mod api;
+mod archives;
 mod config;
 mod cursors;
 mod errors;
@@ -10,6 +11,7 @@ mod ingest;
 mod osv;
 mod osv_snapshot;
 mod page_rule;
+mod reclassify;
 mod sdk_compat;
 mod support;
 mod tidy;

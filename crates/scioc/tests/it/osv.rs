@@ -55,7 +55,8 @@ pub fn record(id: &str, ecosystem: &str, name: &str, versions: &[&str], publishe
 }
 
 fn events_of(stdout: &str) -> (u64, u64, u64) {
-    let line = stdout.lines().find(|l| l.starts_with("events: ")).unwrap_or_else(|| panic!("no events line in {stdout}"));
+    let line =
+        stdout.lines().find(|l| l.starts_with("events: ")).unwrap_or_else(|| panic!("no events line in {stdout}"));
     let n = |label: &str| -> u64 {
         let before = line.split(label).next().unwrap();
         before.trim_end().rsplit([' ', ',']).next().unwrap().parse().unwrap()
@@ -73,7 +74,7 @@ async fn all_entries(c: &crate::support::Client) -> Vec<Value> {
 
 const SRI: &str = "sha512-EdEWUN/Dk/3ETQ2ejbRD/2iyJrC8QLKXXUa6/5H69n3ZpXTYcbi5R5Y4PVGpG9UpGdNLtCjHQPb49sXrfMPKkA==";
 
-fn fixture() -> Tree {
+pub fn fixture() -> Tree {
     let t = Tree::new();
     let mut scoped = record("MAL-2024-1", "npm", "@evil/scoped", &["1.0.0", "1.0.1"], "2024-01-10T00:00:00Z");
     scoped["affected"][0]["database_specific"] = json!({"indicators": {"package_integrity": [
@@ -83,8 +84,14 @@ fn fixture() -> Tree {
     let mut typo = record("MAL-2024-2", "PyPI", "reqeusts", &[], "2024-02-01T00:00:00Z");
     typo["summary"] = json!("Malicious code in reqeusts (PyPI)\n\tsteals tokens");
     t.put("osv/malicious/pypi/reqeusts/MAL-2024-2.json", &typo);
-    t.put("osv/malicious/npm/pattern.json/MAL-2024-3.json", &record("MAL-2024-3", "npm", "pattern.json", &[], "2024-03-01T00:00:00Z"));
-    t.put("osv/malicious/nuget/bе.vlaanderen/MAL-2024-4.json", &record("MAL-2024-4", "NuGet", "bе.vlaanderen", &["2.0.0"], "2024-04-01T00:00:00Z"));
+    t.put(
+        "osv/malicious/npm/pattern.json/MAL-2024-3.json",
+        &record("MAL-2024-3", "npm", "pattern.json", &[], "2024-03-01T00:00:00Z"),
+    );
+    t.put(
+        "osv/malicious/nuget/bе.vlaanderen/MAL-2024-4.json",
+        &record("MAL-2024-4", "NuGet", "bе.vlaanderen", &["2.0.0"], "2024-04-01T00:00:00Z"),
+    );
     t.put("osv/malicious/npm/other/GHSA-aaaa-bbbb-cccc.json", &json!({"id": "GHSA-aaaa-bbbb-cccc", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "npm", "name": "other"}}]}));
     let mut never = record("MAL-2024-5", "npm", "never-announced", &["0.1.0"], "2024-05-01T00:00:00Z");
     never["withdrawn"] = json!("2024-05-02T00:00:00Z");
@@ -98,7 +105,10 @@ async fn every_mapping_rule_on_a_small_tree() {
     let s = Scioc::new();
     s.add_user("alice", "reader");
     let out = s.ok(&["ingest", "osv", &t.arg()], "");
-    assert!(out.contains("6 files: 5 MAL records compared (1 withdrawn), 0 unchanged, 1 other advisories skipped"), "{out}");
+    assert!(
+        out.contains("6 files: 5 MAL records compared (1 withdrawn), 0 unchanged, 1 other advisories skipped"),
+        "{out}"
+    );
     assert!(out.contains("dated by each record's publication time"), "{out}");
     assert_eq!(events_of(&out), (5, 0, 0));
 
@@ -145,7 +155,8 @@ async fn every_mapping_rule_on_a_small_tree() {
 
     // Network indicators are linked to the package.
     let inds: Value = serde_json::from_str(&s.ok(&["indicators", "--format", "json"], "")).unwrap();
-    let got: Vec<(&str, &str)> = inds.as_array().unwrap().iter().map(|i| (i["kind"].as_str().unwrap(), i["value"].as_str().unwrap())).collect();
+    let got: Vec<(&str, &str)> =
+        inds.as_array().unwrap().iter().map(|i| (i["kind"].as_str().unwrap(), i["value"].as_str().unwrap())).collect();
     assert_eq!(got, vec![("domain", "evil.example"), ("ip", "203.0.113.7"), ("url", "https://evil.example/x")]);
     assert!(inds.as_array().unwrap().iter().all(|i| i["package"] == "@evil/scoped" && i["source_id"] == "MAL-2024-1"));
 }
@@ -156,7 +167,10 @@ async fn imports_are_incremental_and_withdrawals_become_fp() {
     let mut a = record("MAL-2025-10", "npm", "evil-a", &["1.0.0"], "2025-01-01T00:00:00Z");
     a["database_specific"]["iocs"] = json!({"domains": ["a.example"]});
     t.put("osv/malicious/npm/evil-a/MAL-2025-10.json", &a);
-    t.put("osv/malicious/npm/evil-b/MAL-2025-11.json", &record("MAL-2025-11", "npm", "evil-b", &[], "2025-01-02T00:00:00Z"));
+    t.put(
+        "osv/malicious/npm/evil-b/MAL-2025-11.json",
+        &record("MAL-2025-11", "npm", "evil-b", &[], "2025-01-02T00:00:00Z"),
+    );
     let s = Scioc::new();
     s.add_user("alice", "reader");
     assert_eq!(events_of(&s.ok(&["ingest", "osv", &t.arg()], "")), (2, 0, 0));
@@ -196,7 +210,13 @@ async fn imports_are_incremental_and_withdrawals_become_fp() {
         .feed()
         .entries
         .iter()
-        .map(|e| (e["event_type"].as_str().unwrap(), e["identity"]["purl"].as_str().unwrap(), e["sample_list"][0]["status"].as_str().unwrap()))
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap(),
+                e["identity"]["purl"].as_str().unwrap(),
+                e["sample_list"][0]["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(fps, vec![("FP", "pkg:npm/evil-a@1.0.0", "KNOWN"), ("FP", "pkg:npm/evil-a@1.0.1", "KNOWN")]);
     let inds: Value = serde_json::from_str(&s.ok(&["indicators", "--format", "json"], "")).unwrap();
@@ -246,7 +266,10 @@ fn serve_bytes(body: Vec<u8>, count: usize) -> String {
             let mut stream = stream.unwrap();
             let mut buf = [0u8; 4096];
             let _ = std::io::Read::read(&mut stream, &mut buf);
-            let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
             let _ = std::io::Write::write_all(&mut stream, head.as_bytes());
             let _ = std::io::Write::write_all(&mut stream, &body);
         }
@@ -285,7 +308,8 @@ fn invalid_records_refuse_the_whole_import() {
     std::fs::create_dir_all(t.root().join("osv/malicious/npm/broken")).unwrap();
     std::fs::write(t.root().join("osv/malicious/npm/broken/MAL-2024-9.json"), b"{\"id\": \"MAL-2024-9\", ").unwrap();
     let mut bad_hash = record("MAL-2024-8", "npm", "bad-hash", &["1.0.0"], "2024-01-01T00:00:00Z");
-    bad_hash["affected"][0]["database_specific"] = json!({"indicators": {"package_integrity": [{"filename": "bad-hash-1.0.0.tgz", "hashes": {"sha1": "xyz"}}]}});
+    bad_hash["affected"][0]["database_specific"] =
+        json!({"indicators": {"package_integrity": [{"filename": "bad-hash-1.0.0.tgz", "hashes": {"sha1": "xyz"}}]}});
     t.put("osv/malicious/npm/bad-hash/MAL-2024-8.json", &bad_hash);
     let s = Scioc::new();
     let out = s.run(&["ingest", "osv", &t.arg()], "");

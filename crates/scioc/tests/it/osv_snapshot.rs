@@ -6,8 +6,13 @@ use serde_json::Value;
 use std::{collections::BTreeSet, io::Read, path::PathBuf, process::Stdio, time::Duration};
 
 fn snapshot() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ossf-malicious-packages-2025-06-04.tar.gz");
-    assert!(p.exists(), "the shared OSV snapshot is missing at {}; these tests need ../shared beside the repository", p.display());
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/ossf-malicious-packages-2025-06-04.tar.gz");
+    assert!(
+        p.exists(),
+        "the shared OSV snapshot is missing at {}; these tests need ../shared beside the repository",
+        p.display()
+    );
     p
 }
 
@@ -85,7 +90,9 @@ async fn the_full_snapshot_imports_exactly_and_idempotently() {
 
     // The same records from an unpacked tree are the same records.
     let tree = tempfile::tempdir().unwrap();
-    tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(snapshot()).unwrap())).unpack(tree.path()).unwrap();
+    tar::Archive::new(flate2::read::GzDecoder::new(std::fs::File::open(snapshot()).unwrap()))
+        .unpack(tree.path())
+        .unwrap();
     let root = tree.path().to_str().unwrap();
     assert!(s.ok(&["ingest", "osv", root], "").contains("events: 0 NEW_MALICIOUS, 0 FP, 0 NEW_THREAT_NAME"));
 
@@ -104,7 +111,10 @@ async fn the_full_snapshot_imports_exactly_and_idempotently() {
     let page = c.page(&format!("{FEED}/pull?format=json")).await;
     let entries = &page.feed().entries;
     assert_eq!(entries.len(), versions);
-    assert!(entries.iter().all(|e| e["event_type"] == "FP" && e["scioc"]["provenance"]["id"] == id.as_str()), "{entries:?}");
+    assert!(
+        entries.iter().all(|e| e["event_type"] == "FP" && e["scioc"]["provenance"]["id"] == id.as_str()),
+        "{entries:?}"
+    );
 }
 
 /// An active npm report listing at least three versions: its id, its path, its version count.

