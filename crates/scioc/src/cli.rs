@@ -173,6 +173,9 @@ pub(crate) enum IngestCommand {
     /// adds an FP for everything it had announced; a new summary adds NEW_THREAT_NAME.
     /// A first import into an empty feed dates events by each record's publication time;
     /// later imports date them now. Network indicators (iocs) are stored for the scanner.
+    /// A malformed record is reported with its path and reason and skipped (--strict refuses
+    /// the import instead). The whole import commits in one transaction: a kill leaves the
+    /// store as it was, and a re-run completes the import.
     #[command(verbatim_doc_comment)]
     Osv {
         /// Directories, .zip or .tar.gz files, or http(s) URLs
@@ -181,9 +184,9 @@ pub(crate) enum IngestCommand {
         /// Read and compare everything, report what would change, store nothing
         #[arg(long)]
         dry_run: bool,
-        /// Import the valid records when some are invalid (default: refuse the whole import)
+        /// Refuse the whole import when any record is invalid (default: skip those, with reasons)
         #[arg(long)]
-        skip_invalid: bool,
+        strict: bool,
     },
 
     /// Add malicious package archives to the feed, hashed file by file.

@@ -38,8 +38,17 @@ pub enum Dating {
 pub struct Options {
     /// Read, parse and plan, but store nothing.
     pub dry_run: bool,
-    /// Import the valid records when some are invalid, instead of refusing the whole import.
-    pub skip_invalid: bool,
+    /// Refuse the whole import when any record is invalid, instead of skipping those.
+    pub strict: bool,
+}
+
+/// What to import.
+#[derive(Debug)]
+pub enum Input<'a> {
+    /// Directories, archives and URLs.
+    Sources(&'a [Source]),
+    /// Records already in memory (an upload): `(name, bytes)`.
+    Documents(Vec<(String, Vec<u8>)>),
 }
 
 /// What an import did.
@@ -57,7 +66,7 @@ pub struct Outcome {
     pub withdrawn: usize,
     /// Records that appeared more than once; the withdrawn copy, else the last, was used.
     pub duplicates: usize,
-    /// Invalid records (skipped only with `skip_invalid`).
+    /// Invalid records, skipped with their reasons (or refusing the import when strict).
     pub invalid: Vec<Problem>,
     /// Events by type: `NEW_MALICIOUS`, `FP`, `NEW_THREAT_NAME`.
     pub events: [usize; 3],
@@ -97,10 +106,11 @@ fn content_hash(bytes: &[u8], withdrawn_dir: bool) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Imports `sources` into `store`. `progress` is called with the number of files read so far.
+/// Imports `input` into `store` in one transaction. `progress` is called with the number of
+/// files read so far.
 pub async fn import(
     store: &dyn Store,
-    sources: &[Source],
+    input: Input<'_>,
     options: Options,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Outcome, ImportError> {
@@ -112,6 +122,16 @@ pub async fn import(
     let mut out = Outcome::default();
     let mut pending: HashMap<String, Pending> = HashMap::new();
     let mut downloads = Vec::new();
+    let sources = match input {
+        Input::Sources(sources) => sources,
+        Input::Documents(docs) => {
+            for (origin, bytes) in docs {
+                out.files += 1;
+                read_one(source::File { origin, withdrawn_dir: false, bytes }, &known, &mut pending, &mut out);
+            }
+            &[]
+        }
+    };
     for source in sources {
         let local = match source {
             Source::Url(url) => {
@@ -132,7 +152,7 @@ pub async fn import(
         })?;
     }
     progress(out.files);
-    if !out.invalid.is_empty() && !options.skip_invalid {
+    if !out.invalid.is_empty() && options.strict {
         return Err(ImportError::Invalid(std::mem::take(&mut out.invalid)));
     }
 

@@ -9,7 +9,7 @@ use scioc_model::FeedTime;
 use scioc_store::Store;
 use std::{
     fs::File,
-    io::{BufRead, BufReader},
+    io::{BufRead, BufReader, IsTerminal},
     path::Path,
 };
 
@@ -39,8 +39,8 @@ pub(super) async fn run(data_dir: &Path, cmd: IngestCommand) -> Result<()> {
                 archive::Limits { max_entries: max_files, max_expanded, max_ratio, ..archive::Limits::default() };
             load_samples(data_dir, &archives, &claims, limits).await
         }
-        IngestCommand::Osv { sources, dry_run, skip_invalid } => {
-            load_osv(data_dir, &sources, osv::Options { dry_run, skip_invalid }).await
+        IngestCommand::Osv { sources, dry_run, strict } => {
+            load_osv(data_dir, &sources, osv::Options { dry_run, strict }).await
         }
     }
 }
@@ -100,9 +100,19 @@ async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) ->
     let bar = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} reading OSV records: {msg} files").expect("valid template"),
     );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let progress = |n: usize| bar.set_message(n.to_string());
-    let result = osv::import(store.as_ref(), &sources, options, &progress).await;
+    let terminal = std::io::stderr().is_terminal();
+    if terminal {
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+    // On a terminal a spinner; otherwise a plain line every 5,000 files, for logs.
+    let progress = |n: usize| {
+        if terminal {
+            bar.set_message(n.to_string());
+        } else if n % 5000 == 0 && n > 0 {
+            eprintln!("read {n} OSV files");
+        }
+    };
+    let result = osv::import(store.as_ref(), osv::Input::Sources(&sources), options, &progress).await;
     bar.finish_and_clear();
     let out = match result {
         Ok(out) => out,
@@ -110,12 +120,15 @@ async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) ->
             for p in &problems {
                 anstream::eprintln!("{}: {}", p.field, p.message);
             }
-            bail!("{} invalid OSV record(s); nothing was imported (--skip-invalid imports the rest)", problems.len());
+            bail!(
+                "{} invalid OSV record(s); nothing was imported (without --strict the rest would be)",
+                problems.len()
+            );
         }
         Err(e) => return Err(e.into()),
     };
     for p in &out.invalid {
-        output::warn(&format!("skipped {}: {}", p.field, p.message));
+        output::warn(&format!("skipped invalid record {}: {}", p.field, p.message));
     }
     let [new, fp, renamed] = out.events;
     let dating = match out.dating {
@@ -123,12 +136,13 @@ async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) ->
         _ => "dated now (the feed already held events)",
     };
     println!(
-        "{} files: {} MAL records compared ({} withdrawn), {} unchanged, {} other advisories skipped{}",
+        "{} files: {} MAL records compared ({} withdrawn), {} unchanged, {} other advisories skipped, {} invalid skipped{}",
         out.files,
         out.compared,
         out.withdrawn,
         out.unchanged,
         out.skipped_not_mal,
+        out.invalid.len(),
         if out.duplicates > 0 { format!(", {} duplicates", out.duplicates) } else { String::new() },
     );
     println!(

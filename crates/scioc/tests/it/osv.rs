@@ -106,7 +106,9 @@ async fn every_mapping_rule_on_a_small_tree() {
     s.add_user("alice", "reader");
     let out = s.ok(&["ingest", "osv", &t.arg()], "");
     assert!(
-        out.contains("6 files: 5 MAL records compared (1 withdrawn), 0 unchanged, 1 other advisories skipped"),
+        out.contains(
+            "6 files: 5 MAL records compared (1 withdrawn), 0 unchanged, 1 other advisories skipped, 0 invalid skipped"
+        ),
         "{out}"
     );
     assert!(out.contains("dated by each record's publication time"), "{out}");
@@ -312,14 +314,20 @@ fn invalid_records_refuse_the_whole_import() {
         json!({"indicators": {"package_integrity": [{"filename": "bad-hash-1.0.0.tgz", "hashes": {"sha1": "xyz"}}]}});
     t.put("osv/malicious/npm/bad-hash/MAL-2024-8.json", &bad_hash);
     let s = Scioc::new();
-    let out = s.run(&["ingest", "osv", &t.arg()], "");
+    let out = s.run(&["ingest", "osv", "--strict", &t.arg()], "");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("broken/MAL-2024-9.json: not an OSV record"), "{err}");
     assert!(err.contains("bad-hash/MAL-2024-8.json") && err.contains("sha1"), "{err}");
     assert!(err.contains("2 invalid OSV record(s); nothing was imported"), "{err}");
-    assert_eq!(status(&s)["events"], 0);
+    assert_eq!(status(&s)["events"], 0, "--strict refuses the whole import");
 
-    let out = s.ok(&["ingest", "osv", "--skip-invalid", &t.arg()], "");
-    assert_eq!(events_of(&out), (5, 0, 0));
+    // By default a malformed record is reported with its path and reason, and the rest import.
+    let out = s.run(&["ingest", "osv", &t.arg()], "");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("skipped invalid record") && err.contains("broken/MAL-2024-9.json"), "{err}");
+    assert!(stdout.contains("2 invalid skipped"), "{stdout}");
+    assert_eq!(events_of(&stdout), (5, 0, 0));
 }
