@@ -28,7 +28,7 @@ const CACHE_MAX: usize = 10_000;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
-pub(crate) struct Caller(pub(crate) UserName);
+pub(crate) struct Caller(pub(crate) UserName, pub(crate) scioc_model::Role);
 
 /// Checks Basic credentials.
 pub(crate) struct Authenticator {
@@ -84,7 +84,7 @@ impl Authenticator {
 
     fn admit(&self, user: scioc_store::UserRecord) -> Result<Caller, AppError> {
         if user.role.can_read_feed() {
-            Ok(Caller(user.name))
+            Ok(Caller(user.name, user.role))
         } else {
             Err(AppError::Forbidden(format!("user {:?} has no feed role (role is {})", user.name.as_str(), user.role)))
         }

@@ -42,8 +42,10 @@ pub struct ServerConfig {
     pub rate_limit: Option<RateLimit>,
     /// Longest a request may take before it is answered 408.
     pub request_timeout: Duration,
-    /// Largest request body accepted; larger ones are answered 413.
+    /// Largest request body accepted on the feed routes; larger ones are answered 413.
     pub max_body_bytes: usize,
+    /// Largest upload accepted on the admin routes (OSV reports, archives).
+    pub max_upload_bytes: usize,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_grace: Duration,
 }
@@ -56,6 +58,7 @@ impl Default for ServerConfig {
             rate_limit: None,
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 16 * 1024,
+            max_upload_bytes: 64 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(10),
         }
     }

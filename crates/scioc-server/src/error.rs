@@ -17,6 +17,10 @@ pub(crate) enum AppError {
     Unauthorized(&'static str),
     /// 403.
     Forbidden(String),
+    /// 404 for a request about something that is not there.
+    NotFound(String),
+    /// 409: the request conflicts with the feed's state.
+    Conflict(String),
     /// 429, with `Retry-After` seconds.
     TooManyRequests(u64),
     /// 503, with `Retry-After` seconds.
@@ -29,6 +33,8 @@ impl From<scioc_store::Error> for AppError {
     fn from(e: scioc_store::Error) -> Self {
         match e {
             scioc_store::Error::Busy => AppError::Unavailable("the store is busy; retry shortly", 1),
+            scioc_store::Error::Conflict(m) => AppError::Conflict(m),
+            e @ scioc_store::Error::Rejected { .. } => AppError::Conflict(e.to_string()),
             other => AppError::Internal(other.to_string()),
         }
     }
@@ -54,6 +60,8 @@ impl IntoResponse for AppError {
                 r
             }
             AppError::Forbidden(m) => text(StatusCode::FORBIDDEN, format!("forbidden: {m}")),
+            AppError::NotFound(m) => text(StatusCode::NOT_FOUND, format!("not found: {m}")),
+            AppError::Conflict(m) => text(StatusCode::CONFLICT, format!("conflict: {m}")),
             AppError::TooManyRequests(secs) => {
                 let mut r = text(StatusCode::TOO_MANY_REQUESTS, format!("too many requests: retry after {secs} s"));
                 r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

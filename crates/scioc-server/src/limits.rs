@@ -11,10 +11,18 @@ use axum::{
 /// Longest request target accepted, in bytes.
 pub(crate) const MAX_URI: usize = 8 * 1024;
 
-/// Answers 414 for an overlong URI and 413 for a declared body over `max_body` bytes.
-/// Bodies without a declared length are capped by the body-limit layer when read; no
-/// feed route reads a body.
-pub(crate) async fn enforce(State(max_body): State<usize>, request: Request, next: Next) -> Response {
+/// Body size limits: small for the feed, larger for admin uploads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyLimits {
+    pub(crate) feed: usize,
+    pub(crate) upload: usize,
+}
+
+/// Answers 414 for an overlong URI and 413 for a declared body over the limit of its route.
+/// Bodies without a declared length are capped by the body-limit layers when read.
+pub(crate) async fn enforce(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
+    let max_body =
+        if request.uri().path().starts_with(crate::router::ADMIN_PATH) { limits.upload } else { limits.feed };
     let uri_len = request.uri().to_string().len();
     if uri_len > MAX_URI {
         return text(

@@ -3,11 +3,12 @@
 use crate::{App, ServerConfig, auth::Caller, error::text, handlers, limits};
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     extract::{Request, State},
     http::{StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{get, put},
+    routing::{get, post, put},
 };
 use scioc_api::FEED_PATH;
 use std::sync::Arc;
@@ -25,17 +26,27 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         .route("/start/{time_format}/{time}", put(handlers::start::at))
         .route("/{time_format}/{time}", get(handlers::query::by_time))
         // A route layer runs only for matched routes, so 404 and 405 come before 401.
-        .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
+        .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes));
+    let admin = Router::new()
+        .route("/osv", post(handlers::admin::post_osv))
+        .route("/samples", post(handlers::admin::post_sample))
+        .route("/reclassify", post(handlers::admin::post_reclassify))
+        // Layers run outside in: authenticate, then require the admin role.
+        .route_layer(middleware::from_fn(require_admin))
+        .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
+        .layer(DefaultBodyLimit::max(config.max_upload_bytes))
+        .layer(RequestBodyLimitLayer::new(config.max_upload_bytes));
     Router::new()
         .nest(FEED_PATH, feed)
+        .nest(ADMIN_PATH, admin)
         .route("/health", get(handlers::health::health))
         .route("/openapi.json", get(handlers::openapi::openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
-        .layer(middleware::from_fn_with_state(config.max_body_bytes, limits::enforce))
+        .layer(middleware::from_fn_with_state(limits::BodyLimits { feed: config.max_body_bytes, upload: config.max_upload_bytes }, limits::enforce))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(CatchPanicLayer::new())
         .layer(
@@ -48,6 +59,22 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
                     tracing::info!(status = r.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "served");
                 }),
         )
+}
+
+/// Path prefix of the admin routes.
+pub const ADMIN_PATH: &str = "/api/scioc/v1";
+
+/// Lets only admins through (after [`authenticate`]).
+async fn require_admin(request: Request, next: Next) -> Response {
+    match request.extensions().get::<Caller>() {
+        Some(Caller(_, scioc_model::Role::Admin)) => next.run(request).await,
+        Some(Caller(name, role)) => crate::error::AppError::Forbidden(format!(
+            "user {:?} is {role}; this route needs the admin role",
+            name.as_str()
+        ))
+        .into_response(),
+        None => crate::error::AppError::Internal("admin route without authentication".into()).into_response(),
+    }
 }
 
 /// Authenticates the caller and applies the per-user rate limit.

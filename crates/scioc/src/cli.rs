@@ -50,6 +50,7 @@ pub(crate) enum Command {
     ///   PUT /api/feed/supply_chain/ioc/v1/query/start[/{utc|timestamp}/{time}]
     ///   GET /api/feed/supply_chain/ioc/v1/query/pull?format=xml|json&limit=1..1000
     ///   GET /health, GET /openapi.json
+    ///   POST /api/scioc/v1/{osv,samples,reclassify}   (admin role only)
     ///
     /// The vendor's SDK speaks only HTTPS: use --tls-self-signed (clients trust
     /// DATA_DIR/tls/ca.pem) or --tls-cert/--tls-key. Stops gracefully on SIGTERM or Ctrl-C.
@@ -138,6 +139,10 @@ pub(crate) struct ServeArgs {
     /// Requests a user may make at once above --rate-limit [default: 2 × rate]
     #[arg(long, env = "SCIOC_RATE_BURST", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) rate_burst: Option<u32>,
+
+    /// Largest upload the admin routes accept (OSV reports, archives), in bytes [default: 64 MiB]
+    #[arg(long, env = "SCIOC_MAX_UPLOAD_BYTES", value_name = "BYTES")]
+    pub(crate) max_upload_bytes: Option<usize>,
 
     /// Seconds a request may take before it is answered 408 [default: 30]
     #[arg(long, env = "SCIOC_REQUEST_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]

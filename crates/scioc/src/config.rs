@@ -40,6 +40,7 @@ struct FileServe {
     rate_limit: Option<u32>,
     rate_burst: Option<u32>,
     request_timeout: Option<u64>,
+    max_upload_bytes: Option<usize>,
 }
 
 /// Reads the config file named by `--config`/`SCIOC_CONFIG`, or `./scioc.toml` if present.
@@ -92,6 +93,7 @@ pub(crate) fn serve(args: &ServeArgs, file: &FileConfig) -> Result<ServeArgs> {
         rate_limit: args.rate_limit.or(f.rate_limit),
         rate_burst: args.rate_burst.or(f.rate_burst),
         request_timeout: args.request_timeout.or(f.request_timeout),
+        max_upload_bytes: args.max_upload_bytes.or(f.max_upload_bytes),
     })
 }
 
@@ -118,6 +120,7 @@ mod tests {
             rate_limit: None,
             rate_burst: None,
             request_timeout: None,
+            max_upload_bytes: None,
         };
         let merged = serve(&args, &file).unwrap();
         assert_eq!(merged.listen, Some("127.0.0.1:2".parse().unwrap()));

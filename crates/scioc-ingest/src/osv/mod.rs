@@ -239,7 +239,10 @@ fn read_one(
         Ok(r) => r,
         Err(e) => {
             // A non-MAL advisory may use fields we do not read; only MAL- records must parse.
-            if !stem.starts_with("MAL-") && serde_json::from_slice::<serde_json::Value>(&file.bytes).is_ok() {
+            let id = serde_json::from_slice::<serde_json::Value>(&file.bytes)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_owned));
+            if id.is_some_and(|id| !id.starts_with("MAL-")) {
                 out.skipped_not_mal += 1;
                 return;
             }

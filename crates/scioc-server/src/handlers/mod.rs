@@ -8,7 +8,11 @@
 //! | `GET  …/query/pull` | [`pull::pull`] |
 //! | `GET  /health` | [`health::health`] |
 //! | `GET  /openapi.json` | [`openapi::openapi`] |
+//! | `POST /api/scioc/v1/osv` (admin) | [`admin::post_osv`] |
+//! | `POST /api/scioc/v1/samples` (admin) | [`admin::post_sample`] |
+//! | `POST /api/scioc/v1/reclassify` (admin) | [`admin::post_reclassify`] |
 
+pub(crate) mod admin;
 pub(crate) mod health;
 pub(crate) mod openapi;
 mod params;

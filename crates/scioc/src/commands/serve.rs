@@ -22,6 +22,7 @@ pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
             .rate_limit
             .map(|per_second| RateLimit { per_second, burst: args.rate_burst.unwrap_or(per_second.saturating_mul(2)) }),
         request_timeout: args.request_timeout.map_or(defaults.request_timeout, Duration::from_secs),
+        max_upload_bytes: args.max_upload_bytes.unwrap_or(defaults.max_upload_bytes),
         ..defaults
     };
     let app = App::new(store.clone(), &config);

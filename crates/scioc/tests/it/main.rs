@@ -2,6 +2,7 @@
 //! a real SQLite store in a temporary directory.
 #![allow(unreachable_pub)]
 
+mod admin;
 mod api;
 mod archives;
 mod config;

@@ -1,0 +1,164 @@
+//! Admin routes under `/api/scioc/v1/`: the loaders and reclassification over HTTP.
+//!
+//! | route | body |
+//! |---|---|
+//! | `POST /api/scioc/v1/osv` | one OSV record, or a JSON array of records |
+//! | `POST /api/scioc/v1/samples?filename=…[&purl=…&threat_name=…&threat_level=…&source_url=…]` | the archive's bytes |
+//! | `POST /api/scioc/v1/reclassify` | `{"sha256"\|"sha1"\|"md5"\|"purl": …, "fp": true, "reason": …}` or `{…, "threat_name": …, "threat_level": …}` |
+//!
+//! Each answers a JSON summary. Only users with the admin role reach them.
+
+use crate::{App, error::AppError};
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Query, State},
+};
+use scioc_ingest::{archive, osv, reclassify};
+use scioc_model::{FeedTime, Md5, Sha1, Sha256, ThreatLevel, clean_text};
+use scioc_store::{Appended, NewEvent};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+fn appended(a: &Appended) -> Value {
+    json!({"events": a.count, "first_sequence": a.first_seq, "last_sequence": a.last_seq})
+}
+
+/// Imports OSV records posted as one JSON object or an array of them.
+pub(crate) async fn post_osv(State(app): State<Arc<App>>, body: Bytes) -> Result<Json<Value>, AppError> {
+    let value: Value =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("body is not JSON: {e}")))?;
+    let records = match value {
+        Value::Array(items) => items,
+        one @ Value::Object(_) => vec![one],
+        _ => return Err(AppError::BadRequest("expected an OSV record or an array of records".into())),
+    };
+    let docs = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (format!("request[{i}]"), serde_json::to_vec(r).expect("a JSON value serializes")))
+        .collect();
+    let out = osv::import(app.store.as_ref(), osv::Input::Documents(docs), osv::Options::default(), &|_| {})
+        .await
+        .map_err(|e| match e {
+            osv::ImportError::Store(s) => AppError::from(s),
+            other => AppError::BadRequest(other.to_string()),
+        })?;
+    Ok(Json(json!({
+        "records": out.files,
+        "compared": out.compared,
+        "unchanged": out.unchanged,
+        "skipped_not_mal": out.skipped_not_mal,
+        "invalid": out.invalid.iter().map(|p| json!({"record": p.field, "reason": p.message})).collect::<Vec<_>>(),
+        "new_malicious": out.events[0],
+        "fp": out.events[1],
+        "new_threat_name": out.events[2],
+        "indicators": out.indicators,
+        "dating": match out.dating { Some(osv::Dating::Published) => "published", _ => "import_time" },
+        "appended": out.appended.as_ref().map(appended),
+    })))
+}
+
+/// Query of an archive upload.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SampleQuery {
+    filename: String,
+    purl: Option<String>,
+    threat_name: Option<String>,
+    threat_level: Option<u8>,
+    source_url: Option<String>,
+}
+
+/// Adds an archive posted as the body.
+pub(crate) async fn post_sample(
+    State(app): State<Arc<App>>,
+    Query(q): Query<SampleQuery>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let name = q.filename.trim();
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(AppError::BadRequest(format!("filename must be a bare file name, got {:?}", q.filename)));
+    }
+    let level = ThreatLevel::parse(&q.threat_level.unwrap_or(5).to_string()).map_err(AppError::BadRequest)?;
+    let claims = archive::Claims {
+        purl: q.purl,
+        threat_name: clean_text(q.threat_name.as_deref().unwrap_or("Malicious.SupplyChain"), 200),
+        threat_level: level,
+        source_url: q.source_url,
+    };
+    // The archive is read from a private temporary directory under its own name, which selects
+    // the reader; the name cannot leave the directory (checked above).
+    let name = name.to_owned();
+    let (entry, provenance, summary) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
+        let path = dir.path().join(&name);
+        std::fs::write(&path, &body).map_err(|e| AppError::Internal(e.to_string()))?;
+        let inspected = archive::inspect(&path, archive::Limits::default())
+            .map_err(|e| AppError::BadRequest(format!("{name}: {}", e.message)))?;
+        let (entry, provenance) =
+            archive::entry(&inspected, &claims).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let summary = json!({"sha256": inspected.sha256.as_str(), "files": inspected.files.len(),
+                             "purl": entry.identity.as_ref().and_then(|i| i.purl.clone())});
+        Ok((entry, provenance, summary))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let a =
+        app.store.append(vec![NewEvent { entry, time: None, provenance: Some(provenance) }], FeedTime::now()).await?;
+    Ok(Json(json!({"archive": summary, "appended": appended(&a)})))
+}
+
+/// A reclassification request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReclassifyBody {
+    sha256: Option<String>,
+    sha1: Option<String>,
+    md5: Option<String>,
+    purl: Option<String>,
+    #[serde(default)]
+    fp: bool,
+    reason: Option<String>,
+    threat_name: Option<String>,
+    threat_level: Option<u8>,
+}
+
+/// Adds FP or NEW_THREAT_NAME events for what a hash or purl announces.
+pub(crate) async fn post_reclassify(State(app): State<Arc<App>>, body: Bytes) -> Result<Json<Value>, AppError> {
+    let b: ReclassifyBody = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
+    let bad = AppError::BadRequest;
+    let target = match (&b.sha256, &b.sha1, &b.md5, &b.purl) {
+        (Some(h), None, None, None) => {
+            reclassify::Target::Sha256(Sha256::parse(h).map_err(|e| bad(format!("sha256: {e}")))?)
+        }
+        (None, Some(h), None, None) => reclassify::Target::Sha1(Sha1::parse(h).map_err(|e| bad(format!("sha1: {e}")))?),
+        (None, None, Some(h), None) => reclassify::Target::Md5(Md5::parse(h).map_err(|e| bad(format!("md5: {e}")))?),
+        (None, None, None, Some(p)) => reclassify::Target::purl(p).map_err(|e| bad(format!("purl: {e}")))?,
+        _ => return Err(bad("give exactly one of sha256, sha1, md5, purl".into())),
+    };
+    let change = match (b.fp, b.threat_name) {
+        (true, None) => match b.reason.filter(|r| !r.trim().is_empty()) {
+            Some(reason) => reclassify::Change::FalsePositive { reason },
+            None => return Err(bad("reason: say why this is a false positive".into())),
+        },
+        (false, Some(name)) if !name.trim().is_empty() => {
+            let level = b
+                .threat_level
+                .map(|l| ThreatLevel::parse(&l.to_string()))
+                .transpose()
+                .map_err(|e| bad(format!("threat_level: {e}")))?;
+            reclassify::Change::ThreatName { name: clean_text(&name, 200), level }
+        }
+        _ => return Err(bad("give either \"fp\": true with a reason, or a threat_name".into())),
+    };
+    match reclassify::reclassify(app.store.as_ref(), &target, &change).await {
+        Ok(a) => Ok(Json(appended(&a))),
+        Err(reclassify::ReclassifyError::NoMatch(m)) => {
+            Err(AppError::NotFound(format!("nothing in the feed matches {m}")))
+        }
+        Err(reclassify::ReclassifyError::NothingToDo(m)) => Err(AppError::Conflict(m)),
+        Err(reclassify::ReclassifyError::Store(e)) => Err(e.into()),
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
+}
