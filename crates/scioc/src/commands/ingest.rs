@@ -108,7 +108,7 @@ async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) ->
     let progress = |n: usize| {
         if terminal {
             bar.set_message(n.to_string());
-        } else if n % 5000 == 0 && n > 0 {
+        } else if n.is_multiple_of(5000) && n > 0 {
             eprintln!("read {n} OSV files");
         }
     };
