@@ -170,6 +170,12 @@ pub struct Indicator {
     pub source: String,
     /// The source's record id, or empty.
     pub source_id: String,
+    /// `exact`, `contains` or `regex`.
+    pub match_kind: String,
+    /// `low`, `medium` or `high`.
+    pub confidence: String,
+    /// `watch`, `flag` or `block`.
+    pub action: String,
 }
 
 /// The outcome of one import of a source, stored in one transaction: its events, the new state
@@ -189,6 +195,8 @@ pub struct Import {
     pub indicators: Vec<Indicator>,
     /// Records whose indicators no longer hold (a withdrawn report): removed before adding.
     pub retire_indicators_of: Vec<String>,
+    /// Records to forget (a demoted candidate).
+    pub remove_records: Vec<String>,
 }
 
 /// Which events to find.

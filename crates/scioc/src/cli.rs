@@ -76,11 +76,91 @@ pub(crate) enum Command {
     #[command(verbatim_doc_comment)]
     Reclassify(ReclassifyArgs),
 
+    /// Curate candidate IoCs: validate, promote into the data files and the feed, demote.
+    #[command(subcommand)]
+    Candidates(CandidatesCommand),
+
+    /// Export curated data for other tools.
+    #[command(subcommand)]
+    Export(ExportCommand),
+
     /// Show what the store holds.
     Status(StatusArgs),
 
     /// List the indicators (domains, URLs, IPs, …) linked to malicious packages.
     Indicators(IndicatorsArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CandidatesCommand {
+    /// Check candidate files against schema/ioc-candidates.schema.json and semantic rules.
+    ///
+    /// Reports every problem at once as FILE: /POINTER: what was expected, and exits 1 if any.
+    Validate {
+        /// Candidate files (JSON arrays)
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Promote reviewed candidates into the data files and the feed.
+    ///
+    /// blacklist candidates go to blacklist.json (versions merged as a set) and announce each
+    /// concrete version as NEW_MALICIOUS; npm_iocs candidates go to npm_iocs.json and the store's
+    /// indicators; watch_only candidates are kept in watchlist.json. Unsupported combinations are
+    /// skipped with the reason. Files are rewritten sorted and atomically; a second run changes
+    /// nothing.
+    #[command(verbatim_doc_comment)]
+    Promote {
+        /// Candidate files
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Directory of blacklist.json, npm_iocs.json and watchlist.json
+        #[arg(long = "files", env = "SCIOC_IOC_DIR", value_name = "DIR", default_value = "scioc-iocs")]
+        dir: PathBuf,
+        /// Show the diff it would make, change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Demote candidates found to be false positives: out of the data files, FP in the feed.
+    Demote {
+        /// Candidate files naming what to take out
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// Directory of the data files
+        #[arg(long = "files", env = "SCIOC_IOC_DIR", value_name = "DIR", default_value = "scioc-iocs")]
+        dir: PathBuf,
+        /// Why, kept with the FP events
+        #[arg(long, default_value = "demoted as a false positive")]
+        reason: String,
+        /// Show the diff it would make, change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Draft watch_only candidates from OSV MAL- records in the store modified recently.
+    FromOsv {
+        /// 24h, 7d, 90m, or a date YYYY-MM-DD
+        #[arg(long, value_name = "WHEN")]
+        since: String,
+        /// Only packages whose name matches this regular expression
+        #[arg(long, value_name = "REGEX")]
+        filter: Option<String>,
+        /// Write the candidates here (default: stdout)
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Directory of the data files, whose blacklisted versions are left out
+        #[arg(long = "files", env = "SCIOC_IOC_DIR", value_name = "DIR", default_value = "scioc-iocs")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ExportCommand {
+    /// Write blacklist.json and npm_iocs.json from the store for the ToolTrust scanner, with
+    /// candidates.json, which promotes back to the same files.
+    Tooltrust {
+        /// Output directory
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, ClapArgs)]

@@ -36,51 +36,9 @@ pub struct Mapped {
     pub indicators: Vec<Indicator>,
 }
 
-/// The purl type (also used as the entry's community) of an OSV ecosystem, or `None` when the
-/// ecosystem has no purl type scioc knows.
-pub fn purl_type(ecosystem: &str) -> Option<&'static str> {
-    // OSV ecosystems may carry a suffix (`Debian:12`); the part before it names the ecosystem.
-    Some(match ecosystem.split(':').next().unwrap_or("") {
-        "npm" => "npm",
-        "PyPI" => "pypi",
-        "RubyGems" => "gem",
-        "NuGet" => "nuget",
-        "Go" => "golang",
-        "crates.io" => "cargo",
-        "Maven" => "maven",
-        "Packagist" => "composer",
-        "Pub" => "pub",
-        "Hex" => "hex",
-        _ => return None,
-    })
-}
-
-/// Splits a package name into purl namespace and name, per ecosystem.
-pub(crate) fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a str) {
-    let split = match purl_type {
-        "npm" if name.starts_with('@') => name.split_once('/'),
-        "maven" => name.split_once(':'),
-        "golang" | "composer" => name.rsplit_once('/'),
-        _ => None,
-    };
-    match split {
-        Some((ns, n)) if !ns.is_empty() && !n.is_empty() => (Some(ns), n),
-        _ => (None, name),
-    }
-}
-
-/// Builds a canonical purl.
-pub(crate) fn purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<String, String> {
-    let (namespace, short) = split_name(purl_type, name);
-    let mut p = packageurl::PackageUrl::new(purl_type, short).map_err(|e| format!("package name {name:?}: {e}"))?;
-    if let Some(ns) = namespace {
-        p.with_namespace(ns).map_err(|e| format!("package name {name:?}: {e}"))?;
-    }
-    if let Some(v) = version {
-        p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
-    }
-    Ok(p.to_string())
-}
+/// The purl type (also used as the entry's community) of an OSV ecosystem.
+pub use scioc_model::purl_type_of as purl_type;
+pub(crate) use scioc_model::{build_purl as purl, split_name};
 
 /// `sha512-<base64>` (the npm SRI form) to hex.
 pub fn sri_to_hex(sri: &str) -> Result<String, String> {
@@ -161,6 +119,9 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
                 package: affected.package.name.clone(),
                 source: "osv".into(),
                 source_id: record.id.clone(),
+                match_kind: "exact".into(),
+                confidence: "high".into(),
+                action: "flag".into(),
             };
             indicators.extend(iocs.domains.iter().map(|v| link("domain", v)));
             indicators.extend(iocs.urls.iter().map(|v| link("url", v)));
@@ -296,11 +257,4 @@ mod tests {
         assert!(sri_to_hex("sha512-AAAA").is_err());
     }
 
-    #[test]
-    fn names_split_per_ecosystem() {
-        assert_eq!(purl("npm", "@scope/pkg", Some("1.0.0")).unwrap(), "pkg:npm/%40scope/pkg@1.0.0");
-        assert_eq!(purl("maven", "org.example:evil", None).unwrap(), "pkg:maven/org.example/evil");
-        assert_eq!(purl("golang", "github.com/a/b", Some("v1.0.0")).unwrap(), "pkg:golang/github.com/a/b@v1.0.0");
-        assert_eq!(purl("npm", "pattern.json", None).unwrap(), "pkg:npm/pattern.json");
-    }
 }

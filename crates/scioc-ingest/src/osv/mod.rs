@@ -216,6 +216,7 @@ pub async fn import(
         records,
         indicators,
         retire_indicators_of: retired,
+        remove_records: Vec::new(),
     };
     out.appended = Some(store.commit_import(import, now).await?);
     drop(downloads);

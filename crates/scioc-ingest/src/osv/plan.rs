@@ -24,6 +24,12 @@ pub struct RecordState {
     pub withdrawn: bool,
     /// Announcements in force, by key (purl), with the entry announced (wire JSON).
     pub active: BTreeMap<String, String>,
+    /// The record's `modified` time, `YYYY-MM-DDThh:mm:ssZ`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified: Option<String>,
+    /// The record's publication time, `YYYY-MM-DDThh:mm:ss`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
 }
 
 /// One event a record's change calls for.
@@ -45,7 +51,8 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                 }
             }
             let threat_name = before.map(|b| b.threat_name.clone()).unwrap_or_default();
-            (events, RecordState { threat_name, withdrawn: true, active: BTreeMap::new() })
+            let (modified, published) = before.map(|b| (b.modified.clone(), b.published.clone())).unwrap_or_default();
+            (events, RecordState { threat_name, withdrawn: true, active: BTreeMap::new(), modified, published })
         }
         Some(mapped) => {
             let mut active = BTreeMap::new();
@@ -66,7 +73,14 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                     events.push(Planned { entry: as_event(&entry, EventType::FalsePositive) });
                 }
             }
-            (events, RecordState { threat_name: mapped.threat_name.clone(), withdrawn: false, active })
+            let state = RecordState {
+                threat_name: mapped.threat_name.clone(),
+                withdrawn: false,
+                active,
+                modified: mapped.provenance.modified.clone(),
+                published: mapped.published.map(|t| t.to_utc_string()),
+            };
+            (events, state)
         }
     }
 }

@@ -37,6 +37,11 @@ const READERS: u32 = 8;
 const MIGRATIONS: &[migrate::Migration] = &[
     migrate::Migration { version: 1, name: "feed", sql: include_str!("../../migrations/sqlite/0001_feed.sql") },
     migrate::Migration { version: 2, name: "sources", sql: include_str!("../../migrations/sqlite/0002_sources.sql") },
+    migrate::Migration {
+        version: 3,
+        name: "indicator_attributes",
+        sql: include_str!("../../migrations/sqlite/0003_indicator_attributes.sql"),
+    },
 ];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.

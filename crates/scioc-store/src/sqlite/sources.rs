@@ -61,12 +61,28 @@ pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime) -> Re
         }
         let mut add = tx
             .prepare_cached(
-                "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, added_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, added_at, match_kind, confidence, action)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
             )
             .db()?;
         for i in &import.indicators {
-            add.execute(params![i.kind, i.value, i.ecosystem, i.package, i.source, i.source_id, now.unix()]).db()?;
+            add.execute(params![
+                i.kind,
+                i.value,
+                i.ecosystem,
+                i.package,
+                i.source,
+                i.source_id,
+                now.unix(),
+                i.match_kind,
+                i.confidence,
+                i.action
+            ])
+            .db()?;
+        }
+        let mut forget = tx.prepare_cached("DELETE FROM source_records WHERE source = ?1 AND id = ?2").db()?;
+        for id in &import.remove_records {
+            forget.execute(params![import.source, id]).db()?;
         }
     }
     tx.execute(
@@ -111,7 +127,10 @@ pub(super) fn find_events(conn: &mut Connection, filter: &EventFilter) -> Result
 /// Every indicator, sorted.
 pub(super) fn indicators(conn: &mut Connection) -> Result<Vec<Indicator>> {
     let mut stmt = conn
-        .prepare("SELECT kind, value, ecosystem, package, source, source_id FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id")
+        .prepare(
+            "SELECT kind, value, ecosystem, package, source, source_id, match_kind, confidence, action FROM indicators
+             ORDER BY kind, value, ecosystem, package, source, source_id",
+        )
         .db()?;
     let rows = stmt
         .query_map([], |r| {
@@ -122,6 +141,9 @@ pub(super) fn indicators(conn: &mut Connection) -> Result<Vec<Indicator>> {
                 package: r.get(3)?,
                 source: r.get(4)?,
                 source_id: r.get(5)?,
+                match_kind: r.get(6)?,
+                confidence: r.get(7)?,
+                action: r.get(8)?,
             })
         })
         .db()?;

@@ -1,5 +1,6 @@
 //! One module per command; [`run`] dispatches.
 
+mod candidates;
 mod ingest;
 mod reclassify;
 mod serve;
@@ -37,6 +38,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
             Command::Status(status) => status::run(&data_dir, status).await,
             Command::Reclassify(args) => reclassify::run(&data_dir, args).await,
             Command::Indicators(args) => status::indicators(&data_dir, args).await,
+            Command::Candidates(cmd) => candidates::run(&data_dir, cmd).await,
+            Command::Export(cmd) => candidates::export(&data_dir, cmd).await,
         }
     })
 }

@@ -1,0 +1,103 @@
+//! Drafting blacklist-shaped `watch_only` candidates from recently modified OSV records in the
+//! store: the upstream half of the review loop.
+
+use crate::{Candidate, files::BlacklistEntry};
+use scioc_model::{FeedTime, ecosystem_of};
+use scioc_store::SourceState;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The part of an OSV record's stored state this reads (written by `scioc-ingest`).
+#[derive(Debug, Deserialize)]
+struct OsvState {
+    #[serde(default)]
+    threat_name: String,
+    #[serde(default)]
+    withdrawn: bool,
+    #[serde(default)]
+    modified: Option<String>,
+    #[serde(default)]
+    published: Option<String>,
+    #[serde(default)]
+    active: BTreeMap<String, String>,
+}
+
+/// Parses `24h`, `7d`, `90m`, or a date `YYYY-MM-DD` / date-time, into a time.
+pub fn parse_since(s: &str, now: FeedTime) -> Result<FeedTime, String> {
+    let err = || format!("expected a duration like 24h, 7d or 90m, or a date YYYY-MM-DD, got {s:?}");
+    if let Some(unit) = s.chars().last().filter(|c| matches!(c, 'h' | 'd' | 'm')) {
+        let n: i64 = s[..s.len() - 1].parse().map_err(|_| err())?;
+        let secs = match unit {
+            'h' => 3600,
+            'd' => 86_400,
+            _ => 60,
+        };
+        return Ok(now.add_secs(-n.saturating_mul(secs)));
+    }
+    scioc_model::Published::parse(s).map(|p| FeedTime::from_unix(p.unix())).map_err(|_| err())
+}
+
+/// Candidates for every active OSV record modified at or after `since` whose package name
+/// matches `filter`, listing only versions no blacklist entry holds yet.
+pub fn draft(osv: &SourceState, blacklist: &[BlacklistEntry], since: FeedTime, filter: Option<&regex::Regex>) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for rec in &osv.records {
+        let Ok(state) = serde_json::from_str::<OsvState>(&rec.state) else { continue };
+        let modified = state.modified.as_deref().and_then(|m| scioc_model::Published::parse(m).ok());
+        if state.withdrawn || modified.is_none_or(|m| m.unix() < since.unix()) {
+            continue;
+        }
+        // Group the record's announcements by package.
+        let mut packages: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for entry_json in state.active.values() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(entry_json) else { continue };
+            let id = &v["identity"];
+            let (Some(community), Some(name)) = (id["community"].as_str(), id["package"].as_str()) else { continue };
+            let Some(ecosystem) = ecosystem_of(community) else { continue };
+            let version = id["version"].as_str().unwrap_or("*").to_owned();
+            packages.entry((ecosystem.to_owned(), name.to_owned())).or_default().push(version);
+        }
+        for ((ecosystem, name), mut versions) in packages {
+            if filter.is_some_and(|f| !f.is_match(&name)) {
+                continue;
+            }
+            let listed: Vec<&String> = blacklist
+                .iter()
+                .filter(|e| e.ecosystem.eq_ignore_ascii_case(&ecosystem) && e.component.eq_ignore_ascii_case(&name))
+                .flat_map(|e| &e.affected_versions)
+                .collect();
+            versions.retain(|v| !listed.contains(&v));
+            versions.sort();
+            versions.dedup();
+            if versions.is_empty() {
+                continue;
+            }
+            let first_seen = state
+                .published
+                .as_deref()
+                .or(state.modified.as_deref())
+                .and_then(|p| p.get(..10))
+                .unwrap_or("2011-03-29")
+                .to_owned();
+            out.push(Candidate {
+                ecosystem: ecosystem.clone(),
+                ioc_type: "package_name".into(),
+                value: name.clone(),
+                match_kind: None,
+                confidence: "medium".into(),
+                reason: if state.threat_name.is_empty() { format!("OSV {}", rec.id) } else { state.threat_name.clone() },
+                source: format!("https://osv.dev/vulnerability/{}", rec.id),
+                first_seen,
+                suggested_action: "block".into(),
+                promote_to: "watch_only".into(),
+                notes: Some(format!("drafted from OSV {}; review before promoting to blacklist", rec.id)),
+                blacklist_id: Some(rec.id.clone()),
+                affected_versions: Some(versions),
+                action: Some("BLOCK".into()),
+                severity: Some("CRITICAL".into()),
+            });
+        }
+    }
+    out.sort_by_key(|c| (c.ecosystem.to_lowercase(), c.value.to_lowercase(), c.blacklist_id.clone()));
+    out
+}

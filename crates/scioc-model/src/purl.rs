@@ -1,0 +1,79 @@
+//! Building canonical package URLs from an ecosystem's package name.
+
+/// Splits a package name into purl namespace and name, per purl type: an npm scope, a Maven
+/// group, a Go or Composer path prefix.
+pub fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a str) {
+    let split = match purl_type {
+        "npm" if name.starts_with('@') => name.split_once('/'),
+        "maven" => name.split_once(':'),
+        "golang" | "composer" => name.rsplit_once('/'),
+        _ => None,
+    };
+    match split {
+        Some((ns, n)) if !ns.is_empty() && !n.is_empty() => (Some(ns), n),
+        _ => (None, name),
+    }
+}
+
+/// The canonical purl of a package (and version) of a purl type.
+pub fn build_purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<String, String> {
+    let (namespace, short) = split_name(purl_type, name);
+    let mut p = packageurl::PackageUrl::new(purl_type, short).map_err(|e| format!("package name {name:?}: {e}"))?;
+    if let Some(ns) = namespace {
+        p.with_namespace(ns).map_err(|e| format!("package name {name:?}: {e}"))?;
+    }
+    if let Some(v) = version {
+        p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
+    }
+    Ok(p.to_string())
+}
+
+/// The purl type of an ecosystem as OSV and ToolTrust spell it, if it has one.
+pub fn purl_type_of(ecosystem: &str) -> Option<&'static str> {
+    Some(match ecosystem.split(':').next().unwrap_or("") {
+        "npm" => "npm",
+        "PyPI" => "pypi",
+        "RubyGems" => "gem",
+        "NuGet" => "nuget",
+        "Go" => "golang",
+        "crates.io" => "cargo",
+        "Maven" => "maven",
+        "Packagist" => "composer",
+        "Pub" => "pub",
+        "Hex" => "hex",
+        _ => return None,
+    })
+}
+
+/// The ecosystem name (OSV's spelling) of a purl type.
+pub fn ecosystem_of(purl_type: &str) -> Option<&'static str> {
+    Some(match purl_type {
+        "npm" => "npm",
+        "pypi" => "PyPI",
+        "gem" => "RubyGems",
+        "nuget" => "NuGet",
+        "golang" => "Go",
+        "cargo" => "crates.io",
+        "maven" => "Maven",
+        "composer" => "Packagist",
+        "pub" => "Pub",
+        "hex" => "Hex",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_split_per_ecosystem() {
+        assert_eq!(build_purl("npm", "@scope/pkg", Some("1.0.0")).unwrap(), "pkg:npm/%40scope/pkg@1.0.0");
+        assert_eq!(build_purl("maven", "org.example:evil", None).unwrap(), "pkg:maven/org.example/evil");
+        assert_eq!(build_purl("golang", "github.com/a/b", Some("v1.0.0")).unwrap(), "pkg:golang/github.com/a/b@v1.0.0");
+        assert_eq!(build_purl("npm", "pattern.json", None).unwrap(), "pkg:npm/pattern.json");
+        for eco in ["npm", "PyPI", "RubyGems", "NuGet", "Go", "crates.io", "Maven"] {
+            assert_eq!(ecosystem_of(purl_type_of(eco).unwrap()), Some(eco));
+        }
+    }
+}

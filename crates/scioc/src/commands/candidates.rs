@@ -1,0 +1,180 @@
+//! `scioc candidates …` and `scioc export …`.
+
+use super::open_store;
+use crate::{
+    cli::{CandidatesCommand, ExportCommand},
+    output,
+};
+use anyhow::{Context, Result, bail};
+use scioc_curation::{
+    Candidate,
+    files::{self, DataFiles},
+    from_osv,
+    promote::{self, Change, Plan},
+    validate,
+};
+use scioc_model::FeedTime;
+use scioc_store::Store;
+use std::path::{Path, PathBuf};
+
+pub(super) async fn run(data_dir: &Path, cmd: CandidatesCommand) -> Result<()> {
+    match cmd {
+        CandidatesCommand::Validate { files } => {
+            let candidates = read_all(&files)?;
+            output::ok(&format!("{} candidate(s) in {} file(s) are valid", candidates.len(), files.len()));
+            Ok(())
+        }
+        CandidatesCommand::Promote { files, dir, dry_run } => {
+            let candidates = read_all(&files)?;
+            let store = open_store(data_dir)?;
+            let state = store.source_state(promote::SOURCE).await?;
+            let before = DataFiles::load(&dir)?;
+            let plan = promote::plan_promotion(before.clone(), &candidates, &state);
+            apply(store.as_ref(), &dir, &before, plan, dry_run).await
+        }
+        CandidatesCommand::Demote { files, dir, reason, dry_run } => {
+            let candidates = read_all(&files)?;
+            let store = open_store(data_dir)?;
+            let state = store.source_state(promote::SOURCE).await?;
+            let before = DataFiles::load(&dir)?;
+            let plan = promote::plan_demotion(before.clone(), &candidates, &state, &reason);
+            apply(store.as_ref(), &dir, &before, plan, dry_run).await
+        }
+        CandidatesCommand::FromOsv { since, filter, out, dir } => {
+            let since = from_osv::parse_since(&since, FeedTime::now()).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
+            let filter = filter.map(|f| regex::Regex::new(&f)).transpose().context("--filter")?;
+            let store = open_store(data_dir)?;
+            let osv = store.source_state("osv").await?;
+            let mut blacklist = DataFiles::load(&dir)?.blacklist;
+            let curated = store.source_state(promote::SOURCE).await?;
+            blacklist.extend(promote::export(&curated).0.blacklist);
+            let drafted = from_osv::draft(&osv, &blacklist, since, filter.as_ref());
+            let text = serde_json::to_string_pretty(&drafted)? + "\n";
+            match out {
+                Some(path) => {
+                    write_one(&path, &text)?;
+                    output::ok(&format!("drafted {} watch_only candidate(s) into {}", drafted.len(), path.display()));
+                }
+                None => print!("{text}"),
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Reads and validates every file, reporting every problem of every file before failing.
+fn read_all(paths: &[PathBuf]) -> Result<Vec<Candidate>> {
+    let mut all = Vec::new();
+    let mut problems = 0;
+    let mut bad_files = 0;
+    for path in paths {
+        match validate::read_file(path) {
+            Ok(c) => all.extend(c),
+            Err(ps) => {
+                bad_files += 1;
+                for p in &ps {
+                    anstream::eprintln!("{}: {p}", path.display());
+                }
+                problems += ps.len();
+            }
+        }
+    }
+    if problems > 0 {
+        bail!("{problems} problem(s) in {bad_files} candidate file(s); nothing was changed");
+    }
+    Ok(all)
+}
+
+/// Prints the report and the diff, or writes the files and commits the store.
+async fn apply(store: &dyn Store, dir: &Path, before: &DataFiles, plan: Plan, dry_run: bool) -> Result<()> {
+    report(&plan);
+    let events = plan.import.events.len();
+    if dry_run {
+        for ((name, old), (_, new)) in before.render().into_iter().zip(plan.files.render()) {
+            let old_text = if dir.join(name).exists() { std::fs::read_to_string(dir.join(name)).unwrap_or(old) } else { String::new() };
+            if old_text != new {
+                let diff = similar::TextDiff::from_lines(&old_text, &new);
+                print!("{}", diff.unified_diff().context_radius(2).header(&format!("a/{name}"), &format!("b/{name}")));
+            }
+        }
+        output::hint(&format!("dry run: nothing written; {events} feed event(s) would be emitted"));
+        return Ok(());
+    }
+    // Stage every file first; if the store refuses, the staged files are dropped and no data
+    // file has changed.
+    let staged = files::stage(dir, &plan.files)?;
+    let import = plan.import;
+    let touches_store = !import.events.is_empty()
+        || !import.records.is_empty()
+        || !import.indicators.is_empty()
+        || !import.remove_records.is_empty()
+        || !import.retire_indicators_of.is_empty();
+    if touches_store {
+        store.commit_import(import, FeedTime::now()).await?;
+    }
+    let written = staged.commit()?;
+    if written.is_empty() {
+        output::ok(&format!("no data file changed in {}; {events} feed event(s)", dir.display()));
+    } else {
+        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        output::ok(&format!("wrote {}; {events} feed event(s)", names.join(", ")));
+    }
+    Ok(())
+}
+
+fn report(plan: &Plan) {
+    for file in [files::BLACKLIST, files::NPM_IOCS, files::WATCHLIST, "store"] {
+        let lines: Vec<_> = plan.report.iter().filter(|l| l.file == file).collect();
+        if lines.is_empty() {
+            continue;
+        }
+        let count = |c: Change| lines.iter().filter(|l| l.change == c).count();
+        println!(
+            "{file}: {} added, {} merged, {} removed, {} unchanged, {} skipped",
+            count(Change::Added),
+            count(Change::Merged),
+            count(Change::Removed),
+            count(Change::Unchanged),
+            count(Change::Skipped)
+        );
+        for l in lines {
+            let word = match l.change {
+                Change::Added => "added",
+                Change::Merged => "merged",
+                Change::Removed => "removed",
+                Change::Unchanged => "unchanged",
+                Change::Skipped => "skipped",
+            };
+            if l.why.is_empty() {
+                println!("  {word:9} {}", l.what);
+            } else {
+                println!("  {word:9} {}: {}", l.what, l.why);
+            }
+        }
+    }
+}
+
+fn write_one(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().context("--out needs a file name")?.to_string_lossy().into_owned();
+    files::stage_named(dir, vec![(name, text.to_owned())])?.commit()?;
+    Ok(())
+}
+
+pub(super) async fn export(data_dir: &Path, cmd: ExportCommand) -> Result<()> {
+    let ExportCommand::Tooltrust { out } = cmd;
+    let store = open_store(data_dir)?;
+    let state = store.source_state(promote::SOURCE).await?;
+    let (data, candidates) = promote::export(&state);
+    let mut contents: Vec<(String, String)> =
+        data.render().into_iter().filter(|(n, _)| *n != files::WATCHLIST).map(|(n, c)| (n.to_owned(), c)).collect();
+    contents.push(("candidates.json".into(), serde_json::to_string_pretty(&candidates)? + "\n"));
+    files::stage_named(&out, contents)?.commit()?;
+    output::ok(&format!(
+        "exported {} blacklist entries and {} npm IoCs to {} (candidates.json promotes back to the same files)",
+        data.blacklist.len(),
+        data.npm_iocs.len(),
+        out.display()
+    ));
+    Ok(())
+}
