@@ -21,6 +21,7 @@ pub mod candidate;
 pub mod files;
 pub mod from_osv;
 pub mod promote;
+pub mod starter;
 pub mod validate;
 pub mod versions;
 

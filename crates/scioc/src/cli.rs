@@ -220,6 +220,10 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SCIOC_RATE_BURST", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) rate_burst: Option<u32>,
 
+    /// Do not promote the built-in starter set of known incidents into an empty feed
+    #[arg(long, env = "SCIOC_NO_STARTER_SET")]
+    pub(crate) no_starter_set: bool,
+
     /// Largest upload the admin routes accept (OSV reports, archives), in bytes [default: 64 MiB]
     #[arg(long, env = "SCIOC_MAX_UPLOAD_BYTES", value_name = "BYTES")]
     pub(crate) max_upload_bytes: Option<usize>,

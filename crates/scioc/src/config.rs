@@ -41,6 +41,7 @@ struct FileServe {
     rate_burst: Option<u32>,
     request_timeout: Option<u64>,
     max_upload_bytes: Option<usize>,
+    no_starter_set: Option<bool>,
 }
 
 /// Reads the config file named by `--config`/`SCIOC_CONFIG`, or `./scioc.toml` if present.
@@ -94,6 +95,7 @@ pub(crate) fn serve(args: &ServeArgs, file: &FileConfig) -> Result<ServeArgs> {
         rate_burst: args.rate_burst.or(f.rate_burst),
         request_timeout: args.request_timeout.or(f.request_timeout),
         max_upload_bytes: args.max_upload_bytes.or(f.max_upload_bytes),
+        no_starter_set: args.no_starter_set || f.no_starter_set.unwrap_or(false),
     })
 }
 
@@ -121,6 +123,7 @@ mod tests {
             rate_burst: None,
             request_timeout: None,
             max_upload_bytes: None,
+            no_starter_set: false,
         };
         let merged = serve(&args, &file).unwrap();
         assert_eq!(merged.listen, Some("127.0.0.1:2".parse().unwrap()));

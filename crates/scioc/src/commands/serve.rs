@@ -9,6 +9,18 @@ use std::{io::Write, path::Path, time::Duration};
 
 pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     let store = open_store(data_dir)?;
+    let mut starter = None;
+    if !args.no_starter_set && store.head().await?.is_none() {
+        let candidates = scioc_curation::starter::candidates().map_err(anyhow::Error::msg)?;
+        let state = store.source_state(scioc_curation::promote::SOURCE).await?;
+        let plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
+        let (events, indicators) = (plan.import.events.len(), plan.import.indicators.len());
+        store.commit_import(plan.import, scioc_model::FeedTime::now()).await?;
+        starter = Some(format!(
+            "empty feed: promoted the built-in starter set ({} incidents: {events} events, {indicators} indicators; --no-starter-set to skip)",
+            scioc_curation::starter::STARTER_SET.len()
+        ));
+    }
     let defaults = ServerConfig::default();
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => TlsMode::Files { cert: cert.clone(), key: key.clone() },
@@ -30,6 +42,9 @@ pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     let stats = store.stats().await?;
     let url = format!("{}://{}", server.scheme(), server.local_addr());
     println!("scioc feed listening on {url}");
+    if let Some(line) = starter {
+        output::hint(&line);
+    }
     output::hint(&format!(
         "store: {} ({} events, newest {}; {} users)",
         store.path().display(),

@@ -86,6 +86,7 @@ impl Server {
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .env("SCIOC_LOG", "warn")
+            .env("SCIOC_NO_STARTER_SET", "true")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

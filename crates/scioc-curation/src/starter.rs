@@ -1,0 +1,42 @@
+//! The starter set: reviewed candidates for well-known public incidents, shipped in
+//! `data/candidates/` and built into the binary so that a new feed has real data from its
+//! first run. A test checks that this list names every file in that directory.
+
+/// `(file name, contents)` of every starter candidate file.
+pub const STARTER_SET: &[(&str, &str)] = &[
+    ("2017-08-crossenv.json", include_str!("../../../data/candidates/2017-08-crossenv.json")),
+    ("2018-05-getcookies.json", include_str!("../../../data/candidates/2018-05-getcookies.json")),
+    ("2018-07-eslint-scope.json", include_str!("../../../data/candidates/2018-07-eslint-scope.json")),
+    ("2018-11-event-stream.json", include_str!("../../../data/candidates/2018-11-event-stream.json")),
+    ("2019-03-bootstrap-sass.json", include_str!("../../../data/candidates/2019-03-bootstrap-sass.json")),
+    ("2019-07-strong_password.json", include_str!("../../../data/candidates/2019-07-strong_password.json")),
+    ("2019-08-rest-client.json", include_str!("../../../data/candidates/2019-08-rest-client.json")),
+    ("2021-10-ua-parser-js.json", include_str!("../../../data/candidates/2021-10-ua-parser-js.json")),
+    ("2021-11-coa.json", include_str!("../../../data/candidates/2021-11-coa.json")),
+    ("2021-11-rc.json", include_str!("../../../data/candidates/2021-11-rc.json")),
+    ("2022-01-colors-faker.json", include_str!("../../../data/candidates/2022-01-colors-faker.json")),
+    ("2022-03-node-ipc.json", include_str!("../../../data/candidates/2022-03-node-ipc.json")),
+    ("2022-05-ctx.json", include_str!("../../../data/candidates/2022-05-ctx.json")),
+    ("2022-05-rustdecimal.json", include_str!("../../../data/candidates/2022-05-rustdecimal.json")),
+    ("2022-12-torchtriton.json", include_str!("../../../data/candidates/2022-12-torchtriton.json")),
+    ("2024-10-lottie-player.json", include_str!("../../../data/candidates/2024-10-lottie-player.json")),
+    ("2024-12-rspack.json", include_str!("../../../data/candidates/2024-12-rspack.json")),
+    ("2024-12-solana-web3js.json", include_str!("../../../data/candidates/2024-12-solana-web3js.json")),
+    ("2024-12-ultralytics.json", include_str!("../../../data/candidates/2024-12-ultralytics.json")),
+    ("2025-07-eslint-config-prettier.json", include_str!("../../../data/candidates/2025-07-eslint-config-prettier.json")),
+    ("2025-07-is.json", include_str!("../../../data/candidates/2025-07-is.json")),
+    ("2025-08-nx-s1ngularity.json", include_str!("../../../data/candidates/2025-08-nx-s1ngularity.json")),
+    ("2025-09-chalk-debug.json", include_str!("../../../data/candidates/2025-09-chalk-debug.json")),
+    ("2025-09-shai-hulud.json", include_str!("../../../data/candidates/2025-09-shai-hulud.json")),
+    ("2026-03-axios.json", include_str!("../../../data/candidates/2026-03-axios.json")),
+];
+
+/// Every starter candidate, parsed.
+pub fn candidates() -> Result<Vec<crate::Candidate>, String> {
+    let mut all = Vec::new();
+    for (name, text) in STARTER_SET {
+        let items: Vec<crate::Candidate> = serde_json::from_str(text).map_err(|e| format!("starter set {name}: {e}"))?;
+        all.extend(items);
+    }
+    Ok(all)
+}
