@@ -104,7 +104,8 @@ pub struct DataFiles {
 
 fn read_array<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, CurationError> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| CurationError::File { path: path.to_owned(), message: format!("not a valid data file: {e}") }),
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| CurationError::File { path: path.to_owned(), message: format!("not a valid data file: {e}") }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(CurationError::File { path: path.to_owned(), message: e.to_string() }),
     }
@@ -125,7 +126,13 @@ impl DataFiles {
         self.blacklist.sort_by_key(|e| (e.ecosystem.to_lowercase(), e.component.to_lowercase(), e.id.clone()));
         self.npm_iocs.sort_by_key(|i| (i.ecosystem.to_lowercase(), i.key()));
         self.watchlist.sort_by_key(|c| {
-            (c.ecosystem.to_lowercase(), c.ioc_type.clone(), c.value.to_lowercase(), c.effective_match(), c.first_seen.clone())
+            (
+                c.ecosystem.to_lowercase(),
+                c.ioc_type.clone(),
+                c.value.to_lowercase(),
+                c.effective_match(),
+                c.first_seen.clone(),
+            )
         });
     }
 

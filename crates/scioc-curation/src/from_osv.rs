@@ -39,7 +39,12 @@ pub fn parse_since(s: &str, now: FeedTime) -> Result<FeedTime, String> {
 
 /// Candidates for every active OSV record modified at or after `since` whose package name
 /// matches `filter`, listing only versions no blacklist entry holds yet.
-pub fn draft(osv: &SourceState, blacklist: &[BlacklistEntry], since: FeedTime, filter: Option<&regex::Regex>) -> Vec<Candidate> {
+pub fn draft(
+    osv: &SourceState,
+    blacklist: &[BlacklistEntry],
+    since: FeedTime,
+    filter: Option<&regex::Regex>,
+) -> Vec<Candidate> {
     let mut out = Vec::new();
     for rec in &osv.records {
         let Ok(state) = serde_json::from_str::<OsvState>(&rec.state) else { continue };
@@ -85,7 +90,11 @@ pub fn draft(osv: &SourceState, blacklist: &[BlacklistEntry], since: FeedTime, f
                 value: name.clone(),
                 match_kind: None,
                 confidence: "medium".into(),
-                reason: if state.threat_name.is_empty() { format!("OSV {}", rec.id) } else { state.threat_name.clone() },
+                reason: if state.threat_name.is_empty() {
+                    format!("OSV {}", rec.id)
+                } else {
+                    state.threat_name.clone()
+                },
                 source: format!("https://osv.dev/vulnerability/{}", rec.id),
                 first_seen,
                 suggested_action: "block".into(),

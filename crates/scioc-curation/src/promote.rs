@@ -190,10 +190,17 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
             }
             "npm_iocs" => {
                 if !ENFORCED_TYPES.contains(&c.ioc_type.as_str()) {
-                    report.push(line(NPM_IOCS, Change::Skipped, what, format!("no scanner rule enforces ioc_type {:?}; promote it as watch_only", c.ioc_type)));
+                    report.push(line(
+                        NPM_IOCS,
+                        Change::Skipped,
+                        what,
+                        format!("no scanner rule enforces ioc_type {:?}; promote it as watch_only", c.ioc_type),
+                    ));
                     continue;
                 }
-                let representable = c.ecosystem == "npm" && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str()) && c.effective_match() != "regex";
+                let representable = c.ecosystem == "npm"
+                    && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str())
+                    && c.effective_match() != "regex";
                 if representable {
                     let new = NpmIoc {
                         ecosystem: c.ecosystem.clone(),
@@ -209,7 +216,12 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                         extra: Default::default(),
                     };
                     if files.npm_iocs.iter().any(|i| i.key() == new.key()) {
-                        report.push(line(NPM_IOCS, Change::Unchanged, what.clone(), "already present (same type, value and match, defaults applied)"));
+                        report.push(line(
+                            NPM_IOCS,
+                            Change::Unchanged,
+                            what.clone(),
+                            "already present (same type, value and match, defaults applied)",
+                        ));
                     } else {
                         files.npm_iocs.push(new);
                         report.push(line(NPM_IOCS, Change::Added, what.clone(), ""));
@@ -233,7 +245,12 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
             }
             "blacklist" => {
                 if c.ioc_type != "package_name" {
-                    report.push(line(BLACKLIST, Change::Skipped, what, format!("a blacklist entry names a package; ioc_type is {:?}", c.ioc_type)));
+                    report.push(line(
+                        BLACKLIST,
+                        Change::Skipped,
+                        what,
+                        format!("a blacklist entry names a package; ioc_type is {:?}", c.ioc_type),
+                    ));
                     continue;
                 }
                 let versions_in: Vec<String> = c.affected_versions.clone().unwrap_or_default();
@@ -254,34 +271,66 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                             extra: Default::default(),
                         };
                         files.blacklist.push(e.clone());
-                        report.push(line(BLACKLIST, Change::Added, what.clone(), format!("{} version(s)", versions_in.len())));
+                        report.push(line(
+                            BLACKLIST,
+                            Change::Added,
+                            what.clone(),
+                            format!("{} version(s)", versions_in.len()),
+                        ));
                         e
                     }
                     Some(i) => {
                         let e = &mut files.blacklist[i];
-                        let new: Vec<String> = versions_in.iter().filter(|v| !e.affected_versions.contains(v)).cloned().collect();
+                        let new: Vec<String> =
+                            versions_in.iter().filter(|v| !e.affected_versions.contains(v)).cloned().collect();
                         if new.is_empty() {
-                            report.push(line(BLACKLIST, Change::Unchanged, what.clone(), format!("every version is already in {}", e.id)));
+                            report.push(line(
+                                BLACKLIST,
+                                Change::Unchanged,
+                                what.clone(),
+                                format!("every version is already in {}", e.id),
+                            ));
                         } else {
                             e.affected_versions.extend(new.iter().cloned());
-                            report.push(line(BLACKLIST, Change::Merged, what.clone(), format!("versions {} merged into {}", new.join(", "), e.id)));
+                            report.push(line(
+                                BLACKLIST,
+                                Change::Merged,
+                                what.clone(),
+                                format!("versions {} merged into {}", new.join(", "), e.id),
+                            ));
                         }
                         e.clone()
                     }
                 };
                 let key = blacklist_key(&entry.ecosystem, &entry.component);
-                let mut rec = known.get(&key).cloned().unwrap_or(RecordState { candidate: c.clone(), entry: None, announced: Vec::new() });
+                let mut rec = known.get(&key).cloned().unwrap_or(RecordState {
+                    candidate: c.clone(),
+                    entry: None,
+                    announced: Vec::new(),
+                });
                 let mut changed = rec.entry.as_ref() != Some(&entry);
                 let mut fresh = Vec::new();
                 for v in &entry.affected_versions {
                     if versions::is_concrete(&entry.ecosystem, v) && !rec.announced.contains(v) {
                         match version_entry(&entry, v, EventType::NewMalicious) {
                             Some(e) => {
-                                events.push(NewEvent { entry: e, time: None, provenance: Some(provenance(&entry, Some(c.reason.clone()))) });
+                                events.push(NewEvent {
+                                    entry: e,
+                                    time: None,
+                                    provenance: Some(provenance(&entry, Some(c.reason.clone()))),
+                                });
                                 rec.announced.push(v.clone());
                                 fresh.push(v.clone());
                             }
-                            None => report.push(line("store", Change::Skipped, format!("{what} {v}"), format!("no package URL for ecosystem {:?}; not announced in the feed", entry.ecosystem))),
+                            None => report.push(line(
+                                "store",
+                                Change::Skipped,
+                                format!("{what} {v}"),
+                                format!(
+                                    "no package URL for ecosystem {:?}; not announced in the feed",
+                                    entry.ecosystem
+                                ),
+                            )),
                         }
                     }
                 }
@@ -329,14 +378,24 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                 let before = files.watchlist.len();
                 files.watchlist.retain(|w| watch_key(w) != watch_key(c));
                 let change = if files.watchlist.len() < before { Change::Removed } else { Change::Skipped };
-                report.push(line(WATCHLIST, change, what, if change == Change::Skipped { "not on the watchlist" } else { "" }));
+                report.push(line(
+                    WATCHLIST,
+                    change,
+                    what,
+                    if change == Change::Skipped { "not on the watchlist" } else { "" },
+                ));
             }
             "npm_iocs" => {
                 let key = (c.ioc_type.to_lowercase(), c.value.to_lowercase(), c.effective_match());
                 let before = files.npm_iocs.len();
                 files.npm_iocs.retain(|i| i.key() != key);
                 let removed = files.npm_iocs.len() < before;
-                report.push(line(NPM_IOCS, if removed { Change::Removed } else { Change::Skipped }, what.clone(), if removed { "" } else { "not in npm_iocs.json" }));
+                report.push(line(
+                    NPM_IOCS,
+                    if removed { Change::Removed } else { Change::Skipped },
+                    what.clone(),
+                    if removed { "" } else { "not in npm_iocs.json" },
+                ));
                 let id = ioc_key(c);
                 if known.remove(&id).is_some() {
                     import.retire_indicators_of.push(id.clone());
@@ -346,7 +405,9 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
             }
             "blacklist" => {
                 let gone: Vec<String> = c.affected_versions.clone().unwrap_or_default();
-                let pos = files.blacklist.iter().position(|e| e.ecosystem.eq_ignore_ascii_case(&c.ecosystem) && e.component.eq_ignore_ascii_case(&c.value));
+                let pos = files.blacklist.iter().position(|e| {
+                    e.ecosystem.eq_ignore_ascii_case(&c.ecosystem) && e.component.eq_ignore_ascii_case(&c.value)
+                });
                 let Some(i) = pos else {
                     report.push(line(BLACKLIST, Change::Skipped, what, "not in blacklist.json"));
                     continue;
@@ -358,15 +419,31 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                 if emptied {
                     files.blacklist.remove(i);
                 }
-                let dropped: Vec<String> = entry_before.affected_versions.iter().filter(|v| all || gone.contains(v)).cloned().collect();
-                report.push(line(BLACKLIST, if dropped.is_empty() { Change::Skipped } else { Change::Removed }, what.clone(),
-                    if dropped.is_empty() { "none of these versions is listed".to_owned() } else if emptied { format!("entry {} removed", entry_before.id) } else { format!("versions {} removed from {}", dropped.join(", "), entry_before.id) }));
+                let dropped: Vec<String> =
+                    entry_before.affected_versions.iter().filter(|v| all || gone.contains(v)).cloned().collect();
+                report.push(line(
+                    BLACKLIST,
+                    if dropped.is_empty() { Change::Skipped } else { Change::Removed },
+                    what.clone(),
+                    if dropped.is_empty() {
+                        "none of these versions is listed".to_owned()
+                    } else if emptied {
+                        format!("entry {} removed", entry_before.id)
+                    } else {
+                        format!("versions {} removed from {}", dropped.join(", "), entry_before.id)
+                    },
+                ));
                 let key = blacklist_key(&entry_before.ecosystem, &entry_before.component);
                 if let Some(mut rec) = known.remove(&key) {
-                    let retracted: Vec<String> = rec.announced.iter().filter(|v| dropped.contains(v)).cloned().collect();
+                    let retracted: Vec<String> =
+                        rec.announced.iter().filter(|v| dropped.contains(v)).cloned().collect();
                     for v in &retracted {
                         if let Some(e) = version_entry(&entry_before, v, EventType::FalsePositive) {
-                            events.push(NewEvent { entry: e, time: None, provenance: Some(provenance(&entry_before, Some(reason.to_owned()))) });
+                            events.push(NewEvent {
+                                entry: e,
+                                time: None,
+                                provenance: Some(provenance(&entry_before, Some(reason.to_owned()))),
+                            });
                         }
                     }
                     if !retracted.is_empty() {
@@ -408,7 +485,8 @@ pub fn export(state: &SourceState) -> (DataFiles, Vec<Candidate>) {
             candidates.push(c);
         } else if id.starts_with("ioc:") {
             let c = &rec.candidate;
-            if c.ecosystem == "npm" && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str()) && c.effective_match() != "regex" {
+            if c.ecosystem == "npm" && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str()) && c.effective_match() != "regex"
+            {
                 files.npm_iocs.push(NpmIoc {
                     ecosystem: c.ecosystem.clone(),
                     ioc_type: c.ioc_type.clone(),
@@ -427,6 +505,8 @@ pub fn export(state: &SourceState) -> (DataFiles, Vec<Candidate>) {
         }
     }
     files.sort();
-    candidates.sort_by_key(|c| (c.promote_to.clone(), c.ecosystem.to_lowercase(), c.ioc_type.clone(), c.value.to_lowercase()));
+    candidates.sort_by_key(|c| {
+        (c.promote_to.clone(), c.ecosystem.to_lowercase(), c.ioc_type.clone(), c.value.to_lowercase())
+    });
     (files, candidates)
 }

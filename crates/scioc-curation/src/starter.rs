@@ -23,7 +23,10 @@ pub const STARTER_SET: &[(&str, &str)] = &[
     ("2024-12-rspack.json", include_str!("../../../data/candidates/2024-12-rspack.json")),
     ("2024-12-solana-web3js.json", include_str!("../../../data/candidates/2024-12-solana-web3js.json")),
     ("2024-12-ultralytics.json", include_str!("../../../data/candidates/2024-12-ultralytics.json")),
-    ("2025-07-eslint-config-prettier.json", include_str!("../../../data/candidates/2025-07-eslint-config-prettier.json")),
+    (
+        "2025-07-eslint-config-prettier.json",
+        include_str!("../../../data/candidates/2025-07-eslint-config-prettier.json"),
+    ),
     ("2025-07-is.json", include_str!("../../../data/candidates/2025-07-is.json")),
     ("2025-08-nx-s1ngularity.json", include_str!("../../../data/candidates/2025-08-nx-s1ngularity.json")),
     ("2025-09-chalk-debug.json", include_str!("../../../data/candidates/2025-09-chalk-debug.json")),
@@ -35,7 +38,8 @@ pub const STARTER_SET: &[(&str, &str)] = &[
 pub fn candidates() -> Result<Vec<crate::Candidate>, String> {
     let mut all = Vec::new();
     for (name, text) in STARTER_SET {
-        let items: Vec<crate::Candidate> = serde_json::from_str(text).map_err(|e| format!("starter set {name}: {e}"))?;
+        let items: Vec<crate::Candidate> =
+            serde_json::from_str(text).map_err(|e| format!("starter set {name}: {e}"))?;
         all.extend(items);
     }
     Ok(all)

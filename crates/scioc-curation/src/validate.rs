@@ -20,7 +20,11 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pointer.is_empty() { write!(f, "{}", self.message) } else { write!(f, "{}: {}", self.pointer, self.message) }
+        if self.pointer.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.pointer, self.message)
+        }
     }
 }
 
@@ -28,7 +32,10 @@ fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
         let schema: Value = serde_json::from_str(SCHEMA).expect("the shipped schema is JSON");
-        jsonschema::draft202012::options().should_validate_formats(true).build(&schema).expect("the shipped schema compiles")
+        jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the shipped schema compiles")
     })
 }
 
@@ -53,10 +60,17 @@ pub fn check_document(doc: &Value) -> Vec<Problem> {
                 continue;
             }
             ValidationErrorKind::Enum { options } => {
-                let names: Vec<String> = options.as_array().into_iter().flatten().map(|o| o.as_str().unwrap_or_default().to_owned()).collect();
+                let names: Vec<String> = options
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|o| o.as_str().unwrap_or_default().to_owned())
+                    .collect();
                 format!("expected one of {}, got {got}", names.join(", "))
             }
-            ValidationErrorKind::Format { format } if format == "date" => format!("expected a date YYYY-MM-DD, got {got}"),
+            ValidationErrorKind::Format { format } if format == "date" => {
+                format!("expected a date YYYY-MM-DD, got {got}")
+            }
             ValidationErrorKind::Format { format } if format == "uri" => format!("expected an absolute URI, got {got}"),
             ValidationErrorKind::MinLength { .. } => "must not be empty".into(),
             ValidationErrorKind::Type { .. } if pointer.is_empty() => "expected a JSON array of candidates".into(),
@@ -69,7 +83,8 @@ pub fn check_document(doc: &Value) -> Vec<Problem> {
     for (i, item) in doc.as_array().into_iter().flatten().enumerate() {
         semantic(item, i, &mut problems);
     }
-    problems.sort_by(|a, b| natural_pointer(&a.pointer).cmp(&natural_pointer(&b.pointer)).then(a.message.cmp(&b.message)));
+    problems
+        .sort_by(|a, b| natural_pointer(&a.pointer).cmp(&natural_pointer(&b.pointer)).then(a.message.cmp(&b.message)));
     problems.dedup();
     problems
 }
@@ -91,13 +106,25 @@ fn semantic(item: &Value, i: usize, out: &mut Vec<Problem>) {
         out.push(Problem { pointer: at("value"), message: format!("not a valid regular expression: {detail}") });
     }
     if ioc_type == "sha256" && (value.len() != 64 || !value.bytes().all(|b| b.is_ascii_hexdigit())) {
-        out.push(Problem { pointer: at("value"), message: format!("expected 64 hex digits of SHA-256, got {value:?}") });
+        out.push(Problem {
+            pointer: at("value"),
+            message: format!("expected 64 hex digits of SHA-256, got {value:?}"),
+        });
     }
-    if ioc_type == "domain" && matching != "regex" && (value.contains("://") || value.contains('/') || value.contains(char::is_whitespace)) {
-        out.push(Problem { pointer: at("value"), message: format!("expected a host name like evil.example, got {value:?}") });
+    if ioc_type == "domain"
+        && matching != "regex"
+        && (value.contains("://") || value.contains('/') || value.contains(char::is_whitespace))
+    {
+        out.push(Problem {
+            pointer: at("value"),
+            message: format!("expected a host name like evil.example, got {value:?}"),
+        });
     }
     if ioc_type == "url" && matching == "exact" && !value.contains("://") {
-        out.push(Problem { pointer: at("value"), message: format!("expected an absolute URL for an exact url match, got {value:?}") });
+        out.push(Problem {
+            pointer: at("value"),
+            message: format!("expected an absolute URL for an exact url match, got {value:?}"),
+        });
     }
     if let Some(ecosystem) = field("ecosystem") {
         for (j, v) in item.get("affected_versions").and_then(Value::as_array).into_iter().flatten().enumerate() {
@@ -117,7 +144,10 @@ fn semantic(item: &Value, i: usize, out: &mut Vec<Problem>) {
             ("severity", item.get("severity").is_some()),
         ] {
             if !present {
-                out.push(Problem { pointer: at(""), message: format!("promote_to blacklist needs a non-empty {name:?}") });
+                out.push(Problem {
+                    pointer: at(""),
+                    message: format!("promote_to blacklist needs a non-empty {name:?}"),
+                });
             }
         }
     }
@@ -125,10 +155,10 @@ fn semantic(item: &Value, i: usize, out: &mut Vec<Problem>) {
 
 /// Reads and validates a candidate file, returning its candidates or every problem found.
 pub fn read_file(path: &Path) -> Result<Vec<Candidate>, Vec<Problem>> {
-    let bytes = std::fs::read(path).map_err(|e| vec![Problem { pointer: String::new(), message: format!("cannot read: {e}") }])?;
-    let doc: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        vec![Problem { pointer: String::new(), message: format!("not JSON: {e}") }]
-    })?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| vec![Problem { pointer: String::new(), message: format!("cannot read: {e}") }])?;
+    let doc: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| vec![Problem { pointer: String::new(), message: format!("not JSON: {e}") }])?;
     let problems = check_document(&doc);
     if !problems.is_empty() {
         return Err(problems);

@@ -26,9 +26,9 @@ pub fn check(ecosystem: &str, spec: &str) -> Result<(), String> {
         return Ok(());
     }
     match ecosystem {
-        "npm" => node_semver::Range::parse(s)
-            .map(|_| ())
-            .map_err(|_| format!("expected an npm version or semver range (1.2.3, >=1.0.0 <2.0.0, ^1.2, ~1.2.3), got {spec:?}")),
+        "npm" => node_semver::Range::parse(s).map(|_| ()).map_err(|_| {
+            format!("expected an npm version or semver range (1.2.3, >=1.0.0 <2.0.0, ^1.2, ~1.2.3), got {spec:?}")
+        }),
         "PyPI" => {
             if s.parse::<pep440_rs::Version>().is_ok() || s.parse::<pep440_rs::VersionSpecifiers>().is_ok() {
                 Ok(())
@@ -45,7 +45,10 @@ pub fn check(ecosystem: &str, spec: &str) -> Result<(), String> {
         }
         _ => {
             let version = s.strip_prefix("<=").or_else(|| s.strip_prefix('<')).map(str::trim).unwrap_or(s);
-            if version.is_empty() || version.contains(char::is_whitespace) || version.contains(['>', '^', '~', '|', ',']) {
+            if version.is_empty()
+                || version.contains(char::is_whitespace)
+                || version.contains(['>', '^', '~', '|', ','])
+            {
                 Err(format!("expected an exact version, \"*\", \"< X\" or \"<= X\", got {spec:?}"))
             } else {
                 Ok(())
@@ -69,7 +72,11 @@ mod tests {
         }
         assert!(check("PyPI", "=>1").is_err());
         assert!(check("crates.io", ">=1.0, <2").is_ok() && check("crates.io", "x.y").is_err());
-        assert!(check("RubyGems", "3.2.0.3").is_ok() && check("RubyGems", "<= 1.6.13").is_ok() && check("RubyGems", ">= 1").is_err());
+        assert!(
+            check("RubyGems", "3.2.0.3").is_ok()
+                && check("RubyGems", "<= 1.6.13").is_ok()
+                && check("RubyGems", ">= 1").is_err()
+        );
         assert!(check("npm", " 1.0.0").is_err());
         assert!(is_concrete("npm", "1.14.1") && !is_concrete("npm", "^1.0.0") && !is_concrete("npm", "*"));
         assert!(is_concrete("PyPI", "8.3.41") && !is_concrete("PyPI", ">=8"));

@@ -256,5 +256,4 @@ mod tests {
         assert!(sri_to_hex("sha1-abc").is_err());
         assert!(sri_to_hex("sha512-AAAA").is_err());
     }
-
 }

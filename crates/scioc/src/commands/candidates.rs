@@ -91,7 +91,11 @@ async fn apply(store: &dyn Store, dir: &Path, before: &DataFiles, plan: Plan, dr
     let events = plan.import.events.len();
     if dry_run {
         for ((name, old), (_, new)) in before.render().into_iter().zip(plan.files.render()) {
-            let old_text = if dir.join(name).exists() { std::fs::read_to_string(dir.join(name)).unwrap_or(old) } else { String::new() };
+            let old_text = if dir.join(name).exists() {
+                std::fs::read_to_string(dir.join(name)).unwrap_or(old)
+            } else {
+                String::new()
+            };
             if old_text != new {
                 let diff = similar::TextDiff::from_lines(&old_text, &new);
                 print!("{}", diff.unified_diff().context_radius(2).header(&format!("a/{name}"), &format!("b/{name}")));
