@@ -92,6 +92,26 @@ const TOOLTRUST_TYPES: &[&str] = &["package_name", "dependency_name", "script_pa
 /// Types scioc's scanner enforces from the store.
 const ENFORCED_TYPES: &[&str] = &["package_name", "dependency_name", "script_pattern", "domain", "url", "sha256"];
 
+/// The `npm_iocs.json` entry for a candidate, when ToolTrust can read it: npm, one of its five
+/// types, and `exact` or `contains` (written explicitly, so defaults never cause duplicates).
+fn tooltrust_ioc(c: &Candidate) -> Option<NpmIoc> {
+    let representable =
+        c.ecosystem == "npm" && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str()) && c.effective_match() != "regex";
+    representable.then(|| NpmIoc {
+        ecosystem: c.ecosystem.clone(),
+        ioc_type: c.ioc_type.clone(),
+        name: None,
+        value: c.value.clone(),
+        match_kind: Some(c.effective_match()),
+        reason: c.reason.clone(),
+        confidence: c.confidence.clone(),
+        source: c.source.clone(),
+        first_seen: c.first_seen.clone(),
+        suggested_action: c.suggested_action.clone(),
+        extra: Default::default(),
+    })
+}
+
 fn threat_level(severity: &str) -> ThreatLevel {
     let n = match severity {
         "CRITICAL" => 5,
@@ -198,23 +218,7 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                     ));
                     continue;
                 }
-                let representable = c.ecosystem == "npm"
-                    && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str())
-                    && c.effective_match() != "regex";
-                if representable {
-                    let new = NpmIoc {
-                        ecosystem: c.ecosystem.clone(),
-                        ioc_type: c.ioc_type.clone(),
-                        name: None,
-                        value: c.value.clone(),
-                        match_kind: Some(c.effective_match()),
-                        reason: c.reason.clone(),
-                        confidence: c.confidence.clone(),
-                        source: c.source.clone(),
-                        first_seen: c.first_seen.clone(),
-                        suggested_action: c.suggested_action.clone(),
-                        extra: Default::default(),
-                    };
+                if let Some(new) = tooltrust_ioc(c) {
                     if files.npm_iocs.iter().any(|i| i.key() == new.key()) {
                         report.push(line(
                             NPM_IOCS,
@@ -485,22 +489,7 @@ pub fn export(state: &SourceState) -> (DataFiles, Vec<Candidate>) {
             candidates.push(c);
         } else if id.starts_with("ioc:") {
             let c = &rec.candidate;
-            if c.ecosystem == "npm" && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str()) && c.effective_match() != "regex"
-            {
-                files.npm_iocs.push(NpmIoc {
-                    ecosystem: c.ecosystem.clone(),
-                    ioc_type: c.ioc_type.clone(),
-                    name: None,
-                    value: c.value.clone(),
-                    match_kind: Some(c.effective_match()),
-                    reason: c.reason.clone(),
-                    confidence: c.confidence.clone(),
-                    source: c.source.clone(),
-                    first_seen: c.first_seen.clone(),
-                    suggested_action: c.suggested_action.clone(),
-                    extra: Default::default(),
-                });
-            }
+            files.npm_iocs.extend(tooltrust_ioc(c));
             candidates.push(c.clone());
         }
     }

@@ -46,7 +46,8 @@ pub(super) async fn indicators(data_dir: &Path, args: IndicatorsArgs) -> Result<
             let list: Vec<_> = all
                 .iter()
                 .map(|i| {
-                    serde_json::json!({"kind": i.kind, "value": i.value, "ecosystem": i.ecosystem, "package": i.package,
+                    serde_json::json!({"kind": i.kind, "value": i.value, "match": i.match_kind, "ecosystem": i.ecosystem,
+                                       "package": i.package, "confidence": i.confidence, "action": i.action,
                                        "source": i.source, "source_id": i.source_id})
                 })
                 .collect();
