@@ -127,32 +127,16 @@ fn version_entry(entry: &BlacklistEntry, version: &str, event_type: EventType) -
     let ptype = purl_type_of(&entry.ecosystem)?;
     let purl = build_purl(ptype, &entry.component, Some(version)).ok()?;
     let status = if event_type == EventType::FalsePositive { SampleStatus::Known } else { SampleStatus::Malicious };
-    let e = Entry {
-        event_type,
-        md5: None,
-        sha1: None,
-        sha256: None,
-        sha512: None,
-        filename: None,
-        sample_size: None,
-        source_url: None,
-        identity: Some(Identity {
-            purl: Some(purl),
-            community: Some(ptype.to_owned()),
-            namespace: split_name(ptype, &entry.component).0.map(str::to_owned),
-            package: Some(entry.component.clone()),
-            version: Some(version.to_owned()),
-            ..Identity::default()
-        }),
-        sample_list: vec![Sample {
-            status,
-            threat_name: Some(entry.id.clone()),
-            threat_level: Some(threat_level(&entry.severity)),
-            md5: None,
-            sha1: None,
-            sha256: None,
-        }],
+    let identity = Identity {
+        purl: Some(purl),
+        community: Some(ptype.to_owned()),
+        namespace: split_name(ptype, &entry.component).0.map(str::to_owned),
+        package: Some(entry.component.clone()),
+        version: Some(version.to_owned()),
+        ..Identity::default()
     };
+    let e =
+        Entry::package(event_type, identity, Sample::threat(status, entry.id.clone(), threat_level(&entry.severity)));
     // Through the model's validation, so curated entries obey every rule loaded ones do.
     let raw: scioc_model::RawEntry = serde_json::from_value(serde_json::to_value(&e).ok()?).ok()?;
     Entry::try_from(raw).ok()

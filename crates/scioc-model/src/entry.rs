@@ -41,6 +41,38 @@ pub struct Entry {
     pub sample_list: Vec<Sample>,
 }
 
+impl Entry {
+    /// An entry naming a package (no archive hashes), with one sample carrying the threat.
+    pub fn package(event_type: EventType, identity: Identity, sample: Sample) -> Entry {
+        Entry {
+            event_type,
+            md5: None,
+            sha1: None,
+            sha256: None,
+            sha512: None,
+            filename: None,
+            sample_size: None,
+            source_url: None,
+            identity: Some(identity),
+            sample_list: vec![sample],
+        }
+    }
+}
+
+impl Sample {
+    /// A sample with a verdict and a threat, and no file hashes.
+    pub fn threat(status: SampleStatus, threat_name: String, threat_level: ThreatLevel) -> Sample {
+        Sample {
+            status,
+            threat_name: Some(threat_name),
+            threat_level: Some(threat_level),
+            md5: None,
+            sha1: None,
+            sha256: None,
+        }
+    }
+}
+
 /// The package's identity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Identity {

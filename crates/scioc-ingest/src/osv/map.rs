@@ -168,33 +168,21 @@ fn announce(
     for version in versions {
         let key = purl(ptype, name, version).map_err(|m| ("package.name".to_owned(), m))?;
         let (namespace, _) = split_name(ptype, name);
-        let mut entry = Entry {
-            event_type: EventType::NewMalicious,
-            md5: None,
-            sha1: None,
-            sha256: None,
-            sha512: None,
-            filename: None,
-            sample_size: None,
-            source_url: None,
-            identity: Some(Identity {
-                purl: Some(key.clone()),
-                community: Some(ptype.to_owned()),
-                namespace: namespace.map(str::to_owned),
-                package: Some(clean_text(name, 4096)),
-                version: version.map(|v| clean_text(v, 4096)),
-                published,
-                ..Identity::default()
-            }),
-            sample_list: vec![Sample {
-                status: SampleStatus::Malicious,
-                threat_name: Some(threat_name.to_owned()),
-                threat_level: Some(ThreatLevel::parse(&OSV_THREAT_LEVEL.to_string()).expect("a valid level")),
-                md5: None,
-                sha1: None,
-                sha256: None,
-            }],
+        let identity = Identity {
+            purl: Some(key.clone()),
+            community: Some(ptype.to_owned()),
+            namespace: namespace.map(str::to_owned),
+            package: Some(clean_text(name, 4096)),
+            version: version.map(|v| clean_text(v, 4096)),
+            published,
+            ..Identity::default()
         };
+        let level = ThreatLevel::parse(&OSV_THREAT_LEVEL.to_string()).expect("a valid level");
+        let mut entry = Entry::package(
+            EventType::NewMalicious,
+            identity,
+            Sample::threat(SampleStatus::Malicious, threat_name.to_owned(), level),
+        );
         // An archive hash belongs to the version its file name carries, or to the only entry.
         let matching = integrity.iter().find(|i| match (version, i.filename.as_deref()) {
             (Some(v), Some(f)) => f.contains(&format!("-{v}.")),
