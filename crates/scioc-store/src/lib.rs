@@ -36,8 +36,8 @@ mod types;
 pub use error::{Error, Result};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, EventFilter, Head, Import, Indicator, NewEvent, NewUser, Page, PageRow, PullPage, PullQuery,
-    SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
+    Appended, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage,
+    PullQuery, SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -88,6 +88,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Events matching `filter`, in feed order.
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>>;
+
+    /// The matching columns of every event, in feed order.
+    async fn package_events(&self) -> Result<Vec<PackageEvent>>;
+
+    /// Entries of the given events (wire JSON), by sequence number.
+    async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>>;
 
     /// All indicators, sorted.
     async fn indicators(&self) -> Result<Vec<Indicator>>;

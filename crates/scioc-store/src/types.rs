@@ -212,6 +212,31 @@ pub enum EventFilter {
     Purl(String),
 }
 
+/// The matching columns of one event, for building a scanner's index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageEvent {
+    /// Sequence number.
+    pub seq: i64,
+    /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
+    pub event_type: String,
+    /// The entry's purl.
+    pub purl: Option<String>,
+    /// Its community (purl type).
+    pub community: Option<String>,
+    /// Its package name.
+    pub package: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// Hashes of the package file.
+    pub md5: Option<String>,
+    /// See `md5`.
+    pub sha1: Option<String>,
+    /// See `md5`.
+    pub sha256: Option<String>,
+    /// See `md5`.
+    pub sha512: Option<String>,
+}
+
 /// An event as stored, for tools that look events up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredEvent {

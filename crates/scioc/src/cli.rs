@@ -84,6 +84,19 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Export(ExportCommand),
 
+    /// Scan a project's lockfiles for known-malicious dependencies.
+    ///
+    /// Reads package-lock.json (v1–v3) / npm-shrinkwrap.json, requirements*.txt (pins,
+    /// --hash, -r includes) and Cargo.lock, in the given files or directories (--recursive walks
+    /// subdirectories, honouring .gitignore). Matches every package against the store: known
+    /// malicious versions and ranges (AS-008), archive hashes from lockfile integrity, --hash or
+    /// checksum (HASH), and package/dependency-name indicators (AS-016). An FP in the feed
+    /// suppresses what it covers. Nothing is executed and nothing leaves the machine.
+    ///
+    /// Exit codes: 0 no findings at or above --fail-on, 1 findings, 127 error, 128 no packages.
+    #[command(verbatim_doc_comment)]
+    Scan(ScanArgs),
+
     /// Show what the store holds.
     Status(StatusArgs),
 
@@ -363,6 +376,22 @@ pub(crate) enum ListFormat {
     Table,
     /// JSON for machines
     Json,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct ScanArgs {
+    /// Files or directories [default: .]
+    #[arg(value_name = "PATH")]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Walk subdirectories too
+    #[arg(long, short)]
+    pub(crate) recursive: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+    /// Lowest severity that fails the scan (exit 1)
+    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
+    pub(crate) fail_on: String,
 }
 
 #[derive(Debug, ClapArgs)]

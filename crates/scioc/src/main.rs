@@ -1,7 +1,8 @@
 //! The `scioc` command line. Parsing lives in [`cli`], each command in [`commands`].
 //!
 //! Exit codes: 0 success, 1 failure (bad input, refused data, store or server error),
-//! 2 usage error (from the argument parser).
+//! 2 usage error (from the argument parser). `scioc scan` has its own: 0 clean, 1 findings,
+//! 127 error, 128 no packages found.
 
 mod cli;
 mod commands;
@@ -13,7 +14,7 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let args = cli::Args::parse();
     match commands::run(args) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => std::process::ExitCode::from(code),
         Err(e) => {
             output::error(&format!("{e:#}"));
             std::process::ExitCode::FAILURE

@@ -11,8 +11,8 @@ mod sources;
 mod users;
 
 use crate::{
-    Appended, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, Page, PullPage, PullQuery, Result,
-    SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
+    Appended, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PullPage, PullQuery,
+    Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
 };
 use r2d2_sqlite::{
     SqliteConnectionManager,
@@ -239,6 +239,14 @@ impl Store for SqliteStore {
 
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>> {
         self.read(move |c| sources::find_events(c, &filter)).await
+    }
+
+    async fn package_events(&self) -> Result<Vec<PackageEvent>> {
+        self.read(sources::package_events).await
+    }
+
+    async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>> {
+        self.read(move |c| sources::entries(c, &seqs)).await
     }
 
     async fn indicators(&self) -> Result<Vec<Indicator>> {

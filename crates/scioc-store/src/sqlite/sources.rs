@@ -1,7 +1,9 @@
 //! Outside sources: their record state, atomic imports, indicators, and event look-ups.
 
 use super::{SqlResultExt, events};
-use crate::{Appended, Error, EventFilter, Import, Indicator, Result, SourceRecord, SourceState, StoredEvent};
+use crate::{
+    Appended, Error, EventFilter, Import, Indicator, PackageEvent, Result, SourceRecord, SourceState, StoredEvent,
+};
 use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use scioc_model::FeedTime;
 
@@ -148,4 +150,51 @@ pub(super) fn indicators(conn: &mut Connection) -> Result<Vec<Indicator>> {
         })
         .db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// The matching columns of every event, in feed order.
+pub(super) fn package_events(conn: &mut Connection) -> Result<Vec<PackageEvent>> {
+    let mut stmt = conn
+        .prepare("SELECT seq, event_type, purl, community, package, version, md5, sha1, sha256, sha512 FROM events ORDER BY seq")
+        .db()?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(PackageEvent {
+                seq: r.get(0)?,
+                event_type: r.get(1)?,
+                purl: r.get(2)?,
+                community: r.get(3)?,
+                package: r.get(4)?,
+                version: r.get(5)?,
+                md5: r.get(6)?,
+                sha1: r.get(7)?,
+                sha256: r.get(8)?,
+                sha512: r.get(9)?,
+            })
+        })
+        .db()?;
+    rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// Events by sequence number.
+pub(super) fn entries(conn: &mut Connection, seqs: &[i64]) -> Result<Vec<StoredEvent>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, ts, event_type, purl, entry_json FROM events WHERE seq = ?1").db()?;
+    let mut out = Vec::new();
+    for seq in seqs {
+        let row = stmt
+            .query_row(params![seq], |r| {
+                Ok(StoredEvent {
+                    seq: r.get(0)?,
+                    time: FeedTime::from_unix(r.get(1)?),
+                    event_type: r.get(2)?,
+                    purl: r.get(3)?,
+                    entry_json: r.get(4)?,
+                })
+            })
+            .optional()
+            .db()?;
+        out.extend(row);
+    }
+    Ok(out)
 }

@@ -3,6 +3,7 @@
 mod candidates;
 mod ingest;
 mod reclassify;
+mod scan;
 mod serve;
 mod status;
 mod user;
@@ -15,8 +16,8 @@ use anyhow::{Context, Result};
 use scioc_store::SqliteStore;
 use std::{io::IsTerminal, path::Path, sync::Arc};
 
-/// Runs the parsed command.
-pub(crate) fn run(args: Args) -> Result<()> {
+/// Runs the parsed command, returning the process exit code.
+pub(crate) fn run(args: Args) -> Result<u8> {
     // One TLS implementation for every client and server in the process: ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let file = config::load(&args)?;
@@ -31,6 +32,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
+        if let Command::Scan(scan) = args.command {
+            return Ok(scan::run(&data_dir, scan).await);
+        }
         match args.command {
             Command::Serve(serve) => serve::run(&data_dir, config::serve(&serve, &file)?).await,
             Command::Ingest(cmd) => ingest::run(&data_dir, cmd).await,
@@ -40,7 +44,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
             Command::Indicators(args) => status::indicators(&data_dir, args).await,
             Command::Candidates(cmd) => candidates::run(&data_dir, cmd).await,
             Command::Export(cmd) => candidates::export(&data_dir, cmd).await,
+            Command::Scan(_) => unreachable!("handled above"),
         }
+        .map(|()| 0)
     })
 }
 

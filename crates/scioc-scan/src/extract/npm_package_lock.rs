@@ -1,0 +1,154 @@
+//! `package-lock.json` (lockfile versions 1, 2 and 3) and `npm-shrinkwrap.json`.
+
+use super::{ExtractError, Extractor, file_name, line_of};
+use crate::Package;
+use base64::Engine;
+use serde_json::Value;
+use std::path::Path;
+
+/// The npm lockfile extractor.
+pub(super) struct PackageLock;
+
+/// `sha512-<base64>` / `sha1-<base64>` integrity strings to `(algorithm, hex)`.
+fn integrity(s: &str) -> Vec<(&'static str, String)> {
+    s.split_whitespace()
+        .filter_map(|part| {
+            let (algo, b64) = part.split_once('-')?;
+            let algo = match algo {
+                "sha512" => "sha512",
+                "sha1" => "sha1",
+                "sha256" => "sha256",
+                _ => return None,
+            };
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+            Some((algo, bytes.iter().map(|b| format!("{b:02x}")).collect()))
+        })
+        .collect()
+}
+
+impl Extractor for PackageLock {
+    fn name(&self) -> &'static str {
+        "npm/package-lock"
+    }
+
+    fn file_required(&self, path: &Path) -> bool {
+        matches!(file_name(path), "package-lock.json" | "npm-shrinkwrap.json")
+    }
+
+    fn extract(&self, path: &Path, text: &str) -> Result<Vec<Package>, ExtractError> {
+        let doc: Value = serde_json::from_str(text).map_err(|e| ExtractError {
+            line: e.line(),
+            column: e.column(),
+            message: format!("not JSON: {e}"),
+        })?;
+        let mut out = Vec::new();
+        // A cursor over the text so each entry's line is found in document order.
+        let mut search_from = 0;
+        let mut locate = |key: &str| -> usize {
+            let needle = format!("\"{key}\"");
+            match text[search_from..].find(&needle) {
+                Some(i) => {
+                    search_from += i + needle.len();
+                    line_of(text, search_from)
+                }
+                None => 0,
+            }
+        };
+        if let Some(packages) = doc.get("packages").and_then(Value::as_object) {
+            // Lockfile v2 and v3: keys are install paths, "node_modules/a/node_modules/b".
+            for (key, entry) in packages {
+                if key.is_empty() || entry.get("link").and_then(Value::as_bool) == Some(true) {
+                    continue;
+                }
+                let line = locate(key);
+                let chain: Vec<String> = key
+                    .split("node_modules/")
+                    .map(|s| s.trim_end_matches('/').to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let Some(last) = chain.last() else { continue };
+                let name = entry.get("name").and_then(Value::as_str).map_or_else(|| last.clone(), str::to_owned);
+                out.push(Package {
+                    ecosystem: "npm",
+                    name,
+                    version: entry.get("version").and_then(Value::as_str).map(str::to_owned),
+                    file: path.to_owned(),
+                    line,
+                    hashes: entry.get("integrity").and_then(Value::as_str).map(integrity).unwrap_or_default(),
+                    path: chain,
+                });
+            }
+        } else if let Some(deps) = doc.get("dependencies").and_then(Value::as_object) {
+            // Lockfile v1: nested "dependencies".
+            fn walk(
+                deps: &serde_json::Map<String, Value>,
+                parents: &[String],
+                path: &Path,
+                locate: &mut dyn FnMut(&str) -> usize,
+                out: &mut Vec<Package>,
+            ) {
+                for (name, entry) in deps {
+                    let line = locate(name);
+                    let mut chain = parents.to_vec();
+                    chain.push(name.clone());
+                    out.push(Package {
+                        ecosystem: "npm",
+                        name: name.clone(),
+                        version: entry.get("version").and_then(Value::as_str).map(str::to_owned),
+                        file: path.to_owned(),
+                        line,
+                        hashes: entry.get("integrity").and_then(Value::as_str).map(integrity).unwrap_or_default(),
+                        path: chain.clone(),
+                    });
+                    if let Some(nested) = entry.get("dependencies").and_then(Value::as_object) {
+                        walk(nested, &chain, path, locate, out);
+                    }
+                }
+            }
+            walk(deps, &[], path, &mut locate, &mut out);
+        } else {
+            return Err(ExtractError {
+                line: 1,
+                column: 1,
+                message: "no \"packages\" or \"dependencies\" object; not an npm lockfile".into(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v3_with_scopes_nesting_and_integrity() {
+        let text = r#"{
+  "name": "app",
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"name": "app"},
+    "node_modules/@scope/a": {"version": "1.0.0", "integrity": "sha512-AAAA"},
+    "node_modules/@scope/a/node_modules/b": {"version": "2.0.0", "integrity": "sha1-qtbWefFaciHtlHlVPUTjRz8FNvE="}
+  }
+}"#;
+        let p = PackageLock.extract(Path::new("package-lock.json"), text).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].name.as_str(), p[0].line), ("@scope/a", 6));
+        assert_eq!(p[1].path, vec!["@scope/a", "b"]);
+        assert_eq!((p[1].hashes[0].0, p[1].hashes[0].1.len()), ("sha1", 40));
+    }
+
+    #[test]
+    fn v1_nested_dependencies() {
+        let text = r#"{"lockfileVersion": 1, "dependencies": {"a": {"version": "1.0.0", "dependencies": {"b": {"version": "2.0.0"}}}}}"#;
+        let p = PackageLock.extract(Path::new("package-lock.json"), text).unwrap();
+        assert_eq!(p[1].path, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn malformed_files_name_line_and_column() {
+        let e = PackageLock.extract(Path::new("package-lock.json"), "{\n  \"packages\": [,\n}").unwrap_err();
+        assert_eq!((e.line, e.column > 0), (2, true));
+    }
+}
