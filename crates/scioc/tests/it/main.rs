@@ -14,6 +14,7 @@ mod osv;
 mod osv_snapshot;
 mod page_rule;
 mod reclassify;
+mod scan;
 mod sdk_compat;
 mod support;
 mod tidy;

@@ -1,0 +1,159 @@
+//! `scioc scan` (first part of the scanner issue): npm, pip and Cargo lockfiles against a store
+//! loaded from OSV records and the starter candidates.
+
+use crate::support::Scioc;
+use serde_json::{Value, json};
+
+fn project(s: &Scioc) -> std::path::PathBuf {
+    let p = s.dir.path().join("proj");
+    std::fs::create_dir_all(p.join("sub")).unwrap();
+    std::fs::write(
+        p.join("package-lock.json"),
+        r#"{
+  "name": "proj",
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"name": "proj"},
+    "node_modules/left-pad": {"version": "1.3.0"},
+    "node_modules/@evil/scoped": {"version": "1.0.1"},
+    "node_modules/@evil/scoped/node_modules/ua-parser-js": {"version": "0.7.29"},
+    "node_modules/ua-parser-js": {"version": "0.7.30"},
+    "node_modules/innocent-name": {"version": "1.0.0", "integrity": "sha1-qtjWefFachXtlHlVPUTjRz8FNvE="},
+    "node_modules/plain-crypto-js": {"version": "4.2.1"}
+  }
+}"#,
+    )
+    .unwrap();
+    std::fs::write(p.join("requirements.txt"), "Requests==2.31.0\nREQEUSTS==1.0\nctx==0.2.6 --hash=sha256:00\n")
+        .unwrap();
+    std::fs::write(p.join("sub/Cargo.lock"), "version = 4\n\n[[package]]\nname = \"rust_decimal\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n\n[[package]]\nname = \"rustdecimal\"\nversion = \"1.23.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n").unwrap();
+    p
+}
+
+fn scan(s: &Scioc, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["scan", "--format", "json"];
+    all.extend(args);
+    let out = s.run(&all, "");
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+}
+
+fn found(v: &Value) -> Vec<(String, String, String, u64)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let file =
+                std::path::Path::new(f["file"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                format!("{}@{}", f["package"].as_str().unwrap(), f["version"].as_str().unwrap_or("")),
+                file,
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn exact_findings_rules_paths_suppression_and_exit_codes() {
+    let s = Scioc::new();
+    s.ok(&["ingest", "osv", &crate::osv::fixture().arg()], "");
+    let starter: Vec<String> =
+        ["2021-10-ua-parser-js.json", "2026-03-axios.json", "2022-05-ctx.json", "2022-05-rustdecimal.json"]
+            .iter()
+            .map(|f| format!("{}/../../data/candidates/{f}", env!("CARGO_MANIFEST_DIR")))
+            .collect();
+    let mut args = vec!["candidates", "promote", "--files"];
+    let iocs = s.dir.path().join("iocs");
+    args.push(iocs.to_str().unwrap());
+    args.extend(starter.iter().map(String::as_str));
+    s.ok(&args, "");
+    let proj = project(&s);
+
+    // Not recursive: the Cargo.lock in sub/ is not read.
+    let (code, v) = scan(&s, &[proj.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found(&v),
+        vec![
+            ("AS-008".into(), "@evil/scoped@1.0.1".into(), "package-lock.json".into(), 7),
+            ("AS-008".into(), "ua-parser-js@0.7.29".into(), "package-lock.json".into(), 8),
+            ("AS-008".into(), "plain-crypto-js@4.2.1".into(), "package-lock.json".into(), 11),
+            ("AS-016".into(), "plain-crypto-js@4.2.1".into(), "package-lock.json".into(), 11),
+            ("AS-008".into(), "REQEUSTS@1.0".into(), "requirements.txt".into(), 2),
+            ("AS-008".into(), "ctx@0.2.6".into(), "requirements.txt".into(), 3),
+        ],
+        "{v:#}"
+    );
+    let ua = &v["findings"][1];
+    assert_eq!(ua["path"], json!(["@evil/scoped", "ua-parser-js"]), "the dependency path");
+    assert_eq!(ua["reference"], "https://github.com/faisalman/ua-parser-js/issues/536");
+    assert_eq!(v["findings"][0]["reference"], "MAL-2024-1");
+    assert_eq!(v["packages"], 9);
+
+    // Recursive: the Cargo.lock too, with crates.io's name folding (rustdecimal, not rust_decimal).
+    let (_, v) = scan(&s, &["--recursive", proj.to_str().unwrap()]);
+    assert!(found(&v).contains(&("AS-008".into(), "rustdecimal@1.23.1".into(), "Cargo.lock".into(), 9)), "{v:#}");
+    assert!(!found(&v).iter().any(|f| f.1.starts_with("rust_decimal")));
+
+    // An FP in the feed suppresses what it covers.
+    s.ok(&["reclassify", "--purl", "pkg:npm/%40evil/scoped", "--fp", "--reason", "test"], "");
+    let (_, v) = scan(&s, &[proj.to_str().unwrap()]);
+    assert!(!found(&v).iter().any(|f| f.1.starts_with("@evil/scoped")), "{v:#}");
+
+    // --fail-on: only findings at or above it fail the run.
+    let clean = s.dir.path().join("clean");
+    std::fs::create_dir_all(&clean).unwrap();
+    std::fs::write(clean.join("requirements.txt"), "requests==2.31.0\n").unwrap();
+    assert_eq!(scan(&s, &[clean.to_str().unwrap()]).0, 0);
+    let (code, _) = scan(&s, &["--fail-on", "critical", proj.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    // 128: nothing to scan; 127: an error (an unreadable file, or a missing path).
+    let empty = s.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    assert_eq!(scan(&s, &[empty.to_str().unwrap()]).0, 128);
+    assert_eq!(s.run(&["scan", "/nonexistent/project"], "").status.code(), Some(127));
+    let broken = s.dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("package-lock.json"), "{\n  \"packages\": [,\n}").unwrap();
+    std::fs::write(broken.join("requirements.txt"), "requests==2.31.0\n").unwrap();
+    let out = s.run(&["scan", broken.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(127));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("package-lock.json:2:") && err.contains("not JSON"),
+        "one clear error naming file, line and column: {err}"
+    );
+}
+
+#[test]
+fn an_archive_hash_is_found_under_an_innocent_name() {
+    use base64::Engine;
+    use sha2::{Digest, Sha512};
+    let s = Scioc::new();
+    let mut tar = tar::Builder::new(Vec::new());
+    let body = br#"{"name":"evil-hash","version":"6.6.6"}"#;
+    let mut h = tar::Header::new_gnu();
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    tar.append_data(&mut h, "package/package.json", &body[..]).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+    let tgz = gz.finish().unwrap();
+    let path = s.dir.path().join("evil-hash-6.6.6.tgz");
+    std::fs::write(&path, &tgz).unwrap();
+    s.ok(&["ingest", "sample", path.to_str().unwrap()], "");
+    let integrity = format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(&tgz)));
+    let proj = s.dir.path().join("p");
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::write(
+        proj.join("package-lock.json"),
+        format!(r#"{{"lockfileVersion": 3, "packages": {{"": {{}}, "node_modules/lodash-helpers": {{"version": "1.0.0", "integrity": "{integrity}"}}}}}}"#),
+    )
+    .unwrap();
+    let (code, v) = scan(&s, &[proj.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(found(&v), vec![("HASH".into(), "lodash-helpers@1.0.0".into(), "package-lock.json".into(), 1)]);
+    assert_eq!(v["findings"][0]["reference"], "Malicious.SupplyChain");
+}
