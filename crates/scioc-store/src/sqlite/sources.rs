@@ -97,6 +97,17 @@ pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime) -> Re
     Ok(appended)
 }
 
+/// Reads `(seq, ts, event_type, purl, entry_json)`.
+fn stored_event(r: &r2d2_sqlite::rusqlite::Row<'_>) -> r2d2_sqlite::rusqlite::Result<StoredEvent> {
+    Ok(StoredEvent {
+        seq: r.get(0)?,
+        time: FeedTime::from_unix(r.get(1)?),
+        event_type: r.get(2)?,
+        purl: r.get(3)?,
+        entry_json: r.get(4)?,
+    })
+}
+
 /// Events matching a filter, in feed order.
 pub(super) fn find_events(conn: &mut Connection, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
     const COLS: &str = "SELECT seq, ts, event_type, purl, entry_json FROM events";
@@ -112,17 +123,7 @@ pub(super) fn find_events(conn: &mut Connection, filter: &EventFilter) -> Result
         ),
     };
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    let rows = stmt
-        .query_map(params![value], |r| {
-            Ok(StoredEvent {
-                seq: r.get(0)?,
-                time: FeedTime::from_unix(r.get(1)?),
-                event_type: r.get(2)?,
-                purl: r.get(3)?,
-                entry_json: r.get(4)?,
-            })
-        })
-        .db()?;
+    let rows = stmt.query_map(params![value], stored_event).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
 }
 
@@ -182,18 +183,7 @@ pub(super) fn entries(conn: &mut Connection, seqs: &[i64]) -> Result<Vec<StoredE
         conn.prepare_cached("SELECT seq, ts, event_type, purl, entry_json FROM events WHERE seq = ?1").db()?;
     let mut out = Vec::new();
     for seq in seqs {
-        let row = stmt
-            .query_row(params![seq], |r| {
-                Ok(StoredEvent {
-                    seq: r.get(0)?,
-                    time: FeedTime::from_unix(r.get(1)?),
-                    event_type: r.get(2)?,
-                    purl: r.get(3)?,
-                    entry_json: r.get(4)?,
-                })
-            })
-            .optional()
-            .db()?;
+        let row = stmt.query_row(params![seq], stored_event).optional().db()?;
         out.extend(row);
     }
     Ok(out)

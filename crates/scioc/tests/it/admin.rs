@@ -43,15 +43,7 @@ async fn admins_post_reports_archives_and_reclassifications() {
     assert_eq!(post(&admin, "/api/scioc/v1/osv", b"[1, 2".to_vec()).await.status(), 400);
 
     // An archive.
-    let mut tar = tar::Builder::new(Vec::new());
-    let body = br#"{"name":"evil-three","version":"3.0.0"}"#;
-    let mut h = tar::Header::new_gnu();
-    h.set_size(body.len() as u64);
-    h.set_mode(0o644);
-    tar.append_data(&mut h, "package/package.json", &body[..]).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
-    let tgz = gz.finish().unwrap();
+    let tgz = crate::support::npm_tgz("evil-three", "3.0.0");
     let r = post(&admin, "/api/scioc/v1/samples?filename=evil-three-3.0.0.tgz&threat_name=X.Y", tgz.clone()).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();

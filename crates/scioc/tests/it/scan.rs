@@ -132,15 +132,7 @@ fn an_archive_hash_is_found_under_an_innocent_name() {
     use base64::Engine;
     use sha2::{Digest, Sha512};
     let s = Scioc::new();
-    let mut tar = tar::Builder::new(Vec::new());
-    let body = br#"{"name":"evil-hash","version":"6.6.6"}"#;
-    let mut h = tar::Header::new_gnu();
-    h.set_size(body.len() as u64);
-    h.set_mode(0o644);
-    tar.append_data(&mut h, "package/package.json", &body[..]).unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
-    let tgz = gz.finish().unwrap();
+    let tgz = crate::support::npm_tgz("evil-hash", "6.6.6");
     let path = s.dir.path().join("evil-hash-6.6.6.tgz");
     std::fs::write(&path, &tgz).unwrap();
     s.ok(&["ingest", "sample", path.to_str().unwrap()], "");

@@ -237,3 +237,16 @@ pub async fn next_second() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A minimal npm tarball: `package/package.json` naming `name@version`.
+pub fn npm_tgz(name: &str, version: &str) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let body = format!(r#"{{"name":"{name}","version":"{version}"}}"#);
+    let mut h = tar::Header::new_gnu();
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    tar.append_data(&mut h, "package/package.json", body.as_bytes()).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    gz.finish().unwrap()
+}
