@@ -29,6 +29,16 @@ impl Severity {
         })
     }
 
+    /// Lower-case name, as `--fail-on` spells it.
+    pub fn as_lower(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
     /// Upper-case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +73,8 @@ pub struct Finding {
     pub package: String,
     /// Its version, when pinned.
     pub version: Option<String>,
+    /// Its package URL, when the ecosystem has a purl type.
+    pub purl: Option<String>,
     /// File and line of the package's entry.
     pub file: PathBuf,
     /// One-based line.
@@ -71,10 +83,8 @@ pub struct Finding {
     pub path: Vec<String>,
     /// Why it matched.
     pub evidence: String,
-    /// The feed event that matched, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The feed event that matched (its sequence number), if any.
     pub event: Option<i64>,
     /// A reference: a record id or a link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }

@@ -2,8 +2,11 @@
 //!
 //! **Architecture invariant:** a scan does no network IO and runs nothing; it reads files.
 
-use crate::{Finding, Index, Package, extract};
+use crate::extract::{self, archive, node_modules};
+use crate::ignore::{Expired, Ignored, Ignores};
+use crate::{Finding, Index, Package};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// A file that could not be read.
@@ -19,93 +22,171 @@ pub struct FileError {
     pub message: String,
 }
 
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        match (self.line, self.column) {
+            (0, _) => {}
+            (l, 0) => write!(f, ":{l}")?,
+            (l, c) => write!(f, ":{l}:{c}")?,
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
 /// What a scan found.
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
-    /// Files read, in order.
+    /// Sources read, in order: files, `node_modules` directories, archives.
     pub files: Vec<PathBuf>,
     /// Packages extracted.
     pub packages: usize,
-    /// Findings, sorted by severity (worst first), then file, line, package and rule.
+    /// Findings, sorted by severity (worst first), then file, line, package, rule and evidence.
     pub findings: Vec<Finding>,
+    /// Findings an ignore file hid.
+    pub ignored: Vec<Ignored>,
+    /// Ignores past their expiry that no longer hide a finding.
+    pub expired: Vec<Expired>,
     /// Files that could not be read; the scan went on without them.
     pub errors: Vec<FileError>,
 }
 
-/// The files a scan reads under `paths`: given files as they are, directories walked
-/// (recursively when asked) honouring `.gitignore`, in a stable order.
+impl Report {
+    /// Hides the findings `ignores` accept as of `today`, and notes expired ignores.
+    pub fn apply_ignores(&mut self, ignores: &Ignores, today: jiff::civil::Date) {
+        let (shown, hidden, expired) = ignores.apply(std::mem::take(&mut self.findings), today);
+        self.findings = shown;
+        self.ignored.extend(hidden);
+        self.expired.extend(expired);
+    }
+}
+
+fn is_lockfile_name(name: &str) -> bool {
+    matches!(name, "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" | "bun.lock")
+}
+
+/// The sources a scan reads under `paths`: given files as they are (lockfiles, manifests,
+/// archives), directories walked (recursively when asked) honouring `.gitignore`, plus the
+/// installed `node_modules` tree of each directory walked, in a stable order.
 pub fn discover(paths: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
-        if p.is_file() {
+        if p.is_file() || p.file_name().is_some_and(|n| n == "node_modules") {
             out.push(p.clone());
             continue;
         }
         let mut walk = ignore::WalkBuilder::new(p);
         walk.max_depth(if recursive { None } else { Some(1) }).hidden(false).git_ignore(true).require_git(false);
         walk.filter_entry(|e| e.file_name() != "node_modules" && e.file_name() != ".git");
-        let mut found: Vec<PathBuf> = walk
-            .build()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-            .map(|e| e.into_path())
-            .filter(|p| extract::for_path(p).is_some())
-            .collect();
+        let mut found: Vec<PathBuf> = Vec::new();
+        for entry in walk.build().filter_map(Result::ok) {
+            let Some(kind) = entry.file_type() else { continue };
+            let path = entry.into_path();
+            if kind.is_dir() {
+                let tree = path.join("node_modules");
+                if std::fs::symlink_metadata(&tree).is_ok_and(|m| m.is_dir()) {
+                    found.push(tree);
+                }
+            } else if kind.is_file() && extract::for_path(&path).is_some() {
+                found.push(path);
+            }
+        }
         found.sort();
         out.extend(found);
     }
     out
 }
 
-/// Scans `files` against `index`.
-pub fn scan(files: &[PathBuf], index: &Index) -> Report {
+/// Scans `sources` against `index`.
+pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
     let mut report = Report::default();
-    for file in files {
-        let Some(extractor) = extract::for_path(file) else {
-            report.errors.push(FileError {
-                file: file.clone(),
-                line: 0,
-                column: 0,
-                message: "not a lockfile or manifest scioc reads".into(),
-            });
-            continue;
-        };
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) => {
-                report.errors.push(FileError { file: file.clone(), line: 0, column: 0, message: e.to_string() });
-                continue;
-            }
-        };
-        match extractor.extract(file, &text) {
-            Ok(packages) => {
-                report.files.push(file.clone());
-                report.packages += packages.len();
-                for p in &packages {
-                    report.findings.extend(index.check(p));
+    // A manifest's declared dependencies are redundant where a lockfile or an installed tree
+    // beside it says exactly what was resolved.
+    let resolved_dirs: HashSet<&Path> = sources
+        .iter()
+        .filter(|s| s.file_name().and_then(|n| n.to_str()).is_some_and(|n| is_lockfile_name(n) || n == "node_modules"))
+        .filter_map(|s| s.parent())
+        .collect();
+    for source in sources {
+        let err = |line, column, message| FileError { file: source.clone(), line, column, message };
+        let packages = if source.is_dir() {
+            let (packages, errors) = node_modules::scan_tree(source);
+            report.errors.extend(errors.into_iter().map(|(file, e)| FileError {
+                file,
+                line: e.line,
+                column: e.column,
+                message: e.message,
+            }));
+            packages
+        } else if let Some(extractor) = extract::for_path(source) {
+            let text = match std::fs::read_to_string(source) {
+                Ok(t) => t,
+                Err(e) => {
+                    report.errors.push(err(0, 0, e.to_string()));
+                    continue;
+                }
+            };
+            match extractor.extract(source, &text) {
+                Ok(mut packages) => {
+                    if extractor.name() == "npm/package-json" && source.parent().is_some_and(|d| resolved_dirs.contains(d)) {
+                        packages.truncate(1);
+                    }
+                    packages
+                }
+                Err(e) => {
+                    report.errors.push(err(e.line, e.column, e.message));
+                    continue;
                 }
             }
-            Err(e) => {
-                report.errors.push(FileError { file: file.clone(), line: e.line, column: e.column, message: e.message })
+        } else if archive::is_archive(source) {
+            match archive::package(source) {
+                Ok(p) => vec![p],
+                Err(e) => {
+                    report.errors.push(err(e.line, e.column, e.message));
+                    continue;
+                }
             }
+        } else {
+            report.errors.push(err(0, 0, "not a lockfile, manifest, SBOM or package archive scioc reads".into()));
+            continue;
+        };
+        report.files.push(source.clone());
+        report.packages += packages.iter().filter(|p| !p.name.is_empty()).count();
+        for p in &packages {
+            report.findings.extend(index.check(p));
         }
     }
-    report.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| (&a.file, a.line, &a.package, a.rule).cmp(&(&b.file, b.line, &b.package, b.rule)))
-    });
+    sort(&mut report.findings);
     report
+}
+
+/// The report order: worst first, then by place, package, rule and evidence.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then_with(|| {
+            (&a.file, a.line, &a.package, &a.version, a.rule, &a.evidence).cmp(&(
+                &b.file,
+                b.line,
+                &b.package,
+                &b.version,
+                b.rule,
+                &b.evidence,
+            ))
+        })
+    });
 }
 
 /// Whether `path` names a file scioc can read.
 pub fn supported(path: &Path) -> bool {
-    extract::for_path(path).is_some()
+    extract::for_path(path).is_some() || archive::is_archive(path)
 }
 
 /// Packages of one file, for tools and tests.
 pub fn packages_of(file: &Path) -> Result<Vec<Package>, FileError> {
     let err = |line, column, message| FileError { file: file.to_owned(), line, column, message };
+    if archive::is_archive(file) {
+        return archive::package(file).map(|p| vec![p]).map_err(|e| err(e.line, e.column, e.message));
+    }
     let ex = extract::for_path(file).ok_or_else(|| err(0, 0, "not a lockfile or manifest scioc reads".into()))?;
     let text = std::fs::read_to_string(file).map_err(|e| err(0, 0, e.to_string()))?;
     ex.extract(file, &text).map_err(|e| err(e.line, e.column, e.message))

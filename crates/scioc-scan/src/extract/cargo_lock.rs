@@ -1,7 +1,7 @@
-//! `Cargo.lock` (all versions): `[[package]]` name, version and `checksum` (the SHA-256 of the
-//! `.crate`).
+//! `Cargo.lock` (all versions): `[[package]]` name, version, `checksum` (the SHA-256 of the
+//! `.crate`) and `dependencies`, from which the paths are drawn.
 
-use super::{ExtractError, Extractor, file_name, line_of};
+use super::{ExtractError, Extractor, Locator, file_name, graph::Graph, toml_error};
 use crate::Package;
 use std::path::Path;
 
@@ -18,44 +18,56 @@ impl Extractor for CargoLock {
     }
 
     fn extract(&self, path: &Path, text: &str) -> Result<Vec<Package>, ExtractError> {
-        let doc: toml::Table = toml::from_str(text).map_err(|e| {
-            let at = e.span().map_or(0, |s| s.start);
-            let line = line_of(text, at);
-            let column = at - text[..at.min(text.len())].rfind('\n').map_or(0, |i| i + 1) + 1;
-            ExtractError { line, column, message: format!("not a Cargo.lock: {}", e.message()) }
-        })?;
+        let doc: toml::Table = toml::from_str(text).map_err(|e| toml_error(text, &e, "a Cargo.lock"))?;
         let mut out = Vec::new();
-        let mut from = 0;
-        for pkg in doc.get("package").and_then(|p| p.as_array()).into_iter().flatten() {
-            let Some(name) = pkg.get("name").and_then(|n| n.as_str()) else { continue };
-            // Skip the workspace's own crates: they come from no registry.
-            if pkg.get("source").is_none() {
+        let mut graph = Graph::default();
+        let mut locator = Locator::new(text);
+        let packages = doc.get("package").and_then(|p| p.as_array()).map(Vec::as_slice).unwrap_or_default();
+        // Dependencies are written `name` when one version is locked, else `name version`.
+        let mut only_version: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for pkg in packages {
+            if let (Some(n), Some(v)) = (pkg.get("name").and_then(|n| n.as_str()), pkg.get("version").and_then(|v| v.as_str())) {
+                only_version.insert(n, v);
+            }
+        }
+        for (i, pkg) in packages.iter().enumerate() {
+            let field = |k: &str| pkg.get(k).and_then(|v| v.as_str());
+            let (Some(name), Some(version)) = (field("name"), field("version")) else {
+                return Err(ExtractError::at(0, format!("[[package]] number {} has no name or version", i + 1)));
+            };
+            let line = locator.find(&format!("name = \"{name}\""));
+            let node = graph.node(&format!("{name} {version}"), name);
+            for dep in pkg.get("dependencies").and_then(|d| d.as_array()).into_iter().flatten() {
+                let Some(dep) = dep.as_str() else { continue };
+                let mut parts = dep.split(' ');
+                let dep_name = parts.next().unwrap_or_default();
+                let key = match parts.next() {
+                    Some(v) => format!("{dep_name} {v}"),
+                    None => format!("{dep_name} {}", only_version.get(dep_name).copied().unwrap_or_default()),
+                };
+                graph.edge(node, key);
+            }
+            // The workspace's own crates come from no registry: roots, not dependencies.
+            if field("source").is_none() {
+                graph.root(format!("{name} {version}"));
+                out.push(None);
                 continue;
             }
-            let needle = format!("name = \"{name}\"");
-            let line = match text[from..].find(&needle) {
-                Some(i) => {
-                    from += i + needle.len();
-                    line_of(text, from)
-                }
-                None => 0,
-            };
-            out.push(Package {
-                ecosystem: "crates.io",
-                name: name.to_owned(),
-                version: pkg.get("version").and_then(|v| v.as_str()).map(str::to_owned),
-                file: path.to_owned(),
-                line,
-                hashes: pkg
-                    .get("checksum")
-                    .and_then(|c| c.as_str())
-                    .map(|c| ("sha256", c.to_ascii_lowercase()))
-                    .into_iter()
-                    .collect(),
-                path: vec![name.to_owned()],
-            });
+            let mut p = Package::new("crates.io", name, Some(version), path, line);
+            p.hashes = field("checksum").map(|c| ("sha256", c.to_ascii_lowercase())).into_iter().collect();
+            p.resolved = field("source").map(str::to_owned);
+            out.push(Some(p));
         }
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .zip(graph.paths())
+            .filter_map(|(p, chain)| {
+                p.map(|mut p| {
+                    p.path = chain;
+                    p
+                })
+            })
+            .collect())
     }
 }
 
@@ -64,11 +76,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn registry_packages_with_checksums() {
-        let text = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"rustdecimal\"\nversion = \"1.23.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"ABCDEF\"\n";
+    fn registry_packages_with_checksums_and_paths() {
+        let text = "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\n \"rustdecimal\",\n]\n\n[[package]]\nname = \"rustdecimal\"\nversion = \"1.23.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"ABCDEF\"\n";
         let p = CargoLock.extract(Path::new("Cargo.lock"), text).unwrap();
         assert_eq!(p.len(), 1);
-        assert_eq!((p[0].name.as_str(), p[0].line, p[0].hashes[0].1.as_str()), ("rustdecimal", 8, "abcdef"));
-        assert!(CargoLock.extract(Path::new("Cargo.lock"), "[[package]\n").is_err());
+        assert_eq!((p[0].name.as_str(), p[0].line, p[0].hashes[0].1.as_str()), ("rustdecimal", 11, "abcdef"));
+        assert_eq!(p[0].path, vec!["app", "rustdecimal"]);
+        let e = CargoLock.extract(Path::new("Cargo.lock"), "[[package]\n").unwrap_err();
+        assert_eq!((e.line, e.column > 0), (1, true));
     }
 }

@@ -1,30 +1,12 @@
 //! `package-lock.json` (lockfile versions 1, 2 and 3) and `npm-shrinkwrap.json`.
 
-use super::{ExtractError, Extractor, file_name, line_of};
+use super::{ExtractError, Extractor, Locator, file_name, integrity, json_error};
 use crate::Package;
-use base64::Engine;
 use serde_json::Value;
 use std::path::Path;
 
 /// The npm lockfile extractor.
 pub(super) struct PackageLock;
-
-/// `sha512-<base64>` / `sha1-<base64>` integrity strings to `(algorithm, hex)`.
-fn integrity(s: &str) -> Vec<(&'static str, String)> {
-    s.split_whitespace()
-        .filter_map(|part| {
-            let (algo, b64) = part.split_once('-')?;
-            let algo = match algo {
-                "sha512" => "sha512",
-                "sha1" => "sha1",
-                "sha256" => "sha256",
-                _ => return None,
-            };
-            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-            Some((algo, bytes.iter().map(|b| format!("{b:02x}")).collect()))
-        })
-        .collect()
-}
 
 impl Extractor for PackageLock {
     fn name(&self) -> &'static str {
@@ -36,24 +18,10 @@ impl Extractor for PackageLock {
     }
 
     fn extract(&self, path: &Path, text: &str) -> Result<Vec<Package>, ExtractError> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| ExtractError {
-            line: e.line(),
-            column: e.column(),
-            message: format!("not JSON: {e}"),
-        })?;
+        let doc: Value = serde_json::from_str(text).map_err(|e| json_error(&e, "JSON"))?;
         let mut out = Vec::new();
-        // A cursor over the text so each entry's line is found in document order.
-        let mut search_from = 0;
-        let mut locate = |key: &str| -> usize {
-            let needle = format!("\"{key}\"");
-            match text[search_from..].find(&needle) {
-                Some(i) => {
-                    search_from += i + needle.len();
-                    line_of(text, search_from)
-                }
-                None => 0,
-            }
-        };
+        let mut locator = Locator::new(text);
+        let mut locate = |key: &str| -> usize { locator.find(&format!("\"{key}\"")) };
         if let Some(packages) = doc.get("packages").and_then(Value::as_object) {
             // Lockfile v2 and v3: keys are install paths, "node_modules/a/node_modules/b".
             for (key, entry) in packages {
@@ -68,15 +36,11 @@ impl Extractor for PackageLock {
                     .collect();
                 let Some(last) = chain.last() else { continue };
                 let name = entry.get("name").and_then(Value::as_str).map_or_else(|| last.clone(), str::to_owned);
-                out.push(Package {
-                    ecosystem: "npm",
-                    name,
-                    version: entry.get("version").and_then(Value::as_str).map(str::to_owned),
-                    file: path.to_owned(),
-                    line,
-                    hashes: entry.get("integrity").and_then(Value::as_str).map(integrity).unwrap_or_default(),
-                    path: chain,
-                });
+                let mut p = Package::new("npm", &name, entry.get("version").and_then(Value::as_str), path, line);
+                p.hashes = entry.get("integrity").and_then(Value::as_str).map(integrity).unwrap_or_default();
+                p.resolved = entry.get("resolved").and_then(Value::as_str).map(str::to_owned);
+                p.path = chain;
+                out.push(p);
             }
         } else if let Some(deps) = doc.get("dependencies").and_then(Value::as_object) {
             // Lockfile v1: nested "dependencies".
@@ -91,15 +55,11 @@ impl Extractor for PackageLock {
                     let line = locate(name);
                     let mut chain = parents.to_vec();
                     chain.push(name.clone());
-                    out.push(Package {
-                        ecosystem: "npm",
-                        name: name.clone(),
-                        version: entry.get("version").and_then(Value::as_str).map(str::to_owned),
-                        file: path.to_owned(),
-                        line,
-                        hashes: entry.get("integrity").and_then(Value::as_str).map(integrity).unwrap_or_default(),
-                        path: chain.clone(),
-                    });
+                    let mut p = Package::new("npm", name, entry.get("version").and_then(Value::as_str), path, line);
+                    p.hashes = entry.get("integrity").and_then(Value::as_str).map(integrity).unwrap_or_default();
+                    p.resolved = entry.get("resolved").and_then(Value::as_str).map(str::to_owned);
+                    p.path = chain.clone();
+                    out.push(p);
                     if let Some(nested) = entry.get("dependencies").and_then(Value::as_object) {
                         walk(nested, &chain, path, locate, out);
                     }

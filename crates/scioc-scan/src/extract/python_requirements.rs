@@ -72,8 +72,8 @@ fn read(
         let mut parts = content.split_whitespace();
         let spec = parts.next().unwrap_or("");
         let hashes: Vec<(&'static str, String)> = parts
-            .filter_map(|p| p.strip_prefix("--hash=sha256:"))
-            .map(|h| ("sha256", h.to_ascii_lowercase()))
+            .filter_map(|p| p.strip_prefix("--hash="))
+            .filter_map(super::prefixed_hash)
             .collect();
         let spec = spec.split(';').next().unwrap_or("");
         let (name, version) = match spec.split_once("==") {
@@ -88,15 +88,9 @@ fn read(
                 message: format!("expected a requirement like name==1.0, got {content:?}"),
             });
         }
-        out.push(Package {
-            ecosystem: "PyPI",
-            name: name.to_owned(),
-            version,
-            file: path.to_owned(),
-            line,
-            hashes,
-            path: vec![name.to_owned()],
-        });
+        let mut p = Package::new("PyPI", name, version.as_deref(), path, line);
+        p.hashes = hashes;
+        out.push(p);
     }
     Ok(())
 }
@@ -107,11 +101,11 @@ mod tests {
 
     #[test]
     fn pins_hashes_extras_and_markers() {
-        let text = "# deps\nrequests[socks]==2.31.0 ; python_version >= \"3.8\"\nctx==0.2.6 \\\n    --hash=sha256:ABCD\nflask>=2\n--index-url https://x\n";
+        let text = "# deps\nrequests[socks]==2.31.0 ; python_version >= \"3.8\"\nctx==0.2.6 \\\n    --hash=sha256:ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB\nflask>=2\n--index-url https://x\n";
         let p = Requirements.extract(Path::new("requirements.txt"), text).unwrap();
         let got: Vec<_> = p.iter().map(|p| (p.name.as_str(), p.version.as_deref(), p.line)).collect();
         assert_eq!(got, vec![("requests", Some("2.31.0"), 2), ("ctx", Some("0.2.6"), 3), ("flask", None, 5)]);
-        assert_eq!(p[1].hashes, vec![("sha256", "abcd".to_owned())]);
+        assert_eq!(p[1].hashes, vec![("sha256", "abababababababababababababababababababababababababababababababab".to_owned())]);
         let e = Requirements.extract(Path::new("requirements.txt"), "ok==1\n???\n").unwrap_err();
         assert_eq!(e.line, 2);
     }

@@ -1,0 +1,125 @@
+//! Dependency paths for flat lockfiles.
+//!
+//! Flat formats (yarn, pnpm, bun, poetry, uv, Gemfile.lock, Cargo.lock, SBOMs) list every
+//! package once with the names of what it depends on. The path a finding shows (`via a > b > c`)
+//! is the shortest chain from a root: a package the project itself depends on, or, when the
+//! file does not say, one nothing else depends on.
+
+use std::collections::{HashMap, VecDeque};
+
+/// Packages by key, with edges to the keys they depend on.
+#[derive(Debug, Default)]
+pub(crate) struct Graph {
+    ids: HashMap<String, usize>,
+    names: Vec<String>,
+    edges: Vec<Vec<String>>,
+    roots: Vec<String>,
+}
+
+impl Graph {
+    /// Adds package `key` (displayed as `name`); returns its index.
+    pub(crate) fn node(&mut self, key: &str, name: &str) -> usize {
+        if let Some(&i) = self.ids.get(key) {
+            return i;
+        }
+        let i = self.names.len();
+        self.ids.insert(key.to_owned(), i);
+        self.names.push(name.to_owned());
+        self.edges.push(Vec::new());
+        i
+    }
+
+    /// Records that node `from` depends on the package keyed `to` (which may come later).
+    pub(crate) fn edge(&mut self, from: usize, to: String) {
+        self.edges[from].push(to);
+    }
+
+    /// Marks the package keyed `key` as one the project depends on directly.
+    pub(crate) fn root(&mut self, key: String) {
+        self.roots.push(key);
+    }
+
+    /// For every node, in index order, the shortest chain of names from a root to it. A node no
+    /// root reaches (a cycle, or a file that names no roots) is its own root.
+    pub(crate) fn paths(&self) -> Vec<Vec<String>> {
+        let n = self.names.len();
+        let resolved: Vec<Vec<usize>> =
+            self.edges.iter().map(|es| es.iter().filter_map(|k| self.ids.get(k).copied()).collect()).collect();
+        let mut roots: Vec<usize> = self.roots.iter().filter_map(|k| self.ids.get(k).copied()).collect();
+        if roots.is_empty() {
+            let mut incoming = vec![false; n];
+            for es in &resolved {
+                for &t in es {
+                    incoming[t] = true;
+                }
+            }
+            roots = (0..n).filter(|&i| !incoming[i]).collect();
+        }
+        let mut parent: Vec<Option<usize>> = vec![None; n];
+        let mut seen = vec![false; n];
+        let mut queue = VecDeque::new();
+        for r in roots {
+            if !seen[r] {
+                seen[r] = true;
+                queue.push_back(r);
+            }
+        }
+        loop {
+            while let Some(i) = queue.pop_front() {
+                for &t in &resolved[i] {
+                    if !seen[t] {
+                        seen[t] = true;
+                        parent[t] = Some(i);
+                        queue.push_back(t);
+                    }
+                }
+            }
+            // Whatever is left is only reachable through a cycle: start from its first node.
+            match (0..n).find(|&i| !seen[i]) {
+                Some(i) => {
+                    seen[i] = true;
+                    queue.push_back(i);
+                }
+                None => break,
+            }
+        }
+        (0..n)
+            .map(|i| {
+                let mut chain = vec![self.names[i].clone()];
+                let mut at = i;
+                while let Some(p) = parent[at] {
+                    chain.push(self.names[p].clone());
+                    at = p;
+                }
+                chain.reverse();
+                chain
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Graph;
+
+    #[test]
+    fn shortest_paths_from_roots_or_from_unreferenced_nodes() {
+        let mut g = Graph::default();
+        let a = g.node("a@1", "a");
+        let b = g.node("b@1", "b");
+        let c = g.node("c@1", "c");
+        g.edge(a, "b@1".into());
+        g.edge(b, "c@1".into());
+        g.edge(c, "b@1".into());
+        g.edge(a, "missing@1".into());
+        assert_eq!(g.paths(), vec![vec!["a"], vec!["a", "b"], vec!["a", "b", "c"]]);
+        g.root("c@1".into());
+        assert_eq!(g.paths()[1], vec!["c", "b"]);
+        let mut cyc = Graph::default();
+        let x = cyc.node("x", "x");
+        let y = cyc.node("y", "y");
+        cyc.edge(x, "y".into());
+        cyc.edge(y, "x".into());
+        assert_eq!(cyc.paths(), vec![vec!["x"], vec!["x", "y"]]);
+    }
+}
