@@ -111,6 +111,15 @@ fn read_array<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, Curat
     }
 }
 
+/// Reads one data file (`blacklist.json` or `npm_iocs.json` shape) that must exist; errors name
+/// the file, line and column.
+pub fn read_required<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, CurationError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| CurationError::File { path: path.to_owned(), message: e.to_string() })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| CurationError::File { path: path.to_owned(), message: format!("not a valid data file: {e}") })
+}
+
 impl DataFiles {
     /// Reads the files in `dir`; a missing file is empty.
     pub fn load(dir: &Path) -> Result<Self, CurationError> {

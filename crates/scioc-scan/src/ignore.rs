@@ -127,10 +127,14 @@ impl Ignores {
         for entry in file.ignore {
             let span = entry.span();
             let raw = entry.into_inner();
-            let key = purl_key(raw.purl.get_ref())
-                .map_err(|e| at(raw.purl.span(), format!("purl: expected a package URL like pkg:npm/name@1.0.0: {e}")))?;
+            let key = purl_key(raw.purl.get_ref()).map_err(|e| {
+                at(raw.purl.span(), format!("purl: expected a package URL like pkg:npm/name@1.0.0: {e}"))
+            })?;
             if !RULES.contains(&raw.rule.get_ref().as_str()) {
-                return Err(at(raw.rule.span(), format!("rule: expected one of {}, got {:?}", RULES.join(", "), raw.rule.get_ref())));
+                return Err(at(
+                    raw.rule.span(),
+                    format!("rule: expected one of {}, got {:?}", RULES.join(", "), raw.rule.get_ref()),
+                ));
             }
             if raw.reason.get_ref().trim().is_empty() {
                 return Err(at(raw.reason.span(), "reason: must say why the finding is accepted".into()));
@@ -140,10 +144,14 @@ impl Ignores {
                 Some(d) => {
                     let value = d.get_ref();
                     let date = match (value.date, value.time) {
-                        (Some(date), None) => jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8).ok(),
+                        (Some(date), None) => {
+                            jiff::civil::Date::new(date.year as i16, date.month as i8, date.day as i8).ok()
+                        }
                         _ => None,
                     };
-                    Some(date.ok_or_else(|| at(d.span(), format!("expires: expected a date like 2027-01-31, got {value}")))?)
+                    Some(date.ok_or_else(|| {
+                        at(d.span(), format!("expires: expected a date like 2027-01-31, got {value}"))
+                    })?)
                 }
             };
             let line = crate::extract::position_of(&text, span.start).0;
@@ -180,7 +188,11 @@ impl Ignores {
 
     /// Splits `findings` into those still shown and those hidden, as of `today`; also returns
     /// the expired ignores that would have hidden a shown finding.
-    pub fn apply(&self, findings: Vec<Finding>, today: jiff::civil::Date) -> (Vec<Finding>, Vec<Ignored>, Vec<Expired>) {
+    pub fn apply(
+        &self,
+        findings: Vec<Finding>,
+        today: jiff::civil::Date,
+    ) -> (Vec<Finding>, Vec<Ignored>, Vec<Expired>) {
         let (mut shown, mut hidden, mut expired) = (Vec::new(), Vec::new(), Vec::<Expired>::new());
         for f in findings {
             match self.matching(&f) {
@@ -257,7 +269,9 @@ mod tests {
         assert_eq!((e.line, e.message.starts_with("rule:")), (3, true));
         let e = load("[[ignore]]\npurl = \"pkg:npm/x\"\nrule = \"HASH\"\nreason = \" \"\n").unwrap_err();
         assert_eq!(e.line, 4);
-        let e = load("[[ignore]]\npurl = \"pkg:npm/x\"\nrule = \"HASH\"\nreason = \"r\"\nexpires = 2026-01-01T00:00:00\n").unwrap_err();
+        let e =
+            load("[[ignore]]\npurl = \"pkg:npm/x\"\nrule = \"HASH\"\nreason = \"r\"\nexpires = 2026-01-01T00:00:00\n")
+                .unwrap_err();
         assert_eq!(e.line, 5);
         let e = load("[[ignore]]\npurl = \"pkg:npm/x\"\nrule = \"HASH\"\nreason = \"r\"\nuntil = 1\n").unwrap_err();
         assert!(e.message.contains("until"), "{e}");

@@ -113,7 +113,8 @@ pub struct Index {
 static HOST: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+").expect("a regex")
 });
-static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?i)\b[a-z][a-z0-9+.-]*://[^\s'"<>`|;]+"#).expect("a regex"));
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\b[a-z][a-z0-9+.-]*://[^\s'"<>`|;]+"#).expect("a regex"));
 
 impl Index {
     /// Builds the index from the feed's events (in feed order), curated blacklist rules and
@@ -233,7 +234,13 @@ impl Index {
                     } else {
                         "this version is known malicious"
                     };
-                    out.push(finding("AS-008", Severity::Critical, format!("{}: {what}", p.display()), Some(k.seq), None));
+                    out.push(finding(
+                        "AS-008",
+                        Severity::Critical,
+                        format!("{}: {what}", p.display()),
+                        Some(k.seq),
+                        None,
+                    ));
                 }
             }
         }
@@ -303,7 +310,8 @@ impl Index {
         }
         if !self.urls.exact.is_empty() {
             for url in URL.find_iter(text) {
-                if let Some(found) = self.urls.exact.get(&url.as_str().trim_end_matches(['.', ',', ')']).to_lowercase()) {
+                if let Some(found) = self.urls.exact.get(&url.as_str().trim_end_matches(['.', ',', ')']).to_lowercase())
+                {
                     ids.extend(found);
                 }
             }

@@ -128,7 +128,9 @@ pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
             };
             match extractor.extract(source, &text) {
                 Ok(mut packages) => {
-                    if extractor.name() == "npm/package-json" && source.parent().is_some_and(|d| resolved_dirs.contains(d)) {
+                    if extractor.name() == "npm/package-json"
+                        && source.parent().is_some_and(|d| resolved_dirs.contains(d))
+                    {
                         packages.truncate(1);
                     }
                     packages

@@ -378,21 +378,80 @@ pub(crate) enum ListFormat {
     Json,
 }
 
+/// How `scioc scan` writes its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ScanFormat {
+    /// Findings grouped by severity, coloured on a terminal
+    Table,
+    /// The stable scioc-scan/1 document (docs/scan-json.md)
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
+    Sarif,
+    /// Markdown, for pull-request comments
+    Markdown,
+}
+
 #[derive(Debug, ClapArgs)]
+#[command(after_long_help = SCAN_HELP)]
 pub(crate) struct ScanArgs {
     /// Files or directories [default: .]
-    #[arg(value_name = "PATH")]
+    ///
+    /// Directories are searched for lockfiles and manifests (honouring .gitignore) and their
+    /// installed node_modules tree; files are read as they are, package archives (.tgz, .whl,
+    /// .tar.gz, .zip, .gem, .crate) included.
+    #[arg(value_name = "PATH", verbatim_doc_comment)]
     pub(crate) paths: Vec<PathBuf>,
     /// Walk subdirectories too
     #[arg(long, short)]
     pub(crate) recursive: bool,
     /// Output format
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub(crate) format: ListFormat,
+    #[arg(long, short, value_enum, env = "SCIOC_SCAN_FORMAT", default_value_t = ScanFormat::Table)]
+    pub(crate) format: ScanFormat,
+    /// Write the report to FILE (atomically) instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
     /// Lowest severity that fails the scan (exit 1)
-    #[arg(long, value_name = "SEVERITY", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
+    #[arg(long, value_name = "SEVERITY", env = "SCIOC_FAIL_ON", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
     pub(crate) fail_on: String,
+    /// Also match against a ToolTrust blacklist.json (rule AS-008)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) blacklist: Option<PathBuf>,
+    /// Also match against a ToolTrust npm_iocs.json (rule AS-016)
+    #[arg(long, value_name = "FILE")]
+    pub(crate) iocs: Option<PathBuf>,
+    /// Accepted findings [default: scioc-ignore.toml in the first directory scanned, else in the
+    /// current directory]
+    #[arg(long, value_name = "FILE", env = "SCIOC_IGNORE_FILE")]
+    pub(crate) ignore_file: Option<PathBuf>,
 }
+
+const SCAN_HELP: &str = "\
+What is read:
+  npm       package-lock.json (v1-v3), npm-shrinkwrap.json, yarn.lock (classic and Berry),
+            pnpm-lock.yaml (5.x-9.x), bun.lock, package.json, node_modules/
+  Python    requirements*.txt, poetry.lock, Pipfile.lock, uv.lock, pylock.toml
+  Rust      Cargo.lock          Ruby   Gemfile.lock
+  SBOMs     CycloneDX JSON (bom.json, *.cdx.json), SPDX JSON (*.spdx.json)
+  archives  given by path: matched by hash and by the manifest inside
+
+Rules:
+  AS-008  a known-malicious version (feed events and curated ranges; FP reclassifications
+          suppress)
+  HASH    a lockfile integrity/--hash/checksum equal to a known-malicious archive
+  AS-016  an indicator: package or dependency name, lifecycle-script pattern, domain (the host
+          or a subdomain of it) or URL
+
+Data: the local store (--data-dir), plus ToolTrust files given with --blacklist/--iocs.
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings, 127 error, 128 no packages found.
+
+Examples:
+  scioc scan                              # the current directory
+  scioc scan -r . --format sarif -o scioc.sarif
+  scioc scan --fail-on high --format markdown > comment.md
+  scioc scan --blacklist blacklist.json --iocs npm_iocs.json package-lock.json
+  scioc scan ./evil-1.0.0.tgz
+";
 
 #[derive(Debug, ClapArgs)]
 pub(crate) struct StatusArgs {

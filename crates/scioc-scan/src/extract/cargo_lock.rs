@@ -26,7 +26,9 @@ impl Extractor for CargoLock {
         // Dependencies are written `name` when one version is locked, else `name version`.
         let mut only_version: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
         for pkg in packages {
-            if let (Some(n), Some(v)) = (pkg.get("name").and_then(|n| n.as_str()), pkg.get("version").and_then(|v| v.as_str())) {
+            if let (Some(n), Some(v)) =
+                (pkg.get("name").and_then(|n| n.as_str()), pkg.get("version").and_then(|v| v.as_str()))
+            {
                 only_version.insert(n, v);
             }
         }

@@ -49,7 +49,11 @@ impl Extractor for GemfileLock {
             let body = raw.trim();
             if indent == 0 {
                 if !body.chars().all(|c| c.is_ascii_uppercase() || c == ' ') {
-                    return Err(ExtractError { line, column: 1, message: format!("expected a section name, got {body:?}") });
+                    return Err(ExtractError {
+                        line,
+                        column: 1,
+                        message: format!("expected a section name, got {body:?}"),
+                    });
                 }
                 section = match body {
                     "GEM" | "GIT" | "PATH" | "PLUGIN SOURCE" => "specs-source",
@@ -61,7 +65,11 @@ impl Extractor for GemfileLock {
                 saw_section = true;
                 continue;
             }
-            let err = || ExtractError { line, column: indent + 1, message: format!("expected `name (version)`, got {body:?}") };
+            let err = || ExtractError {
+                line,
+                column: indent + 1,
+                message: format!("expected `name (version)`, got {body:?}"),
+            };
             match (section, indent) {
                 ("specs-source", 4) => {
                     let (name, version) = spec(body).ok_or_else(err)?;

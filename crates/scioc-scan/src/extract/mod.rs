@@ -252,7 +252,10 @@ mod tests {
     #[test]
     fn hashes_and_identifiers() {
         assert_eq!(integrity("sha1-qtbWefFaciHtlHlVPUTjRz8FNvE=")[0].1, "aad6d679f15a7221ed9479553d44e3473f0536f1");
-        assert_eq!(prefixed_hash("sha256:ABCDEF0123456789abcdef0123456789"), Some(("sha256", "abcdef0123456789abcdef0123456789".into())));
+        assert_eq!(
+            prefixed_hash("sha256:ABCDEF0123456789abcdef0123456789"),
+            Some(("sha256", "abcdef0123456789abcdef0123456789".into()))
+        );
         assert_eq!(prefixed_hash("md5:zz"), None);
         assert_eq!(algorithm("SHA-512"), Some("sha512"));
         assert_eq!(split_at_version("@s/a@1.0.0"), Some(("@s/a", "1.0.0")));

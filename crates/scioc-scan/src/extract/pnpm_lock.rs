@@ -51,11 +51,8 @@ impl Extractor for PnpmLock {
             edges(&mut graph, node, entry, v5);
             let resolution = entry.get("resolution");
             let mut p = Package::new("npm", &name, Some(&version), path, line);
-            p.hashes = resolution
-                .and_then(|r| r.get("integrity"))
-                .and_then(Value::as_str)
-                .map(integrity)
-                .unwrap_or_default();
+            p.hashes =
+                resolution.and_then(|r| r.get("integrity")).and_then(Value::as_str).map(integrity).unwrap_or_default();
             p.resolved = resolution.and_then(|r| r.get("tarball")).and_then(Value::as_str).map(str::to_owned);
             out.push(p);
         }
@@ -155,9 +152,15 @@ mod tests {
 
     #[test]
     fn keys_of_each_lockfile_version() {
-        assert_eq!(parse_key("/@scope/a/1.0.0_react@18.0.0", true), Some(("@scope/a".into(), "1.0.0_react@18.0.0".into())));
+        assert_eq!(
+            parse_key("/@scope/a/1.0.0_react@18.0.0", true),
+            Some(("@scope/a".into(), "1.0.0_react@18.0.0".into()))
+        );
         assert_eq!(parse_key("/a/1.0.0", true), Some(("a".into(), "1.0.0".into())));
-        assert_eq!(parse_key("/@scope/a@1.0.0(react@18.0.0)", false), Some(("@scope/a".into(), "1.0.0(react@18.0.0)".into())));
+        assert_eq!(
+            parse_key("/@scope/a@1.0.0(react@18.0.0)", false),
+            Some(("@scope/a".into(), "1.0.0(react@18.0.0)".into()))
+        );
         assert_eq!(parse_key("a@1.0.0", false), Some(("a".into(), "1.0.0".into())));
         assert_eq!(target("x", "1.0.0(y@2)", false), Some("x@1.0.0".into()));
         assert_eq!(target("x", "real@2.0.0", false), Some("real@2.0.0".into()));
@@ -212,7 +215,8 @@ snapshots:
         let p = PnpmLock.extract(Path::new("pnpm-lock.yaml"), v6).unwrap();
         assert_eq!(p[1].path, vec!["a", "b"]);
         assert_eq!(p[1].line, 15);
-        let e = PnpmLock.extract(Path::new("pnpm-lock.yaml"), "lockfileVersion: '9.0'\npackages:\n  a@1: [\n").unwrap_err();
+        let e =
+            PnpmLock.extract(Path::new("pnpm-lock.yaml"), "lockfileVersion: '9.0'\npackages:\n  a@1: [\n").unwrap_err();
         assert!(e.line >= 3, "{e:?}");
     }
 }

@@ -71,10 +71,8 @@ fn read(
         }
         let mut parts = content.split_whitespace();
         let spec = parts.next().unwrap_or("");
-        let hashes: Vec<(&'static str, String)> = parts
-            .filter_map(|p| p.strip_prefix("--hash="))
-            .filter_map(super::prefixed_hash)
-            .collect();
+        let hashes: Vec<(&'static str, String)> =
+            parts.filter_map(|p| p.strip_prefix("--hash=")).filter_map(super::prefixed_hash).collect();
         let spec = spec.split(';').next().unwrap_or("");
         let (name, version) = match spec.split_once("==") {
             Some((n, v)) => (n, Some(v.trim_start_matches('=').to_owned())),
@@ -105,7 +103,10 @@ mod tests {
         let p = Requirements.extract(Path::new("requirements.txt"), text).unwrap();
         let got: Vec<_> = p.iter().map(|p| (p.name.as_str(), p.version.as_deref(), p.line)).collect();
         assert_eq!(got, vec![("requests", Some("2.31.0"), 2), ("ctx", Some("0.2.6"), 3), ("flask", None, 5)]);
-        assert_eq!(p[1].hashes, vec![("sha256", "abababababababababababababababababababababababababababababababab".to_owned())]);
+        assert_eq!(
+            p[1].hashes,
+            vec![("sha256", "abababababababababababababababababababababababababababababababab".to_owned())]
+        );
         let e = Requirements.extract(Path::new("requirements.txt"), "ok==1\n???\n").unwrap_err();
         assert_eq!(e.line, 2);
     }

@@ -126,11 +126,17 @@ impl Extractor for Spdx {
                     p.hashes.push((a, v.to_ascii_lowercase()));
                 }
             }
-            p.resolved = pkg.get("downloadLocation").and_then(Value::as_str).filter(|d| d.contains("://")).map(str::to_owned);
+            p.resolved =
+                pkg.get("downloadLocation").and_then(Value::as_str).filter(|d| d.contains("://")).map(str::to_owned);
             out.push(p);
         }
-        let described: Vec<&str> =
-            doc.get("documentDescribes").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let described: Vec<&str> = doc
+            .get("documentDescribes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
         for r in doc.get("relationships").and_then(Value::as_array).into_iter().flatten() {
             let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
             let (from, kind, to) = (field("spdxElementId"), field("relationshipType"), field("relatedSpdxElement"));

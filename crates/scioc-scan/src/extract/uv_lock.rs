@@ -44,8 +44,12 @@ impl Extractor for UvLock {
             let mut p = Package::new("PyPI", name, pkg.get("version").and_then(|v| v.as_str()), path, line);
             let sdist = pkg.get("sdist").into_iter();
             let wheels = pkg.get("wheels").and_then(|w| w.as_array()).into_iter().flatten();
-            p.hashes = sdist.chain(wheels).filter_map(|f| f.get("hash").and_then(|h| h.as_str()).and_then(prefixed_hash)).collect();
-            p.resolved = source.and_then(|s| s.get("registry").or(s.get("url"))).and_then(|r| r.as_str()).map(str::to_owned);
+            p.hashes = sdist
+                .chain(wheels)
+                .filter_map(|f| f.get("hash").and_then(|h| h.as_str()).and_then(prefixed_hash))
+                .collect();
+            p.resolved =
+                source.and_then(|s| s.get("registry").or(s.get("url"))).and_then(|r| r.as_str()).map(str::to_owned);
             out.push(Some(p));
         }
         Ok(out

@@ -6,8 +6,7 @@
 //! indented `dependencies:` blocks). Berry is YAML and goes through a YAML parser.
 
 use super::{
-    ExtractError, Extractor, Locator, file_name, graph::Graph, integrity, prefixed_hash, split_at_version,
-    yaml_error,
+    ExtractError, Extractor, Locator, file_name, graph::Graph, integrity, prefixed_hash, split_at_version, yaml_error,
 };
 use crate::Package;
 use serde_yaml_ng::Value;

@@ -57,7 +57,8 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 fn properties(pairs: &[(&str, serde_json::Value)], tags: Option<Vec<String>>) -> PropertyBag {
-    let additional: BTreeMap<String, serde_json::Value> = pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    let additional: BTreeMap<String, serde_json::Value> =
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
     match tags {
         Some(t) => PropertyBag::builder().tags(t).additional_properties(additional).build(),
         None => PropertyBag::builder().additional_properties(additional).build(),
@@ -71,7 +72,9 @@ fn location(file: &Path, line: usize, base: &Path) -> Location {
         ArtifactLocation::builder().uri(format!("file://{}", file.display())).build()
     };
     let region = Region::builder().start_line(line.max(1) as i64).build();
-    Location::builder().physical_location(PhysicalLocation::builder().artifact_location(artifact).region(region).build()).build()
+    Location::builder()
+        .physical_location(PhysicalLocation::builder().artifact_location(artifact).region(region).build())
+        .build()
 }
 
 /// A fingerprint that survives line moves: rule, package URL (or name) and file.
@@ -143,12 +146,16 @@ pub fn sarif(report: &Report, base: &Path) -> Sarif {
                 .help(
                     MultiformatMessageString::builder()
                         .text(*full)
-                        .markdown(format!("**{short}.** {full}\n\nRun `scioc scan --format table` for the full report."))
+                        .markdown(format!(
+                            "**{short}.** {full}\n\nRun `scioc scan --format table` for the full report."
+                        ))
                         .build(),
                 )
                 .help_uri("https://github.com/scioc/scioc/blob/main/docs/scan.md")
                 .default_configuration(
-                    ReportingConfiguration::builder().level(serde_json::to_value(level(*sev)).unwrap_or_default()).build(),
+                    ReportingConfiguration::builder()
+                        .level(serde_json::to_value(level(*sev)).unwrap_or_default())
+                        .build(),
                 )
                 .properties(properties(
                     &[

@@ -1,14 +1,22 @@
-//! `scioc scan`.
+//! `scioc scan`: load the index, scan, apply the ignore file, render, and map the outcome to a
+//! CI exit code.
 
 use super::open_store;
 use crate::{
-    cli::{ListFormat, ScanArgs},
+    cli::{ScanArgs, ScanFormat},
     output,
 };
-use anyhow::Result;
-use scioc_scan::{BlacklistRule, Index, Severity};
-use scioc_store::Store;
+use anstream::print;
+use anstyle::{AnsiColor, Style};
+use anyhow::{Context, Result, bail};
+use scioc_curation::files::{BlacklistEntry, NpmIoc, read_required};
+use scioc_scan::{BlacklistRule, Index, Report, Severity, ignore::Ignores, render};
+use scioc_store::{Indicator, Store};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// The name of the ignore file looked for by default.
+const IGNORE_FILE: &str = "scioc-ignore.toml";
 
 /// Runs a scan and returns its exit code: 0 clean, 1 findings, 127 error, 128 no packages.
 pub(super) async fn run(data_dir: &Path, args: ScanArgs) -> u8 {
@@ -21,41 +29,76 @@ pub(super) async fn run(data_dir: &Path, args: ScanArgs) -> u8 {
     }
 }
 
-/// Loads the index from the store: feed events, curated blacklist rules and indicators.
-async fn load_index(store: &dyn Store) -> Result<Index> {
-    let events = store.package_events().await?;
-    let curated = store.source_state(scioc_curation::promote::SOURCE).await?;
-    let rules = scioc_curation::promote::records(&curated)
-        .into_values()
-        .filter_map(|r| r.entry)
-        .map(|e| BlacklistRule {
-            ecosystem: e.ecosystem,
-            component: e.component,
-            specs: e.affected_versions,
-            id: e.id,
-            severity: e.severity,
-            link: e.link,
-        })
-        .collect();
-    let indicators = store.indicators().await?;
-    Ok(Index::build(&events, rules, &indicators))
+fn rule(e: BlacklistEntry) -> BlacklistRule {
+    BlacklistRule {
+        ecosystem: e.ecosystem,
+        component: e.component,
+        specs: e.affected_versions,
+        id: e.id,
+        severity: e.severity,
+        link: e.link,
+    }
 }
 
-async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
-    let fail_on = Severity::parse(&args.fail_on).unwrap_or(Severity::Low);
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    for p in &paths {
-        if !p.exists() {
-            anyhow::bail!("{}: no such file or directory", p.display());
-        }
+/// A ToolTrust `npm_iocs.json` entry as an indicator, its type's default `match` applied.
+fn ioc(i: NpmIoc) -> Indicator {
+    Indicator {
+        match_kind: i.key().2,
+        value: i.effective_value().to_owned(),
+        kind: i.ioc_type,
+        ecosystem: i.ecosystem,
+        package: String::new(),
+        source: i.source.clone(),
+        source_id: i.source,
+        confidence: i.confidence,
+        action: i.suggested_action,
     }
-    let store = open_store(data_dir)?;
-    let index = load_index(store.as_ref()).await?;
-    let files = scioc_scan::discover(&paths, args.recursive);
-    let mut report = scioc_scan::scan(&files, &index);
-    // Name each feed match by its record (an OSV id, a blacklist id) or threat.
+}
+
+/// Loads the index: the store (feed events, curated blacklist rules, indicators) when there is
+/// one, and ToolTrust files when given.
+async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<Index> {
+    let tooltrust = args.blacklist.is_some() || args.iocs.is_some();
+    let mut events = Vec::new();
+    let mut rules = Vec::new();
+    let mut indicators = Vec::new();
+    // A scan with only ToolTrust files must not create a store as a side effect.
+    if !tooltrust || data_dir.join("scioc.db").exists() {
+        let store = open_store(data_dir)?;
+        events = store.package_events().await?;
+        let curated = scioc_curation::promote::records(&store.source_state(scioc_curation::promote::SOURCE).await?);
+        indicators = store.indicators().await?;
+        // Curated indicators are stored under their dedupe key; show their public source.
+        for i in indicators.iter_mut().filter(|i| i.source == scioc_curation::promote::SOURCE) {
+            if let Some(r) = curated.get(&i.source_id) {
+                i.source_id = r.candidate.source.clone();
+            }
+        }
+        rules.extend(curated.into_values().filter_map(|r| r.entry).map(rule));
+    }
+    if let Some(path) = &args.blacklist {
+        rules.extend(read_required::<BlacklistEntry>(path)?.into_iter().map(rule));
+    }
+    if let Some(path) = &args.iocs {
+        indicators.extend(read_required::<NpmIoc>(path)?.into_iter().map(ioc));
+    }
+    let index = Index::build(&events, rules, &indicators);
+    if index.sizes() == (0, 0, 0) {
+        bail!(
+            "nothing to match against: the store in {} holds no malicious packages or indicators; load it first (scioc ingest osv …, scioc candidates promote …) or give --blacklist/--iocs",
+            data_dir.display()
+        );
+    }
+    Ok(index)
+}
+
+/// Names each feed match by its record (an OSV id) or threat name.
+async fn name_feed_matches(data_dir: &Path, report: &mut Report) -> Result<()> {
     let seqs: Vec<i64> = report.findings.iter().filter(|f| f.reference.is_none()).filter_map(|f| f.event).collect();
-    let stored = store.entries(seqs).await?;
+    if seqs.is_empty() {
+        return Ok(());
+    }
+    let stored = open_store(data_dir)?.entries(seqs).await?;
     for f in report.findings.iter_mut().filter(|f| f.reference.is_none()) {
         let Some(e) = stored.iter().find(|e| Some(e.seq) == f.event) else { continue };
         let v: serde_json::Value = serde_json::from_slice(&e.entry_json).unwrap_or_default();
@@ -63,67 +106,60 @@ async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
         let threat = v["sample_list"][0]["threat_name"].as_str().map(str::to_owned);
         f.reference = id.or(threat).or_else(|| e.purl.clone());
     }
-    for e in &report.errors {
-        let at = match (e.line, e.column) {
-            (0, _) => String::new(),
-            (l, 0) => format!(":{l}"),
-            (l, c) => format!(":{l}:{c}"),
-        };
-        output::error(&format!("{}{at}: {}", e.file.display(), e.message));
+    Ok(())
+}
+
+fn ignore_file(args: &ScanArgs, paths: &[PathBuf]) -> Option<PathBuf> {
+    if let Some(f) = &args.ignore_file {
+        return Some(f.clone());
     }
-    match args.format {
-        ListFormat::Json => {
-            let doc = serde_json::json!({
-                "schema": "scioc-scan/1",
-                "files": report.files,
-                "packages": report.packages,
-                "findings": report.findings,
-                "errors": report.errors,
-            });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+    let first_dir = paths.iter().find(|p| p.is_dir()).cloned().unwrap_or_else(|| PathBuf::from("."));
+    [first_dir.join(IGNORE_FILE), PathBuf::from(IGNORE_FILE)].into_iter().find(|p| p.is_file())
+}
+
+async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
+    let fail_on = Severity::parse(&args.fail_on).unwrap_or(Severity::Low);
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    for p in &paths {
+        if !p.exists() {
+            bail!("{}: no such file or directory", p.display());
         }
-        ListFormat::Table => {
-            if report.findings.is_empty() {
-                output::ok(&format!(
-                    "no known-malicious dependency among {} package(s) in {} file(s)",
-                    report.packages,
-                    report.files.len()
-                ));
-            } else {
-                let mut table = comfy_table::Table::new();
-                table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header([
-                    "severity",
-                    "rule",
-                    "package",
-                    "where",
-                    "via",
-                    "why",
-                    "reference",
-                ]);
-                for f in &report.findings {
-                    let package = match &f.version {
-                        Some(v) => format!("{} {}@{v}", f.ecosystem, f.package),
-                        None => format!("{} {}", f.ecosystem, f.package),
-                    };
-                    table.add_row([
-                        f.severity.as_str().to_owned(),
-                        f.rule.to_owned(),
-                        package,
-                        format!("{}:{}", f.file.display(), f.line),
-                        f.path.join(" > "),
-                        f.evidence.clone(),
-                        f.reference.clone().unwrap_or_default(),
-                    ]);
-                }
-                println!("{table}");
-                println!(
-                    "{} finding(s) in {} package(s) of {} file(s)",
-                    report.findings.len(),
-                    report.packages,
-                    report.files.len()
-                );
-            }
-        }
+    }
+    let ignores = match ignore_file(&args, &paths) {
+        Some(f) => Ignores::load(&f)?,
+        None => Ignores::default(),
+    };
+    let index = load_index(data_dir, &args).await?;
+    let sources = scioc_scan::discover(&paths, args.recursive);
+    let mut report = scioc_scan::scan(&sources, &index);
+    report.apply_ignores(&ignores, jiff::Zoned::now().date());
+    name_feed_matches(data_dir, &mut report).await?;
+
+    for e in &report.errors {
+        output::error(&e.to_string());
+    }
+    for e in &report.expired {
+        output::warn(&format!(
+            "the ignore of {} ({}) at {}:{} expired on {}; its {} finding(s) are shown again",
+            e.rule.purl,
+            e.rule.rule,
+            e.rule.file.display(),
+            e.rule.line,
+            e.rule.expires.as_deref().unwrap_or(""),
+            e.findings
+        ));
+    }
+    let base = paths.iter().find(|p| p.is_dir()).cloned().unwrap_or_else(|| PathBuf::from("."));
+    let text = match args.format {
+        ScanFormat::Json => serde_json::to_string_pretty(&render::json(&report))? + "\n",
+        ScanFormat::Sarif => serde_json::to_string_pretty(&render::sarif(&report, &base))? + "\n",
+        ScanFormat::Markdown => render::markdown(&report, &base),
+        ScanFormat::Table if args.output.is_some() => strip(&table(&report)),
+        ScanFormat::Table => table(&report),
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => print!("{text}"),
     }
     let failing = report.findings.iter().any(|f| f.severity >= fail_on);
     Ok(if failing {
@@ -131,8 +167,91 @@ async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
     } else if !report.errors.is_empty() {
         127
     } else if report.packages == 0 {
+        output::warn("no packages found: nothing scioc reads was there");
         128
     } else {
         0
     })
+}
+
+fn strip(s: &str) -> String {
+    let mut out = Vec::new();
+    let mut w = anstream::StripStream::new(&mut out);
+    let _ = w.write_all(s.as_bytes());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing {}", path.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn style(s: Severity) -> Style {
+    match s {
+        Severity::Critical => AnsiColor::Red.on_default().bold(),
+        Severity::High => AnsiColor::Red.on_default(),
+        Severity::Medium => AnsiColor::Yellow.on_default(),
+        Severity::Low => AnsiColor::Cyan.on_default(),
+    }
+}
+
+/// Findings grouped by severity, worst first; colour codes are removed by `anstream` when
+/// standard output is not a terminal.
+fn table(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if report.findings.is_empty() {
+        let ok = AnsiColor::Green.on_default().bold();
+        let _ = writeln!(
+            out,
+            "{ok}✓{ok:#} no known-malicious dependency among {} package(s) in {} file(s)",
+            report.packages,
+            report.files.len()
+        );
+    }
+    for (severity, count) in render::counts(report) {
+        if count == 0 {
+            continue;
+        }
+        let st = style(severity);
+        let _ = writeln!(out, "\n{st}{} ({count}){st:#}", severity.as_str());
+        let mut table = comfy_table::Table::new();
+        table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header([
+            "rule",
+            "package",
+            "where",
+            "via",
+            "why",
+            "reference",
+        ]);
+        for f in report.findings.iter().filter(|f| f.severity == severity) {
+            table.add_row([
+                f.rule.to_owned(),
+                render::package_label(f),
+                format!("{}:{}", render::relative(&f.file, &cwd), f.line),
+                f.path.join(" > "),
+                f.evidence.clone(),
+                f.reference.clone().unwrap_or_default(),
+            ]);
+        }
+        let _ = writeln!(out, "{table}");
+    }
+    if !report.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} finding(s) in {} package(s) of {} file(s)",
+            report.findings.len(),
+            report.packages,
+            report.files.len()
+        );
+    }
+    if !report.ignored.is_empty() {
+        let _ = writeln!(out, "{} finding(s) hidden by ignore rules", report.ignored.len());
+    }
+    out
 }
