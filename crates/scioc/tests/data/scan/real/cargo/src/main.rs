@@ -1,0 +1,2 @@
+//! A fixture crate; only its Cargo.lock is used.
+fn main() {}
