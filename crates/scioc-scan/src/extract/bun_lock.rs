@@ -34,6 +34,7 @@ impl Extractor for BunLock {
         let mut locator = Locator::new(text);
         locator.find("\"packages\"");
         let mut out = Vec::new();
+        let mut deps = Vec::new();
         for (key, entry) in packages {
             let line = locator.find(&format!("\"{key}\""));
             let fields = entry.as_array().map(Vec::as_slice).unwrap_or_default();
@@ -49,6 +50,19 @@ impl Extractor for BunLock {
             p.resolved = fields.get(1).and_then(Value::as_str).filter(|r| !r.is_empty()).map(str::to_owned);
             p.path = install_path(key);
             out.push(p);
+            let info = fields.get(2).cloned().unwrap_or_default();
+            deps.push(super::npm_package_lock::dependency_names(&info, &["dependencies", "optionalDependencies", "peerDependencies"]));
+        }
+        let roots: Vec<String> = doc
+            .get("workspaces")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|w| w.values())
+            .flat_map(|w| super::npm_package_lock::dependency_names(w, &["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]))
+            .collect();
+        let packages: Vec<(Vec<String>, Vec<String>)> = out.iter().map(|p| p.path.clone()).zip(deps).collect();
+        for (p, chain) in out.iter_mut().zip(super::graph::node_paths(&packages, &roots)) {
+            p.path = chain;
         }
         Ok(out)
     }

@@ -98,9 +98,59 @@ impl Graph {
     }
 }
 
+/// Dependency paths for node-style install trees (npm's `package-lock.json`, bun's `bun.lock`),
+/// where a package is keyed by its install path and a dependency `d` of the package at
+/// `a/b` resolves as Node does: `a/b/d`, else `a/d`, else `d`.
+///
+/// `packages` holds each package's install path and the names it depends on; `roots` the
+/// project's own dependencies. Returns each package's shortest path from the project.
+pub(crate) fn node_paths(packages: &[(Vec<String>, Vec<String>)], roots: &[String]) -> Vec<Vec<String>> {
+    let key = |chain: &[String]| chain.join("\u{0}");
+    let mut graph = Graph::default();
+    for (chain, _) in packages {
+        graph.node(&key(chain), chain.last().map_or("", String::as_str));
+    }
+    let exists: HashMap<String, usize> = packages.iter().enumerate().map(|(i, (c, _))| (key(c), i)).collect();
+    for (i, (chain, deps)) in packages.iter().enumerate() {
+        // A package installed inside another is there because that one needs it.
+        if chain.len() > 1
+            && let Some(&parent) = exists.get(&key(&chain[..chain.len() - 1]))
+        {
+            graph.edge(parent, key(chain));
+        }
+        for d in deps {
+            let target = (0..=chain.len()).rev().map(|n| {
+                let mut c = chain[..n].to_vec();
+                c.push(d.clone());
+                key(&c)
+            });
+            if let Some(t) = target.into_iter().find(|k| exists.contains_key(k)) {
+                graph.edge(i, t);
+            }
+        }
+    }
+    for r in roots {
+        graph.root(key(std::slice::from_ref(r)));
+    }
+    graph.paths()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Graph;
+    use super::{Graph, node_paths};
+
+    #[test]
+    fn node_resolution_prefers_the_nearest_install() {
+        let c = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let packages = vec![
+            (c(&["a"]), c(&["ms"])),
+            (c(&["a", "ms"]), c(&[])),
+            (c(&["ms"]), c(&[])),
+            (c(&["b"]), c(&["ms"])),
+        ];
+        let paths = node_paths(&packages, &c(&["a", "b"]));
+        assert_eq!(paths, vec![c(&["a"]), c(&["a", "ms"]), c(&["b", "ms"]), c(&["b"])]);
+    }
 
     #[test]
     fn shortest_paths_from_roots_or_from_unreferenced_nodes() {

@@ -8,6 +8,22 @@ use std::path::Path;
 /// The npm lockfile extractor.
 pub(super) struct PackageLock;
 
+/// The sections of a manifest that declare dependencies.
+const DECLARED: [&str; 4] = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
+
+/// The names an entry depends on, from the given sections.
+pub(super) fn dependency_names(entry: &Value, sections: &[&str]) -> Vec<String> {
+    sections.iter().filter_map(|s| entry.get(*s).and_then(Value::as_object)).flat_map(|m| m.keys().cloned()).collect()
+}
+
+/// Replaces install paths with dependency paths, resolved as Node resolves `require`.
+fn set_paths(out: &mut [Package], deps: &[Vec<String>], roots: &[String]) {
+    let packages: Vec<(Vec<String>, Vec<String>)> = out.iter().map(|p| p.path.clone()).zip(deps.iter().cloned()).collect();
+    for (p, chain) in out.iter_mut().zip(super::graph::node_paths(&packages, roots)) {
+        p.path = chain;
+    }
+}
+
 impl Extractor for PackageLock {
     fn name(&self) -> &'static str {
         "npm/package-lock"
@@ -22,6 +38,7 @@ impl Extractor for PackageLock {
         let mut out = Vec::new();
         let mut locator = Locator::new(text);
         let mut locate = |key: &str| -> usize { locator.find(&format!("\"{key}\"")) };
+        let mut deps: Vec<Vec<String>> = Vec::new();
         if let Some(packages) = doc.get("packages").and_then(Value::as_object) {
             // Lockfile v2 and v3: keys are install paths, "node_modules/a/node_modules/b".
             for (key, entry) in packages {
@@ -41,17 +58,21 @@ impl Extractor for PackageLock {
                 p.resolved = entry.get("resolved").and_then(Value::as_str).map(str::to_owned);
                 p.path = chain;
                 out.push(p);
+                deps.push(dependency_names(entry, &["dependencies", "optionalDependencies", "peerDependencies"]));
             }
-        } else if let Some(deps) = doc.get("dependencies").and_then(Value::as_object) {
+            let root = packages.get("").map(|r| dependency_names(r, &DECLARED)).unwrap_or_default();
+            set_paths(&mut out, &deps, &root);
+        } else if let Some(top) = doc.get("dependencies").and_then(Value::as_object) {
             // Lockfile v1: nested "dependencies".
             fn walk(
-                deps: &serde_json::Map<String, Value>,
+                level: &serde_json::Map<String, Value>,
                 parents: &[String],
                 path: &Path,
                 locate: &mut dyn FnMut(&str) -> usize,
                 out: &mut Vec<Package>,
+                deps: &mut Vec<Vec<String>>,
             ) {
-                for (name, entry) in deps {
+                for (name, entry) in level {
                     let line = locate(name);
                     let mut chain = parents.to_vec();
                     chain.push(name.clone());
@@ -60,12 +81,16 @@ impl Extractor for PackageLock {
                     p.resolved = entry.get("resolved").and_then(Value::as_str).map(str::to_owned);
                     p.path = chain.clone();
                     out.push(p);
+                    deps.push(dependency_names(entry, &["requires"]));
                     if let Some(nested) = entry.get("dependencies").and_then(Value::as_object) {
-                        walk(nested, &chain, path, locate, out);
+                        walk(nested, &chain, path, locate, out, deps);
                     }
                 }
             }
-            walk(deps, &[], path, &mut locate, &mut out);
+            walk(top, &[], path, &mut locate, &mut out, &mut deps);
+            // Version 1 does not list the project's own dependencies: the roots are the packages
+            // nothing else requires.
+            set_paths(&mut out, &deps, &[]);
         } else {
             return Err(ExtractError {
                 line: 1,
