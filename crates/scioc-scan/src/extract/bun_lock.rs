@@ -51,14 +51,22 @@ impl Extractor for BunLock {
             p.path = install_path(key);
             out.push(p);
             let info = fields.get(2).cloned().unwrap_or_default();
-            deps.push(super::npm_package_lock::dependency_names(&info, &["dependencies", "optionalDependencies", "peerDependencies"]));
+            deps.push(super::npm_package_lock::dependency_names(
+                &info,
+                &["dependencies", "optionalDependencies", "peerDependencies"],
+            ));
         }
         let roots: Vec<String> = doc
             .get("workspaces")
             .and_then(Value::as_object)
             .into_iter()
             .flat_map(|w| w.values())
-            .flat_map(|w| super::npm_package_lock::dependency_names(w, &["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]))
+            .flat_map(|w| {
+                super::npm_package_lock::dependency_names(
+                    w,
+                    &["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"],
+                )
+            })
             .collect();
         let packages: Vec<(Vec<String>, Vec<String>)> = out.iter().map(|p| p.path.clone()).zip(deps).collect();
         for (p, chain) in out.iter_mut().zip(super::graph::node_paths(&packages, &roots)) {

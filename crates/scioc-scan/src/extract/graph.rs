@@ -142,12 +142,8 @@ mod tests {
     #[test]
     fn node_resolution_prefers_the_nearest_install() {
         let c = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        let packages = vec![
-            (c(&["a"]), c(&["ms"])),
-            (c(&["a", "ms"]), c(&[])),
-            (c(&["ms"]), c(&[])),
-            (c(&["b"]), c(&["ms"])),
-        ];
+        let packages =
+            vec![(c(&["a"]), c(&["ms"])), (c(&["a", "ms"]), c(&[])), (c(&["ms"]), c(&[])), (c(&["b"]), c(&["ms"]))];
         let paths = node_paths(&packages, &c(&["a", "b"]));
         assert_eq!(paths, vec![c(&["a"]), c(&["a", "ms"]), c(&["b", "ms"]), c(&["b"])]);
     }

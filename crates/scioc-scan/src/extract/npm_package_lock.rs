@@ -18,7 +18,8 @@ pub(super) fn dependency_names(entry: &Value, sections: &[&str]) -> Vec<String> 
 
 /// Replaces install paths with dependency paths, resolved as Node resolves `require`.
 fn set_paths(out: &mut [Package], deps: &[Vec<String>], roots: &[String]) {
-    let packages: Vec<(Vec<String>, Vec<String>)> = out.iter().map(|p| p.path.clone()).zip(deps.iter().cloned()).collect();
+    let packages: Vec<(Vec<String>, Vec<String>)> =
+        out.iter().map(|p| p.path.clone()).zip(deps.iter().cloned()).collect();
     for (p, chain) in out.iter_mut().zip(super::graph::node_paths(&packages, roots)) {
         p.path = chain;
     }
@@ -37,7 +38,14 @@ impl Extractor for PackageLock {
         let doc: Value = serde_json::from_str(text).map_err(|e| json_error(&e, "JSON"))?;
         let mut out = Vec::new();
         let mut locator = Locator::new(text);
-        let mut locate = |key: &str| -> usize { locator.find(&format!("\"{key}\"")) };
+        // An entry is `"key": {` as npm writes it; the bare key may also appear earlier as a
+        // `requires` or `dependencies` name.
+        let mut locate = |key: &str| -> usize {
+            match locator.find(&format!("\"{key}\": {{")) {
+                0 => locator.find(&format!("\"{key}\"")),
+                line => line,
+            }
+        };
         let mut deps: Vec<Vec<String>> = Vec::new();
         if let Some(packages) = doc.get("packages").and_then(Value::as_object) {
             // Lockfile v2 and v3: keys are install paths, "node_modules/a/node_modules/b".

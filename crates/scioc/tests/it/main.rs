@@ -15,6 +15,7 @@ mod osv_snapshot;
 mod page_rule;
 mod reclassify;
 mod scan;
+mod scan_real;
 mod scan_rules;
 mod sdk_compat;
 mod support;

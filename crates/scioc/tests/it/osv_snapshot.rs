@@ -5,7 +5,7 @@ use crate::support::{FEED, Scioc};
 use serde_json::Value;
 use std::{collections::BTreeSet, io::Read, path::PathBuf, process::Stdio, time::Duration};
 
-fn snapshot() -> PathBuf {
+pub fn snapshot() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/ossf-malicious-packages-2025-06-04.tar.gz");
     assert!(
