@@ -11,8 +11,15 @@ use crate::{Finding, Package, Severity, names::normalize, versions};
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexSet};
 use scioc_store::{Indicator, PackageEvent};
-use std::collections::HashMap;
 use std::sync::LazyLock;
+
+/// Hash maps keyed by short strings, with a fast non-cryptographic hasher: the keys are
+/// package names and hashes from the feed, not attacker-chosen input to a long-lived process.
+type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// Per version of one package (`None`: all of them), whether its latest event says malicious,
+/// and that event.
+type VersionStates<'a> = Map<Option<&'a str>, (bool, i64)>;
 
 /// A package the feed announces as malicious: every version, or one.
 #[derive(Debug, Clone)]
@@ -52,7 +59,7 @@ struct Ioc {
 /// Exact, contains and regex lookups for one indicator kind.
 #[derive(Debug, Default)]
 struct Matcher {
-    exact: HashMap<String, Vec<usize>>,
+    exact: Map<String, Vec<usize>>,
     contains: Vec<(String, usize)>,
     regex: Vec<(String, usize)>,
     contains_ac: Option<AhoCorasick>,
@@ -100,14 +107,14 @@ impl Matcher {
 /// Everything a scan matches against.
 #[derive(Debug, Default)]
 pub struct Index {
-    known: HashMap<(String, String), Vec<Known>>,
-    hashes: HashMap<String, i64>,
-    blacklist: HashMap<(String, String), Vec<BlacklistRule>>,
+    known: Map<(String, String), Vec<Known>>,
+    hashes: Map<String, i64>,
+    blacklist: Map<(String, String), Vec<BlacklistRule>>,
     iocs: Vec<Ioc>,
     names: Matcher,
     scripts: Matcher,
     urls: Matcher,
-    domains: HashMap<String, Vec<usize>>,
+    domains: Map<String, Vec<usize>>,
 }
 
 static HOST: LazyLock<Regex> = LazyLock::new(|| {
@@ -121,8 +128,9 @@ impl Index {
     /// indicators.
     pub fn build(events: &[PackageEvent], blacklist: Vec<BlacklistRule>, indicators: &[Indicator]) -> Index {
         let mut idx = Index::default();
-        // The latest event of each package version decides.
-        let mut latest: HashMap<(String, String, Option<String>), (bool, i64)> = HashMap::new();
+        // The latest event of each package version decides; an FP for a whole package clears
+        // every version of it announced before.
+        let mut latest: Map<(&'static str, String), VersionStates<'_>> = Map::default();
         for e in events {
             let malicious = e.event_type != "FP";
             for h in [&e.md5, &e.sha1, &e.sha256, &e.sha512].into_iter().flatten() {
@@ -134,16 +142,21 @@ impl Index {
             }
             let (Some(community), Some(package)) = (&e.community, &e.package) else { continue };
             let Some(ecosystem) = scioc_model::ecosystem_of(community) else { continue };
-            let key = (ecosystem.to_owned(), normalize(ecosystem, package), e.version.clone());
+            let versions = latest.entry((ecosystem, normalize(ecosystem, package))).or_default();
             if !malicious && e.version.is_none() {
-                // An FP for a whole package clears every version of it.
-                latest.retain(|k, _| !(k.0 == key.0 && k.1 == key.1));
+                versions.clear();
             }
-            latest.insert(key, (malicious, e.seq));
+            versions.insert(e.version.as_deref(), (malicious, e.seq));
         }
-        for ((eco, name, version), (malicious, seq)) in latest {
-            if malicious {
-                idx.known.entry((eco, name)).or_default().push(Known { version, seq });
+        for ((eco, name), versions) in latest {
+            let mut known: Vec<Known> = versions
+                .into_iter()
+                .filter(|(_, (malicious, _))| *malicious)
+                .map(|(version, (_, seq))| Known { version: version.map(str::to_owned), seq })
+                .collect();
+            if !known.is_empty() {
+                known.sort_by_key(|k| k.seq); // a deterministic first match
+                idx.known.insert((eco.to_owned(), name), known);
             }
         }
         for rule in blacklist {
@@ -269,7 +282,7 @@ impl Index {
         }
         if let Some(resolved) = &p.resolved {
             let mut ids = Vec::new();
-            self.text_hits(resolved, &mut ids);
+            self.address_hits(resolved, &mut ids);
             hits.extend(ids.into_iter().map(|id| (id, format!("its download address {resolved:?}"))));
         }
         hits.sort_by_key(|(id, _)| *id);
@@ -290,22 +303,50 @@ impl Index {
         out
     }
 
-    /// Domain and URL indicators found in free text (a script, a download address).
+    /// Domain and URL indicators of one download address: its host (and parent domains), the
+    /// whole address, and URL patterns. Cheaper than [`Index::text_hits`], which has to find
+    /// hosts and URLs in free text; lockfiles hold one address per package.
+    fn address_hits(&self, address: &str, ids: &mut Vec<usize>) {
+        let lower = address.to_ascii_lowercase();
+        if !self.domains.is_empty()
+            && let Some((_, rest)) = lower.split_once("://")
+        {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host_port = authority.rsplit('@').next().unwrap_or_default();
+            let host = host_port.split(':').next().unwrap_or_default().trim_end_matches('.');
+            self.domain_hits(host, ids);
+        }
+        if let Some(found) = self.urls.exact.get(&lower) {
+            ids.extend(found);
+        }
+        if let Some(ac) = &self.urls.contains_ac {
+            ids.extend(ac.find_overlapping_iter(address).map(|m| self.urls.contains[m.pattern().as_usize()].1));
+        }
+        if let Some(set) = &self.urls.regex_set {
+            ids.extend(set.matches(address).iter().map(|i| self.urls.regex[i].1));
+        }
+    }
+
+    /// Domain indicators naming `host` or one of its parent domains: a match is always on a
+    /// label boundary.
+    fn domain_hits(&self, host: &str, ids: &mut Vec<usize>) {
+        let mut rest = host;
+        loop {
+            if let Some(found) = self.domains.get(rest) {
+                ids.extend(found);
+            }
+            match rest.split_once('.') {
+                Some((_, parent)) => rest = parent,
+                None => break,
+            }
+        }
+    }
+
+    /// Domain and URL indicators found in free text (a script).
     fn text_hits(&self, text: &str, ids: &mut Vec<usize>) {
         if !self.domains.is_empty() {
             for host in HOST.find_iter(text) {
-                let host = host.as_str().to_lowercase();
-                // The host itself, then each parent domain: a match is always on a label boundary.
-                let mut rest = host.as_str();
-                loop {
-                    if let Some(found) = self.domains.get(rest) {
-                        ids.extend(found);
-                    }
-                    match rest.split_once('.') {
-                        Some((_, parent)) => rest = parent,
-                        None => break,
-                    }
-                }
+                self.domain_hits(&host.as_str().to_lowercase(), ids);
             }
         }
         if !self.urls.exact.is_empty() {

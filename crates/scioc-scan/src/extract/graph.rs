@@ -58,6 +58,7 @@ impl Graph {
         let mut parent: Vec<Option<usize>> = vec![None; n];
         let mut seen = vec![false; n];
         let mut queue = VecDeque::new();
+        let mut next = 0;
         for r in roots {
             if !seen[r] {
                 seen[r] = true;
@@ -75,7 +76,10 @@ impl Graph {
                 }
             }
             // Whatever is left is only reachable through a cycle: start from its first node.
-            match (0..n).find(|&i| !seen[i]) {
+            while next < n && seen[next] {
+                next += 1;
+            }
+            match (next < n).then_some(next) {
                 Some(i) => {
                     seen[i] = true;
                     queue.push_back(i);

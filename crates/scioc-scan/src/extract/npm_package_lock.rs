@@ -25,6 +25,75 @@ fn set_paths(out: &mut [Package], deps: &[Vec<String>], roots: &[String]) {
     }
 }
 
+/// A lockfile v2/v3 read without building a JSON tree: strings borrowed from the text, and
+/// only the fields the scanner uses. Files it cannot read so (escaped strings, other shapes)
+/// go through the general path, which also reports syntax errors with their place.
+#[derive(serde::Deserialize)]
+struct FastLock<'a> {
+    #[serde(borrow)]
+    packages: Option<indexmap::IndexMap<&'a str, FastEntry<'a>>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FastEntry<'a> {
+    name: Option<&'a str>,
+    version: Option<&'a str>,
+    resolved: Option<&'a str>,
+    integrity: Option<&'a str>,
+    link: Option<bool>,
+    #[serde(borrow)]
+    dependencies: Option<std::collections::HashMap<&'a str, serde::de::IgnoredAny>>,
+    #[serde(borrow)]
+    optional_dependencies: Option<std::collections::HashMap<&'a str, serde::de::IgnoredAny>>,
+    #[serde(borrow)]
+    peer_dependencies: Option<std::collections::HashMap<&'a str, serde::de::IgnoredAny>>,
+    #[serde(borrow)]
+    dev_dependencies: Option<std::collections::HashMap<&'a str, serde::de::IgnoredAny>>,
+}
+
+impl FastEntry<'_> {
+    fn names(&self, dev: bool) -> Vec<String> {
+        let dev = if dev { self.dev_dependencies.as_ref() } else { None };
+        [self.dependencies.as_ref(), self.optional_dependencies.as_ref(), self.peer_dependencies.as_ref(), dev]
+            .into_iter()
+            .flatten()
+            .flat_map(|m| m.keys().map(|k| (*k).to_owned()))
+            .collect()
+    }
+}
+
+fn fast_v2(path: &Path, text: &str, packages: indexmap::IndexMap<&str, FastEntry<'_>>) -> Vec<Package> {
+    let mut locator = Locator::new(text);
+    let mut out = Vec::with_capacity(packages.len());
+    let mut deps = Vec::with_capacity(packages.len());
+    for (key, entry) in &packages {
+        if key.is_empty() || entry.link == Some(true) {
+            continue;
+        }
+        let line = match locator.find(&format!("\"{key}\": {{")) {
+            0 => locator.find(&format!("\"{key}\"")),
+            line => line,
+        };
+        let chain: Vec<String> = key
+            .split("node_modules/")
+            .map(|s| s.trim_end_matches('/'))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let Some(last) = chain.last() else { continue };
+        let mut p = Package::new("npm", entry.name.unwrap_or(last), entry.version, path, line);
+        p.hashes = entry.integrity.map(integrity).unwrap_or_default();
+        p.resolved = entry.resolved.map(str::to_owned);
+        p.path = chain;
+        out.push(p);
+        deps.push(entry.names(false));
+    }
+    let root = packages.get("").map(|r| r.names(true)).unwrap_or_default();
+    set_paths(&mut out, &deps, &root);
+    out
+}
+
 impl Extractor for PackageLock {
     fn name(&self) -> &'static str {
         "npm/package-lock"
@@ -35,6 +104,11 @@ impl Extractor for PackageLock {
     }
 
     fn extract(&self, path: &Path, text: &str) -> Result<Vec<Package>, ExtractError> {
+        if let Ok(lock) = serde_json::from_str::<FastLock<'_>>(text)
+            && let Some(packages) = lock.packages
+        {
+            return Ok(fast_v2(path, text, packages));
+        }
         let doc: Value = serde_json::from_str(text).map_err(|e| json_error(&e, "JSON"))?;
         let mut out = Vec::new();
         let mut locator = Locator::new(text);
@@ -130,6 +204,13 @@ mod tests {
         assert_eq!((p[0].name.as_str(), p[0].line), ("@scope/a", 6));
         assert_eq!(p[1].path, vec!["@scope/a", "b"]);
         assert_eq!((p[1].hashes[0].0, p[1].hashes[0].1.len()), ("sha1", 40));
+    }
+
+    #[test]
+    fn escaped_keys_take_the_general_path() {
+        let text = r#"{"lockfileVersion": 3, "packages": {"": {}, "node_modules/\u0061": {"version": "1.0.0"}}}"#;
+        let p = PackageLock.extract(Path::new("package-lock.json"), text).unwrap();
+        assert_eq!((p[0].name.as_str(), p[0].version.as_deref()), ("a", Some("1.0.0")));
     }
 
     #[test]

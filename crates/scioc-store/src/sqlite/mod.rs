@@ -42,6 +42,11 @@ const MIGRATIONS: &[migrate::Migration] = &[
         name: "indicator_attributes",
         sql: include_str!("../../migrations/sqlite/0003_indicator_attributes.sql"),
     },
+    migrate::Migration {
+        version: 4,
+        name: "scan_index",
+        sql: include_str!("../../migrations/sqlite/0004_scan_index.sql"),
+    },
 ];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.

@@ -64,8 +64,11 @@ async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<Index> {
     let mut indicators = Vec::new();
     // A scan with only ToolTrust files must not create a store as a side effect.
     if !tooltrust || data_dir.join("scioc.db").exists() {
+        let t = std::time::Instant::now();
         let store = open_store(data_dir)?;
+        tracing::debug!("store opened in {:?}", t.elapsed());
         events = store.package_events().await?;
+        tracing::debug!("{} events read in {:?}", events.len(), t.elapsed());
         let curated = scioc_curation::promote::records(&store.source_state(scioc_curation::promote::SOURCE).await?);
         indicators = store.indicators().await?;
         // Curated indicators are stored under their dedupe key; show their public source.
@@ -82,7 +85,9 @@ async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<Index> {
     if let Some(path) = &args.iocs {
         indicators.extend(read_required::<NpmIoc>(path)?.into_iter().map(ioc));
     }
+    let t = std::time::Instant::now();
     let index = Index::build(&events, rules, &indicators);
+    tracing::debug!("index built in {:?}", t.elapsed());
     if index.sizes() == (0, 0, 0) {
         bail!(
             "nothing to match against: the store in {} holds no malicious packages or indicators; load it first (scioc ingest osv …, scioc candidates promote …) or give --blacklist/--iocs",
@@ -130,8 +135,10 @@ async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
         None => Ignores::default(),
     };
     let index = load_index(data_dir, &args).await?;
+    let t = std::time::Instant::now();
     let sources = scioc_scan::discover(&paths, args.recursive);
     let mut report = scioc_scan::scan(&sources, &index);
+    tracing::debug!("{} packages scanned in {:?}", report.packages, t.elapsed());
     report.apply_ignores(&ignores, jiff::Zoned::now().date());
     name_feed_matches(data_dir, &mut report).await?;
 

@@ -148,4 +148,21 @@ fn an_archive_hash_is_found_under_an_innocent_name() {
     assert_eq!(code, 1);
     assert_eq!(found(&v), vec![("HASH".into(), "lodash-helpers@1.0.0".into(), "package-lock.json".into(), 1)]);
     assert_eq!(v["findings"][0]["reference"], "Malicious.SupplyChain");
+
+    // The archive itself, given directly: matched by its hash and by the manifest inside.
+    let (code, v) = scan(&s, &[path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{v:#}");
+    let rules: Vec<(&str, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["package"].as_str().unwrap()))
+        .collect();
+    assert_eq!(rules, vec![("AS-008", "evil-hash"), ("HASH", "evil-hash")], "{v:#}");
+    // A corrupt archive is one clear error, exit 127.
+    let bad = s.dir.path().join("broken-1.0.0.tgz");
+    std::fs::write(&bad, b"not gzip").unwrap();
+    let out = s.run(&["scan", bad.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(127));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken-1.0.0.tgz"));
 }

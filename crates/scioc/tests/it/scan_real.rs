@@ -15,6 +15,9 @@ const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scan/real");
 /// What a finding must be: rule, `name@version`, file name, line, path.
 type Want = (String, String, String, usize, Vec<String>);
 
+/// Injects entries into a copied project and says what must be found.
+type Injector<'a> = Box<dyn Fn(&Path) -> Vec<Want> + 'a>;
+
 fn want(rule: &str, pkg: &str, file: &str, text: &str, needle: &str, path: &[&str]) -> Want {
     let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {file}"));
     let line = text[..at].matches('\n').count() + 1;
@@ -414,7 +417,7 @@ fn injected_entries_in_real_lockfiles_are_found_exactly() {
         assert_eq!((code, got.len()), (0, 0), "{dir}: {v:#}");
         assert!(v["packages"].as_u64().unwrap() >= 3, "{dir}: {v:#}");
     }
-    let cases: Vec<(&str, Box<dyn Fn(&Path) -> Vec<Want>>)> = vec![
+    let cases: Vec<(&str, Injector)> = vec![
         ("npm", Box::new(|d: &Path| npm_lock(d, &h, 3))),
         ("npm-v2", Box::new(|d: &Path| npm_lock(d, &h, 2))),
         ("npm-v1", Box::new(|d: &Path| npm_lock(d, &h, 1))),

@@ -5,6 +5,8 @@
 //! `snapshots` (9.x). Every key is reduced to `name@version` without its peer suffix, so that
 //! the graph and the findings speak of packages, not of peer variants.
 
+mod fast;
+
 use super::{ExtractError, Extractor, Locator, file_name, graph::Graph, integrity, split_at_version, yaml_error};
 use crate::Package;
 use serde_yaml_ng::{Mapping, Value};
@@ -23,64 +25,130 @@ impl Extractor for PnpmLock {
     }
 
     fn extract(&self, path: &Path, text: &str) -> Result<Vec<Package>, ExtractError> {
-        let doc: Mapping = serde_yaml_ng::from_str(text).map_err(|e| yaml_error(&e, "a pnpm-lock.yaml"))?;
-        let version = match doc.get("lockfileVersion") {
-            Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
-            Some(Value::String(s)) => s.parse().unwrap_or(0.0),
-            _ => return Err(ExtractError::at(1, "no lockfileVersion; not a pnpm lockfile")),
+        let lock = match fast::read(text) {
+            Some(lock) => lock,
+            None => from_yaml(text)?,
         };
-        let v5 = version < 6.0;
-        let mut graph = Graph::default();
-        let mut out = Vec::new();
-        let mut locator = Locator::new(text);
-        locator.find("\npackages:");
-        let packages = doc.get("packages").and_then(Value::as_mapping);
-        for (key, entry) in packages.into_iter().flatten() {
-            let Some(key) = key.as_str() else { continue };
-            let line = locator.find_line_start(key);
-            let Some((key_name, key_version)) = parse_key(key, v5) else {
-                return Err(ExtractError::at(line, format!("package key {key:?} is not name@version")));
-            };
-            // Tarball and git dependencies name themselves inside the entry.
-            let name = entry.get("name").and_then(Value::as_str).unwrap_or(&key_name).to_owned();
-            let version = strip_peers(entry.get("version").and_then(Value::as_str).unwrap_or(&key_version), v5);
-            let node = graph.node(&format!("{key_name}@{}", strip_peers(&key_version, v5)), &name);
-            if node < out.len() {
-                continue; // another peer variant of a package already listed
-            }
-            edges(&mut graph, node, entry, v5);
-            let resolution = entry.get("resolution");
-            let mut p = Package::new("npm", &name, Some(&version), path, line);
-            p.hashes =
-                resolution.and_then(|r| r.get("integrity")).and_then(Value::as_str).map(integrity).unwrap_or_default();
-            p.resolved = resolution.and_then(|r| r.get("tarball")).and_then(Value::as_str).map(str::to_owned);
-            out.push(p);
-        }
-        // 9.x keeps the graph in `snapshots`, keyed with peer suffixes.
-        for (key, entry) in doc.get("snapshots").and_then(Value::as_mapping).into_iter().flatten() {
-            let Some((n, v)) = key.as_str().and_then(|k| parse_key(k, v5)) else { continue };
-            let node = graph.node(&format!("{n}@{}", strip_peers(&v, v5)), &n);
-            edges(&mut graph, node, entry, v5);
-        }
-        // Roots: what the importers (the project and its workspaces) depend on.
-        let importers: Vec<&Mapping> = match doc.get("importers").and_then(Value::as_mapping) {
-            Some(m) => m.values().filter_map(Value::as_mapping).collect(),
-            None => vec![&doc], // 5.x and 6.x single projects list their dependencies at the top
-        };
-        for importer in importers {
-            for (dep, spec) in dependency_maps(importer) {
-                let version = spec.get("version").or(Some(spec)).and_then(Value::as_str).unwrap_or_default();
-                if let Some(key) = target(dep, version, v5) {
-                    graph.root(key);
-                }
-            }
-        }
-        let paths = graph.paths();
-        for (p, chain) in out.iter_mut().zip(paths) {
-            p.path = chain;
-        }
-        Ok(out)
+        build(path, lock)
     }
+}
+
+/// A pnpm lockfile reduced to what the scanner uses.
+#[derive(Debug, Default, PartialEq)]
+struct Lock {
+    v5: bool,
+    packages: Vec<Entry>,
+    /// 9.x `snapshots`: key and dependencies.
+    snapshots: Vec<(String, Vec<(String, String)>)>,
+    /// What the importers depend on: name and version.
+    roots: Vec<(String, String)>,
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct Entry {
+    key: String,
+    line: usize,
+    name: Option<String>,
+    version: Option<String>,
+    integrity: Option<String>,
+    tarball: Option<String>,
+    dependencies: Vec<(String, String)>,
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// The general reader: any YAML, through a YAML parser; lines found with a [`Locator`].
+fn from_yaml(text: &str) -> Result<Lock, ExtractError> {
+    let doc: Mapping = serde_yaml_ng::from_str(text).map_err(|e| yaml_error(&e, "a pnpm-lock.yaml"))?;
+    let version = match doc.get("lockfileVersion") {
+        Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
+        Some(Value::String(s)) => s.parse().unwrap_or(0.0),
+        _ => return Err(ExtractError::at(1, "no lockfileVersion; not a pnpm lockfile")),
+    };
+    let mut lock = Lock { v5: version < 6.0, ..Lock::default() };
+    let deps = |entry: &Value| -> Vec<(String, String)> {
+        entry
+            .as_mapping()
+            .map(|m| dependency_maps(m).filter_map(|(n, v)| Some((n.to_owned(), scalar(v)?))).collect())
+            .unwrap_or_default()
+    };
+    let mut locator = Locator::new(text);
+    locator.find("\npackages:");
+    for (key, entry) in doc.get("packages").and_then(Value::as_mapping).into_iter().flatten() {
+        let Some(key) = key.as_str() else { continue };
+        let resolution = entry.get("resolution");
+        let field = |v: Option<&Value>, k: &str| v.and_then(|v| v.get(k)).and_then(Value::as_str).map(str::to_owned);
+        lock.packages.push(Entry {
+            key: key.to_owned(),
+            line: locator.find_line_start(key),
+            name: field(Some(entry), "name"),
+            version: field(Some(entry), "version"),
+            integrity: field(resolution, "integrity"),
+            tarball: field(resolution, "tarball"),
+            dependencies: deps(entry),
+        });
+    }
+    for (key, entry) in doc.get("snapshots").and_then(Value::as_mapping).into_iter().flatten() {
+        if let Some(key) = key.as_str() {
+            lock.snapshots.push((key.to_owned(), deps(entry)));
+        }
+    }
+    let importers: Vec<&Mapping> = match doc.get("importers").and_then(Value::as_mapping) {
+        Some(m) => m.values().filter_map(Value::as_mapping).collect(),
+        None => vec![&doc], // 5.x and 6.x single projects list their dependencies at the top
+    };
+    for importer in importers {
+        for (dep, spec) in dependency_maps(importer) {
+            if let Some(v) = spec.get("version").or(Some(spec)).and_then(scalar) {
+                lock.roots.push((dep.to_owned(), v));
+            }
+        }
+    }
+    Ok(lock)
+}
+
+fn build(path: &Path, lock: Lock) -> Result<Vec<Package>, ExtractError> {
+    let v5 = lock.v5;
+    let mut graph = Graph::default();
+    let mut out = Vec::new();
+    for entry in lock.packages {
+        let Some((key_name, key_version)) = parse_key(&entry.key, v5) else {
+            return Err(ExtractError::at(entry.line, format!("package key {:?} is not name@version", entry.key)));
+        };
+        // Tarball and git dependencies name themselves inside the entry.
+        let name = entry.name.unwrap_or_else(|| key_name.clone());
+        let version = strip_peers(entry.version.as_deref().unwrap_or(&key_version), v5);
+        let node = graph.node(&format!("{key_name}@{}", strip_peers(&key_version, v5)), &name);
+        if node < out.len() {
+            continue; // another peer variant of a package already listed
+        }
+        edges(&mut graph, node, &entry.dependencies, v5);
+        let mut p = Package::new("npm", &name, Some(&version), path, entry.line);
+        p.hashes = entry.integrity.as_deref().map(integrity).unwrap_or_default();
+        p.resolved = entry.tarball;
+        out.push(p);
+    }
+    // 9.x keeps the graph in `snapshots`, keyed with peer suffixes.
+    for (key, deps) in &lock.snapshots {
+        let Some((n, v)) = parse_key(key, v5) else { continue };
+        let node = graph.node(&format!("{n}@{}", strip_peers(&v, v5)), &n);
+        edges(&mut graph, node, deps, v5);
+    }
+    for (dep, version) in &lock.roots {
+        if let Some(key) = target(dep, version, v5) {
+            graph.root(key);
+        }
+    }
+    for (p, chain) in out.iter_mut().zip(graph.paths()) {
+        p.path = chain;
+    }
+    Ok(out)
 }
 
 fn dependency_maps(entry: &Mapping) -> impl Iterator<Item = (&str, &Value)> {
@@ -91,15 +159,9 @@ fn dependency_maps(entry: &Mapping) -> impl Iterator<Item = (&str, &Value)> {
         .filter_map(|(n, v)| Some((n.as_str()?, v)))
 }
 
-fn edges(graph: &mut Graph, node: usize, entry: &Value, v5: bool) {
-    let Some(entry) = entry.as_mapping() else { return };
-    for (dep, version) in dependency_maps(entry) {
-        let version = match version {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => continue,
-        };
-        if let Some(key) = target(dep, &version, v5) {
+fn edges(graph: &mut Graph, node: usize, deps: &[(String, String)], v5: bool) {
+    for (dep, version) in deps {
+        if let Some(key) = target(dep, version, v5) {
             graph.edge(node, key);
         }
     }
