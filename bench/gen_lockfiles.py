@@ -2,7 +2,8 @@
 """Synthetic lockfiles for the scan benchmark, in the shapes npm 11 and pnpm 9 write.
 
     python3 bench/gen_lockfiles.py package-lock OUT N     # package-lock.json v3 with N packages
-    python3 bench/gen_lockfiles.py pnpm-lock OUT BYTES    # pnpm-lock.yaml v9 of about BYTES
+    python3 bench/gen_lockfiles.py pnpm-lock OUT BYTES    # pnpm-lock.yaml v9 of about BYTES,
+                                                          # and OUT.json, the same data as JSON
 
 Packages have realistic names, versions, resolved URLs and sha512 integrity; one in ten is
 installed nested under another and every package depends on a few others, so the extractor's
@@ -48,25 +49,31 @@ def package_lock(out, n):
 def pnpm_lock(out, size):
     head = ["lockfileVersion: '9.0'", "", "settings:", "  autoInstallPeers: true", "  excludeLinksFromLockfile: false", "", "importers:", "", "  .:", "    dependencies:"]
     pkgs, snaps = ["packages:", ""], ["snapshots:", ""]
+    twin = {"lockfileVersion": "9.0", "importers": {".": {"dependencies": {}}}, "packages": {}, "snapshots": {}}
     i, total = 0, 0
     while total < size:
         nm, v = name(i), f"1.{i % 40}.{i % 13}"
         q = f"'{nm}@{v}'" if nm.startswith("@") else f"{nm}@{v}"
+        twin["packages"][f"{nm}@{v}"] = {"resolution": {"integrity": p_int}, "engines": {"node": ">=14"}} if (p_int := integrity()) else None
         if i % 50 == 0:
+            twin["importers"]["."]["dependencies"][nm] = {"specifier": "^1.0.0", "version": v}
             head += [f"      '{nm}':" if nm.startswith("@") else f"      {nm}:", "        specifier: ^1.0.0", f"        version: {v}"]
-        p = [f"  {q}:", f"    resolution: {{integrity: {integrity()}}}", "    engines: {node: '>=14'}", ""]
+        p = [f"  {q}:", f"    resolution: {{integrity: {p_int}}}", "    engines: {node: '>=14'}", ""]
         deps = sorted({name(rng.randrange(max(i, 1))) for _ in range(rng.randrange(4))})
         s = [f"  {q}:" + ("" if deps else " {}")]
         if deps:
             s.append("    dependencies:")
             s += [f"      '{d}': 1.0.0" if d.startswith("@") else f"      {d}: 1.0.0" for d in deps]
         s.append("")
+        twin["snapshots"][f"{nm}@{v}"] = {"dependencies": {d: "1.0.0" for d in deps}} if deps else {}
         pkgs += p
         snaps += s
         total += sum(len(x) + 1 for x in p + s)
         i += 1
     with open(out, "w") as f:
         f.write("\n".join(head + [""] + pkgs + snaps) + "\n")
+    with open(out + ".json", "w") as f:
+        json.dump(twin, f, indent=2)
 
 
 if __name__ == "__main__":
