@@ -84,14 +84,14 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Export(ExportCommand),
 
-    /// Scan a project's lockfiles for known-malicious dependencies.
+    /// Scan a project for known-malicious dependencies.
     ///
-    /// Reads package-lock.json (v1–v3) / npm-shrinkwrap.json, requirements*.txt (pins,
-    /// --hash, -r includes) and Cargo.lock, in the given files or directories (--recursive walks
-    /// subdirectories, honouring .gitignore). Matches every package against the store: known
-    /// malicious versions and ranges (AS-008), archive hashes from lockfile integrity, --hash or
-    /// checksum (HASH), and package/dependency-name indicators (AS-016). An FP in the feed
-    /// suppresses what it covers. Nothing is executed and nothing leaves the machine.
+    /// Reads lockfiles, manifests, installed node_modules, SBOMs and package archives in the
+    /// given files or directories (--recursive walks subdirectories, honouring .gitignore), and
+    /// matches every package against the store (and any ToolTrust files given): known-malicious
+    /// versions and ranges (AS-008), archive hashes (HASH) and indicators (AS-016). An FP in the
+    /// feed suppresses what it covers; scioc-ignore.toml accepts reviewed findings until they
+    /// expire. Nothing is executed and nothing leaves the machine.
     ///
     /// Exit codes: 0 no findings at or above --fail-on, 1 findings, 127 error, 128 no packages.
     #[command(verbatim_doc_comment)]

@@ -228,14 +228,10 @@ fn table(report: &Report) -> String {
         let st = style(severity);
         let _ = writeln!(out, "\n{st}{} ({count}){st:#}", severity.as_str());
         let mut table = comfy_table::Table::new();
-        table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header([
-            "rule",
-            "package",
-            "where",
-            "via",
-            "why",
-            "reference",
-        ]);
+        table
+            .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+            .set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+            .set_header(["rule", "package", "where", "via", "why", "reference"]);
         for f in report.findings.iter().filter(|f| f.severity == severity) {
             table.add_row([
                 f.rule.to_owned(),
