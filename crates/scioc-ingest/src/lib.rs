@@ -28,3 +28,4 @@ pub mod archive;
 pub mod entries;
 pub mod osv;
 pub mod reclassify;
+pub mod sync;

@@ -1,9 +1,10 @@
 //! Where an event came from: kept with the event and shown under the entry's `scioc` object.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an event came from. Every list is left out when empty.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Provenance {
     /// The kind of source: `osv`, `archive`, `reclassify`.
     pub source: String,
@@ -35,7 +36,7 @@ pub struct Provenance {
 }
 
 /// A link with its kind (`ADVISORY`, `ARTICLE`, `WEB`, …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reference {
     /// The kind of link.
     #[serde(rename = "type")]

@@ -102,6 +102,136 @@ pub(crate) enum Command {
 
     /// List the indicators (domains, URLs, IPs, …) linked to malicious packages.
     Indicators(IndicatorsArgs),
+
+    /// Talk to a remote feed (scioc or the vendor's): start a cursor, pull, query windows.
+    #[command(subcommand)]
+    Feed(FeedCommand),
+
+    /// Mirror a remote feed into the local store, resumably, for offline scans and serving.
+    ///
+    /// Pages are committed one by one with the mirror's cursor, so an interrupted sync
+    /// continues where it stopped and ends identical to an uninterrupted one. Shows events per
+    /// second and how far the mirror is behind; --follow keeps it current.
+    Sync(SyncArgs),
+}
+
+/// Where a remote feed is and how to trust and log in to it. The password comes from
+/// SCIOC_PASSWORD or a prompt, never from a flag.
+#[derive(Debug, Clone, ClapArgs)]
+pub(crate) struct RemoteArgs {
+    /// The feed server, https://host:port [config: remote.url]
+    #[arg(long = "url", env = "SCIOC_URL", value_name = "URL")]
+    pub(crate) url: Option<String>,
+    /// User name [config: remote.user]
+    #[arg(long, env = "SCIOC_USER", value_name = "NAME")]
+    pub(crate) user: Option<String>,
+    /// Trust only the CAs of this PEM bundle [config: remote.ca_cert]
+    #[arg(long, env = "SCIOC_CA_CERT", value_name = "PEM")]
+    pub(crate) ca_cert: Option<PathBuf>,
+    /// Trust only the server certificate with this SHA-256 [config: remote.pin_sha256]
+    #[arg(long, env = "SCIOC_PIN_SHA256", value_name = "HEX")]
+    pub(crate) pin_sha256: Option<String>,
+    /// Wire format; events come out the same either way
+    #[arg(long, value_enum, default_value_t = WireFormat::Json)]
+    pub(crate) wire: WireFormat,
+}
+
+/// The feed's wire format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum WireFormat {
+    /// JSON
+    Json,
+    /// XML
+    Xml,
+}
+
+/// How `scioc feed` prints events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum EventFormat {
+    /// One JSON entry per line, as events arrive
+    Jsonl,
+    /// One JSON array
+    Json,
+    /// CSV with a header
+    Csv,
+    /// A table for people
+    Table,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FeedCommand {
+    /// Put your cursor on the server at a time (or now), for `feed pull`.
+    Start {
+        /// How long ago: 90s, 30m, 24h, 7d, 2w
+        #[arg(long, value_name = "DURATION", conflicts_with_all = ["utc", "timestamp"])]
+        since: Option<String>,
+        /// A time, YYYY-MM-DDThh:mm:ss (UTC)
+        #[arg(long, value_name = "TIME", conflicts_with = "timestamp")]
+        utc: Option<String>,
+        /// A time, Unix seconds
+        #[arg(long, value_name = "SECONDS")]
+        timestamp: Option<i64>,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// Pull from your cursor until the feed is drained (or forever with --follow).
+    Pull {
+        /// Page size, 1 to 1000
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        /// Keep pulling; poll every --interval when drained
+        #[arg(long)]
+        follow: bool,
+        /// Poll interval with --follow
+        #[arg(long, value_name = "DURATION", default_value = "10s")]
+        interval: String,
+        /// Output format
+        #[arg(long, short, value_enum, default_value_t = EventFormat::Jsonl)]
+        format: EventFormat,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+    /// The events of a time window, exactly: --last 24h, or --from T --to T (half-open).
+    Query {
+        /// The window ending now: 90s, 30m, 24h, 7d, 2w
+        #[arg(long, value_name = "DURATION", conflicts_with_all = ["from", "to"], required_unless_present = "from")]
+        last: Option<String>,
+        /// Start, inclusive: YYYY-MM-DDThh:mm:ss or Unix seconds
+        #[arg(long, value_name = "TIME", requires = "to")]
+        from: Option<String>,
+        /// End, exclusive: YYYY-MM-DDThh:mm:ss or Unix seconds
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        /// Only these event types (NEW_MALICIOUS, FP, NEW_THREAT_NAME)
+        #[arg(long, value_name = "TYPE")]
+        event_type: Vec<String>,
+        /// Only these ecosystems (npm, PyPI, crates.io, … or purl types)
+        #[arg(long, value_name = "ECOSYSTEM")]
+        ecosystem: Vec<String>,
+        /// Output format
+        #[arg(long, short, value_enum, default_value_t = EventFormat::Jsonl)]
+        format: EventFormat,
+        #[command(flatten)]
+        remote: RemoteArgs,
+    },
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct SyncArgs {
+    /// The feed server to mirror (same as --url)
+    #[arg(long = "from", value_name = "URL")]
+    pub(crate) from: Option<String>,
+    /// Keep the mirror current, polling every --interval
+    #[arg(long)]
+    pub(crate) follow: bool,
+    /// Poll interval with --follow
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub(crate) interval: String,
+    /// Page size, 1 to 1000
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) limit: u32,
+    #[command(flatten)]
+    pub(crate) remote: RemoteArgs,
 }
 
 #[derive(Debug, Subcommand)]

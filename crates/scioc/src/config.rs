@@ -11,6 +11,11 @@
 //! rate_limit = 20             # requests per second per user
 //! rate_burst = 40
 //! request_timeout = 30        # seconds
+//!
+//! [remote]                    # for scioc feed and scioc sync; the password is never here
+//! url = "https://feed.example:8443"
+//! user = "mirror"
+//! ca_cert = "/etc/scioc/ca.pem"   # or pin_sha256 = "ab:cd:…"
 //! ```
 
 use crate::cli::{Args, ServeArgs};
@@ -28,6 +33,18 @@ pub(crate) struct FileConfig {
     data_dir: Option<PathBuf>,
     #[serde(default)]
     serve: FileServe,
+    #[serde(default)]
+    remote: FileRemote,
+}
+
+/// `[remote]`: the feed `scioc feed` and `scioc sync` talk to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRemote {
+    url: Option<String>,
+    user: Option<String>,
+    ca_cert: Option<PathBuf>,
+    pin_sha256: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -69,6 +86,18 @@ pub(crate) fn load(args: &Args) -> Result<FileConfig> {
 /// The data directory: flag or env, then file, then `./scioc-data`.
 pub(crate) fn data_dir(args: &Args, file: &FileConfig) -> PathBuf {
     args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("scioc-data"))
+}
+
+/// Remote settings after the merge: flags and environment first, then the file.
+pub(crate) fn remote(args: &crate::cli::RemoteArgs, file: &FileConfig) -> crate::cli::RemoteArgs {
+    let f = &file.remote;
+    crate::cli::RemoteArgs {
+        url: args.url.clone().or_else(|| f.url.clone()),
+        user: args.user.clone().or_else(|| f.user.clone()),
+        ca_cert: args.ca_cert.clone().or_else(|| f.ca_cert.clone()),
+        pin_sha256: args.pin_sha256.clone().or_else(|| f.pin_sha256.clone()),
+        wire: args.wire,
+    }
 }
 
 /// Serve settings after the merge, before defaults.

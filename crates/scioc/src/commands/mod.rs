@@ -1,11 +1,14 @@
 //! One module per command; [`run`] dispatches.
 
 mod candidates;
+mod feed;
 mod ingest;
 mod reclassify;
+mod remote;
 mod scan;
 mod serve;
 mod status;
+mod sync;
 mod user;
 
 use crate::{
@@ -32,8 +35,11 @@ pub(crate) fn run(args: Args) -> Result<u8> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
-        if let Command::Scan(scan) = args.command {
-            return Ok(scan::run(&data_dir, scan).await);
+        match args.command {
+            Command::Scan(scan) => return Ok(scan::run(&data_dir, scan).await),
+            Command::Feed(cmd) => return feed::run(cmd, &file).await,
+            Command::Sync(args) => return sync::run(&data_dir, args, &file).await,
+            _ => {}
         }
         match args.command {
             Command::Serve(serve) => serve::run(&data_dir, config::serve(&serve, &file)?).await,
@@ -44,7 +50,7 @@ pub(crate) fn run(args: Args) -> Result<u8> {
             Command::Indicators(args) => status::indicators(&data_dir, args).await,
             Command::Candidates(cmd) => candidates::run(&data_dir, cmd).await,
             Command::Export(cmd) => candidates::export(&data_dir, cmd).await,
-            Command::Scan(_) => unreachable!("handled above"),
+            Command::Scan(_) | Command::Feed(_) | Command::Sync(_) => unreachable!("handled above"),
         }
         .map(|()| 0)
     })

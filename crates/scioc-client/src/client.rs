@@ -1,0 +1,147 @@
+//! The three calls of the API, each retried as [`Retry`] says.
+
+use crate::event::{Event, Page};
+use crate::retry::retry_after;
+use crate::{ClientBuilder, Error, FeedTime, Format, Retry};
+use scioc_api::FeedResponse;
+
+/// The API prefix of the feed.
+const API: &str = "api/feed/supply_chain/ioc/v1/query";
+
+/// Where [`Client::start`] puts the user's cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    /// Now: only events from now on.
+    Now,
+    /// A time, sent as `utc/YYYY-MM-DDThh:mm:ss`.
+    Utc(FeedTime),
+    /// A time, sent as `timestamp/<unix seconds>`.
+    Timestamp(FeedTime),
+}
+
+/// A feed client. Cheap to clone; clones share connections.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    user: String,
+    password: String,
+    format: Format,
+    retry: Retry,
+}
+
+impl Client {
+    /// Starts building a client for the server at `base` (`https://host:port`).
+    pub fn builder(base: &str) -> Result<ClientBuilder, Error> {
+        ClientBuilder::new(base)
+    }
+
+    pub(crate) fn new(
+        http: reqwest::Client,
+        base: url::Url,
+        user: String,
+        password: String,
+        format: Format,
+        retry: Retry,
+    ) -> Client {
+        Client { http, base, user, password, format, retry }
+    }
+
+    /// The wire format in use.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Sends a request, retrying retryable failures; returns the body of a success.
+    async fn send(&self, method: reqwest::Method, path: &str) -> Result<Vec<u8>, Error> {
+        let url = self.base.join(path).map_err(|e| Error::Config(e.to_string()))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let last = attempt >= self.retry.attempts;
+            let sent = self
+                .http
+                .request(method.clone(), url.clone())
+                .basic_auth(&self.user, Some(&self.password))
+                .send()
+                .await;
+            let wait = match sent {
+                Ok(resp) if resp.status().is_success() => {
+                    return resp
+                        .bytes()
+                        .await
+                        .map(|b| b.to_vec())
+                        .map_err(|source| Error::Transport { url: url.to_string(), source });
+                }
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let after = retry_after(resp.headers());
+                    if last || !Retry::status_is_retryable(status) {
+                        let body = resp.text().await.unwrap_or_default();
+                        let body: String = body.trim().chars().take(200).collect();
+                        return Err(Error::Status { url: url.to_string(), status, body });
+                    }
+                    self.retry.delay(attempt, after)
+                }
+                Err(source) => {
+                    let transient = source.is_timeout() || source.is_connect() || source.is_request();
+                    if last || !transient {
+                        return Err(Error::Transport { url: url.to_string(), source });
+                    }
+                    self.retry.delay(attempt, None)
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn page(&self, path: &str, body: &[u8]) -> Result<Page, Error> {
+        let bad = |message: String| Error::Response { url: path.to_owned(), message };
+        let resp = FeedResponse::parse(self.format, body).map_err(bad)?;
+        let body = resp.rl.supply_chain_ioc_feed;
+        let time =
+            |s: &str, what: &str| FeedTime::parse_utc(s).map_err(|e| bad(format!("time_range.{what} {s:?}: {e}")));
+        let events = body
+            .entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| Event::from_value(v).map_err(|m| bad(format!("entries[{i}]: {m}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            events,
+            from: time(&body.time_range.from, "from")?,
+            to: time(&body.time_range.to, "to")?,
+            last_timestamp: body.last_timestamp,
+        })
+    }
+
+    /// Puts the user's cursor at `at`.
+    pub async fn start(&self, at: StartAt) -> Result<(), Error> {
+        let path = match at {
+            StartAt::Now => format!("{API}/start"),
+            StartAt::Utc(t) => format!("{API}/start/utc/{}", t.to_utc_string()),
+            StartAt::Timestamp(t) => format!("{API}/start/timestamp/{}", t.unix()),
+        };
+        self.send(reqwest::Method::PUT, &path).await.map(drop)
+    }
+
+    /// The next events from the user's cursor (at most `limit`, plus the rest of the last
+    /// event's second), moving the cursor past them.
+    pub async fn pull(&self, limit: u32) -> Result<Page, Error> {
+        let path = format!("{API}/pull?limit={}&format={}", limit.clamp(1, 1000), self.format.as_str());
+        let body = self.send(reqwest::Method::GET, &path).await?;
+        self.page(&path, &body)
+    }
+
+    /// Events from `from` on (at most `limit`, plus the rest of the last event's second).
+    pub async fn query(&self, from: FeedTime, limit: u32) -> Result<Page, Error> {
+        let path = format!(
+            "{API}/utc/{}?limit={}&format={}",
+            from.to_utc_string(),
+            limit.clamp(1, 1000),
+            self.format.as_str()
+        );
+        let body = self.send(reqwest::Method::GET, &path).await?;
+        self.page(&path, &body)
+    }
+}

@@ -1,0 +1,89 @@
+//! Events and pages as the client hands them out.
+
+use scioc_model::{Entry, FeedTime, Provenance, RawEntry};
+use serde_json::Value;
+
+/// One feed event: the validated entry and what scioc adds to it (its sequence number, its
+/// time and its provenance), when the server is scioc.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// The entry, validated.
+    pub entry: Entry,
+    /// The server's sequence number (`scioc.sequence`), if it gives one.
+    pub sequence: Option<i64>,
+    /// When the event entered the feed (`scioc.timestamp`), if the server says.
+    pub time: Option<FeedTime>,
+    /// Where the event came from (`scioc.provenance`), if the server says.
+    pub provenance: Option<Provenance>,
+}
+
+impl Event {
+    /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
+    pub fn event_type(&self) -> &str {
+        self.entry.event_type.as_str()
+    }
+
+    /// The package URL, for a package event.
+    pub fn purl(&self) -> Option<&str> {
+        self.entry.identity.as_ref().and_then(|i| i.purl.as_deref())
+    }
+
+    /// The entry as JSON, in the feed's field order, without scioc's additions.
+    pub fn entry_json(&self) -> Value {
+        serde_json::to_value(&self.entry).unwrap_or_default()
+    }
+
+    /// What identifies the event where pages meet: its sequence number, else its content.
+    pub(crate) fn key(&self) -> String {
+        match self.sequence {
+            Some(s) => s.to_string(),
+            None => self.entry_json().to_string(),
+        }
+    }
+
+    /// Reads one entry of a page (JSON or the XML mirror turned into JSON).
+    pub(crate) fn from_value(mut v: Value) -> Result<Event, String> {
+        let scioc = v.as_object_mut().and_then(|o| o.remove("scioc")).unwrap_or(Value::Null);
+        let raw: RawEntry = serde_json::from_value(v).map_err(|e| format!("entry: {e}"))?;
+        let entry = Entry::try_from(raw).map_err(|e| format!("entry: {e}"))?;
+        let sequence = match &scioc["sequence"] {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        };
+        let time = scioc["timestamp"].as_str().and_then(|t| FeedTime::parse_any(t).ok());
+        let provenance = match scioc.get("provenance") {
+            Some(p) if p.is_object() => Some(provenance(p.clone())?),
+            _ => None,
+        };
+        Ok(Event { entry, sequence, time, provenance })
+    }
+}
+
+/// Provenance as JSON gives it, or as the XML mirror does (single-item lists as objects, the
+/// `ranges` numbers as strings are kept as given).
+fn provenance(mut p: Value) -> Result<Provenance, String> {
+    if let Some(o) = p.as_object_mut() {
+        for key in ["aliases", "references", "contributors", "files"] {
+            if let Some(v) = o.get_mut(key)
+                && !v.is_array()
+            {
+                *v = Value::Array(vec![v.take()]);
+            }
+        }
+    }
+    serde_json::from_value(p).map_err(|e| format!("scioc.provenance: {e}"))
+}
+
+/// One response: its events and the time range it covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    /// The events, in feed order.
+    pub events: Vec<Event>,
+    /// `time_range.from`.
+    pub from: FeedTime,
+    /// `time_range.to`: where a time query continues.
+    pub to: FeedTime,
+    /// `last_timestamp`, as the server spelled it.
+    pub last_timestamp: String,
+}
