@@ -30,6 +30,21 @@ pub struct Client {
     retry: Retry,
 }
 
+/// Whether a request failed because TLS refused the server (an untrusted or mismatched
+/// certificate), found anywhere in the error's chain. `io::Error` hides the error it wraps
+/// from `source()`, so it is opened with `get_ref()`.
+fn is_tls_refusal(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<rustls::Error>() {
+        return true;
+    }
+    if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+        && is_tls_refusal(inner)
+    {
+        return true;
+    }
+    e.source().is_some_and(is_tls_refusal)
+}
+
 impl Client {
     /// Starts building a client for the server at `base` (`https://host:port`).
     pub fn builder(base: &str) -> Result<ClientBuilder, Error> {
@@ -84,7 +99,10 @@ impl Client {
                     self.retry.delay(attempt, after)
                 }
                 Err(source) => {
-                    let transient = source.is_timeout() || source.is_connect() || source.is_request();
+                    // A certificate the client does not trust will not become trusted by asking
+                    // again: only network failures and timeouts are retried.
+                    let transient =
+                        (source.is_timeout() || source.is_connect() || source.is_request()) && !is_tls_refusal(&source);
                     if last || !transient {
                         return Err(Error::Transport { url: url.to_string(), source });
                     }

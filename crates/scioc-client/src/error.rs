@@ -7,7 +7,7 @@ pub enum Error {
     #[error("client configuration: {0}")]
     Config(String),
     /// The server could not be reached, or the exchange failed, after every retry.
-    #[error("{url}: {source}")]
+    #[error("cannot reach {url}")]
     Transport {
         /// The request.
         url: String,

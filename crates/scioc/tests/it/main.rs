@@ -19,6 +19,7 @@ mod scan_real;
 mod scan_rules;
 mod sdk_compat;
 mod support;
+mod sync;
 mod tidy;
 mod tls;
 mod users;
