@@ -56,14 +56,16 @@ impl WindowState {
             return;
         }
         // Continue where the page says. A server that split a second answers `to` inside it:
-        // the boundary set skips what was seen. A `to` that does not move means the feed has
-        // nothing more yet (or a server that does not advance): move past the last event, or
-        // stop.
+        // the boundary set skips what was seen. A `to` that does not move means either a server
+        // that does not advance it (continue at the last event's second, whose seen events
+        // the boundary set skips; or just past it if that is where we already are) or a feed
+        // with nothing more yet (stop).
         let next = if page.to > self.at {
             page.to
         } else {
             match last_time {
-                Some(t) if t.add_secs(1) > self.at => t.add_secs(1),
+                Some(t) if t > self.at => t,
+                Some(t) if t == self.at => t.add_secs(1),
                 _ => {
                     self.done = true;
                     return;
@@ -158,5 +160,72 @@ impl Client {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64, t: i64) -> Event {
+        let v = serde_json::json!({
+            "event_type": "NEW_MALICIOUS",
+            "sha256": format!("{seq:064x}"),
+            "sample_list": [{"status": "MALICIOUS", "threat_name": "T", "threat_level": "5"}],
+            "scioc": {"sequence": seq, "timestamp": FeedTime::from_unix(t).to_utc_string()},
+        });
+        Event::from_value(v).unwrap()
+    }
+
+    fn page(events: Vec<Event>, from: i64, to: i64) -> Page {
+        Page { events, from: FeedTime::from_unix(from), to: FeedTime::from_unix(to), last_timestamp: String::new() }
+    }
+
+    fn state(from: i64, to: i64) -> WindowState {
+        WindowState {
+            client: Client::builder("https://example.invalid").unwrap().build().unwrap(),
+            from: FeedTime::from_unix(from),
+            to: FeedTime::from_unix(to),
+            at: FeedTime::from_unix(from),
+            limit: 2,
+            boundary: Boundary::default(),
+            buffer: VecDeque::new(),
+            done: false,
+        }
+    }
+
+    fn seqs(s: &WindowState) -> Vec<i64> {
+        s.buffer.iter().map(|e| e.sequence.unwrap()).collect()
+    }
+
+    #[test]
+    fn a_server_that_splits_a_second_gives_no_duplicates_and_the_window_ends() {
+        let mut s = state(10, 20);
+        // Page 1 stops inside second 12 and says to continue at 12 (the vendor SDK's loop).
+        s.take(page(vec![event(1, 10), event(2, 12)], 10, 12));
+        assert_eq!((s.at.unix(), s.done), (12, false));
+        // Page 2 repeats event 2 and completes the second.
+        s.take(page(vec![event(2, 12), event(3, 12), event(4, 13)], 12, 12));
+        assert_eq!(s.at.unix(), 13, "a `to` that does not move: continue at the last event's second");
+        // Page 3 starts inside second 13 again: event 4 is not repeated.
+        s.take(page(vec![event(4, 13), event(7, 13)], 13, 13));
+        assert_eq!(s.at.unix(), 14, "stuck on one second: move past it");
+        // Page 4: one event in the window, then one at its end, which ends it.
+        s.take(page(vec![event(5, 19), event(6, 20)], 14, 21));
+        assert!(s.done);
+        assert_eq!(seqs(&s), vec![1, 2, 3, 4, 7, 5]);
+    }
+
+    #[test]
+    fn an_empty_feed_or_a_window_in_the_future_ends() {
+        let mut s = state(10, 20);
+        s.take(page(vec![], 10, 10));
+        assert!(s.done, "nothing and no progress: the feed has nothing more");
+        let mut s = state(10, 20);
+        s.take(page(vec![], 10, 25));
+        assert!(s.done, "the page covers past the window's end");
+        let mut s = state(10, 20);
+        s.take(page(vec![event(1, 5), event(2, 11)], 10, 15));
+        assert_eq!((seqs(&s), s.at.unix(), s.done), (vec![2], 15, false), "events before the window are dropped");
     }
 }

@@ -112,7 +112,14 @@ pub async fn sync(
             cursor.taken.push(k);
             events.push(NewEvent { entry: e.entry, time: Some(t), provenance: e.provenance });
         }
-        let next = if page.to > at { page.to } else { last_time.map_or(at, |t| t.add_secs(1).max(at)) };
+        // Where to continue: where the page says; for a server whose `to` does not move, at the
+        // last event's second (the taken keys skip what was stored) or just past it.
+        let next = match last_time {
+            _ if page.to > at => page.to,
+            Some(t) if t > at => t,
+            Some(t) if t == at => t.add_secs(1),
+            _ => at,
+        };
         let caught_up = events.is_empty() && next <= at.add_secs(1);
         if events.is_empty() && next == at {
             // Nothing new and nowhere to move: caught up.

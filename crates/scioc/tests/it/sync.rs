@@ -326,3 +326,36 @@ fn trust_is_a_ca_bundle_or_a_pin_and_nothing_else() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success() && err.contains("HTTP 401") && !err.contains("not-the-password"), "{err}");
 }
+
+#[test]
+fn sync_follow_keeps_the_mirror_current() {
+    let s = Scioc::new();
+    let t = scioc_model::FeedTime::now().unix() - 30;
+    s.ingest(&(0..3).map(|i| entry(i, &utc(t))).collect::<Vec<_>>());
+    s.add_user("mirror", "reader");
+    let server = s.serve(&[]);
+    let m = s.dir.path().join("mirror");
+    let mut child = scioc(&m, &[&["sync", "--follow", "--interval", "1s"][..], &remote(&server.url, None)].concat())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let events = |dir: &std::path::Path| -> u64 {
+        let out = scioc(dir, &["status", "--format", "json"]).output().unwrap();
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).map(|v| v["events"].as_u64().unwrap_or(0)).unwrap_or(0)
+    };
+    let wait_for = |n: u64| {
+        let start = Instant::now();
+        while events(&m) < n {
+            assert!(start.elapsed() < Duration::from_secs(30), "the mirror did not reach {n} events");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    wait_for(3);
+    // New events on the source reach the running mirror.
+    s.ingest(&(3..5).map(|i| entry(i, &utc(scioc_model::FeedTime::now().unix()))).collect::<Vec<_>>());
+    wait_for(5);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(digest(&m), digest(&s.data_dir()));
+}
