@@ -256,6 +256,21 @@ fn windows_are_exact_at_second_boundaries_and_relative_windows_too() {
         assert_eq!(query(from, to, "xml"), got, "XML gives the same window");
     }
 
+    // The other output formats carry the same window.
+    let formatted = |format: &str| {
+        let args = ["feed", "query", "--from", &utc(t - 1), "--to", &utc(t + 2), "--format", format];
+        String::from_utf8(run(&s.data_dir(), &[&args[..], &remote(&server.url, None)].concat()).stdout).unwrap()
+    };
+    let csv = formatted("csv");
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "sequence,time,event_type,community,package,version,purl,sha256,threat_name"
+    );
+    assert_eq!(csv.lines().count(), 1 + 1_505);
+    let json: serde_json::Value = serde_json::from_str(&formatted("json")).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1_505);
+    assert!(formatted("table").contains("pkg:npm/pkg-3@1.0.0"));
+
     // Relative: events of the last hour are the ones ingested now, not those of two hours ago.
     let fresh: Vec<String> = (0..7)
         .map(|k| {
@@ -317,6 +332,15 @@ fn trust_is_a_ca_bundle_or_a_pin_and_nothing_else() {
     assert!(!wrong.status.success());
     let untrusted = query(&[]);
     assert!(!untrusted.status.success(), "a self-signed server is not trusted by the platform roots");
+    // The same settings from the config file's [remote] section.
+    let config = s.dir.path().join("remote.toml");
+    std::fs::write(&config, format!("[remote]\nurl = \"{}\"\nuser = \"mirror\"\npin_sha256 = \"{pin}\"\n", server.url))
+        .unwrap();
+    let by_config = scioc(&s.data_dir(), &["--config", config.to_str().unwrap(), "feed", "query", "--last", "1h"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(by_config.stdout, by_ca.stdout, "{}", String::from_utf8_lossy(&by_config.stderr));
     // A wrong password is refused without retrying, and the password is not printed.
     let mut c = scioc(
         &s.data_dir(),
