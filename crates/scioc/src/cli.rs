@@ -534,15 +534,15 @@ pub(crate) struct ScanArgs {
     /// Walk subdirectories too
     #[arg(long, short)]
     pub(crate) recursive: bool,
-    /// Output format
-    #[arg(long, short, value_enum, env = "SCIOC_SCAN_FORMAT", default_value_t = ScanFormat::Table)]
-    pub(crate) format: ScanFormat,
+    /// Output format [default: table] [config: scan.format]
+    #[arg(long, short, value_enum, env = "SCIOC_SCAN_FORMAT")]
+    pub(crate) format: Option<ScanFormat>,
     /// Write the report to FILE (atomically) instead of standard output
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
-    /// Lowest severity that fails the scan (exit 1)
-    #[arg(long, value_name = "SEVERITY", env = "SCIOC_FAIL_ON", default_value = "low", value_parser = ["low", "medium", "high", "critical"])]
-    pub(crate) fail_on: String,
+    /// Lowest severity that fails the scan (exit 1) [default: low] [config: scan.fail_on]
+    #[arg(long, value_name = "SEVERITY", env = "SCIOC_FAIL_ON", value_parser = ["low", "medium", "high", "critical"])]
+    pub(crate) fail_on: Option<String>,
     /// Also match against a ToolTrust blacklist.json (rule AS-008)
     #[arg(long, value_name = "FILE")]
     pub(crate) blacklist: Option<PathBuf>,
@@ -550,7 +550,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) iocs: Option<PathBuf>,
     /// Accepted findings [default: scioc-ignore.toml in the first directory scanned, else in the
-    /// current directory]
+    /// current directory] [config: scan.ignore_file]
     #[arg(long, value_name = "FILE", env = "SCIOC_IGNORE_FILE")]
     pub(crate) ignore_file: Option<PathBuf>,
 }

@@ -12,6 +12,10 @@
 //! rate_burst = 40
 //! request_timeout = 30        # seconds
 //!
+//! [scan]
+//! format = "sarif"            # table, json, sarif, markdown
+//! fail_on = "high"
+//!
 //! [remote]                    # for scioc feed and scioc sync; the password is never here
 //! url = "https://feed.example:8443"
 //! user = "mirror"
@@ -35,6 +39,17 @@ pub(crate) struct FileConfig {
     serve: FileServe,
     #[serde(default)]
     remote: FileRemote,
+    #[serde(default)]
+    scan: FileScan,
+}
+
+/// `[scan]`: defaults for `scioc scan`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileScan {
+    format: Option<String>,
+    fail_on: Option<String>,
+    ignore_file: Option<PathBuf>,
 }
 
 /// `[remote]`: the feed `scioc feed` and `scioc sync` talk to.
@@ -86,6 +101,31 @@ pub(crate) fn load(args: &Args) -> Result<FileConfig> {
 /// The data directory: flag or env, then file, then `./scioc-data`.
 pub(crate) fn data_dir(args: &Args, file: &FileConfig) -> PathBuf {
     args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("scioc-data"))
+}
+
+/// Scan settings after the merge: flags and environment first, then the file, then defaults.
+pub(crate) fn scan(args: crate::cli::ScanArgs, file: &FileConfig) -> Result<crate::cli::ScanArgs> {
+    use clap::ValueEnum;
+    let f = &file.scan;
+    let format = match (args.format, &f.format) {
+        (Some(fmt), _) => Some(fmt),
+        (None, Some(name)) => Some(crate::cli::ScanFormat::from_str(name, true).map_err(|_| {
+            anyhow::anyhow!("config file: scan.format: expected table, json, sarif or markdown, got {name:?}")
+        })?),
+        (None, None) => None,
+    };
+    let fail_on = args.fail_on.clone().or_else(|| f.fail_on.clone());
+    if let Some(level) = &fail_on
+        && !["low", "medium", "high", "critical"].contains(&level.as_str())
+    {
+        bail!("config file: scan.fail_on: expected low, medium, high or critical, got {level:?}");
+    }
+    Ok(crate::cli::ScanArgs {
+        format,
+        fail_on,
+        ignore_file: args.ignore_file.clone().or_else(|| f.ignore_file.clone()),
+        ..args
+    })
 }
 
 /// Remote settings after the merge: flags and environment first, then the file.

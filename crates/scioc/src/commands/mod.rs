@@ -36,7 +36,16 @@ pub(crate) fn run(args: Args) -> Result<u8> {
         .context("starting the async runtime")?;
     runtime.block_on(async {
         match args.command {
-            Command::Scan(scan) => return Ok(scan::run(&data_dir, scan).await),
+            Command::Scan(scan) => {
+                // A scan reports every error with its own exit code (127), settings included.
+                return Ok(match config::scan(scan, &file) {
+                    Ok(scan) => scan::run(&data_dir, scan).await,
+                    Err(e) => {
+                        crate::output::error(&format!("{e:#}"));
+                        127
+                    }
+                });
+            }
             Command::Feed(cmd) => return feed::run(cmd, &file).await,
             Command::Sync(args) => return sync::run(&data_dir, args, &file).await,
             _ => {}

@@ -123,7 +123,7 @@ fn ignore_file(args: &ScanArgs, paths: &[PathBuf]) -> Option<PathBuf> {
 }
 
 async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
-    let fail_on = Severity::parse(&args.fail_on).unwrap_or(Severity::Low);
+    let fail_on = args.fail_on.as_deref().and_then(Severity::parse).unwrap_or(Severity::Low);
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     for p in &paths {
         if !p.exists() {
@@ -157,7 +157,7 @@ async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
         ));
     }
     let base = paths.iter().find(|p| p.is_dir()).cloned().unwrap_or_else(|| PathBuf::from("."));
-    let text = match args.format {
+    let text = match args.format.unwrap_or(ScanFormat::Table) {
         ScanFormat::Json => serde_json::to_string_pretty(&render::json(&report))? + "\n",
         ScanFormat::Sarif => serde_json::to_string_pretty(&render::sarif(&report, &base))? + "\n",
         ScanFormat::Markdown => render::markdown(&report, &base),

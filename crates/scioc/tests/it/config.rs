@@ -79,3 +79,47 @@ async fn the_config_file_sets_the_data_dir_and_rate_limit() {
     child.wait().unwrap();
     assert_eq!((first.as_u16(), second.as_u16()), (200, 429));
 }
+
+#[test]
+fn scan_defaults_come_from_the_config_file_below_flags_and_environment() {
+    let s = Scioc::new();
+    let p = s.dir.path().join("p");
+    std::fs::create_dir_all(&p).unwrap();
+    std::fs::write(
+        p.join("package-lock.json"),
+        r#"{"lockfileVersion": 3, "packages": {"": {}, "node_modules/evil": {"version": "1.0.0"}}}"#,
+    )
+    .unwrap();
+    let iocs = s.dir.path().join("npm_iocs.json");
+    std::fs::write(
+        &iocs,
+        r#"[{"ecosystem": "npm", "ioc_type": "package_name", "value": "evil", "reason": "r", "confidence": "medium",
+             "source": "https://example.org", "first_seen": "2026-01-01", "suggested_action": "flag"}]"#,
+    )
+    .unwrap();
+    let config = s.dir.path().join("scioc.toml");
+    std::fs::write(&config, "[scan]\nformat = \"json\"\nfail_on = \"high\"\n").unwrap();
+    let scan = |extra: &[&str], env: Option<(&str, &str)>| {
+        let mut c = s.cmd();
+        c.args(["--config", config.to_str().unwrap(), "scan", "--iocs", iocs.to_str().unwrap()]).args(extra).arg(&p);
+        if let Some((k, v)) = env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    // The file: JSON, and a MEDIUM finding does not fail at `high`.
+    let out = scan(&[], None);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["findings"][0]["severity"], "MEDIUM");
+    // The environment beats the file; a flag beats both.
+    assert_eq!(scan(&[], Some(("SCIOC_FAIL_ON", "medium"))).status.code(), Some(1));
+    assert_eq!(scan(&["--fail-on", "low"], Some(("SCIOC_FAIL_ON", "critical"))).status.code(), Some(1));
+    let out = scan(&["--format", "markdown"], None);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("### "));
+    // A bad value in the file is refused by name.
+    std::fs::write(&config, "[scan]\nfail_on = \"severe\"\n").unwrap();
+    let out = scan(&[], None);
+    assert_eq!(out.status.code(), Some(127));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scan.fail_on"), "{}", String::from_utf8_lossy(&out.stderr));
+}
