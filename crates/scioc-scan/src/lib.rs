@@ -24,4 +24,6 @@ pub use finding::{Finding, Severity};
 pub use index::{BlacklistRule, Index};
 pub use names::normalize;
 pub use package::{LIFECYCLE_SCRIPTS, Package};
-pub use scan::{FileError, Report, discover, packages_of, scan, sort, supported};
+pub use scan::{
+    Extracted, FileError, Report, discover, extract as extract_sources, packages_of, scan, sort, supported,
+};

@@ -97,9 +97,21 @@ pub fn discover(paths: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
     out
 }
 
-/// Scans `sources` against `index`.
-pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
-    let mut report = Report::default();
+/// The packages of a set of sources, read but not yet matched: what [`extract`] returns and
+/// [`Extracted::check`] matches. Reading needs no index, so the two can run at once.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    /// Sources read, in order.
+    pub files: Vec<PathBuf>,
+    /// Every package, in source order.
+    pub packages: Vec<Package>,
+    /// Sources that could not be read.
+    pub errors: Vec<FileError>,
+}
+
+/// Reads every source's packages (no index needed).
+pub fn extract(sources: &[PathBuf]) -> Extracted {
+    let mut out = Extracted::default();
     // A manifest's declared dependencies are redundant where a lockfile or an installed tree
     // beside it says exactly what was resolved.
     let resolved_dirs: HashSet<&Path> = sources
@@ -111,7 +123,7 @@ pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
         let err = |line, column, message| FileError { file: source.clone(), line, column, message };
         let packages = if source.is_dir() {
             let (packages, errors) = node_modules::scan_tree(source);
-            report.errors.extend(errors.into_iter().map(|(file, e)| FileError {
+            out.errors.extend(errors.into_iter().map(|(file, e)| FileError {
                 file,
                 line: e.line,
                 column: e.column,
@@ -122,7 +134,7 @@ pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
             let text = match std::fs::read_to_string(source) {
                 Ok(t) => t,
                 Err(e) => {
-                    report.errors.push(err(0, 0, e.to_string()));
+                    out.errors.push(err(0, 0, e.to_string()));
                     continue;
                 }
             };
@@ -136,7 +148,7 @@ pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
                     packages
                 }
                 Err(e) => {
-                    report.errors.push(err(e.line, e.column, e.message));
+                    out.errors.push(err(e.line, e.column, e.message));
                     continue;
                 }
             }
@@ -144,22 +156,40 @@ pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
             match archive::package(source) {
                 Ok(p) => vec![p],
                 Err(e) => {
-                    report.errors.push(err(e.line, e.column, e.message));
+                    out.errors.push(err(e.line, e.column, e.message));
                     continue;
                 }
             }
         } else {
-            report.errors.push(err(0, 0, "not a lockfile, manifest, SBOM or package archive scioc reads".into()));
+            out.errors.push(err(0, 0, "not a lockfile, manifest, SBOM or package archive scioc reads".into()));
             continue;
         };
-        report.files.push(source.clone());
-        report.packages += packages.iter().filter(|p| !p.name.is_empty()).count();
-        for p in &packages {
+        out.files.push(source.clone());
+        out.packages.extend(packages);
+    }
+    out
+}
+
+impl Extracted {
+    /// Matches every package against `index`.
+    pub fn check(self, index: &Index) -> Report {
+        let mut report = Report {
+            files: self.files,
+            packages: self.packages.iter().filter(|p| !p.name.is_empty()).count(),
+            errors: self.errors,
+            ..Report::default()
+        };
+        for p in &self.packages {
             report.findings.extend(index.check(p));
         }
+        sort(&mut report.findings);
+        report
     }
-    sort(&mut report.findings);
-    report
+}
+
+/// Scans `sources` against `index`: [`extract`], then [`Extracted::check`].
+pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
+    extract(sources).check(index)
 }
 
 /// The report order: worst first, then by place, package, rule and evidence.

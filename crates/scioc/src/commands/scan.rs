@@ -134,11 +134,22 @@ async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
         Some(f) => Ignores::load(&f)?,
         None => Ignores::default(),
     };
+    // Reading the project needs no index: do it on another core while the index loads.
+    let recursive = args.recursive;
+    let reading = tokio::task::spawn_blocking({
+        let paths = paths.clone();
+        move || {
+            let t = std::time::Instant::now();
+            let extracted = scioc_scan::extract_sources(&scioc_scan::discover(&paths, recursive));
+            tracing::debug!("{} packages read in {:?}", extracted.packages.len(), t.elapsed());
+            extracted
+        }
+    });
     let index = load_index(data_dir, &args).await?;
+    let extracted = reading.await?;
     let t = std::time::Instant::now();
-    let sources = scioc_scan::discover(&paths, args.recursive);
-    let mut report = scioc_scan::scan(&sources, &index);
-    tracing::debug!("{} packages scanned in {:?}", report.packages, t.elapsed());
+    let mut report = extracted.check(&index);
+    tracing::debug!("{} packages matched in {:?}", report.packages, t.elapsed());
     report.apply_ignores(&ignores, jiff::Zoned::now().date());
     name_feed_matches(data_dir, &mut report).await?;
 
