@@ -30,6 +30,26 @@ pub struct Client {
     retry: Retry,
 }
 
+/// The most a response body may hold. A page is about 1 KB per entry; a second holding a
+/// quarter of a million events still fits. A server sending more is refused, not buffered.
+const MAX_BODY: usize = 256 * 1024 * 1024;
+
+/// Reads a body chunk by chunk, refusing one larger than [`MAX_BODY`].
+async fn read_capped(mut resp: reqwest::Response, url: &str) -> Result<Vec<u8>, Error> {
+    let too_big = || Error::Response { url: url.to_owned(), message: format!("response larger than {MAX_BODY} bytes") };
+    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_big());
+    }
+    let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = resp.chunk().await.map_err(|source| Error::Transport { url: url.to_owned(), source })? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// Whether a request failed because TLS refused the server (an untrusted or mismatched
 /// certificate), found anywhere in the error's chain. `io::Error` hides the error it wraps
 /// from `source()`, so it is opened with `get_ref()`.
@@ -81,13 +101,7 @@ impl Client {
                 .send()
                 .await;
             let wait = match sent {
-                Ok(resp) if resp.status().is_success() => {
-                    return resp
-                        .bytes()
-                        .await
-                        .map(|b| b.to_vec())
-                        .map_err(|source| Error::Transport { url: url.to_string(), source });
-                }
+                Ok(resp) if resp.status().is_success() => return read_capped(resp, url.as_str()).await,
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let after = retry_after(resp.headers());

@@ -61,6 +61,9 @@ impl Report {
     }
 }
 
+/// The largest lockfile or manifest read (the largest real lockfiles are tens of megabytes).
+pub(crate) const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
 fn is_lockfile_name(name: &str) -> bool {
     matches!(name, "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" | "bun.lock")
 }
@@ -131,6 +134,16 @@ pub fn extract(sources: &[PathBuf]) -> Extracted {
             }));
             packages
         } else if let Some(extractor) = extract::for_path(source) {
+            if let Ok(meta) = std::fs::metadata(source)
+                && meta.len() > MAX_FILE_BYTES
+            {
+                out.errors.push(err(
+                    0,
+                    0,
+                    format!("{} bytes: larger than the {MAX_FILE_BYTES}-byte limit", meta.len()),
+                ));
+                continue;
+            }
             let text = match std::fs::read_to_string(source) {
                 Ok(t) => t,
                 Err(e) => {

@@ -383,3 +383,29 @@ fn sync_follow_keeps_the_mirror_current() {
     child.wait().unwrap();
     assert_eq!(digest(&m), digest(&s.data_dir()));
 }
+
+#[test]
+fn feed_pull_follow_streams_new_events_as_they_arrive() {
+    let s = Scioc::new();
+    s.ingest(&[entry(1, &utc(scioc_model::FeedTime::now().unix() - 30))]);
+    s.add_user("mirror", "reader");
+    let server = s.serve(&[]);
+    run(&s.data_dir(), &[&["feed", "start", "--since", "1h"][..], &remote(&server.url, None)].concat());
+    let mut child = scioc(
+        &s.data_dir(),
+        &[&["feed", "pull", "--follow", "--interval", "1s"][..], &remote(&server.url, None)].concat(),
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["scioc"]["sequence"], 1);
+    // An event stored now reaches the running pull within a poll or two, once.
+    s.ingest(&[entry(2, &utc(scioc_model::FeedTime::now().unix()))]);
+    let second: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(second["scioc"]["sequence"], 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
