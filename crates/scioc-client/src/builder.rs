@@ -5,6 +5,23 @@ use crate::{Client, Error, Format, Retry};
 use std::time::Duration;
 
 /// Settings for a [`Client`]; see [`Client::builder`].
+///
+/// ```no_run
+/// # fn f() -> Result<(), scioc_client::Error> {
+/// use scioc_client::{Client, Format, Retry};
+/// use std::time::Duration;
+/// let client = Client::builder("https://feed.internal:8443")?
+///     .credentials("siem", "from-a-secret-store")
+///     // Trust exactly this server certificate (its SHA-256, as `openssl x509 -fingerprint` prints it).
+///     .pin_sha256("3F:1A:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00")?
+///     .format(Format::Xml)
+///     .retry(Retry { attempts: 5, base: Duration::from_millis(500), max: Duration::from_secs(60) })
+///     .timeout(Duration::from_secs(30))
+///     .build()?;
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
     base: url::Url,

@@ -86,6 +86,20 @@ impl Client {
     /// the stream ends at the first event at or after `to`, or when the feed has nothing more
     /// (a `to` in the future yields what exists now). Needs event times, which scioc gives
     /// (`scioc.timestamp`).
+    ///
+    /// ```no_run
+    /// # async fn f(client: scioc_client::Client) -> Result<(), scioc_client::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use scioc_client::FeedTime;
+    /// let from = FeedTime::parse_utc("2025-06-01T00:00:00").unwrap();
+    /// let to = from.add_secs(3600);
+    /// let mut events = std::pin::pin!(client.window(from, to));
+    /// while let Some(e) = events.try_next().await? {
+    ///     println!("{:?} {}", e.sequence, e.event_type());
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn window(&self, from: FeedTime, to: FeedTime) -> impl Stream<Item = Result<Event, Error>> + use<> {
         self.window_paged(from, to, 1000)
     }
@@ -135,6 +149,19 @@ impl Client {
 
     /// Pulls from the user's cursor forever; when the feed is drained, waits `interval` and
     /// asks again.
+    ///
+    /// ```no_run
+    /// # async fn f(client: scioc_client::Client) -> Result<(), scioc_client::Error> {
+    /// use futures_util::TryStreamExt;
+    /// use scioc_client::StartAt;
+    /// client.start(StartAt::Now).await?;
+    /// let mut events = std::pin::pin!(client.follow(1000, std::time::Duration::from_secs(30)));
+    /// while let Some(e) = events.try_next().await? {
+    ///     println!("new: {}", e.purl().unwrap_or("(file)"));
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn follow(&self, limit: u32, interval: Duration) -> impl Stream<Item = Result<Event, Error>> + use<> {
         self.pulling(limit, Some(interval))
     }
