@@ -444,4 +444,73 @@ fn injected_entries_in_real_lockfiles_are_found_exactly() {
         assert_eq!(code, 1, "{dir}");
         assert!(v["errors"].as_array().unwrap().is_empty(), "{dir}: {v:#}");
     }
+
+    // Formats no package manager here can produce (Bundler, SBOM generators), written by hand in
+    // their documented shapes, against the same store.
+    let other = work.join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    let gemfile = "GEM\n  remote: https://rubygems.org/\n  specs:\n    batman_rails (0.16.1)\n      rack (>= 2.0)\n    rack (3.1.8)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  batman_rails\n\nBUNDLED WITH\n   2.5.3\n";
+    std::fs::write(other.join("Gemfile.lock"), gemfile).unwrap();
+    let bom = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6",
+        "metadata": {"component": {"bom-ref": "app", "name": "app", "type": "application"}},
+        "components": [
+            {"bom-ref": "a", "type": "library", "name": "left-pad", "purl": "pkg:npm/left-pad@1.3.0"},
+            {"bom-ref": "b", "type": "library", "name": "internal-logger", "purl": "pkg:npm/internal-logger@2.9.0"},
+            {"bom-ref": "c", "type": "library", "name": "lodash-helpers", "purl": "pkg:npm/lodash-helpers@1.0.0",
+             "hashes": [{"alg": "SHA-256", "content": h.sha256}]}
+        ],
+        "dependencies": [{"ref": "app", "dependsOn": ["a"]}, {"ref": "a", "dependsOn": ["b"]}]
+    });
+    let bom_text = serde_json::to_string_pretty(&bom).unwrap();
+    std::fs::write(other.join("app.cdx.json"), &bom_text).unwrap();
+    let spdx = serde_json::json!({
+        "spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": "app",
+        "documentDescribes": ["SPDXRef-app"],
+        "packages": [
+            {"SPDXID": "SPDXRef-app", "name": "app"},
+            {"SPDXID": "SPDXRef-requests", "name": "requests",
+             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:pypi/requests@2.32.3"}]},
+            {"SPDXID": "SPDXRef-requstsss", "name": "requstsss",
+             "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:pypi/requstsss@2.28.2"}]}
+        ],
+        "relationships": [
+            {"spdxElementId": "SPDXRef-app", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": "SPDXRef-requests"},
+            {"spdxElementId": "SPDXRef-requests", "relationshipType": "DEPENDS_ON", "relatedSpdxElement": "SPDXRef-requstsss"}
+        ]
+    });
+    let spdx_text = serde_json::to_string_pretty(&spdx).unwrap();
+    std::fs::write(other.join("app.spdx.json"), &spdx_text).unwrap();
+    let (code, mut got, v) = found(&s, &other);
+    let mut want = vec![
+        want("AS-008", "batman_rails@0.16.1", "Gemfile.lock", gemfile, "batman_rails (0.16.1)", &["batman_rails"]),
+        want(
+            "AS-008",
+            "internal-logger@2.9.0",
+            "app.cdx.json",
+            &bom_text,
+            "\"pkg:npm/internal-logger@2.9.0\"",
+            &["left-pad", "internal-logger"],
+        ),
+        want(
+            "HASH",
+            "lodash-helpers@1.0.0",
+            "app.cdx.json",
+            &bom_text,
+            "\"pkg:npm/lodash-helpers@1.0.0\"",
+            &["lodash-helpers"],
+        ),
+        want(
+            "AS-008",
+            "requstsss@2.28.2",
+            "app.spdx.json",
+            &spdx_text,
+            "\"SPDXRef-requstsss\"",
+            &["requests", "requstsss"],
+        ),
+    ];
+    want.sort();
+    got.sort();
+    assert_eq!(got, want, "{v:#}");
+    assert_eq!(code, 1);
 }
