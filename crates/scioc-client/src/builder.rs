@@ -116,12 +116,7 @@ impl ClientBuilder {
             .gzip(true)
             .build()
             .map_err(|e| Error::Config(e.to_string()))?;
-        Ok(Client::new(http, self.base, self.user, self.password, self.format, self.retry.max_attempts()))
-    }
-}
-
-impl Retry {
-    fn max_attempts(self) -> Retry {
-        Retry { attempts: self.attempts.max(1), ..self }
+        let retry = Retry { attempts: self.retry.attempts.max(1), ..self.retry };
+        Ok(Client { http, base: self.base, user: self.user, password: self.password, format: self.format, retry })
     }
 }

@@ -22,12 +22,12 @@ pub enum StartAt {
 /// A feed client. Cheap to clone; clones share connections.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    base: url::Url,
-    user: String,
-    password: String,
-    format: Format,
-    retry: Retry,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: url::Url,
+    pub(crate) user: String,
+    pub(crate) password: String,
+    pub(crate) format: Format,
+    pub(crate) retry: Retry,
 }
 
 /// The most a response body may hold. A page is about 1 KB per entry; a second holding a
@@ -69,17 +69,6 @@ impl Client {
     /// Starts building a client for the server at `base` (`https://host:port`).
     pub fn builder(base: &str) -> Result<ClientBuilder, Error> {
         ClientBuilder::new(base)
-    }
-
-    pub(crate) fn new(
-        http: reqwest::Client,
-        base: url::Url,
-        user: String,
-        password: String,
-        format: Format,
-        retry: Retry,
-    ) -> Client {
-        Client { http, base, user, password, format, retry }
     }
 
     /// The wire format in use.

@@ -34,7 +34,7 @@ impl Event {
     }
 
     /// What identifies the event where pages meet: its sequence number, else its content.
-    pub(crate) fn key(&self) -> String {
+    pub fn key(&self) -> String {
         match self.sequence {
             Some(s) => s.to_string(),
             None => self.entry_json().to_string(),

@@ -10,7 +10,7 @@
 //! just before it, so a server that splits a second across pages loses or repeats nothing.
 //! Events keep the remote's time and provenance.
 
-use scioc_client::{Client, Event, FeedTime};
+use scioc_client::{Client, FeedTime};
 use scioc_store::{Import, NewEvent, SourceRecord, Store};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -68,13 +68,6 @@ pub fn source_name(server: &str) -> String {
     format!("sync:{}", server.trim_end_matches('/'))
 }
 
-fn key(e: &Event) -> String {
-    match e.sequence {
-        Some(s) => s.to_string(),
-        None => e.entry_json().to_string(),
-    }
-}
-
 /// Mirrors `client`'s feed into `store` until it is caught up (or, with `follow`, forever,
 /// polling every `follow` interval), reporting after each committed page.
 pub async fn sync(
@@ -100,7 +93,7 @@ pub async fn sync(
         for e in page.events {
             let t = e.time.unwrap_or(page.from);
             last_time = Some(t);
-            let k = key(&e);
+            let k = e.key();
             if Some(t.unix()) == cursor.last_second {
                 if cursor.taken.contains(&k) {
                     continue;

@@ -68,10 +68,7 @@ impl Extractor for BunLock {
                 )
             })
             .collect();
-        let packages: Vec<(Vec<String>, Vec<String>)> = out.iter().map(|p| p.path.clone()).zip(deps).collect();
-        for (p, chain) in out.iter_mut().zip(super::graph::node_paths(&packages, &roots)) {
-            p.path = chain;
-        }
+        super::npm_package_lock::set_paths(&mut out, &deps, &roots);
         Ok(out)
     }
 }

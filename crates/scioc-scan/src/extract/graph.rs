@@ -39,6 +39,13 @@ impl Graph {
         self.roots.push(key);
     }
 
+    /// Sets each package's path to its node's chain: `packages[i]` is node `i`.
+    pub(crate) fn assign_paths(&self, packages: &mut [crate::Package]) {
+        for (p, chain) in packages.iter_mut().zip(self.paths()) {
+            p.path = chain;
+        }
+    }
+
     /// For every node, in index order, the shortest chain of names from a root to it. A node no
     /// root reaches (a cycle, or a file that names no roots) is its own root.
     pub(crate) fn paths(&self) -> Vec<Vec<String>> {

@@ -17,7 +17,7 @@ pub(super) fn dependency_names(entry: &Value, sections: &[&str]) -> Vec<String> 
 }
 
 /// Replaces install paths with dependency paths, resolved as Node resolves `require`.
-fn set_paths(out: &mut [Package], deps: &[Vec<String>], roots: &[String]) {
+pub(super) fn set_paths(out: &mut [Package], deps: &[Vec<String>], roots: &[String]) {
     let packages: Vec<(Vec<String>, Vec<String>)> =
         out.iter().map(|p| p.path.clone()).zip(deps.iter().cloned()).collect();
     for (p, chain) in out.iter_mut().zip(super::graph::node_paths(&packages, roots)) {

@@ -42,9 +42,7 @@ impl Extractor for PoetryLock {
                 .collect();
             out.push(p);
         }
-        for (p, chain) in out.iter_mut().zip(graph.paths()) {
-            p.path = chain;
-        }
+        graph.assign_paths(&mut out);
         Ok(out)
     }
 }

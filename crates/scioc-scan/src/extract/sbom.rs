@@ -83,9 +83,7 @@ impl Extractor for CycloneDx {
                 targets.for_each(|t| graph.edge(node, t.to_owned()));
             }
         }
-        for (p, chain) in out.iter_mut().zip(graph.paths()) {
-            p.path = chain;
-        }
+        graph.assign_paths(&mut out);
         Ok(out)
     }
 }
@@ -152,9 +150,7 @@ impl Extractor for Spdx {
                 graph.edge(node, to.to_owned());
             }
         }
-        for (p, chain) in out.iter_mut().zip(graph.paths()) {
-            p.path = chain;
-        }
+        graph.assign_paths(&mut out);
         Ok(out)
     }
 }

@@ -11,9 +11,10 @@ use anstyle::{AnsiColor, Style};
 use anyhow::{Context, Result, bail};
 use scioc_curation::files::{BlacklistEntry, NpmIoc, read_required};
 use scioc_scan::{BlacklistRule, Index, Report, Severity, ignore::Ignores, render};
-use scioc_store::{Indicator, Store};
+use scioc_store::{Indicator, SqliteStore, Store};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The name of the ignore file looked for by default.
 const IGNORE_FILE: &str = "scioc-ignore.toml";
@@ -56,12 +57,13 @@ fn ioc(i: NpmIoc) -> Indicator {
 }
 
 /// Loads the index: the store (feed events, curated blacklist rules, indicators) when there is
-/// one, and ToolTrust files when given.
-async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<Index> {
+/// one, and ToolTrust files when given. Returns the store it opened, if any, for naming matches.
+async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<(Index, Option<Arc<SqliteStore>>)> {
     let tooltrust = args.blacklist.is_some() || args.iocs.is_some();
     let mut events = Vec::new();
     let mut rules = Vec::new();
     let mut indicators = Vec::new();
+    let mut opened = None;
     // A scan with only ToolTrust files must not create a store as a side effect.
     if !tooltrust || data_dir.join("scioc.db").exists() {
         let t = std::time::Instant::now();
@@ -78,6 +80,7 @@ async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<Index> {
             }
         }
         rules.extend(curated.into_values().filter_map(|r| r.entry).map(rule));
+        opened = Some(store);
     }
     if let Some(path) = &args.blacklist {
         rules.extend(read_required::<BlacklistEntry>(path)?.into_iter().map(rule));
@@ -94,16 +97,14 @@ async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<Index> {
             data_dir.display()
         );
     }
-    Ok(index)
+    Ok((index, opened))
 }
 
 /// Names each feed match by its record (an OSV id) or threat name.
-async fn name_feed_matches(data_dir: &Path, report: &mut Report) -> Result<()> {
+async fn name_feed_matches(store: Option<&SqliteStore>, report: &mut Report) -> Result<()> {
     let seqs: Vec<i64> = report.findings.iter().filter(|f| f.reference.is_none()).filter_map(|f| f.event).collect();
-    if seqs.is_empty() {
-        return Ok(());
-    }
-    let stored = open_store(data_dir)?.entries(seqs).await?;
+    let Some(store) = store.filter(|_| !seqs.is_empty()) else { return Ok(()) };
+    let stored = store.entries(seqs).await?;
     for f in report.findings.iter_mut().filter(|f| f.reference.is_none()) {
         let Some(e) = stored.iter().find(|e| Some(e.seq) == f.event) else { continue };
         let v: serde_json::Value = serde_json::from_slice(&e.entry_json).unwrap_or_default();
@@ -145,13 +146,13 @@ async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
             extracted
         }
     });
-    let index = load_index(data_dir, &args).await?;
+    let (index, store) = load_index(data_dir, &args).await?;
     let extracted = reading.await?;
     let t = std::time::Instant::now();
     let mut report = extracted.check(&index);
     tracing::debug!("{} packages matched in {:?}", report.packages, t.elapsed());
     report.apply_ignores(&ignores, jiff::Zoned::now().date());
-    name_feed_matches(data_dir, &mut report).await?;
+    name_feed_matches(store.as_deref(), &mut report).await?;
 
     for e in &report.errors {
         output::error(&e.to_string());

@@ -24,6 +24,11 @@ fn want(rule: &str, pkg: &str, file: &str, text: &str, needle: &str, path: &[&st
     (rule.into(), pkg.into(), file.into(), line, path.iter().map(|s| s.to_string()).collect())
 }
 
+/// The line above the first `needle`: the `[[package]]` header of a TOML block.
+fn line_above(text: &str, needle: &str) -> usize {
+    text[..text.find(needle).unwrap_or_else(|| panic!("{needle:?} not found"))].matches('\n').count()
+}
+
 fn copy(dir: &str, to: &Path) -> PathBuf {
     let dest = to.join(dir);
     std::fs::create_dir_all(&dest).unwrap();
@@ -274,10 +279,7 @@ fn poetry(dir: &Path, h: &Hashes) -> Vec<Want> {
     let text = format!("{}{added}{}", &text[..at], &text[at..]);
     std::fs::write(&file, &text).unwrap();
     let f = "poetry.lock";
-    let line_before = |name: &str| {
-        let at = text.find(&format!("name = \"{name}\"")).unwrap();
-        text[..at].matches('\n').count() // the [[package]] line above it
-    };
+    let line_before = |name: &str| line_above(&text, &format!("name = \"{name}\""));
     vec![
         ("AS-008".into(), "requstsss@2.28.2".into(), f.into(), line_before("requstsss"), vec!["requstsss".into()]),
         ("AS-008".into(), "ctx@0.2.6".into(), f.into(), line_before("ctx"), vec!["ctx".into()]),
@@ -300,8 +302,7 @@ fn uv_lock(dir: &Path, h: &Hashes) -> Vec<Want> {
         ));
     }
     std::fs::write(&file, &text).unwrap();
-    let line_before =
-        |name: &str| text[..text.find(&format!("name = \"{name}\"\nversion")).unwrap()].matches('\n').count();
+    let line_before = |name: &str| line_above(&text, &format!("name = \"{name}\"\nversion"));
     let f = "uv.lock";
     vec![
         (
@@ -330,8 +331,7 @@ fn pylock(dir: &Path, h: &Hashes) -> Vec<Want> {
         ));
     }
     std::fs::write(&file, &text).unwrap();
-    let line_before =
-        |name: &str| text[..text.find(&format!("name = \"{name}\"\nversion")).unwrap()].matches('\n').count();
+    let line_before = |name: &str| line_above(&text, &format!("name = \"{name}\"\nversion"));
     let f = "pylock.toml";
     vec![
         ("AS-008".into(), "requstsss@2.28.2".into(), f.into(), line_before("requstsss"), vec!["requstsss".into()]),

@@ -145,9 +145,7 @@ fn build(path: &Path, lock: Lock) -> Result<Vec<Package>, ExtractError> {
             graph.root(key);
         }
     }
-    for (p, chain) in out.iter_mut().zip(graph.paths()) {
-        p.path = chain;
-    }
+    graph.assign_paths(&mut out);
     Ok(out)
 }
 
