@@ -28,12 +28,18 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod dump;
 mod error;
 mod migrate;
+mod postgres;
+mod rules;
 mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod types;
 
 pub use error::{Error, Result};
+pub use postgres::{PgOptions, PgStore};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
     Appended, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage,
@@ -49,6 +55,9 @@ use scioc_model::{FeedTime, Role, UserName};
 /// time of the event before it, and a page never splits a second.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Where the store lives, for people: a file path, or a database URL without its password.
+    fn location(&self) -> String;
+
     /// The newest event's sequence number and time, or `None` for an empty feed.
     async fn head(&self) -> Result<Option<Head>>;
 
@@ -115,4 +124,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Changes a user's role; [`Error::NoSuchUser`] if absent.
     async fn set_role(&self, name: &UserName, role: Role) -> Result<()>;
+
+    /// Up to `limit` events after sequence number `after_seq`, exactly as stored.
+    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<dump::RawEvent>>;
+
+    /// Everything but the events: users, cursors, sources and indicators, sorted.
+    async fn export_meta(&self) -> Result<dump::Meta>;
+
+    /// Fills this store, which must be empty ([`Error::Conflict`] otherwise), with everything
+    /// `from` holds, in one transaction: a failure leaves it empty. Calls `progress` with the
+    /// number of events copied so far; returns the number of events.
+    async fn restore(&self, from: &dyn Store, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<u64>;
 }

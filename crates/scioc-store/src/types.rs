@@ -37,7 +37,7 @@ pub struct NewEvent {
 }
 
 /// What an append stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Appended {
     /// How many events.
     pub count: usize,
@@ -49,6 +49,17 @@ pub struct Appended {
     pub first_time: Option<FeedTime>,
     /// Time of the last, if any.
     pub last_time: Option<FeedTime>,
+}
+
+impl Appended {
+    /// Counts one more stored event.
+    pub(crate) fn record(&mut self, seq: i64, time: FeedTime) {
+        self.count += 1;
+        self.first_seq.get_or_insert(seq);
+        self.first_time.get_or_insert(time);
+        self.last_seq = Some(seq);
+        self.last_time = Some(time);
+    }
 }
 
 /// A stateless time query.

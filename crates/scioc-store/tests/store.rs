@@ -1,9 +1,88 @@
-//! Behaviour every [`Store`] implementation must show, run against the embedded SQLite store.
+//! Behaviour every [`Store`] implementation must show, run against both: the embedded SQLite
+//! store and PostgreSQL (a fresh schema per test; see `scioc_store::testing`).
+//!
+//! Each test is an `async fn(Backend)`; [`both!`] makes `name::sqlite` and `name::postgres` of it.
 
 use scioc_api::Format;
 use scioc_model::{Entry, FeedTime, RawEntry, Role, UserName};
-use scioc_store::{Error, NewEvent, NewUser, PullQuery, SqliteStore, Store, TimeQuery};
+use scioc_store::{
+    Error, EventFilter, Import, Indicator, NewEvent, NewUser, PgOptions, PgStore, PullQuery, SourceRecord, SqliteStore,
+    Store, TimeQuery, testing::TestDatabase,
+};
 use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A store on a backend, with what keeps its storage alive.
+struct Opened {
+    dir: tempfile::TempDir,
+    db: Option<TestDatabase>,
+    store: Arc<dyn Store>,
+}
+
+impl Opened {
+    /// Closes the store and opens its storage again.
+    async fn reopen(self) -> Opened {
+        let Opened { dir, db, store } = self;
+        drop(store);
+        let store = open_at(dir.path(), db.as_ref()).await;
+        Opened { dir, db, store }
+    }
+
+    /// Another handle on the same storage, with its own connections: a second server node.
+    async fn another(&self) -> Arc<dyn Store> {
+        open_at(self.dir.path(), self.db.as_ref()).await
+    }
+}
+
+async fn open_at(dir: &std::path::Path, db: Option<&TestDatabase>) -> Arc<dyn Store> {
+    match db {
+        None => Arc::new(SqliteStore::open(dir).unwrap()),
+        Some(db) => Arc::new(PgStore::connect(db.url(), PgOptions::default()).await.unwrap()),
+    }
+}
+
+async fn open(backend: Backend) -> Opened {
+    let dir = tempfile::tempdir().unwrap();
+    let db = (backend == Backend::Postgres).then(TestDatabase::new);
+    let store = open_at(dir.path(), db.as_ref()).await;
+    Opened { dir, db, store }
+}
+
+/// Runs each named `async fn(Backend)` as two tests, one per backend.
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+both!(
+    append_assigns_sequence_and_refuses_going_back,
+    a_page_never_splits_a_second,
+    the_open_second_is_not_served,
+    cursors_pull_exactly_once_and_are_per_user,
+    concurrent_pulls_by_one_user_never_overlap,
+    everything_survives_reopening,
+    users_are_managed,
+    imports_are_atomic_versioned_and_carry_indicators,
+    events_are_found_by_hash_and_purl,
+    two_nodes_appending_at_once_keep_the_feed_in_order,
+    two_nodes_pulling_for_one_user_deliver_each_event_once,
+    a_copy_equals_its_source_and_refuses_a_full_target,
+);
 
 fn t(s: &str) -> FeedTime {
     FeedTime::parse_utc(s).unwrap()
@@ -20,12 +99,6 @@ fn entry(i: usize) -> Entry {
 
 fn at(i: usize, time: FeedTime) -> NewEvent {
     NewEvent { entry: entry(i), time: Some(time), provenance: None }
-}
-
-fn open() -> (tempfile::TempDir, Arc<dyn Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    (dir, Arc::new(store))
 }
 
 async fn add_user(store: &dyn Store, name: &str) -> UserName {
@@ -46,9 +119,9 @@ fn seqs(page: &scioc_store::Page) -> Vec<i64> {
     page.rows.iter().map(|r| r.seq).collect()
 }
 
-#[tokio::test]
-async fn append_assigns_sequence_and_refuses_going_back() {
-    let (_d, store) = open();
+async fn append_assigns_sequence_and_refuses_going_back(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
     let now = FeedTime::now();
     let a = store
         .append(
@@ -83,9 +156,9 @@ async fn append_assigns_sequence_and_refuses_going_back() {
     assert_eq!(store.head().await.unwrap().unwrap().seq, 4);
 }
 
-#[tokio::test]
-async fn a_page_never_splits_a_second() {
-    let (_d, store) = open();
+async fn a_page_never_splits_a_second(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
     let busy = t("2024-05-01T12:00:00");
     let mut batch = vec![at(0, t("2024-05-01T11:59:59"))];
     batch.extend((1..=2500).map(|i| at(i, busy)));
@@ -115,9 +188,9 @@ async fn a_page_never_splits_a_second() {
     assert!(small.more);
 }
 
-#[tokio::test]
-async fn the_open_second_is_not_served() {
-    let (_d, store) = open();
+async fn the_open_second_is_not_served(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
     let now = FeedTime::now();
     store.append(vec![at(1, now.add_secs(-1)), at(2, now)], now).await.unwrap();
     let page = store
@@ -127,9 +200,9 @@ async fn the_open_second_is_not_served() {
     assert_eq!(seqs(&page), vec![1], "events of the current second wait until it closes");
 }
 
-#[tokio::test]
-async fn cursors_pull_exactly_once_and_are_per_user() {
-    let (_d, store) = open();
+async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
     let alice = add_user(&*store, "alice").await;
     let bob = add_user(&*store, "bob").await;
     let base = t("2024-01-01T00:00:00");
@@ -158,9 +231,9 @@ async fn cursors_pull_exactly_once_and_are_per_user() {
     assert_eq!(seqs(&store.pull(&bob, q2).await.unwrap().page), vec![31]);
 }
 
-#[tokio::test]
-async fn concurrent_pulls_by_one_user_never_overlap() {
-    let (_d, store) = open();
+async fn concurrent_pulls_by_one_user_never_overlap(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
     let u = add_user(&*store, "carol").await;
     let base = t("2024-01-01T00:00:00");
     store.append((0..2000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect(), FeedTime::now()).await.unwrap();
@@ -190,12 +263,11 @@ async fn concurrent_pulls_by_one_user_never_overlap() {
     assert_eq!(all, (1..=2000).collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn everything_survives_reopening() {
-    let dir = tempfile::tempdir().unwrap();
+async fn everything_survives_reopening(b: Backend) {
+    let s = open(b).await;
     {
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let u = add_user(&store, "dave").await;
+        let store = s.store.clone();
+        let u = add_user(&*store, "dave").await;
         store
             .append((0..10).map(|i| at(i, t("2024-01-01T00:00:00").add_secs(i as i64))).collect(), FeedTime::now())
             .await
@@ -204,16 +276,17 @@ async fn everything_survives_reopening() {
         let p = store.pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now() }).await.unwrap();
         assert_eq!(seqs(&p.page), vec![1, 2, 3, 4]);
     }
-    let store = SqliteStore::open(dir.path()).unwrap();
+    let s = s.reopen().await;
+    let store = s.store.clone();
     let u = UserName::parse("dave").unwrap();
     let p = store.pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now() }).await.unwrap();
     assert_eq!(seqs(&p.page), vec![5, 6, 7, 8]);
     assert_eq!(p.from, t("2024-01-01T00:00:04"));
 }
 
-#[tokio::test]
-async fn users_are_managed() {
-    let (_d, store) = open();
+async fn users_are_managed(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
     let u = add_user(&*store, "erin").await;
     let dup = store
         .create_user(NewUser { name: u.clone(), role: Role::Admin, password_hash: "x".into(), now: FeedTime::now() })
@@ -229,4 +302,275 @@ async fn users_are_managed() {
     assert!(store.user(&u).await.unwrap().is_none());
     assert!(matches!(store.remove_user(&u).await, Err(Error::NoSuchUser(_))));
     assert!(matches!(store.set_role(&u, Role::Admin).await, Err(Error::NoSuchUser(_))));
+}
+
+fn hashed(i: usize, purl: &str) -> NewEvent {
+    let raw: RawEntry = serde_json::from_value(serde_json::json!({
+        "event_type": "NEW_MALICIOUS",
+        "sha256": format!("{i:064x}"),
+        "identity": {"purl": purl},
+    }))
+    .unwrap();
+    NewEvent { entry: Entry::try_from(raw).unwrap(), time: Some(t("2024-03-01T00:00:00")), provenance: None }
+}
+
+fn record(id: &str, hash: &str) -> SourceRecord {
+    SourceRecord { id: id.into(), content_hash: hash.into(), state: format!(r#"{{"id":"{id}"}}"#) }
+}
+
+fn domain(value: &str, source_id: &str) -> Indicator {
+    Indicator {
+        kind: "domain".into(),
+        value: value.into(),
+        ecosystem: "npm".into(),
+        package: "evil".into(),
+        source: "osv".into(),
+        source_id: source_id.into(),
+        match_kind: "exact".into(),
+        confidence: "high".into(),
+        action: "block".into(),
+    }
+}
+
+async fn imports_are_atomic_versioned_and_carry_indicators(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let now = FeedTime::now();
+    assert_eq!(store.source_state("osv").await.unwrap(), Default::default());
+    let first = Import {
+        source: "osv".into(),
+        expected_version: 0,
+        events: vec![at(1, t("2024-01-01T00:00:00"))],
+        records: vec![record("MAL-2", "h2"), record("MAL-1", "h1")],
+        indicators: vec![domain("a.example", "MAL-1"), domain("b.example", "MAL-2")],
+        ..Default::default()
+    };
+    assert_eq!(store.commit_import(first.clone(), now).await.unwrap().count, 1);
+
+    let stale = store.commit_import(Import { events: vec![at(2, t("2024-01-02T00:00:00"))], ..first }, now).await;
+    assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
+    assert_eq!(store.stats().await.unwrap().events, 1, "a refused import stores nothing");
+
+    let state = store.source_state("osv").await.unwrap();
+    assert_eq!(state.version, 1);
+    assert_eq!(state.records, vec![record("MAL-1", "h1"), record("MAL-2", "h2")]);
+
+    store
+        .commit_import(
+            Import {
+                source: "osv".into(),
+                expected_version: 1,
+                records: vec![record("MAL-2", "h3")],
+                indicators: vec![domain("c.example", "MAL-2"), domain("b.example", "MAL-2")],
+                retire_indicators_of: vec!["MAL-1".into()],
+                remove_records: vec!["MAL-1".into()],
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
+    let values: Vec<String> = store.indicators().await.unwrap().into_iter().map(|i| i.value).collect();
+    assert_eq!(values, ["b.example", "c.example"], "retired, kept once, added");
+    assert_eq!(
+        store.source_state("osv").await.unwrap(),
+        scioc_store::SourceState { version: 2, records: vec![record("MAL-2", "h3")] }
+    );
+
+    let bad = store
+        .commit_import(
+            Import {
+                source: "osv".into(),
+                expected_version: 2,
+                events: vec![at(3, t("2011-01-01T00:00:00"))],
+                records: vec![record("MAL-9", "x")],
+                indicators: vec![domain("d.example", "MAL-9")],
+                ..Default::default()
+            },
+            now,
+        )
+        .await;
+    assert!(matches!(bad, Err(Error::Rejected { index: 0, .. })), "{bad:?}");
+    let after = store.source_state("osv").await.unwrap();
+    assert_eq!((after.version, after.records.len()), (2, 1), "nothing of a refused import is kept");
+    assert_eq!(store.stats().await.unwrap().indicators, 2);
+}
+
+async fn events_are_found_by_hash_and_purl(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    store
+        .append(
+            vec![
+                hashed(1, "pkg:npm/evil-1@1.0.0"),
+                hashed(2, "pkg:npm/evil-1@2.0.0"),
+                hashed(3, "pkg:npm/evil-10@1.0.0"),
+                hashed(4, "pkg:pypi/evil-1@1.0.0"),
+            ],
+            FeedTime::now(),
+        )
+        .await
+        .unwrap();
+    let found = |f: EventFilter| {
+        let store = store.clone();
+        async move { store.find_events(f).await.unwrap().iter().map(|e| e.seq).collect::<Vec<_>>() }
+    };
+    assert_eq!(found(EventFilter::Purl("pkg:npm/evil-1".into())).await, [1, 2], "every version, not evil-10");
+    assert_eq!(found(EventFilter::Purl("pkg:npm/evil-1@2.0.0".into())).await, [2]);
+    assert_eq!(found(EventFilter::Purl("pkg:npm/evil".into())).await, Vec::<i64>::new());
+    assert_eq!(found(EventFilter::Sha256(format!("{:064X}", 3))).await, [3], "hashes match in any case");
+    let entries = store.entries(vec![4, 1]).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 1]);
+    assert_eq!(entries[0].purl.as_deref(), Some("pkg:pypi/evil-1@1.0.0"));
+    let json: serde_json::Value = serde_json::from_slice(&entries[1].entry_json).unwrap();
+    assert_eq!(json["sha256"], format!("{:064x}", 1));
+    let packages = store.package_events().await.unwrap();
+    assert_eq!(packages.iter().map(|p| p.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(packages[2].sha256.as_deref(), Some(format!("{:064x}", 3).as_str()));
+}
+
+/// `(seq, ts)` of every event.
+async fn positions(store: &dyn Store) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    loop {
+        let batch = store.export_events(out.last().map_or(0, |p: &(i64, i64)| p.0), 1000).await.unwrap();
+        if batch.is_empty() {
+            return out;
+        }
+        out.extend(batch.iter().map(|e| (e.seq, e.ts)));
+    }
+}
+
+async fn two_nodes_appending_at_once_keep_the_feed_in_order(b: Backend) {
+    let s = open(b).await;
+    let nodes = [s.store.clone(), s.another().await];
+    let tasks: Vec<_> = (0..8)
+        .map(|task| {
+            let node = nodes[task % 2].clone();
+            tokio::spawn(async move {
+                for batch in 0..20 {
+                    let events = (0..5)
+                        .map(|i| NewEvent { entry: entry(task * 1000 + batch * 10 + i), time: None, provenance: None })
+                        .collect();
+                    node.append(events, FeedTime::now()).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let all = positions(&*nodes[1]).await;
+    assert_eq!(all.iter().map(|p| p.0).collect::<Vec<_>>(), (1..=800).collect::<Vec<_>>(), "no gap, no repeat");
+    assert!(all.windows(2).all(|w| w[0].1 <= w[1].1), "times never go back");
+    assert_eq!(nodes[0].head().await.unwrap().unwrap().seq, 800);
+}
+
+async fn two_nodes_pulling_for_one_user_deliver_each_event_once(b: Backend) {
+    let s = open(b).await;
+    let nodes = [s.store.clone(), s.another().await];
+    let u = add_user(&*nodes[0], "frank").await;
+    let base = t("2024-01-01T00:00:00");
+    nodes[0].append((0..1000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect(), FeedTime::now()).await.unwrap();
+    nodes[1].start_cursor(&u, base).await.unwrap();
+    let appending = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let appenders: Vec<_> = (0..2)
+        .map(|n| {
+            let node = nodes[n].clone();
+            tokio::spawn(async move {
+                for batch in 0..20 {
+                    let events = (0..10)
+                        .map(|i| NewEvent {
+                            entry: entry(10_000 + n * 1000 + batch * 10 + i),
+                            time: None,
+                            provenance: None,
+                        })
+                        .collect();
+                    node.append(events, FeedTime::now()).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    // Pullers alternate between the nodes on every request; they see events appended meanwhile.
+    let pullers: Vec<_> = (0..6)
+        .map(|p| {
+            let nodes = nodes.clone();
+            let (u, appending) = (u.clone(), appending.clone());
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                for i in p.. {
+                    let q = PullQuery { limit: 17, format: Format::Json, horizon: FeedTime::now().add_secs(60) };
+                    let page = nodes[i % 2].pull(&u, q).await.unwrap().page;
+                    if page.rows.is_empty() && !appending.load(std::sync::atomic::Ordering::SeqCst) {
+                        return got;
+                    }
+                    got.extend(seqs(&page));
+                }
+                unreachable!()
+            })
+        })
+        .collect();
+    for a in appenders {
+        a.await.unwrap();
+    }
+    appending.store(false, std::sync::atomic::Ordering::SeqCst);
+    let mut all = Vec::new();
+    for p in pullers {
+        all.extend(p.await.unwrap());
+    }
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(total, all.len(), "no event delivered twice");
+    assert_eq!(all, (1..=1400).collect::<Vec<_>>(), "every event delivered");
+}
+
+async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let u = add_user(&*store, "grace").await;
+    let base = t("2024-01-01T00:00:00");
+    store.append((0..4500).map(|i| at(i, base.add_secs(i as i64 / 3))).collect(), FeedTime::now()).await.unwrap();
+    store
+        .commit_import(
+            Import {
+                source: "osv".into(),
+                expected_version: 0,
+                events: vec![hashed(1, "pkg:npm/evil-1@1.0.0")],
+                records: vec![record("MAL-1", "h1")],
+                indicators: vec![domain("a.example", "MAL-1")],
+                ..Default::default()
+            },
+            FeedTime::now(),
+        )
+        .await
+        .unwrap();
+    store.start_cursor(&u, base).await.unwrap();
+    let q = PullQuery { limit: 10, format: Format::Json, horizon: FeedTime::now() };
+    assert_eq!(seqs(&store.pull(&u, q).await.unwrap().page), (1..=12).collect::<Vec<_>>());
+
+    // Into the other backend, and back again.
+    let other = open(if b == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite }).await;
+    let progress = std::sync::Mutex::new(Vec::new());
+    let copied = other.store.restore(&*store, &|n| progress.lock().unwrap().push(n)).await.unwrap();
+    assert_eq!(copied, 4501);
+    assert_eq!(*progress.lock().unwrap().last().unwrap(), 4501);
+    assert_eq!(other.store.digest().await.unwrap(), store.digest().await.unwrap());
+    assert_eq!(other.store.export_meta().await.unwrap(), store.export_meta().await.unwrap());
+    let back = open(b).await;
+    back.store.restore(&*other.store, &|_| {}).await.unwrap();
+    assert_eq!(back.store.digest().await.unwrap(), store.digest().await.unwrap());
+    assert_eq!(back.store.export_meta().await.unwrap(), store.export_meta().await.unwrap());
+
+    // The copy carries on where the source stood: the cursor, the head, the import version.
+    assert_eq!(seqs(&other.store.pull(&u, q).await.unwrap().page), (13..=24).collect::<Vec<_>>());
+    let next = other.store.append(vec![at(9, FeedTime::now())], FeedTime::now()).await.unwrap();
+    assert_eq!(next.first_seq, Some(4502));
+    assert_eq!(other.store.source_state("osv").await.unwrap().version, 1);
+
+    // A store that holds anything is never a copy's target, and is left as it was.
+    let before = other.store.digest().await.unwrap();
+    let refused = other.store.restore(&*store, &|_| {}).await;
+    assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
+    assert_eq!(other.store.digest().await.unwrap(), before);
 }

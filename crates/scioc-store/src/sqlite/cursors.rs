@@ -10,9 +10,12 @@
 
 use super::{
     SqlResultExt,
-    events::{PageBuf, fragment_column, more_after},
+    events::{finish_second, more_after, read_rows},
 };
-use crate::{PullPage, PullQuery, Result};
+use crate::{
+    PullPage, PullQuery, Result,
+    rules::{PageBuilder, fragment_column},
+};
 use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use scioc_model::{FeedTime, UserName};
 
@@ -60,22 +63,22 @@ pub(super) fn pull(conn: &mut Connection, user: &UserName, q: &PullQuery) -> Res
             cursor(&tx)?.expect("cursor just written")
         }
     };
-    let mut page = PageBuf::new(q.format, q.limit);
+    let mut page = PageBuilder::new(q.format, q.limit);
     {
         let sql = format!(
             "SELECT seq, ts, {} FROM events WHERE ts >= ?2 AND ts < ?3 AND seq > ?1 ORDER BY ts, seq LIMIT ?4",
             fragment_column(q.format)
         );
         let mut stmt = tx.prepare_cached(&sql).db()?;
-        page.read(&mut stmt, params![after, not_before, q.horizon.unix(), q.limit])?;
+        read_rows(&mut page, &mut stmt, params![after, not_before, q.horizon.unix(), q.limit])?;
     }
-    let more = if page.rows.len() as u32 >= q.limit {
-        page.finish_second(&tx)?;
-        more_after(&tx, page.rows.last().map_or(q.horizon, |r| r.time), q.horizon)?
+    let more = if page.is_full(q.limit) {
+        finish_second(&mut page, &tx)?;
+        more_after(&tx, page.last().map_or(q.horizon, |r| r.time), q.horizon)?
     } else {
         false
     };
-    if let Some(last) = page.rows.last() {
+    if let Some(last) = page.last() {
         tx.prepare_cached(
             "UPDATE cursors SET after_seq = ?2, not_before = ?3, position = ?4, updated_at = ?5 WHERE user_name = ?1",
         )

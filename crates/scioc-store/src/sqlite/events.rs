@@ -1,10 +1,13 @@
 //! Appending events and reading pages of them.
 
 use super::{SqlResultExt, optional_head};
-use crate::{Appended, Error, Head, NewEvent, Page, PageRow, Result, TimeQuery};
+use crate::{
+    Appended, Error, Head, NewEvent, Page, Result, TimeQuery,
+    rules::{Clock, FeedDigest, PageBuilder, fragment_column},
+};
 use r2d2_sqlite::rusqlite::{Connection, Statement, TransactionBehavior, params};
-use scioc_api::{Format, render_entry};
-use scioc_model::{FEED_EPOCH, FeedTime};
+use scioc_api::render_entry;
+use scioc_model::FeedTime;
 
 /// The newest event.
 pub(super) fn head(conn: &Connection) -> Result<Option<Head>> {
@@ -23,10 +26,8 @@ pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime)
 pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
     let head = head(tx)?;
     let mut seq = head.map_or(0, |h| h.seq);
-    let mut prev = head.map(|h| h.time);
-    // If the clock went back, events without a time take the newest time, never an earlier one.
-    let default_time = prev.map_or(now, |p| p.max(now));
-    let mut out = Appended { count: 0, first_seq: None, last_seq: None, first_time: None, last_time: None };
+    let mut clock = Clock::new(head, now);
+    let mut out = Appended::default();
     {
         let mut insert = tx
             .prepare_cached(
@@ -36,17 +37,11 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) ->
             )
             .db()?;
         for (index, event) in batch.into_iter().enumerate() {
-            let time = match event.time {
-                None => default_time,
-                Some(t) => {
-                    check_time(t, now, prev).map_err(|message| Error::Rejected { index, message })?;
-                    t
-                }
-            };
+            let time = clock.assign(index, event.time)?;
             seq += 1;
-            let fragments = render_entry(&event.entry, event.provenance.as_ref(), seq, time);
             let e = &event.entry;
             let id = e.identity.as_ref();
+            let fragments = render_entry(e, event.provenance.as_ref(), seq, time);
             insert
                 .execute(params![
                     seq,
@@ -66,80 +61,35 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) ->
                     event.provenance.as_ref().and_then(|p| p.id.as_deref()),
                 ])
                 .db()?;
-            out.count += 1;
-            out.first_seq.get_or_insert(seq);
-            out.first_time.get_or_insert(time);
-            out.last_seq = Some(seq);
-            out.last_time = Some(time);
-            prev = Some(time);
+            out.record(seq, time);
         }
     }
     Ok(out)
 }
 
-fn check_time(t: FeedTime, now: FeedTime, prev: Option<FeedTime>) -> Result<(), String> {
-    if t < FEED_EPOCH {
-        return Err(format!("timestamp {t} is before the feed epoch {FEED_EPOCH}"));
+/// Reads `(seq, ts, fragment)` rows from a prepared statement into `page`.
+pub(super) fn read_rows(
+    page: &mut PageBuilder,
+    stmt: &mut Statement<'_>,
+    params: impl r2d2_sqlite::rusqlite::Params,
+) -> Result<()> {
+    let mut rows = stmt.query(params).db()?;
+    while let Some(r) = rows.next().db()? {
+        let fragment = r.get_ref(2).db()?.as_blob().map_err(|e| Error::Backend(e.into()))?;
+        page.push(r.get(0).db()?, r.get(1).db()?, fragment);
     }
-    if t > now {
-        return Err(format!("timestamp {t} is in the future (now is {now})"));
-    }
-    match prev {
-        Some(p) if t < p => Err(format!(
-            "timestamp {t} is older than the newest event before it ({p}); the feed never goes back in time"
-        )),
-        _ => Ok(()),
-    }
+    Ok(())
 }
 
-/// Name of the column holding the rendering in `format`. The SQL built from it is fixed text:
-/// the name comes from this closed match, never from input.
-pub(super) fn fragment_column(format: Format) -> &'static str {
-    match format {
-        Format::Json => "entry_json",
-        Format::Xml => "entry_xml",
-    }
-}
-
-/// A page being read: positions, and the fragments joined as they are read.
-pub(super) struct PageBuf {
-    format: Format,
-    pub(super) rows: Vec<PageRow>,
-    pub(super) entries: Vec<u8>,
-}
-
-impl PageBuf {
-    pub(super) fn new(format: Format, limit: u32) -> Self {
-        PageBuf { format, rows: Vec::with_capacity(limit as usize), entries: Vec::with_capacity(limit as usize * 1024) }
-    }
-
-    /// Reads `(seq, ts, fragment)` rows from a prepared statement, copying each fragment once.
-    pub(super) fn read(&mut self, stmt: &mut Statement<'_>, params: impl r2d2_sqlite::rusqlite::Params) -> Result<()> {
-        let mut rows = stmt.query(params).db()?;
-        while let Some(r) = rows.next().db()? {
-            self.rows.push(PageRow { seq: r.get(0).db()?, time: FeedTime::from_unix(r.get(1).db()?) });
-            if !self.entries.is_empty() {
-                self.entries.extend_from_slice(self.format.separator());
-            }
-            self.entries.extend_from_slice(r.get_ref(2).db()?.as_blob().map_err(|e| Error::Backend(e.into()))?);
-        }
-        Ok(())
-    }
-
-    /// Appends the rest of the last row's second, so that a page never splits a second.
-    pub(super) fn finish_second(&mut self, conn: &Connection) -> Result<()> {
-        let Some(last) = self.rows.last().copied() else { return Ok(()) };
-        let sql = format!(
-            "SELECT seq, ts, {} FROM events WHERE ts = ?1 AND seq > ?2 ORDER BY seq",
-            fragment_column(self.format)
-        );
-        let mut stmt = conn.prepare_cached(&sql).db()?;
-        self.read(&mut stmt, params![last.time.unix(), last.seq])
-    }
-
-    pub(super) fn into_page(self, more: bool) -> Page {
-        Page { rows: self.rows, entries: self.entries, more }
-    }
+/// Appends the rest of the last event's second, so that a page never splits a second.
+pub(super) fn finish_second(page: &mut PageBuilder, conn: &Connection) -> Result<()> {
+    let Some(last) = page.last() else { return Ok(()) };
+    let sql = format!(
+        "SELECT seq, ts, {} FROM events WHERE ts = ?1 AND seq > ?2 ORDER BY seq",
+        fragment_column(page.format())
+    );
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    read_rows(page, &mut stmt, params![last.time.unix(), last.seq])
 }
 
 /// Whether any event lies after second `last` and before the horizon. A finished page holds
@@ -154,18 +104,18 @@ pub(super) fn more_after(conn: &Connection, last: FeedTime, horizon: FeedTime) -
 /// A time query, read in one snapshot.
 pub(super) fn query(conn: &mut Connection, q: &TimeQuery) -> Result<Page> {
     let tx = conn.transaction().db()?;
-    let mut page = PageBuf::new(q.format, q.limit);
+    let mut page = PageBuilder::new(q.format, q.limit);
     {
         let sql = format!(
             "SELECT seq, ts, {} FROM events WHERE ts >= ?1 AND ts < ?2 ORDER BY ts, seq LIMIT ?3",
             fragment_column(q.format)
         );
         let mut stmt = tx.prepare_cached(&sql).db()?;
-        page.read(&mut stmt, params![q.from.unix(), q.horizon.unix(), q.limit])?;
+        read_rows(&mut page, &mut stmt, params![q.from.unix(), q.horizon.unix(), q.limit])?;
     }
-    let more = if page.rows.len() as u32 >= q.limit {
-        page.finish_second(&tx)?;
-        more_after(&tx, page.rows.last().map_or(q.from, |r| r.time), q.horizon)?
+    let more = if page.is_full(q.limit) {
+        finish_second(&mut page, &tx)?;
+        more_after(&tx, page.last().map_or(q.from, |r| r.time), q.horizon)?
     } else {
         false
     };
@@ -175,9 +125,8 @@ pub(super) fn query(conn: &mut Connection, q: &TimeQuery) -> Result<Page> {
 
 /// SHA-256 over `(seq, ts, event_type, entry_json)` of every event in feed order.
 pub(super) fn digest(conn: &mut Connection) -> Result<String> {
-    use sha2::{Digest, Sha256};
     let tx = conn.transaction().db()?;
-    let mut h = Sha256::new();
+    let mut h = FeedDigest::default();
     {
         let mut stmt = tx.prepare("SELECT seq, ts, event_type, entry_json FROM events ORDER BY seq").db()?;
         let mut rows = stmt.query([]).db()?;
@@ -185,14 +134,9 @@ pub(super) fn digest(conn: &mut Connection) -> Result<String> {
             let (seq, ts): (i64, i64) = (r.get(0).db()?, r.get(1).db()?);
             let kind: String = r.get(2).db()?;
             let entry = r.get_ref(3).db()?.as_blob().map_err(|e| Error::Backend(e.into()))?;
-            h.update(seq.to_le_bytes());
-            h.update(ts.to_le_bytes());
-            h.update((kind.len() as u64).to_le_bytes());
-            h.update(kind.as_bytes());
-            h.update((entry.len() as u64).to_le_bytes());
-            h.update(entry);
+            h.add(seq, ts, &kind, entry);
         }
     }
     tx.commit().db()?;
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(h.hex())
 }

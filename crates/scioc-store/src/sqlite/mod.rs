@@ -6,6 +6,7 @@
 //! seeing a consistent snapshot for the length of its transaction.
 
 mod cursors;
+mod dump;
 mod events;
 mod sources;
 mod users;
@@ -192,6 +193,10 @@ fn count(conn: &Connection, sql: &str) -> Result<u64> {
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
+    fn location(&self) -> String {
+        self.inner.path.display().to_string()
+    }
+
     async fn head(&self) -> Result<Option<Head>> {
         self.read(|c| events::head(c)).await
     }
@@ -284,6 +289,40 @@ impl Store for SqliteStore {
     async fn set_role(&self, name: &UserName, role: Role) -> Result<()> {
         let name = name.clone();
         self.write(move |c| users::set_role(c, &name, role)).await
+    }
+
+    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::dump::RawEvent>> {
+        self.read(move |c| dump::events(c, after_seq, limit)).await
+    }
+
+    async fn export_meta(&self) -> Result<crate::dump::Meta> {
+        self.read(dump::meta).await
+    }
+
+    async fn restore(&self, from: &dyn Store, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<u64> {
+        let (parts, received) = tokio::sync::mpsc::channel(2);
+        let writer = self.write(move |c| dump::restore(c, received));
+        let reader = async move {
+            let mut after = 0;
+            let mut copied = 0;
+            loop {
+                let batch = from.export_events(after, crate::dump::COPY_BATCH).await?;
+                let Some(last) = batch.last() else { break };
+                after = last.seq;
+                copied += batch.len() as u64;
+                if parts.send(dump::Part::Events(batch)).await.is_err() {
+                    // The writer gave up; its error is the one to report.
+                    return Ok(());
+                }
+                progress(copied);
+            }
+            let meta = from.export_meta().await?;
+            let _ = parts.send(dump::Part::Meta(Box::new(meta))).await;
+            Ok::<_, Error>(())
+        };
+        let (written, read) = tokio::join!(writer, reader);
+        read?;
+        written
     }
 }
 

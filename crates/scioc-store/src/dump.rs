@@ -1,0 +1,110 @@
+//! A whole store as plain rows, for copying one store into another (`scioc copy`).
+//!
+//! Events travel with their stored renderings and sequence numbers untouched, so a copy has the
+//! same [`crate::Store::digest`] as its source; everything else travels as [`Meta`], whose
+//! equality between source and copy is the second half of the check.
+
+use crate::{Indicator, SourceRecord, UserRecord};
+
+/// Events read per batch when copying.
+pub const COPY_BATCH: u32 = 2000;
+
+/// An event exactly as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    /// Sequence number.
+    pub seq: i64,
+    /// Feed time, Unix seconds.
+    pub ts: i64,
+    /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
+    pub event_type: String,
+    /// The entry's purl.
+    pub purl: Option<String>,
+    /// Its community (purl type).
+    pub community: Option<String>,
+    /// Its package name.
+    pub package: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// Hashes of the package file.
+    pub md5: Option<String>,
+    /// See `md5`.
+    pub sha1: Option<String>,
+    /// See `md5`.
+    pub sha256: Option<String>,
+    /// See `md5`.
+    pub sha512: Option<String>,
+    /// The JSON rendering.
+    pub entry_json: Vec<u8>,
+    /// The XML rendering.
+    pub entry_xml: Vec<u8>,
+    /// Provenance: the source.
+    pub source: Option<String>,
+    /// Provenance: the source's record id.
+    pub source_id: Option<String>,
+}
+
+/// A user's pull cursor as stored.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CursorRecord {
+    /// The user.
+    pub user: String,
+    /// The last delivered sequence number.
+    pub after_seq: i64,
+    /// The earliest time the next pull returns.
+    pub not_before: i64,
+    /// The time shown as the next page's `time_range.from`.
+    pub position: i64,
+    /// When it last moved.
+    pub updated_at: i64,
+}
+
+/// Everything a store holds about one outside source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDump {
+    /// The source's name.
+    pub source: String,
+    /// Its import version.
+    pub version: i64,
+    /// Its records with the time each was last written, by id.
+    pub records: Vec<(SourceRecord, i64)>,
+}
+
+/// Everything but the events, sorted, so two stores' metas compare equal when they hold the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// Users, by name.
+    pub users: Vec<UserRecord>,
+    /// Cursors, by user.
+    pub cursors: Vec<CursorRecord>,
+    /// Sources, by name.
+    pub sources: Vec<SourceDump>,
+    /// Indicators with the time each was added, sorted.
+    pub indicators: Vec<(Indicator, i64)>,
+}
+
+impl Meta {
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.cursors.is_empty() && self.sources.is_empty() && self.indicators.is_empty()
+    }
+}
+
+/// Checks that `batch` continues a copy whose last event was `prev` (`(seq, ts)`): sequence
+/// numbers one apart, times never going back. Returns the new last event.
+pub(crate) fn check_continuity(prev: (i64, i64), batch: &[RawEvent]) -> crate::Result<(i64, i64)> {
+    let mut last = prev;
+    for e in batch {
+        if e.seq != last.0 + 1 || e.ts < last.1 {
+            return Err(crate::Error::Rejected {
+                index: (e.seq - 1).max(0) as usize,
+                message: format!(
+                    "source event {} at {} does not follow event {} at {}: a copy needs sequence numbers without gaps and times that never go back",
+                    e.seq, e.ts, last.0, last.1
+                ),
+            });
+        }
+        last = (e.seq, e.ts);
+    }
+    Ok(last)
+}

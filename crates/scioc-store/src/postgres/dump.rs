@@ -1,0 +1,208 @@
+//! Reading the whole store as rows, and filling an empty store from another one.
+
+use super::{Conn, PgResultExt, events::INSERT_EVENTS, sources::indicator, users};
+use crate::{
+    Error, Result, SourceRecord, Store,
+    dump::{COPY_BATCH, CursorRecord, Meta, RawEvent, SourceDump, check_continuity},
+};
+use tokio_postgres::IsolationLevel;
+
+/// Up to `limit` events after `after_seq`, in sequence order.
+pub(super) async fn events(c: &Conn, after_seq: i64, limit: u32) -> Result<Vec<RawEvent>> {
+    let stmt = c
+        .prepare_cached(
+            "SELECT seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
+                    entry_json, entry_xml, source, source_id
+             FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .await
+        .db()?;
+    let rows = c.query(&stmt, &[&after_seq, &i64::from(limit)]).await.db()?;
+    Ok(rows
+        .iter()
+        .map(|r| RawEvent {
+            seq: r.get(0),
+            ts: r.get(1),
+            event_type: r.get(2),
+            purl: r.get(3),
+            community: r.get(4),
+            package: r.get(5),
+            version: r.get(6),
+            md5: r.get(7),
+            sha1: r.get(8),
+            sha256: r.get(9),
+            sha512: r.get(10),
+            entry_json: r.get(11),
+            entry_xml: r.get(12),
+            source: r.get(13),
+            source_id: r.get(14),
+        })
+        .collect())
+}
+
+/// Everything but the events, in one snapshot.
+pub(super) async fn meta(c: &mut Conn) -> Result<Meta> {
+    let tx =
+        c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await.db()?;
+    let users = users::list(&tx).await?;
+    let cursors = tx
+        .query("SELECT user_name, after_seq, not_before, position, updated_at FROM cursors ORDER BY user_name", &[])
+        .await
+        .db()?
+        .iter()
+        .map(|r| CursorRecord {
+            user: r.get(0),
+            after_seq: r.get(1),
+            not_before: r.get(2),
+            position: r.get(3),
+            updated_at: r.get(4),
+        })
+        .collect();
+    let mut sources: Vec<SourceDump> = tx
+        .query("SELECT source, version FROM source_versions ORDER BY source", &[])
+        .await
+        .db()?
+        .iter()
+        .map(|r| SourceDump { source: r.get(0), version: r.get(1), records: Vec::new() })
+        .collect();
+    for r in tx
+        .query("SELECT source, id, content_hash, state, updated_at FROM source_records ORDER BY source, id", &[])
+        .await
+        .db()?
+    {
+        let source: String = r.get(0);
+        let record = (SourceRecord { id: r.get(1), content_hash: r.get(2), state: r.get(3) }, r.get(4));
+        match sources.iter_mut().find(|s| s.source == source) {
+            Some(s) => s.records.push(record),
+            None => sources.push(SourceDump { source, version: 0, records: vec![record] }),
+        }
+    }
+    sources.sort_by(|a, b| a.source.cmp(&b.source));
+    let indicators = tx
+        .query(
+            "SELECT kind, value, ecosystem, package, source, source_id, match_kind, confidence, action, added_at
+             FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id",
+            &[],
+        )
+        .await
+        .db()?
+        .iter()
+        .map(|r| (indicator(r), r.get(9)))
+        .collect();
+    tx.commit().await.db()?;
+    Ok(Meta { users, cursors, sources, indicators })
+}
+
+/// Fills this empty store from `from` in one transaction.
+pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<u64> {
+    let tx = c.transaction().await.db()?;
+    let held: i64 = tx
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM source_records)
+                  + (SELECT COUNT(*) FROM source_versions) + (SELECT COUNT(*) FROM indicators)",
+            &[],
+        )
+        .await
+        .db()?
+        .get(0);
+    if held > 0 {
+        return Err(Error::Conflict("the target store is not empty; a copy only fills an empty store".into()));
+    }
+    // Taking the head row keeps every other writer out until the copy commits.
+    tx.query_one("SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
+    let insert = tx.prepare_cached(INSERT_EVENTS).await.db()?;
+    let mut last = (0, 0);
+    loop {
+        let batch = from.export_events(last.0, COPY_BATCH).await?;
+        if batch.is_empty() {
+            break;
+        }
+        last = check_continuity(last, &batch)?;
+        let col = |f: fn(&RawEvent) -> Option<&str>| batch.iter().map(f).collect::<Vec<_>>();
+        tx.execute(
+            &insert,
+            &[
+                &batch.iter().map(|e| e.seq).collect::<Vec<_>>(),
+                &batch.iter().map(|e| e.ts).collect::<Vec<_>>(),
+                &batch.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>(),
+                &col(|e| e.purl.as_deref()),
+                &col(|e| e.community.as_deref()),
+                &col(|e| e.package.as_deref()),
+                &col(|e| e.version.as_deref()),
+                &col(|e| e.md5.as_deref()),
+                &col(|e| e.sha1.as_deref()),
+                &col(|e| e.sha256.as_deref()),
+                &col(|e| e.sha512.as_deref()),
+                &batch.iter().map(|e| e.entry_json.as_slice()).collect::<Vec<_>>(),
+                &batch.iter().map(|e| e.entry_xml.as_slice()).collect::<Vec<_>>(),
+                &col(|e| e.source.as_deref()),
+                &col(|e| e.source_id.as_deref()),
+            ],
+        )
+        .await
+        .db()?;
+        progress(last.0 as u64);
+    }
+    tx.execute("UPDATE feed_head SET seq = $1, ts = $2 WHERE id = 1", &[&last.0, &last.1]).await.db()?;
+    let meta = from.export_meta().await?;
+    for u in &meta.users {
+        tx.execute(
+            "INSERT INTO users (name, role, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&u.name.as_str(), &u.role.as_str(), &u.password_hash, &u.created_at.unix(), &u.updated_at.unix()],
+        )
+        .await
+        .db()?;
+    }
+    for k in &meta.cursors {
+        tx.execute(
+            "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at) VALUES ($1, $2, $3, $4, $5)",
+            &[&k.user, &k.after_seq, &k.not_before, &k.position, &k.updated_at],
+        )
+        .await
+        .db()?;
+    }
+    for s in &meta.sources {
+        if s.version > 0 {
+            tx.execute("INSERT INTO source_versions (source, version) VALUES ($1, $2)", &[&s.source, &s.version])
+                .await
+                .db()?;
+        }
+        let put = tx
+            .prepare_cached(
+                "INSERT INTO source_records (source, id, content_hash, state, updated_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .await
+            .db()?;
+        for (r, updated_at) in &s.records {
+            tx.execute(&put, &[&s.source, &r.id, &r.content_hash, &r.state, updated_at]).await.db()?;
+        }
+    }
+    let add = tx
+        .prepare_cached(
+            "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, match_kind, confidence, action, added_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .await
+        .db()?;
+    for (i, added_at) in &meta.indicators {
+        tx.execute(
+            &add,
+            &[
+                &i.kind,
+                &i.value,
+                &i.ecosystem,
+                &i.package,
+                &i.source,
+                &i.source_id,
+                &i.match_kind,
+                &i.confidence,
+                &i.action,
+                added_at,
+            ],
+        )
+        .await
+        .db()?;
+    }
+    tx.commit().await.db()?;
+    Ok(last.0 as u64)
+}

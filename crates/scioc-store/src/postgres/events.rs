@@ -1,0 +1,216 @@
+//! Appending events under the head lock, and reading pages of them.
+
+use super::{Conn, PgResultExt};
+use crate::{
+    Appended, Head, NewEvent, Page, Result, Stats, TimeQuery,
+    rules::{Clock, FeedDigest, PageBuilder, fragment_column},
+};
+use deadpool_postgres::GenericClient;
+use futures_util::{StreamExt, pin_mut};
+use scioc_api::render_entry;
+use scioc_model::FeedTime;
+use tokio_postgres::IsolationLevel;
+
+/// Events inserted per statement.
+const INSERT_CHUNK: usize = 500;
+
+fn head_of(seq: i64, ts: i64) -> Option<Head> {
+    (seq > 0).then(|| Head { seq, time: FeedTime::from_unix(ts) })
+}
+
+/// The newest event.
+pub(super) async fn head(c: &Conn) -> Result<Option<Head>> {
+    let row = c.query_one("SELECT seq, ts FROM feed_head WHERE id = 1", &[]).await.db()?;
+    Ok(head_of(row.get(0), row.get(1)))
+}
+
+/// Counts, read in one statement and so in one snapshot.
+pub(super) async fn stats(c: &Conn) -> Result<Stats> {
+    let row = c
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM indicators),
+                    h.seq, h.ts
+             FROM feed_head h WHERE h.id = 1",
+            &[],
+        )
+        .await
+        .db()?;
+    Ok(Stats {
+        events: row.get::<_, i64>(0) as u64,
+        users: row.get::<_, i64>(1) as u64,
+        indicators: row.get::<_, i64>(2) as u64,
+        head: head_of(row.get(3), row.get(4)),
+    })
+}
+
+/// Appends a batch in one transaction.
+pub(super) async fn append(c: &mut Conn, batch: &[NewEvent], now: FeedTime) -> Result<Appended> {
+    let tx = c.transaction().await.db()?;
+    let out = append_in(&tx, batch, now).await?;
+    tx.commit().await.db()?;
+    Ok(out)
+}
+
+/// The columns of a chunk of events, one vector each, for one multi-row insert.
+#[derive(Default)]
+struct Columns<'a> {
+    seq: Vec<i64>,
+    ts: Vec<i64>,
+    event_type: Vec<&'a str>,
+    purl: Vec<Option<&'a str>>,
+    community: Vec<Option<&'a str>>,
+    package: Vec<Option<&'a str>>,
+    version: Vec<Option<&'a str>>,
+    md5: Vec<Option<&'a str>>,
+    sha1: Vec<Option<&'a str>>,
+    sha256: Vec<Option<&'a str>>,
+    sha512: Vec<Option<&'a str>>,
+    entry_json: Vec<Vec<u8>>,
+    entry_xml: Vec<Vec<u8>>,
+    source: Vec<Option<&'a str>>,
+    source_id: Vec<Option<&'a str>>,
+}
+
+/// Inserts rows given as one array per column (`UNNEST` turns them back into rows); one round
+/// trip per chunk instead of one per event.
+pub(super) const INSERT_EVENTS: &str = "INSERT INTO events (seq, ts, event_type, purl, community, package, version,
+        md5, sha1, sha256, sha512, entry_json, entry_xml, source, source_id)
+    SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
+        $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BYTEA[], $13::BYTEA[], $14::TEXT[], $15::TEXT[])";
+
+/// Appends a batch inside the caller's transaction, after locking the head row: appends from
+/// every node queue here, so sequence numbers follow commit order.
+pub(super) async fn append_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    batch: &[NewEvent],
+    now: FeedTime,
+) -> Result<Appended> {
+    let row = tx.query_one("SELECT seq, ts FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
+    let head = head_of(row.get(0), row.get(1));
+    let mut seq = head.map_or(0, |h| h.seq);
+    let mut clock = Clock::new(head, now);
+    let mut out = Appended::default();
+    let insert = tx.prepare_cached(INSERT_EVENTS).await.db()?;
+    for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
+        let mut cols = Columns::default();
+        for (i, event) in chunk.iter().enumerate() {
+            let time = clock.assign(chunk_no * INSERT_CHUNK + i, event.time)?;
+            seq += 1;
+            let e = &event.entry;
+            let id = e.identity.as_ref();
+            let fragments = render_entry(e, event.provenance.as_ref(), seq, time);
+            cols.seq.push(seq);
+            cols.ts.push(time.unix());
+            cols.event_type.push(e.event_type.as_str());
+            cols.purl.push(id.and_then(|i| i.purl.as_deref()));
+            cols.community.push(id.and_then(|i| i.community.as_deref()));
+            cols.package.push(id.and_then(|i| i.package.as_deref()));
+            cols.version.push(id.and_then(|i| i.version.as_deref()));
+            cols.md5.push(e.md5.as_ref().map(|h| h.as_str()));
+            cols.sha1.push(e.sha1.as_ref().map(|h| h.as_str()));
+            cols.sha256.push(e.sha256.as_ref().map(|h| h.as_str()));
+            cols.sha512.push(e.sha512.as_ref().map(|h| h.as_str()));
+            cols.entry_json.push(fragments.json);
+            cols.entry_xml.push(fragments.xml);
+            cols.source.push(event.provenance.as_ref().map(|p| p.source.as_str()));
+            cols.source_id.push(event.provenance.as_ref().and_then(|p| p.id.as_deref()));
+            out.record(seq, time);
+        }
+        tx.execute(
+            &insert,
+            &[
+                &cols.seq,
+                &cols.ts,
+                &cols.event_type,
+                &cols.purl,
+                &cols.community,
+                &cols.package,
+                &cols.version,
+                &cols.md5,
+                &cols.sha1,
+                &cols.sha256,
+                &cols.sha512,
+                &cols.entry_json,
+                &cols.entry_xml,
+                &cols.source,
+                &cols.source_id,
+            ],
+        )
+        .await
+        .db()?;
+    }
+    if let (Some(seq), Some(time)) = (out.last_seq, out.last_time) {
+        tx.execute("UPDATE feed_head SET seq = $1, ts = $2 WHERE id = 1", &[&seq, &time.unix()]).await.db()?;
+    }
+    Ok(out)
+}
+
+/// Reads `(seq, ts, fragment)` rows into `page`.
+pub(super) async fn read_rows(
+    page: &mut PageBuilder,
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<()> {
+    let stmt = c.prepare_cached(sql).await.db()?;
+    for r in c.query(&stmt, params).await.db()? {
+        page.push(r.get(0), r.get(1), r.get::<_, &[u8]>(2));
+    }
+    Ok(())
+}
+
+/// Appends the rest of the last event's second, so that a page never splits a second.
+pub(super) async fn finish_second(page: &mut PageBuilder, c: &impl GenericClient) -> Result<()> {
+    let Some(last) = page.last() else { return Ok(()) };
+    let sql = format!(
+        "SELECT seq, ts, {} FROM events WHERE ts = $1 AND seq > $2 ORDER BY seq",
+        fragment_column(page.format())
+    );
+    read_rows(page, c, &sql, &[&last.time.unix(), &last.seq]).await
+}
+
+/// Whether any event lies after second `last` and before the horizon.
+pub(super) async fn more_after(c: &impl GenericClient, last: FeedTime, horizon: FeedTime) -> Result<bool> {
+    let stmt = c.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE ts > $1 AND ts < $2)").await.db()?;
+    Ok(c.query_one(&stmt, &[&last.unix(), &horizon.unix()]).await.db()?.get(0))
+}
+
+/// A time query, read in one repeatable-read snapshot.
+pub(super) async fn query(c: &mut Conn, q: &TimeQuery) -> Result<Page> {
+    let tx =
+        c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await.db()?;
+    let mut page = PageBuilder::new(q.format, q.limit);
+    let sql = format!(
+        "SELECT seq, ts, {} FROM events WHERE ts >= $1 AND ts < $2 ORDER BY ts, seq LIMIT $3",
+        fragment_column(q.format)
+    );
+    read_rows(&mut page, &tx, &sql, &[&q.from.unix(), &q.horizon.unix(), &i64::from(q.limit)]).await?;
+    let more = if page.is_full(q.limit) {
+        finish_second(&mut page, &tx).await?;
+        more_after(&tx, page.last().map_or(q.from, |r| r.time), q.horizon).await?
+    } else {
+        false
+    };
+    tx.commit().await.db()?;
+    Ok(page.into_page(more))
+}
+
+/// SHA-256 over every event in feed order, streamed from one snapshot.
+pub(super) async fn digest(c: &mut Conn) -> Result<String> {
+    let tx =
+        c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await.db()?;
+    let mut h = FeedDigest::default();
+    {
+        let rows = tx
+            .query_raw("SELECT seq, ts, event_type, entry_json FROM events ORDER BY seq", std::iter::empty::<i64>())
+            .await
+            .db()?;
+        pin_mut!(rows);
+        while let Some(r) = rows.next().await {
+            let r = r.db()?;
+            h.add(r.get(0), r.get(1), r.get(2), r.get(3));
+        }
+    }
+    tx.commit().await.db()?;
+    Ok(h.hex())
+}

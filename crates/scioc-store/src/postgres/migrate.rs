@@ -1,0 +1,79 @@
+//! Versioned migrations for PostgreSQL, under the rules of [`crate::migrate`].
+//!
+//! Nodes starting together may all try to migrate: each takes the `schema_lock` row first, so
+//! one applies what is pending and the others find nothing left to do.
+
+use super::{Conn, PgResultExt};
+use crate::{Error, Result, migrate::Migration};
+use scioc_model::FeedTime;
+use tokio_postgres::error::SqlState;
+
+const MIGRATIONS: &[Migration] =
+    &[Migration { version: 1, name: "feed", sql: include_str!("../../migrations/postgres/0001_feed.sql") }];
+
+const BOOKKEEPING: &str = "
+    CREATE TABLE IF NOT EXISTS schema_migrations (
+        version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL);
+    CREATE TABLE IF NOT EXISTS schema_lock (id INTEGER PRIMARY KEY);
+    INSERT INTO schema_lock (id) VALUES (1) ON CONFLICT DO NOTHING;";
+
+/// Creates the bookkeeping tables. Two sessions creating the same table at once can collide
+/// in PostgreSQL's catalog even with `IF NOT EXISTS`; the loser tries again.
+async fn bookkeeping(c: &Conn) -> Result<()> {
+    for attempt in 0..5 {
+        match c.batch_execute(BOOKKEEPING).await {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if attempt < 4
+                    && matches!(e.code(), Some(c) if *c == SqlState::UNIQUE_VIOLATION || *c == SqlState::DUPLICATE_TABLE) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(Error::Schema(format!("creating the migration tables: {e}"))),
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+async fn applied(c: &impl deadpool_postgres::GenericClient) -> Result<Vec<(i64, String)>> {
+    let rows = c.query("SELECT version, checksum FROM schema_migrations ORDER BY version", &[]).await.db()?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Applies pending migrations in one transaction, holding the schema lock.
+pub(super) async fn apply(c: &mut Conn) -> Result<()> {
+    bookkeeping(c).await?;
+    let tx = c.transaction().await.db()?;
+    tx.query_one("SELECT id FROM schema_lock WHERE id = 1 FOR UPDATE", &[]).await.db()?;
+    let done = applied(&tx).await?;
+    for m in crate::migrate::plan(MIGRATIONS, &done).map_err(Error::Schema)? {
+        tx.batch_execute(m.sql)
+            .await
+            .map_err(|e| Error::Schema(format!("migration {} ({}): {e}", m.version, m.name)))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+            &[&m.version, &m.name, &m.checksum(), &FeedTime::now().unix()],
+        )
+        .await
+        .db()?;
+        tracing::info!(version = m.version, name = m.name, "applied store migration");
+    }
+    tx.commit().await.db()
+}
+
+/// The known migrations and whether each is applied.
+pub(super) async fn status(c: &mut Conn) -> Result<Vec<(i64, &'static str, bool)>> {
+    bookkeeping(c).await?;
+    let done = applied(&*c).await?;
+    crate::migrate::plan(MIGRATIONS, &done).map_err(Error::Schema)?;
+    Ok(MIGRATIONS.iter().map(|m| (m.version, m.name, done.iter().any(|(v, _)| *v == m.version))).collect())
+}
+
+/// Refuses a schema with pending migrations.
+pub(super) async fn check(c: &mut Conn) -> Result<()> {
+    let pending = status(c).await?.iter().filter(|(_, _, applied)| !applied).count();
+    if pending > 0 {
+        return Err(Error::Schema(format!("{pending} migration(s) pending; run `scioc migrate`")));
+    }
+    Ok(())
+}

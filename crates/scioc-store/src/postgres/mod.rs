@@ -1,0 +1,256 @@
+//! The shared store: PostgreSQL, for many stateless server nodes over one database.
+//!
+//! The SQL stays within what PostgreSQL-wire distributed databases (CockroachDB, YugabyteDB)
+//! accept, so moving beyond one database server is a change of URL. In particular the feed's
+//! invariants rest on row locks, not advisory locks:
+//!
+//! - every append (and import) first locks the single `feed_head` row, so appends from any
+//!   number of nodes are serialized: sequence numbers are assigned in commit order and times
+//!   never go back;
+//! - every pull locks its user's `cursors` row, so two pulls by one user through two nodes run
+//!   one after the other, and the second starts where the first ended;
+//! - a time query reads in one repeatable-read snapshot.
+//!
+//! A transaction that the database aborts as a serialization failure or deadlock (routine
+//! under CockroachDB's serializable isolation) is run again, a few times, from the start.
+
+mod cursors;
+mod dump;
+mod events;
+mod migrate;
+mod sources;
+mod users;
+
+use crate::{
+    Appended, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PullPage, PullQuery,
+    Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
+};
+use deadpool_postgres::{Manager, ManagerConfig, Object as Conn, Pool, RecyclingMethod, Runtime};
+use scioc_model::{FeedTime, Role, UserName};
+use std::time::Duration;
+use tokio_postgres::error::SqlState;
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PgOptions {
+    /// Most connections this process opens.
+    pub pool_size: usize,
+    /// How long a request waits for a free connection, or for a new one to open.
+    pub wait_timeout: Duration,
+    /// Whether to apply pending migrations on connect (`false`: refuse to run on an old schema).
+    pub migrate: bool,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions { pool_size: 16, wait_timeout: Duration::from_secs(30), migrate: true }
+    }
+}
+
+/// The PostgreSQL store. Cheap to clone; clones share the pool.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    location: String,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("location", &self.location).finish()
+    }
+}
+
+/// Times a transaction is tried when the database aborts it as a serialization failure.
+const ATTEMPTS: u32 = 8;
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/db?options`),
+    /// checking the connection and applying pending migrations.
+    pub async fn connect(url: &str, options: PgOptions) -> Result<Self> {
+        let location = redact(url);
+        let open_err = |e: Box<dyn std::error::Error + Send + Sync>| Error::Open { path: location.clone(), source: e };
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| open_err(e.into()))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("scioc");
+        }
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(options.wait_timeout))
+            .create_timeout(Some(options.wait_timeout))
+            .build()
+            .map_err(|e| open_err(e.into()))?;
+        let mut client = pool.get().await.map_err(|e| open_err(e.into()))?;
+        if options.migrate {
+            migrate::apply(&mut client).await?;
+        } else {
+            migrate::check(&mut client).await?;
+        }
+        Ok(PgStore { pool, location })
+    }
+
+    /// The migrations this build knows, and whether each is applied: `(version, name, applied)`.
+    pub async fn migrations(&self) -> Result<Vec<(i64, &'static str, bool)>> {
+        migrate::status(&mut self.client().await?).await
+    }
+
+    async fn client(&self) -> Result<Conn> {
+        self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Timeout(_) => Error::Busy,
+            e => Error::Backend(e.into()),
+        })
+    }
+}
+
+/// The URL without its password, for logs and messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "postgres (unparsable URL)".to_owned(),
+    }
+}
+
+/// Converts driver errors into the store's, keeping driver types out of the public API.
+pub(crate) trait PgResultExt<T> {
+    fn db(self) -> Result<T>;
+}
+
+impl<T> PgResultExt<T> for Result<T, tokio_postgres::Error> {
+    fn db(self) -> Result<T> {
+        self.map_err(|e| Error::Backend(e.into()))
+    }
+}
+
+/// Whether `e` is the database aborting a transaction that may succeed when run again.
+fn retryable(e: &Error) -> bool {
+    let Error::Backend(source) = e else { return false };
+    source
+        .downcast_ref::<tokio_postgres::Error>()
+        .and_then(|e| e.code())
+        .is_some_and(|c| *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+/// Runs a write transaction, again from the start if the database aborted it as retryable.
+macro_rules! retry {
+    ($store:expr, |$client:ident| $body:expr) => {{
+        let mut attempt = 0;
+        loop {
+            let mut $client = $store.client().await?;
+            match $body.await {
+                Err(e) if retryable(&e) && attempt + 1 < ATTEMPTS => {
+                    attempt += 1;
+                    tracing::debug!(attempt, error = %e, "transaction aborted by the database; running it again");
+                    tokio::time::sleep(Duration::from_millis(5 << attempt.min(6))).await;
+                }
+                result => break result,
+            }
+        }
+    }};
+}
+
+#[async_trait::async_trait]
+impl Store for PgStore {
+    fn location(&self) -> String {
+        self.location.clone()
+    }
+
+    async fn head(&self) -> Result<Option<Head>> {
+        events::head(&self.client().await?).await
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        events::stats(&self.client().await?).await
+    }
+
+    async fn append(&self, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
+        retry!(self, |c| events::append(&mut c, &batch, now))
+    }
+
+    async fn query(&self, query: TimeQuery) -> Result<Page> {
+        retry!(self, |c| events::query(&mut c, &query))
+    }
+
+    async fn start_cursor(&self, user: &UserName, at: FeedTime) -> Result<()> {
+        retry!(self, |c| cursors::start(&mut c, user, at))
+    }
+
+    async fn pull(&self, user: &UserName, query: PullQuery) -> Result<PullPage> {
+        retry!(self, |c| cursors::pull(&mut c, user, &query))
+    }
+
+    async fn source_state(&self, source: &str) -> Result<SourceState> {
+        retry!(self, |c| sources::state(&mut c, source))
+    }
+
+    async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended> {
+        retry!(self, |c| sources::commit(&mut c, &import, now))
+    }
+
+    async fn digest(&self) -> Result<String> {
+        retry!(self, |c| events::digest(&mut c))
+    }
+
+    async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>> {
+        sources::find_events(&self.client().await?, &filter).await
+    }
+
+    async fn package_events(&self) -> Result<Vec<PackageEvent>> {
+        sources::package_events(&self.client().await?).await
+    }
+
+    async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>> {
+        sources::entries(&self.client().await?, &seqs).await
+    }
+
+    async fn indicators(&self) -> Result<Vec<Indicator>> {
+        sources::indicators(&self.client().await?).await
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<()> {
+        users::create(&self.client().await?, &user).await
+    }
+
+    async fn user(&self, name: &UserName) -> Result<Option<UserRecord>> {
+        users::get(&self.client().await?, name).await
+    }
+
+    async fn users(&self) -> Result<Vec<UserRecord>> {
+        users::list(&self.client().await?).await
+    }
+
+    async fn remove_user(&self, name: &UserName) -> Result<()> {
+        users::remove(&self.client().await?, name).await
+    }
+
+    async fn set_password(&self, name: &UserName, password_hash: String) -> Result<()> {
+        users::set_password(&self.client().await?, name, &password_hash).await
+    }
+
+    async fn set_role(&self, name: &UserName, role: Role) -> Result<()> {
+        users::set_role(&self.client().await?, name, role).await
+    }
+
+    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::dump::RawEvent>> {
+        dump::events(&self.client().await?, after_seq, limit).await
+    }
+
+    async fn export_meta(&self) -> Result<crate::dump::Meta> {
+        retry!(self, |c| dump::meta(&mut c))
+    }
+
+    async fn restore(&self, from: &dyn Store, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<u64> {
+        dump::restore(&mut self.client().await?, from, progress).await
+    }
+}

@@ -1,0 +1,225 @@
+//! Reading the whole store as rows, and filling an empty store from another one.
+
+use super::SqlResultExt;
+use crate::{
+    Error, Indicator, Result, SourceRecord,
+    dump::{CursorRecord, Meta, RawEvent, SourceDump, check_continuity},
+};
+use r2d2_sqlite::rusqlite::{Connection, Row, TransactionBehavior, params};
+use tokio::sync::mpsc;
+
+/// What a restore receives, in order: event batches, then the meta, then the end of the channel.
+pub(super) enum Part {
+    Events(Vec<RawEvent>),
+    Meta(Box<Meta>),
+}
+
+const EVENT_COLUMNS: &str = "seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
+    entry_json, entry_xml, source, source_id";
+
+fn raw_event(r: &Row<'_>) -> r2d2_sqlite::rusqlite::Result<RawEvent> {
+    Ok(RawEvent {
+        seq: r.get(0)?,
+        ts: r.get(1)?,
+        event_type: r.get(2)?,
+        purl: r.get(3)?,
+        community: r.get(4)?,
+        package: r.get(5)?,
+        version: r.get(6)?,
+        md5: r.get(7)?,
+        sha1: r.get(8)?,
+        sha256: r.get(9)?,
+        sha512: r.get(10)?,
+        entry_json: r.get(11)?,
+        entry_xml: r.get(12)?,
+        source: r.get(13)?,
+        source_id: r.get(14)?,
+    })
+}
+
+/// Up to `limit` events after `after_seq`, in sequence order.
+pub(super) fn events(conn: &mut Connection, after_seq: i64, limit: u32) -> Result<Vec<RawEvent>> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let rows = stmt.query_map(params![after_seq, limit], raw_event).db()?;
+    rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// Everything but the events, in one snapshot.
+pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
+    let tx = conn.transaction().db()?;
+    let users = super::users::list(&tx)?;
+    let cursors = {
+        let mut stmt = tx
+            .prepare("SELECT user_name, after_seq, not_before, position, updated_at FROM cursors ORDER BY user_name")
+            .db()?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(CursorRecord {
+                    user: r.get(0)?,
+                    after_seq: r.get(1)?,
+                    not_before: r.get(2)?,
+                    position: r.get(3)?,
+                    updated_at: r.get(4)?,
+                })
+            })
+            .db()?;
+        rows.collect::<Result<Vec<_>, _>>().db()?
+    };
+    let mut sources: Vec<SourceDump> = {
+        let mut stmt = tx.prepare("SELECT source, version FROM source_versions ORDER BY source").db()?;
+        let rows = stmt
+            .query_map([], |r| Ok(SourceDump { source: r.get(0)?, version: r.get(1)?, records: Vec::new() }))
+            .db()?;
+        rows.collect::<Result<Vec<_>, _>>().db()?
+    };
+    {
+        let mut stmt = tx
+            .prepare("SELECT source, id, content_hash, state, updated_at FROM source_records ORDER BY source, id")
+            .db()?;
+        let mut rows = stmt.query([]).db()?;
+        while let Some(r) = rows.next().db()? {
+            let source: String = r.get(0).db()?;
+            let record = SourceRecord { id: r.get(1).db()?, content_hash: r.get(2).db()?, state: r.get(3).db()? };
+            let updated_at: i64 = r.get(4).db()?;
+            match sources.iter_mut().find(|s| s.source == source) {
+                Some(s) => s.records.push((record, updated_at)),
+                // Records of a source never imported through a versioned import: keep them.
+                None => sources.push(SourceDump { source, version: 0, records: vec![(record, updated_at)] }),
+            }
+        }
+    }
+    sources.sort_by(|a, b| a.source.cmp(&b.source));
+    let indicators = {
+        let mut stmt = tx
+            .prepare(
+                "SELECT kind, value, ecosystem, package, source, source_id, match_kind, confidence, action, added_at
+                 FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id",
+            )
+            .db()?;
+        let rows = stmt
+            .query_map([], |r| {
+                let i = Indicator {
+                    kind: r.get(0)?,
+                    value: r.get(1)?,
+                    ecosystem: r.get(2)?,
+                    package: r.get(3)?,
+                    source: r.get(4)?,
+                    source_id: r.get(5)?,
+                    match_kind: r.get(6)?,
+                    confidence: r.get(7)?,
+                    action: r.get(8)?,
+                };
+                Ok((i, r.get(9)?))
+            })
+            .db()?;
+        rows.collect::<Result<Vec<_>, _>>().db()?
+    };
+    tx.commit().db()?;
+    Ok(Meta { users, cursors, sources, indicators })
+}
+
+/// Fills this empty store from `parts` in one transaction: nothing is kept unless the meta
+/// arrives after every event batch.
+pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) -> Result<u64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let held: i64 = tx
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM source_records)
+                  + (SELECT COUNT(*) FROM source_versions) + (SELECT COUNT(*) FROM indicators)",
+            [],
+            |r| r.get(0),
+        )
+        .db()?;
+    if held > 0 {
+        return Err(Error::Conflict("the target store is not empty; a copy only fills an empty store".into()));
+    }
+    let mut last = (0, 0);
+    let meta = loop {
+        match parts.blocking_recv() {
+            Some(Part::Events(batch)) => {
+                last = check_continuity(last, &batch)?;
+                let sql = format!(
+                    "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                );
+                let mut insert = tx.prepare_cached(&sql).db()?;
+                for e in &batch {
+                    insert
+                        .execute(params![
+                            e.seq,
+                            e.ts,
+                            e.event_type,
+                            e.purl,
+                            e.community,
+                            e.package,
+                            e.version,
+                            e.md5,
+                            e.sha1,
+                            e.sha256,
+                            e.sha512,
+                            e.entry_json,
+                            e.entry_xml,
+                            e.source,
+                            e.source_id
+                        ])
+                        .db()?;
+                }
+            }
+            Some(Part::Meta(meta)) => break meta,
+            None => return Err(Error::Conflict("the copy's source stopped before it was read to the end".into())),
+        }
+    };
+    for u in &meta.users {
+        tx.execute(
+            "INSERT INTO users (name, role, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![u.name.as_str(), u.role.as_str(), u.password_hash, u.created_at.unix(), u.updated_at.unix()],
+        )
+        .db()?;
+    }
+    for c in &meta.cursors {
+        tx.execute(
+            "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![c.user, c.after_seq, c.not_before, c.position, c.updated_at],
+        )
+        .db()?;
+    }
+    for s in &meta.sources {
+        if s.version > 0 {
+            tx.execute("INSERT INTO source_versions (source, version) VALUES (?1, ?2)", params![s.source, s.version])
+                .db()?;
+        }
+        let mut put = tx
+            .prepare_cached(
+                "INSERT INTO source_records (source, id, content_hash, state, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .db()?;
+        for (r, updated_at) in &s.records {
+            put.execute(params![s.source, r.id, r.content_hash, r.state, updated_at]).db()?;
+        }
+    }
+    {
+        let mut add = tx
+            .prepare_cached(
+                "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, added_at, match_kind, confidence, action)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .db()?;
+        for (i, added_at) in &meta.indicators {
+            add.execute(params![
+                i.kind,
+                i.value,
+                i.ecosystem,
+                i.package,
+                i.source,
+                i.source_id,
+                added_at,
+                i.match_kind,
+                i.confidence,
+                i.action
+            ])
+            .db()?;
+        }
+    }
+    tx.commit().db()?;
+    Ok(last.0 as u64)
+}
