@@ -51,6 +51,15 @@ impl TestDatabase {
     pub fn schema(&self) -> &str {
         &self.schema
     }
+
+    /// Every row of `table` in this schema as PostgreSQL prints it, one per line. `table` is a
+    /// plain identifier (checked), never input from outside a test.
+    pub fn rows_as_text(&self, table: &str) -> Result<String, String> {
+        if !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("not a table name: {table:?}"));
+        }
+        query_text(&self.url, &format!("SELECT t::text FROM {table} t"))
+    }
 }
 
 impl Default for TestDatabase {
@@ -67,9 +76,19 @@ impl Drop for TestDatabase {
     }
 }
 
-/// Runs one statement on its own connection, from a thread of its own so that it works inside
-/// and outside an async runtime alike.
+/// Runs statements on a connection of their own.
 fn execute(url: &str, sql: &str) -> Result<(), String> {
+    run_sql(url, sql, false).map(drop)
+}
+
+/// The first column of every row of a query, as text, one per line.
+fn query_text(url: &str, sql: &str) -> Result<String, String> {
+    run_sql(url, sql, true)
+}
+
+/// Connects and runs `sql` (as a query whose rows are returned, or as statements), from a
+/// thread of its own so that it works inside and outside an async runtime alike.
+fn run_sql(url: &str, sql: &str, rows: bool) -> Result<String, String> {
     let (url, sql) = (url.to_owned(), sql.to_owned());
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
@@ -77,10 +96,14 @@ fn execute(url: &str, sql: &str) -> Result<(), String> {
             let (client, conn) =
                 tokio_postgres::connect(&url, tokio_postgres::NoTls).await.map_err(|e| e.to_string())?;
             let conn = tokio::spawn(conn);
-            let result = client.batch_execute(&sql).await.map_err(|e| e.to_string());
+            let result = if rows {
+                client.query(&sql, &[]).await.map(|rows| rows.iter().map(|r| r.get::<_, String>(0) + "\n").collect())
+            } else {
+                client.batch_execute(&sql).await.map(|()| String::new())
+            };
             drop(client);
             let _ = conn.await;
-            result
+            result.map_err(|e| e.to_string())
         })
     })
     .join()

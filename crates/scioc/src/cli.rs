@@ -28,6 +28,17 @@ pub(crate) struct Args {
     #[arg(long, global = true, env = "SCIOC_DATA_DIR", value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
 
+    /// Shared database instead of the embedded store, e.g. postgres://scioc@db:5432/scioc
+    ///
+    /// Every node of a multi-node deployment names the same database. Pending schema
+    /// migrations are applied on connect (see `scioc migrate`).
+    #[arg(long, global = true, env = "SCIOC_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub(crate) database: Option<String>,
+
+    /// Most database connections this process opens (PostgreSQL only) [default: 16]
+    #[arg(long, global = true, env = "SCIOC_DATABASE_POOL", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub(crate) database_pool: Option<u32>,
+
     /// Config file (TOML) [default: ./scioc.toml if it exists]
     #[arg(long, global = true, env = "SCIOC_CONFIG", value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
@@ -102,6 +113,29 @@ pub(crate) enum Command {
 
     /// List the indicators (domains, URLs, IPs, …) linked to malicious packages.
     Indicators(IndicatorsArgs),
+
+    /// Apply pending schema migrations to the store and list them.
+    ///
+    /// Servers apply pending migrations when they start, under a lock, so this is only needed
+    /// to migrate ahead of a rollout or to check (--check) that nothing is pending.
+    ///
+    ///   scioc --database postgres://scioc@db/scioc migrate
+    ///   scioc --database postgres://scioc@db/scioc migrate --check
+    #[command(verbatim_doc_comment)]
+    Migrate(MigrateArgs),
+
+    /// Copy a whole store into an empty one, and verify the copy by checksum.
+    ///
+    /// Events keep their sequence numbers, times and renderings; users (with their password
+    /// hashes), cursors, source records and indicators come along. The target is written in
+    /// one transaction: a failed copy leaves it empty. Afterwards the SHA-256 over every
+    /// event (as `scioc status --digest`) and every other row are compared on both sides.
+    /// Stop writers to the source first.
+    ///
+    ///   scioc copy --from sqlite://./scioc-data --to postgres://scioc@db:5432/scioc
+    ///   scioc copy --from postgres://scioc@db:5432/scioc --to sqlite:///backups/2026-11-22
+    #[command(verbatim_doc_comment)]
+    Copy(CopyArgs),
 
     /// Talk to a remote feed (scioc or the vendor's): start a cursor, pull, query windows.
     #[command(subcommand)]
@@ -591,6 +625,23 @@ pub(crate) struct StatusArgs {
     /// Also print a SHA-256 over every event, to compare two stores
     #[arg(long)]
     pub(crate) digest: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct MigrateArgs {
+    /// Apply nothing; exit 1 if any migration is pending
+    #[arg(long)]
+    pub(crate) check: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub(crate) struct CopyArgs {
+    /// The store to read: sqlite://DATA_DIR or postgres://…
+    #[arg(long, value_name = "URL")]
+    pub(crate) from: String,
+    /// The empty store to fill: sqlite://DATA_DIR or postgres://…
+    #[arg(long, value_name = "URL")]
+    pub(crate) to: String,
 }
 
 #[derive(Debug, ClapArgs)]

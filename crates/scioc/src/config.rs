@@ -4,6 +4,8 @@
 //!
 //! ```toml
 //! data_dir = "/var/lib/scioc"
+//! database_url = "postgres://scioc@db:5432/scioc"   # instead of the embedded store
+//! database_pool = 16
 //!
 //! [serve]
 //! listen = "0.0.0.0:8443"
@@ -35,6 +37,8 @@ use std::{
 #[serde(deny_unknown_fields)]
 pub(crate) struct FileConfig {
     data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_pool: Option<u32>,
     #[serde(default)]
     serve: FileServe,
     #[serde(default)]
@@ -101,6 +105,27 @@ pub(crate) fn load(args: &Args) -> Result<FileConfig> {
 /// The data directory: flag or env, then file, then `./scioc-data`.
 pub(crate) fn data_dir(args: &Args, file: &FileConfig) -> PathBuf {
     args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("scioc-data"))
+}
+
+/// Where the store is: `--database`/`SCIOC_DATABASE_URL`, then the file's `database_url`, else
+/// the embedded store in the data directory.
+pub(crate) fn place(args: &Args, file: &FileConfig) -> Result<crate::commands::Place> {
+    let mut data_dir = data_dir(args, file);
+    let database = match args.database.as_deref().or(file.database_url.as_deref()) {
+        None => None,
+        Some(text) => match crate::store_url::StoreUrl::parse(text, "--database")? {
+            crate::store_url::StoreUrl::Postgres(url) => Some(url),
+            crate::store_url::StoreUrl::Sqlite(dir) => {
+                data_dir = dir;
+                None
+            }
+        },
+    };
+    let pool = args.database_pool.or(file.database_pool).unwrap_or(16);
+    if pool == 0 {
+        bail!("config file: database_pool must be at least 1");
+    }
+    Ok(crate::commands::Place { data_dir, database, pool: pool as usize })
 }
 
 /// Scan settings after the merge: flags and environment first, then the file, then defaults.

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod config;
 mod output;
+mod store_url;
 
 use clap::Parser;
 

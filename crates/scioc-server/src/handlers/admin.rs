@@ -21,6 +21,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// Times an OSV upload is planned and committed before a conflict with other imports is reported.
+const IMPORT_ATTEMPTS: u32 = 8;
+
 fn appended(a: &Appended) -> Value {
     json!({"events": a.count, "first_sequence": a.first_seq, "last_sequence": a.last_seq})
 }
@@ -34,17 +37,27 @@ pub(crate) async fn post_osv(State(app): State<Arc<App>>, body: Bytes) -> Result
         one @ Value::Object(_) => vec![one],
         _ => return Err(AppError::BadRequest("expected an OSV record or an array of records".into())),
     };
-    let docs = records
+    let docs: Vec<(String, Vec<u8>)> = records
         .iter()
         .enumerate()
         .map(|(i, r)| (format!("request[{i}]"), serde_json::to_vec(r).expect("a JSON value serializes")))
         .collect();
-    let out = osv::import(app.store.as_ref(), osv::Input::Documents(docs), osv::Options::default(), &|_| {})
-        .await
-        .map_err(|e| match e {
-            osv::ImportError::Store(s) => AppError::from(s),
-            other => AppError::BadRequest(other.to_string()),
-        })?;
+    // An import is planned against the source's state and refused if another import (from this
+    // node or another one) committed first; plan it again against the new state.
+    let mut attempt = 1;
+    let out = loop {
+        match osv::import(app.store.as_ref(), osv::Input::Documents(docs.clone()), osv::Options::default(), &|_| {})
+            .await
+        {
+            Err(osv::ImportError::Store(scioc_store::Error::Conflict(why))) if attempt < IMPORT_ATTEMPTS => {
+                tracing::debug!(attempt, %why, "OSV import raced another; planning it again");
+                attempt += 1;
+            }
+            Err(osv::ImportError::Store(s)) => return Err(AppError::from(s)),
+            Err(other) => return Err(AppError::BadRequest(other.to_string())),
+            Ok(out) => break out,
+        }
+    };
     Ok(Json(json!({
         "records": out.files,
         "compared": out.compared,

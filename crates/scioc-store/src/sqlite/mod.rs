@@ -103,6 +103,28 @@ impl SqliteStore {
         &self.inner.path
     }
 
+    /// The migrations this build knows, and whether each is applied: `(version, name, applied)`.
+    pub fn migrations(&self) -> Result<Vec<(i64, &'static str, bool)>> {
+        let conn = self.inner.readers.get().map_err(|e| Error::Backend(e.into()))?;
+        let done = applied(&conn)?;
+        Ok(MIGRATIONS.iter().map(|m| (m.version, m.name, done.iter().any(|(v, _)| *v == m.version))).collect())
+    }
+
+    /// How many migrations the database file at `path` lacks, without changing it (all of them
+    /// when there is no file).
+    pub fn pending_migrations(path: &Path) -> Result<usize> {
+        if !path.exists() {
+            return Ok(MIGRATIONS.len());
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| Error::Open { path: path.display().to_string(), source: e.into() })?;
+        let has_table: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')", [], |r| r.get(0))
+            .db()?;
+        let done = if has_table { applied(&conn)? } else { Vec::new() };
+        Ok(migrate::plan(MIGRATIONS, &done).map_err(Error::Schema)?.len())
+    }
+
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -155,12 +177,7 @@ fn migrate_sqlite(conn: &mut Connection) -> Result<()> {
     )
     .db()?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-    let applied: Vec<(i64, String)> = {
-        let mut stmt = tx.prepare("SELECT version, checksum FROM schema_migrations ORDER BY version").db()?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
-        rows.collect::<rusqlite::Result<_>>().db()?
-    };
-    let pending = migrate::plan(MIGRATIONS, &applied).map_err(Error::Schema)?;
+    let pending = migrate::plan(MIGRATIONS, &applied(&tx)?).map_err(Error::Schema)?;
     for m in pending {
         tx.execute_batch(m.sql).map_err(|e| Error::Schema(format!("migration {} ({}): {e}", m.version, m.name)))?;
         tx.execute(
@@ -171,6 +188,13 @@ fn migrate_sqlite(conn: &mut Connection) -> Result<()> {
         tracing::info!(version = m.version, name = m.name, "applied store migration");
     }
     tx.commit().db()
+}
+
+/// `(version, checksum)` of the applied migrations.
+fn applied(conn: &Connection) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare("SELECT version, checksum FROM schema_migrations ORDER BY version").db()?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
+    rows.collect::<rusqlite::Result<_>>().db()
 }
 
 /// Converts driver errors into the store's, keeping driver types out of the public API.

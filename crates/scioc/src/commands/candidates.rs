@@ -1,6 +1,6 @@
 //! `scioc candidates …` and `scioc export …`.
 
-use super::open_store;
+use super::{Place, open_store};
 use crate::{
     cli::{CandidatesCommand, ExportCommand},
     output,
@@ -17,7 +17,7 @@ use scioc_model::FeedTime;
 use scioc_store::Store;
 use std::path::{Path, PathBuf};
 
-pub(super) async fn run(data_dir: &Path, cmd: CandidatesCommand) -> Result<()> {
+pub(super) async fn run(place: &Place, cmd: CandidatesCommand) -> Result<()> {
     match cmd {
         CandidatesCommand::Validate { files } => {
             let candidates = read_all(&files)?;
@@ -26,7 +26,7 @@ pub(super) async fn run(data_dir: &Path, cmd: CandidatesCommand) -> Result<()> {
         }
         CandidatesCommand::Promote { files, dir, dry_run } => {
             let candidates = read_all(&files)?;
-            let store = open_store(data_dir)?;
+            let store = open_store(place).await?;
             let state = store.source_state(promote::SOURCE).await?;
             let before = DataFiles::load(&dir)?;
             let plan = promote::plan_promotion(before.clone(), &candidates, &state);
@@ -34,7 +34,7 @@ pub(super) async fn run(data_dir: &Path, cmd: CandidatesCommand) -> Result<()> {
         }
         CandidatesCommand::Demote { files, dir, reason, dry_run } => {
             let candidates = read_all(&files)?;
-            let store = open_store(data_dir)?;
+            let store = open_store(place).await?;
             let state = store.source_state(promote::SOURCE).await?;
             let before = DataFiles::load(&dir)?;
             let plan = promote::plan_demotion(before.clone(), &candidates, &state, &reason);
@@ -43,7 +43,7 @@ pub(super) async fn run(data_dir: &Path, cmd: CandidatesCommand) -> Result<()> {
         CandidatesCommand::FromOsv { since, filter, out, dir } => {
             let since = from_osv::parse_since(&since, FeedTime::now()).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
             let filter = filter.map(|f| regex::Regex::new(&f)).transpose().context("--filter")?;
-            let store = open_store(data_dir)?;
+            let store = open_store(place).await?;
             let osv = store.source_state("osv").await?;
             let mut blacklist = DataFiles::load(&dir)?.blacklist;
             let curated = store.source_state(promote::SOURCE).await?;
@@ -165,9 +165,9 @@ fn write_one(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn export(data_dir: &Path, cmd: ExportCommand) -> Result<()> {
+pub(super) async fn export(place: &Place, cmd: ExportCommand) -> Result<()> {
     let ExportCommand::Tooltrust { out } = cmd;
-    let store = open_store(data_dir)?;
+    let store = open_store(place).await?;
     let state = store.source_state(promote::SOURCE).await?;
     let (data, candidates) = promote::export(&state);
     let mut contents: Vec<(String, String)> =

@@ -1,21 +1,20 @@
 //! `scioc ingest …`.
 
-use super::open_store;
+use super::{Place, open_store};
 use crate::{cli::IngestCommand, output};
 use anyhow::{Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use scioc_ingest::{archive, entries, osv};
 use scioc_model::FeedTime;
-use scioc_store::Store;
 use std::{
     fs::File,
     io::{BufRead, BufReader, IsTerminal},
     path::Path,
 };
 
-pub(super) async fn run(data_dir: &Path, cmd: IngestCommand) -> Result<()> {
+pub(super) async fn run(place: &Place, cmd: IngestCommand) -> Result<()> {
     match cmd {
-        IngestCommand::Entries { file } => load_entries(data_dir, &file).await,
+        IngestCommand::Entries { file } => load_entries(place, &file).await,
         IngestCommand::Sample {
             archives,
             purl,
@@ -37,16 +36,16 @@ pub(super) async fn run(data_dir: &Path, cmd: IngestCommand) -> Result<()> {
             };
             let limits =
                 archive::Limits { max_entries: max_files, max_expanded, max_ratio, ..archive::Limits::default() };
-            load_samples(data_dir, &archives, &claims, limits).await
+            load_samples(place, &archives, &claims, limits).await
         }
         IngestCommand::Osv { sources, dry_run, strict } => {
-            load_osv(data_dir, &sources, osv::Options { dry_run, strict }).await
+            load_osv(place, &sources, osv::Options { dry_run, strict }).await
         }
     }
 }
 
 async fn load_samples(
-    data_dir: &Path,
+    place: &Place,
     archives: &[std::path::PathBuf],
     claims: &archive::Claims,
     limits: archive::Limits,
@@ -82,7 +81,7 @@ async fn load_samples(
     if problems > 0 {
         bail!("{problems} archive(s) refused; nothing was imported");
     }
-    let store = open_store(data_dir)?;
+    let store = open_store(place).await?;
     let a = store.append(batch, FeedTime::now()).await?;
     output::ok(&format!(
         "imported {} archive event(s) (sequence {}–{})",
@@ -93,9 +92,9 @@ async fn load_samples(
     Ok(())
 }
 
-async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) -> Result<()> {
+async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> Result<()> {
     let sources = sources.iter().map(|s| osv::Source::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    let store = open_store(data_dir)?;
+    let store = open_store(place).await?;
     let started = std::time::Instant::now();
     let bar = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} reading OSV records: {msg} files").expect("valid template"),
@@ -164,7 +163,7 @@ async fn load_osv(data_dir: &Path, sources: &[String], options: osv::Options) ->
     Ok(())
 }
 
-async fn load_entries(data_dir: &Path, file: &Path) -> Result<()> {
+async fn load_entries(place: &Place, file: &Path) -> Result<()> {
     let name = file.display().to_string();
     let (reader, progress): (Box<dyn BufRead>, ProgressBar) = if name == "-" {
         (Box::new(std::io::stdin().lock()), ProgressBar::hidden())
@@ -178,7 +177,7 @@ async fn load_entries(data_dir: &Path, file: &Path) -> Result<()> {
         bar.set_message(name.clone());
         (Box::new(BufReader::new(bar.wrap_read(f))), bar)
     };
-    let store = open_store(data_dir)?;
+    let store = open_store(place).await?;
     let newest = store.head().await?.map(|h| h.time);
     let now = FeedTime::now();
     let parsed = entries::parse(reader, newest, now);

@@ -1,6 +1,7 @@
 //! One module per command; [`run`] dispatches.
 
 mod candidates;
+mod copy;
 mod feed;
 mod ingest;
 mod reclassify;
@@ -16,15 +17,15 @@ use crate::{
     config,
 };
 use anyhow::{Context, Result};
-use scioc_store::SqliteStore;
-use std::{io::IsTerminal, path::Path, sync::Arc};
+use scioc_store::{PgOptions, PgStore, SqliteStore, Store};
+use std::{io::IsTerminal, path::PathBuf, sync::Arc};
 
 /// Runs the parsed command, returning the process exit code.
 pub(crate) fn run(args: Args) -> Result<u8> {
     // One TLS implementation for every client and server in the process: ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let file = config::load(&args)?;
-    let data_dir = config::data_dir(&args, &file);
+    let place = config::place(&args, &file)?;
     let default_log = if matches!(args.command, Command::Serve(_)) { "info" } else { "warn" };
     init_logging(args.log.as_deref().unwrap_or(default_log))?;
     // Store calls run on the blocking pool; bound it so a burst of requests cannot spawn
@@ -39,7 +40,7 @@ pub(crate) fn run(args: Args) -> Result<u8> {
             Command::Scan(scan) => {
                 // A scan reports every error with its own exit code (127), settings included.
                 return Ok(match config::scan(scan, &file) {
-                    Ok(scan) => scan::run(&data_dir, scan).await,
+                    Ok(scan) => scan::run(&place, scan).await,
                     Err(e) => {
                         crate::output::error(&format!("{e:#}"));
                         127
@@ -47,18 +48,20 @@ pub(crate) fn run(args: Args) -> Result<u8> {
                 });
             }
             Command::Feed(cmd) => return feed::run(cmd, &file).await,
-            Command::Sync(args) => return sync::run(&data_dir, args, &file).await,
+            Command::Sync(args) => return sync::run(&place, args, &file).await,
             _ => {}
         }
         match args.command {
-            Command::Serve(serve) => serve::run(&data_dir, config::serve(&serve, &file)?).await,
-            Command::Ingest(cmd) => ingest::run(&data_dir, cmd).await,
-            Command::User(cmd) => user::run(&data_dir, cmd).await,
-            Command::Status(status) => status::run(&data_dir, status).await,
-            Command::Reclassify(args) => reclassify::run(&data_dir, args).await,
-            Command::Indicators(args) => status::indicators(&data_dir, args).await,
-            Command::Candidates(cmd) => candidates::run(&data_dir, cmd).await,
-            Command::Export(cmd) => candidates::export(&data_dir, cmd).await,
+            Command::Serve(serve) => serve::run(&place, config::serve(&serve, &file)?).await,
+            Command::Ingest(cmd) => ingest::run(&place, cmd).await,
+            Command::User(cmd) => user::run(&place, cmd).await,
+            Command::Status(status) => status::run(&place, status).await,
+            Command::Reclassify(args) => reclassify::run(&place, args).await,
+            Command::Indicators(args) => status::indicators(&place, args).await,
+            Command::Candidates(cmd) => candidates::run(&place, cmd).await,
+            Command::Export(cmd) => candidates::export(&place, cmd).await,
+            Command::Migrate(args) => return copy::migrate(&place, args).await,
+            Command::Copy(args) => copy::copy(args).await,
             Command::Scan(_) | Command::Feed(_) | Command::Sync(_) => unreachable!("handled above"),
         }
         .map(|()| 0)
@@ -77,8 +80,38 @@ fn init_logging(filter: &str) -> Result<()> {
     Ok(())
 }
 
-/// Opens the embedded store in `data_dir`.
-pub(crate) fn open_store(data_dir: &Path) -> Result<Arc<SqliteStore>> {
+/// Where the store is, after flags, environment and config file are merged.
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    /// The data directory: the embedded store, TLS material and other local files.
+    pub(crate) data_dir: PathBuf,
+    /// A PostgreSQL URL, when the store is shared instead of embedded.
+    pub(crate) database: Option<String>,
+    /// Most database connections to open.
+    pub(crate) pool: usize,
+}
+
+impl Place {
+    /// Whether a store exists here already (a shared database always does).
+    pub(crate) fn has_store(&self) -> bool {
+        self.database.is_some() || self.data_dir.join(scioc_store::DB_FILE).exists()
+    }
+}
+
+/// Opens the store: the shared database if one is named, else the embedded one.
+pub(crate) async fn open_store(place: &Place) -> Result<Arc<dyn Store>> {
+    match &place.database {
+        Some(url) => open_postgres(url, PgOptions { pool_size: place.pool, ..Default::default() }).await,
+        None => open_sqlite(&place.data_dir),
+    }
+}
+
+fn open_sqlite(data_dir: &std::path::Path) -> Result<Arc<dyn Store>> {
     let store = SqliteStore::open(data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
+    Ok(Arc::new(store))
+}
+
+async fn open_postgres(url: &str, options: PgOptions) -> Result<Arc<dyn Store>> {
+    let store = PgStore::connect(url, options).await.context("opening the shared store")?;
     Ok(Arc::new(store))
 }

@@ -1,13 +1,12 @@
 //! `scioc reclassify`.
 
-use super::open_store;
+use super::{Place, open_store};
 use crate::{cli::ReclassifyArgs, output};
 use anyhow::{Result, anyhow};
 use scioc_ingest::reclassify::{Change, Target, reclassify};
 use scioc_model::{Md5, Sha1, Sha256, ThreatLevel, clean_text};
-use std::path::Path;
 
-pub(super) async fn run(data_dir: &Path, args: ReclassifyArgs) -> Result<()> {
+pub(super) async fn run(place: &Place, args: ReclassifyArgs) -> Result<()> {
     let target = match (&args.sha256, &args.sha1, &args.md5, &args.purl) {
         (Some(h), ..) => Target::Sha256(Sha256::parse(h).map_err(|e| anyhow!("--sha256: {e}"))?),
         (_, Some(h), ..) => Target::Sha1(Sha1::parse(h).map_err(|e| anyhow!("--sha1: {e}"))?),
@@ -31,7 +30,7 @@ pub(super) async fn run(data_dir: &Path, args: ReclassifyArgs) -> Result<()> {
         (None, Some(reason)) if !reason.trim().is_empty() => Change::FalsePositive { reason: reason.clone() },
         _ => return Err(anyhow!("--reason: say why this is a false positive")),
     };
-    let store = open_store(data_dir)?;
+    let store = open_store(place).await?;
     let appended = reclassify(store.as_ref(), &target, &change).await?;
     let kind = match change {
         Change::FalsePositive { .. } => "FP",

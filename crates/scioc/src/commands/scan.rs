@@ -1,7 +1,7 @@
 //! `scioc scan`: load the index, scan, apply the ignore file, render, and map the outcome to a
 //! CI exit code.
 
-use super::open_store;
+use super::{Place, open_store};
 use crate::{
     cli::{ScanArgs, ScanFormat},
     output,
@@ -11,7 +11,7 @@ use anstyle::{AnsiColor, Style};
 use anyhow::{Context, Result, bail};
 use scioc_curation::files::{BlacklistEntry, NpmIoc, read_required};
 use scioc_scan::{BlacklistRule, Index, Report, Severity, ignore::Ignores, render};
-use scioc_store::{Indicator, SqliteStore, Store};
+use scioc_store::{Indicator, Store};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,8 +20,8 @@ use std::sync::Arc;
 const IGNORE_FILE: &str = "scioc-ignore.toml";
 
 /// Runs a scan and returns its exit code: 0 clean, 1 findings, 127 error, 128 no packages.
-pub(super) async fn run(data_dir: &Path, args: ScanArgs) -> u8 {
-    match scan(data_dir, args).await {
+pub(super) async fn run(place: &Place, args: ScanArgs) -> u8 {
+    match scan(place, args).await {
         Ok(code) => code,
         Err(e) => {
             output::error(&format!("{e:#}"));
@@ -58,16 +58,16 @@ fn ioc(i: NpmIoc) -> Indicator {
 
 /// Loads the index: the store (feed events, curated blacklist rules, indicators) when there is
 /// one, and ToolTrust files when given. Returns the store it opened, if any, for naming matches.
-async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<(Index, Option<Arc<SqliteStore>>)> {
+async fn load_index(place: &Place, args: &ScanArgs) -> Result<(Index, Option<Arc<dyn Store>>)> {
     let tooltrust = args.blacklist.is_some() || args.iocs.is_some();
     let mut events = Vec::new();
     let mut rules = Vec::new();
     let mut indicators = Vec::new();
     let mut opened = None;
     // A scan with only ToolTrust files must not create a store as a side effect.
-    if !tooltrust || data_dir.join("scioc.db").exists() {
+    if !tooltrust || place.has_store() {
         let t = std::time::Instant::now();
-        let store = open_store(data_dir)?;
+        let store = open_store(place).await?;
         tracing::debug!("store opened in {:?}", t.elapsed());
         events = store.package_events().await?;
         tracing::debug!("{} events read in {:?}", events.len(), t.elapsed());
@@ -93,15 +93,15 @@ async fn load_index(data_dir: &Path, args: &ScanArgs) -> Result<(Index, Option<A
     tracing::debug!("index built in {:?}", t.elapsed());
     if index.sizes() == (0, 0, 0) {
         bail!(
-            "nothing to match against: the store in {} holds no malicious packages or indicators; load it first (scioc ingest osv …, scioc candidates promote …) or give --blacklist/--iocs",
-            data_dir.display()
+            "nothing to match against: the store at {} holds no malicious packages or indicators; load it first (scioc ingest osv …, scioc candidates promote …) or give --blacklist/--iocs",
+            opened.as_ref().map_or_else(|| place.data_dir.display().to_string(), |s| s.location())
         );
     }
     Ok((index, opened))
 }
 
 /// Names each feed match by its record (an OSV id) or threat name.
-async fn name_feed_matches(store: Option<&SqliteStore>, report: &mut Report) -> Result<()> {
+async fn name_feed_matches(store: Option<&dyn Store>, report: &mut Report) -> Result<()> {
     let seqs: Vec<i64> = report.findings.iter().filter(|f| f.reference.is_none()).filter_map(|f| f.event).collect();
     let Some(store) = store.filter(|_| !seqs.is_empty()) else { return Ok(()) };
     let stored = store.entries(seqs).await?;
@@ -123,7 +123,7 @@ fn ignore_file(args: &ScanArgs, paths: &[PathBuf]) -> Option<PathBuf> {
     [first_dir.join(IGNORE_FILE), PathBuf::from(IGNORE_FILE)].into_iter().find(|p| p.is_file())
 }
 
-async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
+async fn scan(place: &Place, args: ScanArgs) -> Result<u8> {
     let fail_on = args.fail_on.as_deref().and_then(Severity::parse).unwrap_or(Severity::Low);
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
     for p in &paths {
@@ -146,7 +146,7 @@ async fn scan(data_dir: &Path, args: ScanArgs) -> Result<u8> {
             extracted
         }
     });
-    let (index, store) = load_index(data_dir, &args).await?;
+    let (index, store) = load_index(place, &args).await?;
     let extracted = reading.await?;
     let t = std::time::Instant::now();
     let mut report = extracted.check(&index);

@@ -1,14 +1,13 @@
 //! `scioc serve`.
 
-use super::open_store;
+use super::{Place, open_store};
 use crate::{cli::ServeArgs, output};
 use anyhow::{Context, Result};
 use scioc_server::{App, RateLimit, Server, ServerConfig, TlsMode};
-use scioc_store::Store;
-use std::{io::Write, path::Path, time::Duration};
+use std::{io::Write, time::Duration};
 
-pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
-    let store = open_store(data_dir)?;
+pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
+    let store = open_store(place).await?;
     let mut starter = None;
     if !args.no_starter_set && store.head().await?.is_none() {
         let candidates = scioc_curation::starter::candidates().map_err(anyhow::Error::msg)?;
@@ -24,7 +23,7 @@ pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     let defaults = ServerConfig::default();
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => TlsMode::Files { cert: cert.clone(), key: key.clone() },
-        _ if args.tls_self_signed => TlsMode::SelfSigned { dir: data_dir.join("tls") },
+        _ if args.tls_self_signed => TlsMode::SelfSigned { dir: place.data_dir.join("tls") },
         _ => TlsMode::Off,
     };
     let config = ServerConfig {
@@ -47,7 +46,7 @@ pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     }
     output::hint(&format!(
         "store: {} ({} events, newest {}; {} users)",
-        store.path().display(),
+        store.location(),
         stats.events,
         stats.head.map_or_else(|| "none".to_owned(), |h| h.time.to_utc_string()),
         stats.users
@@ -61,7 +60,7 @@ pub(super) async fn run(data_dir: &Path, args: ServeArgs) -> Result<()> {
     }
     if stats.users == 0 {
         output::hint("no users yet; every feed request will be refused (401). Add one:");
-        output::hint(&format!("  scioc --data-dir {} user add NAME --password-stdin", data_dir.display()));
+        output::hint(&format!("  scioc --data-dir {} user add NAME --password-stdin", place.data_dir.display()));
     }
     output::hint(&format!(
         "try: curl -u NAME:PASSWORD '{url}/api/feed/supply_chain/ioc/v1/query/pull?format=json&limit=10'"

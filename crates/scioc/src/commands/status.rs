@@ -1,13 +1,11 @@
 //! `scioc status` and `scioc indicators`.
 
-use super::open_store;
+use super::{Place, open_store};
 use crate::cli::{IndicatorsArgs, ListFormat, StatusArgs};
 use anyhow::Result;
-use scioc_store::Store;
-use std::path::Path;
 
-pub(super) async fn run(data_dir: &Path, args: StatusArgs) -> Result<()> {
-    let store = open_store(data_dir)?;
+pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
+    let store = open_store(place).await?;
     let stats = store.stats().await?;
     let newest = stats.head.map(|h| h.time.to_utc_string());
     let digest = if args.digest { Some(store.digest().await?) } else { None };
@@ -15,7 +13,7 @@ pub(super) async fn run(data_dir: &Path, args: StatusArgs) -> Result<()> {
         ListFormat::Json => println!(
             "{}",
             serde_json::json!({
-                "store": store.path().display().to_string(),
+                "store": store.location(),
                 "events": stats.events,
                 "users": stats.users,
                 "indicators": stats.indicators,
@@ -25,7 +23,7 @@ pub(super) async fn run(data_dir: &Path, args: StatusArgs) -> Result<()> {
             })
         ),
         ListFormat::Table => {
-            println!("store         {}", store.path().display());
+            println!("store         {}", store.location());
             println!("events        {}", stats.events);
             println!("newest event  {}", newest.as_deref().unwrap_or("none"));
             println!("users         {}", stats.users);
@@ -38,8 +36,8 @@ pub(super) async fn run(data_dir: &Path, args: StatusArgs) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn indicators(data_dir: &Path, args: IndicatorsArgs) -> Result<()> {
-    let store = open_store(data_dir)?;
+pub(super) async fn indicators(place: &Place, args: IndicatorsArgs) -> Result<()> {
+    let store = open_store(place).await?;
     let all = store.indicators().await?;
     match args.format {
         ListFormat::Json => {

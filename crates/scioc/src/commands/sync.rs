@@ -1,20 +1,19 @@
 //! `scioc sync --from URL`: mirror a remote feed into the local store.
 
-use super::{open_store, remote};
+use super::{Place, open_store, remote};
 use crate::cli::SyncArgs;
 use crate::config::{self, FileConfig};
 use anyhow::Result;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-pub(super) async fn run(data_dir: &Path, args: SyncArgs, file: &FileConfig) -> Result<u8> {
+pub(super) async fn run(place: &Place, args: SyncArgs, file: &FileConfig) -> Result<u8> {
     let mut remote_args = config::remote(&args.remote, file);
     if args.from.is_some() {
         remote_args.url = args.from.clone();
     }
     let client = remote::connect(&remote_args)?;
     let url = remote_args.url.clone().unwrap_or_default();
-    let store = open_store(data_dir)?;
+    let store = open_store(place).await?;
     let follow = if args.follow { Some(remote::duration(&args.interval)?) } else { None };
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(

@@ -1,6 +1,6 @@
 //! `scioc user …`.
 
-use super::open_store;
+use super::{Place, open_store};
 use crate::{
     cli::{ListFormat, UserCommand},
     output,
@@ -8,11 +8,11 @@ use crate::{
 use anyhow::{Context, Result, bail};
 use scioc_model::{FeedTime, Role, UserName};
 use scioc_server::password;
-use scioc_store::{NewUser, Store};
-use std::{io::IsTerminal, path::Path};
+use scioc_store::NewUser;
+use std::io::IsTerminal;
 
-pub(super) async fn run(data_dir: &Path, cmd: UserCommand) -> Result<()> {
-    let store = open_store(data_dir)?;
+pub(super) async fn run(place: &Place, cmd: UserCommand) -> Result<()> {
+    let store = open_store(place).await?;
     match cmd {
         UserCommand::Add { name, role, password_stdin } => {
             let name = user_name(&name)?;

@@ -2,14 +2,15 @@
 
 use crate::{
     osv::record,
-    support::{FEED, Scioc, next_second},
+    support::{Backend, FEED, Scioc, both_backends, next_second},
 };
 use reqwest::Method;
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn admins_post_reports_archives_and_reclassifications() {
-    let s = Scioc::new();
+both_backends!(async admins_post_reports_archives_and_reclassifications);
+
+async fn admins_post_reports_archives_and_reclassifications(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("root", "admin");
     s.add_user("alice", "reader");
     let server = s.serve(&["--max-upload-bytes", "200000"]);
@@ -18,7 +19,9 @@ async fn admins_post_reports_archives_and_reclassifications() {
     let post = |c: &crate::support::Client, path: &str, body: Vec<u8>| {
         let c = c.clone();
         let path = path.to_owned();
-        async move { c.request(Method::POST, &path).body(body).send().await.unwrap() }
+        async move {
+            c.request(Method::POST, &path).body(body).send().await.unwrap_or_else(|e| panic!("POST {path}: {e:?}"))
+        }
     };
 
     // Only admins.

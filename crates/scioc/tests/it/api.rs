@@ -1,21 +1,22 @@
 //! Every route and format, and the envelope's rules.
 
-use crate::support::{FEED, Scioc, entry, ids, utc};
+use crate::support::{Backend, FEED, Scioc, both_backends, entry, ids, utc};
 use scioc_api::{FeedResponse, Format};
 use scioc_model::FeedTime;
 
+both_backends!(async time_queries_in_both_formats_and_both_time_spellings, the_last_page_ends_at_the_servers_time_and_empty_pages_step_back_one_second, start_and_pull_in_both_formats, health_openapi_and_compression, a_new_event_shows_within_seconds);
+
 /// A store with events 0..n spread one per 10 s from 2024-06-01T00:00:00.
-fn loaded(n: usize) -> (Scioc, i64) {
-    let s = Scioc::new();
+fn loaded(b: Backend, n: usize) -> (Scioc, i64) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     let base = FeedTime::parse_utc("2024-06-01T00:00:00").unwrap().unix();
     s.ingest(&(0..n).map(|i| entry(i, &utc(base + 10 * i as i64))).collect::<Vec<_>>());
     (s, base)
 }
 
-#[tokio::test]
-async fn time_queries_in_both_formats_and_both_time_spellings() {
-    let (s, base) = loaded(30);
+async fn time_queries_in_both_formats_and_both_time_spellings(b: Backend) {
+    let (s, base) = loaded(b, 30);
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
 
@@ -50,9 +51,8 @@ async fn time_queries_in_both_formats_and_both_time_spellings() {
     assert_eq!(e["scioc"]["timestamp"], utc(base + 20));
 }
 
-#[tokio::test]
-async fn the_last_page_ends_at_the_servers_time_and_empty_pages_step_back_one_second() {
-    let (s, base) = loaded(10);
+async fn the_last_page_ends_at_the_servers_time_and_empty_pages_step_back_one_second(b: Backend) {
+    let (s, base) = loaded(b, 10);
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
     let before = FeedTime::now().unix();
@@ -73,9 +73,8 @@ async fn the_last_page_ends_at_the_servers_time_and_empty_pages_step_back_one_se
     assert!(future.feed().entries.is_empty());
 }
 
-#[tokio::test]
-async fn start_and_pull_in_both_formats() {
-    let (s, base) = loaded(12);
+async fn start_and_pull_in_both_formats(b: Backend) {
+    let (s, base) = loaded(b, 12);
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
     let r = c.put(&format!("{FEED}/start/utc/{}", utc(base + 35))).await;
@@ -99,9 +98,8 @@ async fn start_and_pull_in_both_formats() {
     assert!(ids(&c.page(&format!("{FEED}/pull?format=json")).await).is_empty());
 }
 
-#[tokio::test]
-async fn health_openapi_and_compression() {
-    let (s, base) = loaded(50);
+async fn health_openapi_and_compression(b: Backend) {
+    let (s, base) = loaded(b, 50);
     let server = s.serve(&[]);
     let anon = server.client();
     let h: serde_json::Value = anon.get("/health").await.json().await.unwrap();
@@ -137,9 +135,8 @@ async fn health_openapi_and_compression() {
     assert!(gz_body.len() * 3 < plain_len, "compressed {} vs {plain_len}", gz_body.len());
 }
 
-#[tokio::test]
-async fn a_new_event_shows_within_seconds() {
-    let s = Scioc::new();
+async fn a_new_event_shows_within_seconds(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");

@@ -1,8 +1,10 @@
 //! Per-user cursors: durable across restarts, isolated between users, exact under concurrency.
 
-use crate::support::{FEED, Scioc, entry, ids, utc};
+use crate::support::{Backend, FEED, Scioc, both_backends, entry, ids, utc};
 use scioc_model::FeedTime;
 use std::collections::BTreeSet;
+
+both_backends!(async a_cursor_survives_a_restart_and_a_kill, cursors_are_per_user, a_user_who_never_started_gets_events_from_the_first_pull_on, concurrent_pulls_by_one_user_neither_repeat_nor_skip);
 
 fn feed(s: &Scioc, n: usize, per_second: usize) -> i64 {
     let base = FeedTime::parse_utc("2024-02-01T00:00:00").unwrap().unix();
@@ -10,9 +12,8 @@ fn feed(s: &Scioc, n: usize, per_second: usize) -> i64 {
     base
 }
 
-#[tokio::test]
-async fn a_cursor_survives_a_restart_and_a_kill() {
-    let s = Scioc::new();
+async fn a_cursor_survives_a_restart_and_a_kill(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     let base = feed(&s, 40, 2);
     let server = s.serve(&[]);
@@ -35,9 +36,8 @@ async fn a_cursor_survives_a_restart_and_a_kill() {
     );
 }
 
-#[tokio::test]
-async fn cursors_are_per_user() {
-    let s = Scioc::new();
+async fn cursors_are_per_user(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     s.add_user("bob", "admin");
     let base = feed(&s, 20, 1);
@@ -51,9 +51,8 @@ async fn cursors_are_per_user() {
     assert_eq!(ids(&alice.page(&format!("{FEED}/pull?format=json&limit=5")).await), (5..10).collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn a_user_who_never_started_gets_events_from_the_first_pull_on() {
-    let s = Scioc::new();
+async fn a_user_who_never_started_gets_events_from_the_first_pull_on(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("carol", "reader");
     feed(&s, 5, 1);
     let server = s.serve(&[]);
@@ -67,9 +66,8 @@ async fn a_user_who_never_started_gets_events_from_the_first_pull_on() {
     assert_eq!(ids(&c.page(&format!("{FEED}/pull?format=json")).await), vec![77]);
 }
 
-#[tokio::test]
-async fn concurrent_pulls_by_one_user_neither_repeat_nor_skip() {
-    let s = Scioc::new();
+async fn concurrent_pulls_by_one_user_neither_repeat_nor_skip(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("dave", "reader");
     let base = feed(&s, 3000, 3);
     let server = s.serve(&[]);

@@ -1,15 +1,16 @@
 //! Every refusal: 400, 401, 403, 404, 405, 413, 414 and 429.
 
-use crate::support::{FEED, Scioc, entry, utc};
+use crate::support::{Backend, FEED, Scioc, both_backends, entry, utc};
 use reqwest::Method;
+
+both_backends!(async bad_requests_are_400_with_a_short_reason, credentials_are_required_and_checked, unknown_paths_wrong_methods_and_oversized_requests, a_rate_limited_user_gets_429_with_retry_after_and_others_do_not, without_a_rate_limit_a_burst_is_served);
 
 async fn status_and_body(r: reqwest::Response) -> (u16, String) {
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
-#[tokio::test]
-async fn bad_requests_are_400_with_a_short_reason() {
-    let s = Scioc::new();
+async fn bad_requests_are_400_with_a_short_reason(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     s.ingest(&[entry(1, "2024-01-01T00:00:00")]);
     let server = s.serve(&[]);
@@ -42,9 +43,8 @@ async fn bad_requests_are_400_with_a_short_reason() {
     assert_eq!(c.get(&format!("{FEED}/utc/2011-03-29T00:00:00")).await.status(), 200);
 }
 
-#[tokio::test]
-async fn credentials_are_required_and_checked() {
-    let s = Scioc::new();
+async fn credentials_are_required_and_checked(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     s.add_user("mallory", "disabled");
     let server = s.serve(&[]);
@@ -74,9 +74,8 @@ async fn credentials_are_required_and_checked() {
     assert_eq!(server.client().as_user("alice").get(&path).await.status(), 200);
 }
 
-#[tokio::test]
-async fn unknown_paths_wrong_methods_and_oversized_requests() {
-    let s = Scioc::new();
+async fn unknown_paths_wrong_methods_and_oversized_requests(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
@@ -117,9 +116,8 @@ async fn unknown_paths_wrong_methods_and_oversized_requests() {
     assert_eq!(c.get(&long).await.status(), 414);
 }
 
-#[tokio::test]
-async fn a_rate_limited_user_gets_429_with_retry_after_and_others_do_not() {
-    let s = Scioc::new();
+async fn a_rate_limited_user_gets_429_with_retry_after_and_others_do_not(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     s.add_user("bob", "reader");
     let server = s.serve(&["--rate-limit", "1", "--rate-burst", "3"]);
@@ -141,9 +139,8 @@ async fn a_rate_limited_user_gets_429_with_retry_after_and_others_do_not() {
     assert_eq!(alice.get(&path).await.status(), 200, "the bucket refills");
 }
 
-#[tokio::test]
-async fn without_a_rate_limit_a_burst_is_served() {
-    let s = Scioc::new();
+async fn without_a_rate_limit_a_burst_is_served(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");

@@ -1,14 +1,15 @@
 //! `scioc ingest entries`: validation, atomicity, time order.
 
-use crate::support::{Scioc, entry};
+use crate::support::{Backend, Scioc, both_backends, entry};
+
+both_backends!(sync a_bad_line_refuses_the_whole_file_naming_file_line_and_field, the_feed_never_goes_back_in_time, unreadable_files_and_empty_input);
 
 fn status_json(s: &Scioc) -> serde_json::Value {
     serde_json::from_str(&s.ok(&["status", "--format", "json"], "")).unwrap()
 }
 
-#[test]
-fn a_bad_line_refuses_the_whole_file_naming_file_line_and_field() {
-    let s = Scioc::new();
+fn a_bad_line_refuses_the_whole_file_naming_file_line_and_field(b: Backend) {
+    let s = Scioc::on(b);
     let path = s.dir.path().join("events.jsonl");
     let lines = [
         entry(1, "2024-01-01T00:00:00"),
@@ -35,9 +36,8 @@ fn a_bad_line_refuses_the_whole_file_naming_file_line_and_field() {
     assert_eq!(status_json(&s)["events"], 0, "nothing is half-imported");
 }
 
-#[test]
-fn the_feed_never_goes_back_in_time() {
-    let s = Scioc::new();
+fn the_feed_never_goes_back_in_time(b: Backend) {
+    let s = Scioc::on(b);
     s.ingest(&[entry(1, "2024-05-01T00:00:00"), entry(2, "2024-05-02T00:00:00")]);
     let out = s.run(
         &["ingest", "entries", "-"],
@@ -68,9 +68,8 @@ fn the_feed_never_goes_back_in_time() {
     assert!((scioc_model::FeedTime::now().unix() - newest).abs() < 5);
 }
 
-#[test]
-fn unreadable_files_and_empty_input() {
-    let s = Scioc::new();
+fn unreadable_files_and_empty_input(b: Backend) {
+    let s = Scioc::on(b);
     let out = s.run(&["ingest", "entries", "/nonexistent/file.jsonl"], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8(out.stderr).unwrap().contains("/nonexistent/file.jsonl"));

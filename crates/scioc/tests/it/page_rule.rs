@@ -1,11 +1,12 @@
 //! The page rule: at most `limit` events plus the rest of the last one's second.
 
-use crate::support::{FEED, Scioc, entry, ids, utc};
+use crate::support::{Backend, FEED, Scioc, both_backends, entry, ids, utc};
 use scioc_model::FeedTime;
 
-#[tokio::test]
-async fn a_second_of_2500_events_is_never_split() {
-    let s = Scioc::new();
+both_backends!(async a_second_of_2500_events_is_never_split);
+
+async fn a_second_of_2500_events_is_never_split(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     let base = FeedTime::parse_utc("2024-03-01T08:00:00").unwrap().unix();
     let mut lines = Vec::new();

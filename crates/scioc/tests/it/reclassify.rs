@@ -2,13 +2,14 @@
 
 use crate::{
     osv::fixture,
-    support::{FEED, Scioc},
+    support::{Backend, FEED, Scioc, both_backends},
 };
 
-#[tokio::test]
-async fn reclassifications_add_events_and_refuse_when_nothing_matches() {
+both_backends!(async reclassifications_add_events_and_refuse_when_nothing_matches);
+
+async fn reclassifications_add_events_and_refuse_when_nothing_matches(b: Backend) {
     let t = fixture();
-    let s = Scioc::new();
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     s.ok(&["ingest", "osv", &t.arg()], "");
 

@@ -4,10 +4,12 @@
 //! The test makes a virtual environment under the target directory and installs the SDK from
 //! PyPI; it fails, never skips, when that is impossible.
 
-use crate::support::{PASSWORD, Scioc, entry, utc};
+use crate::support::{Backend, PASSWORD, Scioc, both_backends, entry, utc};
 use scioc_model::FeedTime;
 use serde_json::{Value, json};
 use std::{collections::BTreeSet, path::PathBuf, process::Command};
+
+both_backends!(sync the_vendor_sdk_works_unchanged);
 
 const SDK: &str = "reversinglabs-sdk-py3==2.15.0";
 
@@ -70,10 +72,9 @@ fn expect_exactly_once(name: &str, got: &[String], want: Vec<&str>) {
     assert_eq!(got, want.as_slice(), "{name}: wrong events or order");
 }
 
-#[test]
-fn the_vendor_sdk_works_unchanged() {
+fn the_vendor_sdk_works_unchanged(b: Backend) {
     let python = sdk_python();
-    let s = Scioc::new();
+    let s = Scioc::on(b);
     s.add_user("siem", "reader");
     let now = FeedTime::now().unix();
     let (lines, events) = build_feed(now);

@@ -12,14 +12,61 @@ use std::{
 pub const FEED: &str = "/api/feed/supply_chain/ioc/v1/query";
 pub const PASSWORD: &str = "correct-horse-battery";
 
-/// A scratch data directory and the binary to run against it.
+/// Which store a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded store in the data directory.
+    Sqlite,
+    /// A fresh schema on the test PostgreSQL server, passed as `--database`.
+    Postgres,
+}
+
+/// Runs each named test, an `async fn(Backend)` (after `async`) or `fn(Backend)` (after `sync`),
+/// once per backend, as `name::sqlite` and `name::postgres`.
+macro_rules! both_backends {
+    (async $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await
+            }
+            #[tokio::test]
+            async fn postgres() {
+                super::$name($crate::support::Backend::Postgres).await
+            }
+        }
+    )+};
+    (sync $($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name($crate::support::Backend::Postgres)
+            }
+        }
+    )+};
+}
+pub(crate) use both_backends;
+
+/// A scratch data directory, perhaps a database, and the binary to run against them.
 pub struct Scioc {
     pub dir: tempfile::TempDir,
+    pub db: Option<scioc_store::testing::TestDatabase>,
 }
 
 impl Scioc {
+    /// On the embedded store.
     pub fn new() -> Self {
-        Scioc { dir: tempfile::tempdir().unwrap() }
+        Scioc::on(Backend::Sqlite)
+    }
+
+    /// On the given backend.
+    pub fn on(backend: Backend) -> Self {
+        let db = (backend == Backend::Postgres).then(scioc_store::testing::TestDatabase::new);
+        Scioc { dir: tempfile::tempdir().unwrap(), db }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -35,6 +82,9 @@ impl Scioc {
             }
         }
         c.arg("--data-dir").arg(self.data_dir()).current_dir(self.dir.path());
+        if let Some(db) = &self.db {
+            c.arg("--database").arg(db.url());
+        }
         c
     }
 
@@ -56,6 +106,15 @@ impl Scioc {
             String::from_utf8_lossy(&out.stdout)
         );
         String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// What the store holds on disk for `table`: the whole SQLite file, or every row of the
+    /// table as PostgreSQL prints it.
+    pub fn stored_bytes(&self, table: &str) -> Vec<u8> {
+        match &self.db {
+            None => std::fs::read(self.data_dir().join("scioc.db")).unwrap(),
+            Some(db) => db.rows_as_text(table).unwrap().into_bytes(),
+        }
     }
 
     pub fn add_user(&self, name: &str, role: &str) {

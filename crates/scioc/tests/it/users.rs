@@ -1,10 +1,12 @@
 //! `scioc user …`, and the server honouring changes at once.
 
-use crate::support::{FEED, PASSWORD, Scioc};
+use crate::support::{Backend, FEED, PASSWORD, Scioc, both_backends};
 
-#[test]
-fn users_are_added_listed_changed_and_removed() {
-    let s = Scioc::new();
+both_backends!(async the_server_honours_user_changes_on_the_next_request);
+both_backends!(sync users_are_added_listed_changed_and_removed);
+
+fn users_are_added_listed_changed_and_removed(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     s.add_user("root@corp", "admin");
     let list: serde_json::Value = serde_json::from_str(&s.ok(&["user", "list", "--format", "json"], "")).unwrap();
@@ -27,7 +29,7 @@ fn users_are_added_listed_changed_and_removed() {
     assert!(String::from_utf8_lossy(&no_pw.stderr).contains("--password-stdin"));
 
     // The password is stored only as an argon2 hash.
-    let db = std::fs::read(s.data_dir().join("scioc.db")).unwrap();
+    let db = s.stored_bytes("users");
     assert!(!db.windows(PASSWORD.len()).any(|w| w == PASSWORD.as_bytes()), "plaintext password in the store");
     assert!(db.windows(10).any(|w| w == b"$argon2id$"));
 
@@ -40,9 +42,8 @@ fn users_are_added_listed_changed_and_removed() {
     assert_eq!(list[0]["role"], "disabled");
 }
 
-#[tokio::test]
-async fn the_server_honours_user_changes_on_the_next_request() {
-    let s = Scioc::new();
+async fn the_server_honours_user_changes_on_the_next_request(b: Backend) {
+    let s = Scioc::on(b);
     s.add_user("alice", "reader");
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
