@@ -10,6 +10,7 @@ mod curation;
 mod cursors;
 mod errors;
 mod ingest;
+mod multinode;
 mod osv;
 mod osv_snapshot;
 mod page_rule;

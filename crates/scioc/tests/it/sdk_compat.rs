@@ -14,7 +14,7 @@ both_backends!(sync the_vendor_sdk_works_unchanged);
 const SDK: &str = "reversinglabs-sdk-py3==2.15.0";
 
 /// A Python with the SDK installed, made once per target directory.
-fn sdk_python() -> PathBuf {
+pub fn sdk_python() -> PathBuf {
     let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdk-venv");
     let python = venv.join("bin/python");
     let marker = venv.join(".installed-2.15.0");
