@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod archives;
 mod config;
+mod copy;
 mod curation;
 mod cursors;
 mod errors;
