@@ -8,14 +8,8 @@
 //! while a pull runs: appends are serialized on the head row, so a later commit always carries
 //! a higher sequence number than every event already visible, and is found by the next pull.
 
-use super::{
-    Conn, PgResultExt,
-    events::{finish_second, more_after, read_rows},
-};
-use crate::{
-    PullPage, PullQuery, Result,
-    rules::{PageBuilder, fragment_column},
-};
+use super::{Conn, PgResultExt, events::read_page};
+use crate::{PullPage, PullQuery, Result, rules::PageBuilder};
 use deadpool_postgres::{GenericClient, Transaction};
 use scioc_model::{FeedTime, UserName};
 
@@ -66,17 +60,13 @@ pub(super) async fn pull(c: &mut Conn, user: &UserName, q: &PullQuery) -> Result
     };
     let (after, not_before, position): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
     let mut page = PageBuilder::new(q.format, q.limit);
-    let sql = format!(
-        "SELECT seq, ts, {} FROM events WHERE ts >= $2 AND ts < $3 AND seq > $1 ORDER BY ts, seq LIMIT $4",
-        fragment_column(q.format)
-    );
-    read_rows(&mut page, &tx, &sql, &[&after, &not_before, &q.horizon.unix(), &i64::from(q.limit)]).await?;
-    let more = if page.is_full(q.limit) {
-        finish_second(&mut page, &tx).await?;
-        more_after(&tx, page.last().map_or(q.horizon, |r| r.time), q.horizon).await?
-    } else {
-        false
-    };
+    let more = read_page(
+        &mut page,
+        &tx,
+        " AND seq > $4",
+        &[&not_before, &q.horizon.unix(), &i64::from(q.limit), &after],
+    )
+    .await?;
     if let Some(last) = page.last() {
         let advance = tx
             .prepare_cached(

@@ -145,53 +145,44 @@ pub(super) async fn append_in(
     Ok(out)
 }
 
-/// Reads `(seq, ts, fragment)` rows into `page`.
-pub(super) async fn read_rows(
+/// A page in one statement, and so in one snapshot and one round trip: `cut` is the time of
+/// the `limit`-th event of the range (none if the range holds fewer), the page is every event of
+/// the range up to and including that whole second, and each row carries whether events remain
+/// after it. `$1`..`$3` are from, horizon and limit; `extra` narrows the range further (a
+/// pull's `seq > $4`).
+fn page_sql(format: scioc_api::Format, extra: &str) -> String {
+    let range = format!("ts >= $1 AND ts < $2{extra}");
+    format!(
+        "WITH cut AS (SELECT ts FROM events WHERE {range} ORDER BY ts, seq OFFSET $3::BIGINT - 1 LIMIT 1)
+         SELECT seq, ts, {column},
+                EXISTS (SELECT 1 FROM events WHERE ts > (SELECT ts FROM cut) AND ts < $2) AS more
+         FROM events
+         WHERE {range} AND ts <= COALESCE((SELECT ts FROM cut), $2)
+         ORDER BY ts, seq",
+        column = fragment_column(format)
+    )
+}
+
+/// Reads a page with [`page_sql`]; returns whether events remain after it.
+pub(super) async fn read_page(
     page: &mut PageBuilder,
     c: &impl GenericClient,
-    sql: &str,
+    extra: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<()> {
-    let stmt = c.prepare_cached(sql).await.db()?;
+) -> Result<bool> {
+    let stmt = c.prepare_cached(&page_sql(page.format(), extra)).await.db()?;
+    let mut more = false;
     for r in c.query(&stmt, params).await.db()? {
         page.push(r.get(0), r.get(1), r.get::<_, &[u8]>(2));
+        more = r.get(3);
     }
-    Ok(())
+    Ok(more)
 }
 
-/// Appends the rest of the last event's second, so that a page never splits a second.
-pub(super) async fn finish_second(page: &mut PageBuilder, c: &impl GenericClient) -> Result<()> {
-    let Some(last) = page.last() else { return Ok(()) };
-    let sql = format!(
-        "SELECT seq, ts, {} FROM events WHERE ts = $1 AND seq > $2 ORDER BY seq",
-        fragment_column(page.format())
-    );
-    read_rows(page, c, &sql, &[&last.time.unix(), &last.seq]).await
-}
-
-/// Whether any event lies after second `last` and before the horizon.
-pub(super) async fn more_after(c: &impl GenericClient, last: FeedTime, horizon: FeedTime) -> Result<bool> {
-    let stmt = c.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE ts > $1 AND ts < $2)").await.db()?;
-    Ok(c.query_one(&stmt, &[&last.unix(), &horizon.unix()]).await.db()?.get(0))
-}
-
-/// A time query, read in one repeatable-read snapshot.
-pub(super) async fn query(c: &mut Conn, q: &TimeQuery) -> Result<Page> {
-    let tx =
-        c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await.db()?;
+/// A time query.
+pub(super) async fn query(c: &Conn, q: &TimeQuery) -> Result<Page> {
     let mut page = PageBuilder::new(q.format, q.limit);
-    let sql = format!(
-        "SELECT seq, ts, {} FROM events WHERE ts >= $1 AND ts < $2 ORDER BY ts, seq LIMIT $3",
-        fragment_column(q.format)
-    );
-    read_rows(&mut page, &tx, &sql, &[&q.from.unix(), &q.horizon.unix(), &i64::from(q.limit)]).await?;
-    let more = if page.is_full(q.limit) {
-        finish_second(&mut page, &tx).await?;
-        more_after(&tx, page.last().map_or(q.from, |r| r.time), q.horizon).await?
-    } else {
-        false
-    };
-    tx.commit().await.db()?;
+    let more = read_page(&mut page, c, "", &[&q.from.unix(), &q.horizon.unix(), &i64::from(q.limit)]).await?;
     Ok(page.into_page(more))
 }
 

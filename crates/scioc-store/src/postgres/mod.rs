@@ -9,7 +9,7 @@
 //!   never go back;
 //! - every pull locks its user's `cursors` row, so two pulls by one user through two nodes run
 //!   one after the other, and the second starts where the first ended;
-//! - a time query reads in one repeatable-read snapshot.
+//! - a time query is one statement, and so reads one snapshot.
 //!
 //! A transaction that the database aborts as a serialization failure or deadlock (routine
 //! under CockroachDB's serializable isolation) is run again, a few times, from the start.
@@ -179,7 +179,7 @@ impl Store for PgStore {
     }
 
     async fn query(&self, query: TimeQuery) -> Result<Page> {
-        retry!(self, |c| events::query(&mut c, &query))
+        events::query(&self.client().await?, &query).await
     }
 
     async fn start_cursor(&self, user: &UserName, at: FeedTime) -> Result<()> {
