@@ -60,13 +60,9 @@ pub(super) async fn pull(c: &mut Conn, user: &UserName, q: &PullQuery) -> Result
     };
     let (after, not_before, position): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
     let mut page = PageBuilder::new(q.format, q.limit);
-    let more = read_page(
-        &mut page,
-        &tx,
-        " AND seq > $4",
-        &[&not_before, &q.horizon.unix(), &i64::from(q.limit), &after],
-    )
-    .await?;
+    let more =
+        read_page(&mut page, &tx, " AND seq > $4", &[&not_before, &q.horizon.unix(), &i64::from(q.limit), &after])
+            .await?;
     if let Some(last) = page.last() {
         let advance = tx
             .prepare_cached(
