@@ -33,10 +33,12 @@ pub(crate) async fn enforce(State(limits): State<BodyLimits>, request: Request, 
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(len) = declared.filter(|len| *len > max_body as u64) {
-        return text(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request body of {len} bytes is over the limit of {max_body}"),
-        );
+        let mut refused =
+            text(StatusCode::PAYLOAD_TOO_LARGE, format!("request body of {len} bytes is over the limit of {max_body}"));
+        // The body is left unread, so the connection cannot carry another request: say so, or
+        // a keep-alive client would send its next request on a connection about to close.
+        refused.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+        return refused;
     }
     next.run(request).await
 }

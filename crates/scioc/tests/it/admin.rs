@@ -55,11 +55,9 @@ async fn admins_post_reports_archives_and_reclassifications(b: Backend) {
     let r = post(&admin, "/api/scioc/v1/samples?filename=x.txt", tgz.clone()).await;
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("expected an npm .tgz"));
-    assert_eq!(
-        post(&admin, "/api/scioc/v1/samples?filename=big.tgz", vec![0u8; 300_000]).await.status(),
-        413,
-        "over --max-upload-bytes"
-    );
+    let big = post(&admin, "/api/scioc/v1/samples?filename=big.tgz", vec![0u8; 300_000]).await;
+    assert_eq!(big.status(), 413, "over --max-upload-bytes");
+    assert_eq!(big.headers()["connection"], "close", "the unread body ends the connection, and the client is told");
 
     // Reclassifications.
     let fp = json!({"purl": "pkg:npm/evil-one", "fp": true, "reason": "test package"});
