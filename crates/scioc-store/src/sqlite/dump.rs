@@ -2,7 +2,7 @@
 
 use super::SqlResultExt;
 use crate::{
-    Error, Indicator, Result, SourceRecord,
+    Error, Result, SourceRecord,
     dump::{CursorRecord, Meta, RawEvent, SourceDump, check_continuity},
 };
 use r2d2_sqlite::rusqlite::{Connection, Row, TransactionBehavior, params};
@@ -97,22 +97,7 @@ pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
                  FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id",
             )
             .db()?;
-        let rows = stmt
-            .query_map([], |r| {
-                let i = Indicator {
-                    kind: r.get(0)?,
-                    value: r.get(1)?,
-                    ecosystem: r.get(2)?,
-                    package: r.get(3)?,
-                    source: r.get(4)?,
-                    source_id: r.get(5)?,
-                    match_kind: r.get(6)?,
-                    confidence: r.get(7)?,
-                    action: r.get(8)?,
-                };
-                Ok((i, r.get(9)?))
-            })
-            .db()?;
+        let rows = stmt.query_map([], |r| Ok((super::sources::indicator(r)?, r.get(9)?))).db()?;
         rows.collect::<Result<Vec<_>, _>>().db()?
     };
     tx.commit().db()?;

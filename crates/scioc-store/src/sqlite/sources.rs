@@ -135,22 +135,23 @@ pub(super) fn indicators(conn: &mut Connection) -> Result<Vec<Indicator>> {
              ORDER BY kind, value, ecosystem, package, source, source_id",
         )
         .db()?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(Indicator {
-                kind: r.get(0)?,
-                value: r.get(1)?,
-                ecosystem: r.get(2)?,
-                package: r.get(3)?,
-                source: r.get(4)?,
-                source_id: r.get(5)?,
-                match_kind: r.get(6)?,
-                confidence: r.get(7)?,
-                action: r.get(8)?,
-            })
-        })
-        .db()?;
+    let rows = stmt.query_map([], indicator).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// Reads the nine columns of an [`Indicator`], in declaration order.
+pub(super) fn indicator(r: &r2d2_sqlite::rusqlite::Row<'_>) -> r2d2_sqlite::rusqlite::Result<Indicator> {
+    Ok(Indicator {
+        kind: r.get(0)?,
+        value: r.get(1)?,
+        ecosystem: r.get(2)?,
+        package: r.get(3)?,
+        source: r.get(4)?,
+        source_id: r.get(5)?,
+        match_kind: r.get(6)?,
+        confidence: r.get(7)?,
+        action: r.get(8)?,
+    })
 }
 
 /// The matching columns of every event, in feed order.

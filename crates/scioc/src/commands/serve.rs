@@ -14,11 +14,17 @@ pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
         let state = store.source_state(scioc_curation::promote::SOURCE).await?;
         let plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
         let (events, indicators) = (plan.import.events.len(), plan.import.indicators.len());
-        store.commit_import(plan.import, scioc_model::FeedTime::now()).await?;
-        starter = Some(format!(
-            "empty feed: promoted the built-in starter set ({} incidents: {events} events, {indicators} indicators; --no-starter-set to skip)",
-            scioc_curation::starter::STARTER_SET.len()
-        ));
+        starter = match store.commit_import(plan.import, scioc_model::FeedTime::now()).await {
+            Ok(_) => Some(format!(
+                "empty feed: promoted the built-in starter set ({} incidents: {events} events, {indicators} indicators; --no-starter-set to skip)",
+                scioc_curation::starter::STARTER_SET.len()
+            )),
+            // Nodes starting together on one empty database: another node promoted it first.
+            Err(scioc_store::Error::Conflict(_)) => {
+                Some("empty feed: another node promoted the built-in starter set first".to_owned())
+            }
+            Err(e) => return Err(e.into()),
+        };
     }
     let defaults = ServerConfig::default();
     let tls = match (&args.tls_cert, &args.tls_key) {

@@ -5,7 +5,7 @@
 use crate::{
     osv::record,
     sdk_compat::sdk_python,
-    support::{Backend, Client, FEED, PASSWORD, Scioc, entry, ids, npm_tgz, utc},
+    support::{Backend, Client, FEED, PASSWORD, Scioc, Server, entry, ids, npm_tgz, utc},
 };
 use reqwest::Method;
 use scioc_model::FeedTime;
@@ -101,4 +101,22 @@ async fn two_nodes_on_one_database_deliver_every_event_exactly_once() {
     let (pa, pb) = (a.client().as_user("siem").page(&query).await, b.client().as_user("siem").page(&query).await);
     assert_eq!(ids(&pa), ids(&pb));
     assert_eq!(pa.feed().entries.len(), 2100, "1,000 asked, and the rest of the busy second");
+}
+
+#[tokio::test]
+async fn nodes_starting_together_on_an_empty_database_promote_the_starter_set_once() {
+    let s = Scioc::on(Backend::Postgres);
+    let children: Vec<_> = (0..3).map(|_| Server::spawn(&s, &[], false)).collect();
+    let nodes: Vec<Server> = children.into_iter().map(|c| Server::ready(&s, c, &[])).collect();
+    let status: Value = serde_json::from_str(&s.ok(&["status", "--format", "json"], "")).unwrap();
+    let alone = Scioc::new();
+    let single = Server::ready(&alone, Server::spawn(&alone, &[], false), &[]);
+    let expected: Value = serde_json::from_str(&alone.ok(&["status", "--format", "json"], "")).unwrap();
+    assert!(expected["events"].as_u64().unwrap() > 0);
+    assert_eq!(status["events"], expected["events"], "the starter set, once");
+    assert_eq!(status["indicators"], expected["indicators"]);
+    for node in nodes {
+        assert!(node.stop().success(), "every node came up and stops cleanly");
+    }
+    single.stop();
 }

@@ -140,16 +140,26 @@ pub struct Server {
 
 impl Server {
     fn start(scioc: &Scioc, extra: &[&str]) -> Server {
-        let mut child = scioc
+        Server::ready(scioc, Server::spawn(scioc, extra, true), extra)
+    }
+
+    /// Starts `scioc serve` without waiting for it; `no_starter_set` as the flag.
+    pub fn spawn(scioc: &Scioc, extra: &[&str], no_starter_set: bool) -> Child {
+        scioc
             .cmd()
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .env("SCIOC_LOG", "warn")
-            .env("SCIOC_NO_STARTER_SET", "true")
+            .env("SCIOC_NO_STARTER_SET", no_starter_set.to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Waits until a spawned server listens, returning its stdout's lines so far (the first
+    /// names its URL).
+    pub fn ready(scioc: &Scioc, mut child: Child, extra: &[&str]) -> Server {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("serve printed nothing").unwrap();
         let url = first.rsplit(' ').next().unwrap().to_owned();
