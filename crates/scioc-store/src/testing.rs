@@ -52,6 +52,14 @@ impl TestDatabase {
         &self.schema
     }
 
+    /// A server setting, as `SHOW` prints it. `name` is a plain identifier (checked).
+    pub fn setting(&self, name: &str) -> Result<String, String> {
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!("not a setting name: {name:?}"));
+        }
+        query_text(&self.url, &format!("SHOW {name}")).map(|s| s.trim_end().to_owned())
+    }
+
     /// Every row of `table` in this schema as PostgreSQL prints it, one per line. `table` is a
     /// plain identifier (checked), never input from outside a test.
     pub fn rows_as_text(&self, table: &str) -> Result<String, String> {

@@ -39,6 +39,13 @@ pub(crate) struct Args {
     #[arg(long, global = true, env = "SCIOC_DATABASE_POOL", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) database_pool: Option<u32>,
 
+    /// CA certificates (PEM) to verify the database with [default: the platform's roots]
+    ///
+    /// Used when the database URL asks for TLS with `sslmode=require`; scioc then checks the
+    /// server's certificate and name. Without `sslmode=require` it connects in plain text.
+    #[arg(long, global = true, env = "SCIOC_DATABASE_CA", value_name = "PEM")]
+    pub(crate) database_ca: Option<PathBuf>,
+
     /// Config file (TOML) [default: ./scioc.toml if it exists]
     #[arg(long, global = true, env = "SCIOC_CONFIG", value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,

@@ -6,6 +6,7 @@
 //! data_dir = "/var/lib/scioc"
 //! database_url = "postgres://scioc@db:5432/scioc"   # instead of the embedded store
 //! database_pool = 16
+//! database_ca = "/etc/scioc/db-ca.pem"                # with ?sslmode=require in the URL
 //!
 //! [serve]
 //! listen = "0.0.0.0:8443"
@@ -39,6 +40,7 @@ pub(crate) struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     database_pool: Option<u32>,
+    database_ca: Option<PathBuf>,
     #[serde(default)]
     serve: FileServe,
     #[serde(default)]
@@ -125,7 +127,8 @@ pub(crate) fn place(args: &Args, file: &FileConfig) -> Result<crate::commands::P
     if pool == 0 {
         bail!("config file: database_pool must be at least 1");
     }
-    Ok(crate::commands::Place { data_dir, database, pool: pool as usize })
+    let ca = args.database_ca.clone().or_else(|| file.database_ca.clone());
+    Ok(crate::commands::Place { data_dir, database, pool: pool as usize, ca })
 }
 
 /// Scan settings after the merge: flags and environment first, then the file, then defaults.

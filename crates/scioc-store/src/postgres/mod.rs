@@ -19,6 +19,7 @@ mod dump;
 mod events;
 mod migrate;
 mod sources;
+mod tls;
 mod users;
 
 use crate::{
@@ -31,7 +32,7 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 
 /// Connection settings beyond the URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PgOptions {
     /// Most connections this process opens.
     pub pool_size: usize,
@@ -39,11 +40,14 @@ pub struct PgOptions {
     pub wait_timeout: Duration,
     /// Whether to apply pending migrations on connect (`false`: refuse to run on an old schema).
     pub migrate: bool,
+    /// CA certificates (PEM) to verify the server with when the URL has `sslmode=require`;
+    /// `None` for the platform's roots.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for PgOptions {
     fn default() -> Self {
-        PgOptions { pool_size: 16, wait_timeout: Duration::from_secs(30), migrate: true }
+        PgOptions { pool_size: 16, wait_timeout: Duration::from_secs(30), migrate: true, ca_file: None }
     }
 }
 
@@ -76,11 +80,8 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("scioc");
         }
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig { recycling_method: RecyclingMethod::Fast },
-        );
+        let tls = tls::connector(&mut config, options.ca_file.as_deref()).map_err(|e| open_err(e.into()))?;
+        let manager = Manager::from_config(config, tls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .runtime(Runtime::Tokio1)

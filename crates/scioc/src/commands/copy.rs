@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub(super) async fn migrate(place: &Place, args: MigrateArgs) -> Result<u8> {
     let (location, migrations) = match &place.database {
         Some(url) => {
-            let options = PgOptions { pool_size: 1, migrate: !args.check, ..Default::default() };
+            let options = PgOptions { migrate: !args.check, ..place.pg_options(1) };
             let store = match PgStore::connect(url, options).await {
                 Err(scioc_store::Error::Schema(why)) if args.check => {
                     output::error(&why);
@@ -45,7 +45,7 @@ pub(super) async fn migrate(place: &Place, args: MigrateArgs) -> Result<u8> {
     Ok(0)
 }
 
-async fn open(url: &StoreUrl, must_exist: bool) -> Result<Arc<dyn Store>> {
+async fn open(place: &Place, url: &StoreUrl, must_exist: bool) -> Result<Arc<dyn Store>> {
     match url {
         StoreUrl::Sqlite(dir) => {
             if must_exist && !dir.join(scioc_store::DB_FILE).is_file() {
@@ -53,18 +53,18 @@ async fn open(url: &StoreUrl, must_exist: bool) -> Result<Arc<dyn Store>> {
             }
             open_sqlite(dir)
         }
-        StoreUrl::Postgres(url) => open_postgres(url, PgOptions { pool_size: 2, ..Default::default() }).await,
+        StoreUrl::Postgres(url) => open_postgres(url, place.pg_options(2)).await,
     }
 }
 
-pub(super) async fn copy(args: CopyArgs) -> Result<()> {
+pub(super) async fn copy(place: &Place, args: CopyArgs) -> Result<()> {
     let from = StoreUrl::parse(&args.from, "--from")?;
     let to = StoreUrl::parse(&args.to, "--to")?;
     if from == to {
         bail!("--from and --to name the same store");
     }
-    let source = open(&from, true).await.context("opening --from")?;
-    let target = open(&to, false).await.context("opening --to")?;
+    let source = open(place, &from, true).await.context("opening --from")?;
+    let target = open(place, &to, false).await.context("opening --to")?;
     let total = source.head().await?.map_or(0, |h| h.seq) as u64;
     let bar = ProgressBar::new(total).with_style(
         ProgressStyle::with_template("{spinner} copying events {bar:30} {pos}/{len} ({per_sec}, {eta})")

@@ -61,7 +61,7 @@ pub(crate) fn run(args: Args) -> Result<u8> {
             Command::Candidates(cmd) => candidates::run(&place, cmd).await,
             Command::Export(cmd) => candidates::export(&place, cmd).await,
             Command::Migrate(args) => return copy::migrate(&place, args).await,
-            Command::Copy(args) => copy::copy(args).await,
+            Command::Copy(args) => copy::copy(&place, args).await,
             Command::Scan(_) | Command::Feed(_) | Command::Sync(_) => unreachable!("handled above"),
         }
         .map(|()| 0)
@@ -89,6 +89,15 @@ pub(crate) struct Place {
     pub(crate) database: Option<String>,
     /// Most database connections to open.
     pub(crate) pool: usize,
+    /// CA certificates to verify the database's TLS certificate with.
+    pub(crate) ca: Option<PathBuf>,
+}
+
+impl Place {
+    /// Connection settings for PostgreSQL, with `pool_size` connections at most.
+    pub(crate) fn pg_options(&self, pool_size: usize) -> PgOptions {
+        PgOptions { pool_size, ca_file: self.ca.clone(), ..Default::default() }
+    }
 }
 
 impl Place {
@@ -101,7 +110,7 @@ impl Place {
 /// Opens the store: the shared database if one is named, else the embedded one.
 pub(crate) async fn open_store(place: &Place) -> Result<Arc<dyn Store>> {
     match &place.database {
-        Some(url) => open_postgres(url, PgOptions { pool_size: place.pool, ..Default::default() }).await,
+        Some(url) => open_postgres(url, place.pg_options(place.pool)).await,
         None => open_sqlite(&place.data_dir),
     }
 }

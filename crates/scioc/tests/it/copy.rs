@@ -74,3 +74,50 @@ async fn a_store_is_copied_into_postgres_and_back_without_loss() {
     assert!(out.contains("verified"), "{out}");
     assert_eq!(digest(&back), digest(&src));
 }
+
+#[test]
+fn the_database_is_reached_over_verified_tls_when_the_url_requires_it() {
+    let s = Scioc::on(Backend::Postgres);
+    let db = s.db.as_ref().unwrap();
+    let plain = db.url().to_owned();
+    // A CA that never signed the database's certificate: the one `serve --tls-self-signed` makes.
+    let other = Scioc::new();
+    drop(other.serve(&["--tls-self-signed"]));
+    let wrong_ca = other.data_dir().join("tls/ca.pem");
+    let status = |url: &str, ca: Option<&std::path::Path>| {
+        let mut args = vec!["--database".to_owned(), url.to_owned()];
+        if let Some(ca) = ca {
+            args.extend(["--database-ca".to_owned(), ca.display().to_string()]);
+        }
+        args.push("status".to_owned());
+        let mut cmd = other.cmd();
+        cmd.args(&args).output().unwrap()
+    };
+    let required = format!("{plain}&sslmode=require");
+    if db.setting("ssl").unwrap() != "on" {
+        // A server without TLS is refused rather than used in plain text.
+        let out = status(&required, None);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        return;
+    }
+    let cert = std::path::PathBuf::from(db.setting("ssl_cert_file").unwrap());
+    let names = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
+        .arg(&cert)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    assert!(names.contains("DNS:localhost"), "the test expects the server's certificate to name localhost: {names}");
+    let by_name = required.replacen("127.0.0.1", "localhost", 1);
+
+    let out = status(&by_name, Some(&cert));
+    assert!(out.status.success(), "TLS with the server's CA: {}", stderr(&out));
+    let out = status(&by_name, Some(&wrong_ca));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("invalid peer certificate"), "{}", stderr(&out));
+    let out = status(&required, Some(&cert));
+    assert_eq!(out.status.code(), Some(1), "the certificate names localhost, not 127.0.0.1");
+    assert!(stderr(&out).contains("not valid for name"), "{}", stderr(&out));
+    let out = status(&by_name, Some(std::path::Path::new("/nonexistent/ca.pem")));
+    assert!(stderr(&out).contains("reading the CA file /nonexistent/ca.pem"), "{}", stderr(&out));
+}
