@@ -66,7 +66,11 @@ pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
     }
     if stats.users == 0 {
         output::hint("no users yet; every feed request will be refused (401). Add one:");
-        output::hint(&format!("  scioc --data-dir {} user add NAME --password-stdin", place.data_dir.display()));
+        let store_flag = match &place.database {
+            Some(_) => format!("--database {}", store.location()),
+            None => format!("--data-dir {}", place.data_dir.display()),
+        };
+        output::hint(&format!("  scioc {store_flag} user add NAME --password-stdin"));
     }
     output::hint(&format!(
         "try: curl -u NAME:PASSWORD '{url}/api/feed/supply_chain/ioc/v1/query/pull?format=json&limit=10'"
