@@ -3,7 +3,9 @@
 //! The store holds events (append-only, in `(time, sequence)` order), per-user pull cursors and
 //! users. [`SqliteStore`] is the embedded implementation: one SQLite file in WAL mode inside
 //! the data directory, with versioned migrations and `synchronous=FULL`, so a write that
-//! returned is on disk.
+//! returned is on disk. [`PgStore`] is the shared one, for many stateless server nodes over one
+//! PostgreSQL (or PostgreSQL-wire distributed) database; the same test suite runs on both.
+//! [`Store::restore`] copies any store into an empty one of either kind.
 //!
 //! **Architecture invariant:** only this crate speaks SQL, and every statement is parameterised.
 //! **Architecture invariant:** the store upholds the feed's ordering rules itself
