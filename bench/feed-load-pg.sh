@@ -51,14 +51,7 @@ serve 18282 --database "$PG_URL"
 serve 18283 --database "$PG_URL"
 SQLITE_PID=${PIDS[0]} PG_A_PID=${PIDS[1]} PG_B_PID=${PIDS[2]}
 
-FROM=$(python3 - "$WORK/events.jsonl" <<'PY'
-import collections, json, sys
-ts = [json.loads(line)["timestamp"] for line in open(sys.argv[1])]
-for k in range(len(ts) // 2, len(ts) - 1100):
-    if ts[k] != ts[k - 1] and max(collections.Counter(ts[k:k + 1100]).values()) < 20:
-        print(ts[k]); break
-PY
-)
+FROM=$(python3 bench/quiet_start.py "$WORK/events.jsonl")
 AUTH="Authorization: Basic $(printf 'bench:bench-password' | base64)"
 path() { echo "/api/feed/supply_chain/ioc/v1/query/timestamp/$FROM?format=json&limit=$1"; }
 for port in 18281 18282 18283; do curl -sf -H "$AUTH" "http://127.0.0.1:$port$(path 1000)" -o "$WORK/page-$port.json"; done

@@ -33,16 +33,8 @@ $BIN --data-dir "$WORK/data" serve --listen 127.0.0.1:18181 >"$WORK/serve.out" 2
 SERVER_PID=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:18181/health >/dev/null && break; sleep 0.1; done
 
-# A typical page: start where the next ~1,100 events hold no burst second, so limit=1000
-# returns about 1,000 entries (a page starting in a burst returns the whole burst).
-FROM=$(python3 - "$WORK/events.jsonl" <<'PY'
-import collections, json, sys
-ts = [json.loads(line)["timestamp"] for line in open(sys.argv[1])]
-for k in range(len(ts) // 2, len(ts) - 1100):
-    if ts[k] != ts[k - 1] and max(collections.Counter(ts[k:k + 1100]).values()) < 20:
-        print(ts[k]); break
-PY
-)
+# A typical page: about 1,000 entries, not a burst second (see bench/quiet_start.py).
+FROM=$(python3 bench/quiet_start.py "$WORK/events.jsonl")
 AUTH="Authorization: Basic $(printf 'bench:bench-password' | base64)"
 BASE="http://127.0.0.1:18181/api/feed/supply_chain/ioc/v1/query/timestamp/$FROM?format=json"
 curl -sf -H "$AUTH" "$BASE&limit=1000" -o "$WORK/page.json"

@@ -90,6 +90,24 @@ impl Meta {
     }
 }
 
+/// Groups `(source, record, updated_at)` rows under their sources' `(name, version)`, sorted by
+/// source; records of a source never imported through a versioned import get version 0.
+pub(crate) fn group_sources(
+    versions: Vec<(String, i64)>,
+    records: impl IntoIterator<Item = (String, SourceRecord, i64)>,
+) -> Vec<SourceDump> {
+    let mut sources: Vec<SourceDump> =
+        versions.into_iter().map(|(source, version)| SourceDump { source, version, records: Vec::new() }).collect();
+    for (source, record, updated_at) in records {
+        match sources.iter_mut().find(|s| s.source == source) {
+            Some(s) => s.records.push((record, updated_at)),
+            None => sources.push(SourceDump { source, version: 0, records: vec![(record, updated_at)] }),
+        }
+    }
+    sources.sort_by(|a, b| a.source.cmp(&b.source));
+    sources
+}
+
 /// Checks that `batch` continues a copy whose last event was `prev` (`(seq, ts)`): sequence
 /// numbers one apart, times never going back. Returns the new last event.
 pub(crate) fn check_continuity(prev: (i64, i64), batch: &[RawEvent]) -> crate::Result<(i64, i64)> {

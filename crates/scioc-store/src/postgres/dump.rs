@@ -1,9 +1,9 @@
 //! Reading the whole store as rows, and filling an empty store from another one.
 
-use super::{Conn, PgResultExt, events::INSERT_EVENTS, sources::indicator, users};
+use super::{Conn, PgResultExt, events::Columns, sources::indicator, users};
 use crate::{
     Error, Result, SourceRecord, Store,
-    dump::{COPY_BATCH, CursorRecord, Meta, RawEvent, SourceDump, check_continuity},
+    dump::{COPY_BATCH, CursorRecord, Meta, RawEvent, check_continuity, group_sources},
 };
 use tokio_postgres::IsolationLevel;
 
@@ -58,26 +58,21 @@ pub(super) async fn meta(c: &mut Conn) -> Result<Meta> {
             updated_at: r.get(4),
         })
         .collect();
-    let mut sources: Vec<SourceDump> = tx
-        .query("SELECT source, version FROM source_versions ORDER BY source", &[])
+    let versions = tx
+        .query("SELECT source, version FROM source_versions", &[])
         .await
         .db()?
         .iter()
-        .map(|r| SourceDump { source: r.get(0), version: r.get(1), records: Vec::new() })
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
-    for r in tx
+    let records = tx
         .query("SELECT source, id, content_hash, state, updated_at FROM source_records ORDER BY source, id", &[])
         .await
         .db()?
-    {
-        let source: String = r.get(0);
-        let record = (SourceRecord { id: r.get(1), content_hash: r.get(2), state: r.get(3) }, r.get(4));
-        match sources.iter_mut().find(|s| s.source == source) {
-            Some(s) => s.records.push(record),
-            None => sources.push(SourceDump { source, version: 0, records: vec![record] }),
-        }
-    }
-    sources.sort_by(|a, b| a.source.cmp(&b.source));
+        .iter()
+        .map(|r| (r.get(0), SourceRecord { id: r.get(1), content_hash: r.get(2), state: r.get(3) }, r.get(4)))
+        .collect::<Vec<_>>();
+    let sources = group_sources(versions, records);
     let indicators = tx
         .query(
             "SELECT kind, value, ecosystem, package, source, source_id, match_kind, confidence, action, added_at
@@ -110,7 +105,6 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
     }
     // Taking the head row keeps every other writer out until the copy commits.
     tx.query_one("SELECT seq FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
-    let insert = tx.prepare_cached(INSERT_EVENTS).await.db()?;
     let mut last = (0, 0);
     loop {
         let batch = from.export_events(last.0, COPY_BATCH).await?;
@@ -118,29 +112,11 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
             break;
         }
         last = check_continuity(last, &batch)?;
-        let col = |f: fn(&RawEvent) -> Option<&str>| batch.iter().map(f).collect::<Vec<_>>();
-        tx.execute(
-            &insert,
-            &[
-                &batch.iter().map(|e| e.seq).collect::<Vec<_>>(),
-                &batch.iter().map(|e| e.ts).collect::<Vec<_>>(),
-                &batch.iter().map(|e| e.event_type.as_str()).collect::<Vec<_>>(),
-                &col(|e| e.purl.as_deref()),
-                &col(|e| e.community.as_deref()),
-                &col(|e| e.package.as_deref()),
-                &col(|e| e.version.as_deref()),
-                &col(|e| e.md5.as_deref()),
-                &col(|e| e.sha1.as_deref()),
-                &col(|e| e.sha256.as_deref()),
-                &col(|e| e.sha512.as_deref()),
-                &batch.iter().map(|e| e.entry_json.as_slice()).collect::<Vec<_>>(),
-                &batch.iter().map(|e| e.entry_xml.as_slice()).collect::<Vec<_>>(),
-                &col(|e| e.source.as_deref()),
-                &col(|e| e.source_id.as_deref()),
-            ],
-        )
-        .await
-        .db()?;
+        let mut cols = Columns::default();
+        for e in &batch {
+            cols.push_raw(e);
+        }
+        cols.insert(&tx).await?;
         progress(last.0 as u64);
     }
     tx.execute("UPDATE feed_head SET seq = $1, ts = $2 WHERE id = 1", &[&last.0, &last.1]).await.db()?;

@@ -53,7 +53,7 @@ pub(super) async fn append(c: &mut Conn, batch: &[NewEvent], now: FeedTime) -> R
 
 /// The columns of a chunk of events, one vector each, for one multi-row insert.
 #[derive(Default)]
-struct Columns<'a> {
+pub(super) struct Columns<'a> {
     seq: Vec<i64>,
     ts: Vec<i64>,
     event_type: Vec<&'a str>,
@@ -71,9 +71,79 @@ struct Columns<'a> {
     source_id: Vec<Option<&'a str>>,
 }
 
+impl<'a> Columns<'a> {
+    /// Adds an event being appended, with its renderings.
+    fn push_new(&mut self, seq: i64, time: FeedTime, event: &'a NewEvent, fragments: scioc_api::Fragments) {
+        let e = &event.entry;
+        let id = e.identity.as_ref();
+        self.seq.push(seq);
+        self.ts.push(time.unix());
+        self.event_type.push(e.event_type.as_str());
+        self.purl.push(id.and_then(|i| i.purl.as_deref()));
+        self.community.push(id.and_then(|i| i.community.as_deref()));
+        self.package.push(id.and_then(|i| i.package.as_deref()));
+        self.version.push(id.and_then(|i| i.version.as_deref()));
+        self.md5.push(e.md5.as_ref().map(|h| h.as_str()));
+        self.sha1.push(e.sha1.as_ref().map(|h| h.as_str()));
+        self.sha256.push(e.sha256.as_ref().map(|h| h.as_str()));
+        self.sha512.push(e.sha512.as_ref().map(|h| h.as_str()));
+        self.entry_json.push(fragments.json);
+        self.entry_xml.push(fragments.xml);
+        self.source.push(event.provenance.as_ref().map(|p| p.source.as_str()));
+        self.source_id.push(event.provenance.as_ref().and_then(|p| p.id.as_deref()));
+    }
+
+    /// Adds an event exactly as another store holds it.
+    pub(super) fn push_raw(&mut self, e: &'a crate::dump::RawEvent) {
+        self.seq.push(e.seq);
+        self.ts.push(e.ts);
+        self.event_type.push(&e.event_type);
+        self.purl.push(e.purl.as_deref());
+        self.community.push(e.community.as_deref());
+        self.package.push(e.package.as_deref());
+        self.version.push(e.version.as_deref());
+        self.md5.push(e.md5.as_deref());
+        self.sha1.push(e.sha1.as_deref());
+        self.sha256.push(e.sha256.as_deref());
+        self.sha512.push(e.sha512.as_deref());
+        self.entry_json.push(e.entry_json.clone());
+        self.entry_xml.push(e.entry_xml.clone());
+        self.source.push(e.source.as_deref());
+        self.source_id.push(e.source_id.as_deref());
+    }
+
+    /// Inserts the rows with [`INSERT_EVENTS`].
+    pub(super) async fn insert(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
+        let insert = tx.prepare_cached(INSERT_EVENTS).await.db()?;
+        tx.execute(
+            &insert,
+            &[
+                &self.seq,
+                &self.ts,
+                &self.event_type,
+                &self.purl,
+                &self.community,
+                &self.package,
+                &self.version,
+                &self.md5,
+                &self.sha1,
+                &self.sha256,
+                &self.sha512,
+                &self.entry_json,
+                &self.entry_xml,
+                &self.source,
+                &self.source_id,
+            ],
+        )
+        .await
+        .db()?;
+        Ok(())
+    }
+}
+
 /// Inserts rows given as one array per column (`UNNEST` turns them back into rows); one round
 /// trip per chunk instead of one per event.
-pub(super) const INSERT_EVENTS: &str = "INSERT INTO events (seq, ts, event_type, purl, community, package, version,
+const INSERT_EVENTS: &str = "INSERT INTO events (seq, ts, event_type, purl, community, package, version,
         md5, sha1, sha256, sha512, entry_json, entry_xml, source, source_id)
     SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
         $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BYTEA[], $13::BYTEA[], $14::TEXT[], $15::TEXT[])";
@@ -90,54 +160,15 @@ pub(super) async fn append_in(
     let mut seq = head.map_or(0, |h| h.seq);
     let mut clock = Clock::new(head, now);
     let mut out = Appended::default();
-    let insert = tx.prepare_cached(INSERT_EVENTS).await.db()?;
     for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
         let mut cols = Columns::default();
         for (i, event) in chunk.iter().enumerate() {
             let time = clock.assign(chunk_no * INSERT_CHUNK + i, event.time)?;
             seq += 1;
-            let e = &event.entry;
-            let id = e.identity.as_ref();
-            let fragments = render_entry(e, event.provenance.as_ref(), seq, time);
-            cols.seq.push(seq);
-            cols.ts.push(time.unix());
-            cols.event_type.push(e.event_type.as_str());
-            cols.purl.push(id.and_then(|i| i.purl.as_deref()));
-            cols.community.push(id.and_then(|i| i.community.as_deref()));
-            cols.package.push(id.and_then(|i| i.package.as_deref()));
-            cols.version.push(id.and_then(|i| i.version.as_deref()));
-            cols.md5.push(e.md5.as_ref().map(|h| h.as_str()));
-            cols.sha1.push(e.sha1.as_ref().map(|h| h.as_str()));
-            cols.sha256.push(e.sha256.as_ref().map(|h| h.as_str()));
-            cols.sha512.push(e.sha512.as_ref().map(|h| h.as_str()));
-            cols.entry_json.push(fragments.json);
-            cols.entry_xml.push(fragments.xml);
-            cols.source.push(event.provenance.as_ref().map(|p| p.source.as_str()));
-            cols.source_id.push(event.provenance.as_ref().and_then(|p| p.id.as_deref()));
+            cols.push_new(seq, time, event, render_entry(&event.entry, event.provenance.as_ref(), seq, time));
             out.record(seq, time);
         }
-        tx.execute(
-            &insert,
-            &[
-                &cols.seq,
-                &cols.ts,
-                &cols.event_type,
-                &cols.purl,
-                &cols.community,
-                &cols.package,
-                &cols.version,
-                &cols.md5,
-                &cols.sha1,
-                &cols.sha256,
-                &cols.sha512,
-                &cols.entry_json,
-                &cols.entry_xml,
-                &cols.source,
-                &cols.source_id,
-            ],
-        )
-        .await
-        .db()?;
+        cols.insert(tx).await?;
     }
     if let (Some(seq), Some(time)) = (out.last_seq, out.last_time) {
         tx.execute("UPDATE feed_head SET seq = $1, ts = $2 WHERE id = 1", &[&seq, &time.unix()]).await.db()?;

@@ -3,7 +3,7 @@
 use super::SqlResultExt;
 use crate::{
     Error, Result, SourceRecord,
-    dump::{CursorRecord, Meta, RawEvent, SourceDump, check_continuity},
+    dump::{CursorRecord, Meta, RawEvent, check_continuity, group_sources},
 };
 use r2d2_sqlite::rusqlite::{Connection, Row, TransactionBehavior, params};
 use tokio::sync::mpsc;
@@ -66,30 +66,24 @@ pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
             .db()?;
         rows.collect::<Result<Vec<_>, _>>().db()?
     };
-    let mut sources: Vec<SourceDump> = {
-        let mut stmt = tx.prepare("SELECT source, version FROM source_versions ORDER BY source").db()?;
-        let rows = stmt
-            .query_map([], |r| Ok(SourceDump { source: r.get(0)?, version: r.get(1)?, records: Vec::new() }))
-            .db()?;
+    let versions = {
+        let mut stmt = tx.prepare("SELECT source, version FROM source_versions").db()?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
         rows.collect::<Result<Vec<_>, _>>().db()?
     };
-    {
+    let records = {
         let mut stmt = tx
             .prepare("SELECT source, id, content_hash, state, updated_at FROM source_records ORDER BY source, id")
             .db()?;
-        let mut rows = stmt.query([]).db()?;
-        while let Some(r) = rows.next().db()? {
-            let source: String = r.get(0).db()?;
-            let record = SourceRecord { id: r.get(1).db()?, content_hash: r.get(2).db()?, state: r.get(3).db()? };
-            let updated_at: i64 = r.get(4).db()?;
-            match sources.iter_mut().find(|s| s.source == source) {
-                Some(s) => s.records.push((record, updated_at)),
-                // Records of a source never imported through a versioned import: keep them.
-                None => sources.push(SourceDump { source, version: 0, records: vec![(record, updated_at)] }),
-            }
-        }
-    }
-    sources.sort_by(|a, b| a.source.cmp(&b.source));
+        let rows = stmt
+            .query_map([], |r| {
+                let record = SourceRecord { id: r.get(1)?, content_hash: r.get(2)?, state: r.get(3)? };
+                Ok((r.get(0)?, record, r.get(4)?))
+            })
+            .db()?;
+        rows.collect::<Result<Vec<_>, _>>().db()?
+    };
+    let sources = group_sources(versions, records);
     let indicators = {
         let mut stmt = tx
             .prepare(
