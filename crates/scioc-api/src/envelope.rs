@@ -131,6 +131,7 @@ mod tests {
                 r#"{"event_type":"NEW_MALICIOUS","md5":"99d1bdaaa2e4a198521bc12df599ead0","identity":{"purl":"pkg:npm/%40scope/evil@1.0.0","package":"@scope/evil & co"},"sample_list":[{"status":"MALICIOUS","threat_level":"3"}]}"#,
             ),
             None,
+            None,
             7,
             t,
         );
@@ -138,6 +139,7 @@ mod tests {
             &entry(
                 r#"{"event_type":"FP","sha256":"e37d30c42c9739dfe153a324885937cbb98ed31760d1ba34d5542b309b2a67b0"}"#,
             ),
+            None,
             None,
             8,
             t,

@@ -8,6 +8,29 @@ use scioc_api::FeedResponse;
 /// The API prefix of the feed.
 const API: &str = "api/feed/supply_chain/ioc/v1/query";
 
+/// What [`Client::knowledge`] got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnowledgeAnswer {
+    /// The document, with its ETag.
+    Document {
+        /// The ETag to send next time.
+        etag: String,
+        /// The `scioc-knowledge/1` JSON document.
+        body: Vec<u8>,
+    },
+    /// Unchanged since the ETag sent (304).
+    Unchanged,
+    /// The server does not offer it (404): not a scioc server, or an older one.
+    NotOffered,
+}
+
+/// What one successful request returned.
+struct Answer {
+    status: u16,
+    etag: Option<String>,
+    body: Vec<u8>,
+}
+
 /// Where [`Client::start`] puts the user's cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartAt {
@@ -78,19 +101,41 @@ impl Client {
 
     /// Sends a request, retrying retryable failures; returns the body of a success.
     async fn send(&self, method: reqwest::Method, path: &str) -> Result<Vec<u8>, Error> {
+        self.send_with(method, path, None, &[]).await.map(|a| a.body)
+    }
+
+    /// Sends a request with an optional `If-None-Match`, retrying retryable failures; a success,
+    /// a 304 and any status in `accept` are answers.
+    async fn send_with(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        if_none_match: Option<&str>,
+        accept: &[u16],
+    ) -> Result<Answer, Error> {
         let url = self.base.join(path).map_err(|e| Error::Config(e.to_string()))?;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let last = attempt >= self.retry.attempts;
-            let sent = self
-                .http
-                .request(method.clone(), url.clone())
-                .basic_auth(&self.user, Some(&self.password))
-                .send()
-                .await;
+            let mut request =
+                self.http.request(method.clone(), url.clone()).basic_auth(&self.user, Some(&self.password));
+            if let Some(tag) = if_none_match {
+                request = request.header(reqwest::header::IF_NONE_MATCH, tag);
+            }
+            let sent = request.send().await;
             let wait = match sent {
-                Ok(resp) if resp.status().is_success() => return read_capped(resp, url.as_str()).await,
+                Ok(resp)
+                    if resp.status().is_success()
+                        || resp.status() == reqwest::StatusCode::NOT_MODIFIED
+                        || accept.contains(&resp.status().as_u16()) =>
+                {
+                    let status = resp.status().as_u16();
+                    let etag =
+                        resp.headers().get(reqwest::header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                    let body = read_capped(resp, url.as_str()).await?;
+                    return Ok(Answer { status, etag, body });
+                }
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     let after = retry_after(resp.headers());
@@ -152,6 +197,17 @@ impl Client {
         let path = format!("{API}/pull?limit={}&format={}", limit.clamp(1, 1000), self.format.as_str());
         let body = self.send(reqwest::Method::GET, &path).await?;
         self.page(&path, &body)
+    }
+
+    /// scioc's knowledge document (curated rules and indicators, `GET /api/scioc/v1/knowledge`),
+    /// unless it still has the ETag `if_none_match`.
+    pub async fn knowledge(&self, if_none_match: Option<&str>) -> Result<KnowledgeAnswer, Error> {
+        let a = self.send_with(reqwest::Method::GET, "api/scioc/v1/knowledge", if_none_match, &[404]).await?;
+        Ok(match a.status {
+            304 => KnowledgeAnswer::Unchanged,
+            404 => KnowledgeAnswer::NotOffered,
+            _ => KnowledgeAnswer::Document { etag: a.etag.unwrap_or_default(), body: a.body },
+        })
     }
 
     /// Events from `from` on (at most `limit`, plus the rest of the last event's second).

@@ -1,6 +1,6 @@
 //! Events and pages as the client hands them out.
 
-use scioc_model::{Entry, FeedTime, Provenance, RawEntry};
+use scioc_model::{Affected, Entry, FeedTime, Provenance, Range, RawEntry};
 use serde_json::Value;
 
 /// One feed event: the validated entry and what scioc adds to it (its sequence number, its
@@ -13,6 +13,9 @@ pub struct Event {
     pub sequence: Option<i64>,
     /// When the event entered the feed (`scioc.timestamp`), if the server says.
     pub time: Option<FeedTime>,
+    /// For a versionless entry, the ranges it covers (`scioc.affected`), if the server says;
+    /// none on a versionless entry means every version.
+    pub affected: Option<Affected>,
     /// Where the event came from (`scioc.provenance`), if the server says.
     pub provenance: Option<Provenance>,
 }
@@ -56,8 +59,33 @@ impl Event {
             Some(p) if p.is_object() => Some(provenance(p.clone())?),
             _ => None,
         };
-        Ok(Event { entry, sequence, time, provenance })
+        let affected = match scioc.get("affected") {
+            Some(a) if a.is_object() => Some(affected(a.clone())?),
+            _ => None,
+        };
+        Ok(Event { entry, sequence, time, affected, provenance })
     }
+}
+
+/// Wraps a value the XML mirror gave as a single object (a one-item list) into a list.
+fn as_list(v: &mut Value) {
+    if !v.is_array() {
+        *v = Value::Array(vec![v.take()]);
+    }
+}
+
+/// `scioc.affected` as JSON gives it, or as the XML mirror does (one-item lists as objects).
+/// `all_versions` is worked out again from the ranges rather than trusted.
+fn affected(mut a: Value) -> Result<Affected, String> {
+    let mut ranges = a.get_mut("ranges").map(Value::take).unwrap_or(Value::Array(Vec::new()));
+    as_list(&mut ranges);
+    for r in ranges.as_array_mut().into_iter().flatten() {
+        if let Some(events) = r.get_mut("events") {
+            as_list(events);
+        }
+    }
+    let ranges: Vec<Range> = serde_json::from_value(ranges).map_err(|e| format!("scioc.affected: {e}"))?;
+    Ok(Affected::new(ranges))
 }
 
 /// Provenance as JSON gives it, or as the XML mirror does (single-item lists as objects, the

@@ -48,7 +48,7 @@ mod streams;
 mod tls;
 
 pub use builder::ClientBuilder;
-pub use client::{Client, StartAt};
+pub use client::{Client, KnowledgeAnswer, StartAt};
 pub use error::Error;
 pub use event::{Event, Page};
 pub use retry::Retry;

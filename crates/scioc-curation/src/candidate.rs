@@ -1,5 +1,6 @@
 //! A candidate indicator, as `schema/ioc-candidates.schema.json` describes it.
 
+use scioc_model::{IndicatorKind, MatchKind};
 use serde::{Deserialize, Serialize};
 
 /// One reviewed (or to-be-reviewed) candidate. Field order is the schema's, and is the order
@@ -45,17 +46,20 @@ pub struct Candidate {
     pub severity: Option<String>,
 }
 
-/// The `match` a type gets when none is given: `exact` for names, `contains` otherwise.
+/// The `match` a type gets when none is given: `exact` for names and hashes, `contains`
+/// otherwise (an unknown type, which validation refuses, gets `contains`).
 pub fn default_match(ioc_type: &str) -> &'static str {
-    match ioc_type {
-        "package_name" | "dependency_name" | "sha256" => "exact",
-        _ => "contains",
-    }
+    IndicatorKind::parse(ioc_type).map_or(MatchKind::Contains, IndicatorKind::default_match).as_str()
 }
 
 impl Candidate {
     /// `match` with the type's default applied.
     pub fn effective_match(&self) -> String {
         self.match_kind.clone().unwrap_or_else(|| default_match(&self.ioc_type).to_owned())
+    }
+
+    /// The indicator kind, when `ioc_type` names one.
+    pub fn kind(&self) -> Option<IndicatorKind> {
+        IndicatorKind::parse(&self.ioc_type)
     }
 }

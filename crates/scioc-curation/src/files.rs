@@ -84,10 +84,12 @@ impl NpmIoc {
         if self.value.is_empty() { self.name.as_deref().unwrap_or("") } else { &self.value }
     }
 
-    /// The dedupe key: type, value and match, lower-cased, with the default match applied.
-    pub fn key(&self) -> (String, String, String) {
+    /// The dedupe key: ecosystem (npm when absent), type, value and match, lower-cased, with
+    /// the default match applied.
+    pub fn key(&self) -> (String, String, String, String) {
         let m = self.match_kind.clone().unwrap_or_else(|| crate::candidate::default_match(&self.ioc_type).to_owned());
-        (self.ioc_type.to_lowercase(), self.effective_value().to_lowercase(), m.to_lowercase())
+        let ecosystem = if self.ecosystem.is_empty() { "npm".to_owned() } else { self.ecosystem.to_lowercase() };
+        (ecosystem, self.ioc_type.to_lowercase(), self.effective_value().to_lowercase(), m.to_lowercase())
     }
 }
 

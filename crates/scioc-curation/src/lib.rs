@@ -23,7 +23,6 @@ pub mod from_osv;
 pub mod promote;
 pub mod starter;
 pub mod validate;
-pub mod versions;
 
 pub use candidate::Candidate;
 

@@ -6,10 +6,9 @@
 use crate::{
     Candidate,
     files::{BLACKLIST, BlacklistEntry, DataFiles, NPM_IOCS, NpmIoc, WATCHLIST},
-    versions,
 };
 use scioc_model::{
-    Entry, EventType, Identity, Provenance, Reference, Sample, SampleStatus, ThreatLevel, build_purl, purl_type_of,
+    Entry, IndicatorKind, MatchKind, EventType, Identity, Provenance, Reference, Sample, SampleStatus, ThreatLevel, build_purl, purl_type_of,
     split_name,
 };
 use scioc_store::{Import, Indicator, NewEvent, SourceRecord, SourceState};
@@ -87,16 +86,11 @@ fn watch_key(c: &Candidate) -> (String, String, String, String) {
     (c.ecosystem.to_lowercase(), c.ioc_type.clone(), c.value.to_lowercase(), c.effective_match())
 }
 
-/// Types ToolTrust's `npm_iocs.json` can hold.
-const TOOLTRUST_TYPES: &[&str] = &["package_name", "dependency_name", "script_pattern", "domain", "url"];
-/// Types scioc's scanner enforces from the store.
-const ENFORCED_TYPES: &[&str] = &["package_name", "dependency_name", "script_pattern", "domain", "url", "sha256"];
-
 /// The `npm_iocs.json` entry for a candidate, when ToolTrust can read it: npm, one of its five
 /// types, and `exact` or `contains` (written explicitly, so defaults never cause duplicates).
 fn tooltrust_ioc(c: &Candidate) -> Option<NpmIoc> {
     let representable =
-        c.ecosystem == "npm" && TOOLTRUST_TYPES.contains(&c.ioc_type.as_str()) && c.effective_match() != "regex";
+        c.ecosystem == "npm" && c.kind().is_some_and(IndicatorKind::in_tooltrust) && c.effective_match() != "regex";
     representable.then(|| NpmIoc {
         ecosystem: c.ecosystem.clone(),
         ioc_type: c.ioc_type.clone(),
@@ -155,15 +149,17 @@ fn provenance(entry: &BlacklistEntry, reason: Option<String>) -> Provenance {
     }
 }
 
+/// The store's indicator for a validated candidate (validation refuses unknown kinds and
+/// matches; were one to slip through, it is kept as `other` and never matched).
 fn indicator(c: &Candidate, key: &str) -> Indicator {
     Indicator {
-        kind: c.ioc_type.clone(),
+        kind: c.kind().unwrap_or(IndicatorKind::Other),
         value: c.value.clone(),
         ecosystem: c.ecosystem.clone(),
         package: String::new(),
         source: SOURCE.into(),
         source_id: key.to_owned(),
-        match_kind: c.effective_match(),
+        match_kind: MatchKind::parse(&c.effective_match()).unwrap_or(MatchKind::Exact),
         confidence: c.confidence.clone(),
         action: c.suggested_action.clone(),
     }
@@ -193,7 +189,7 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                 }
             }
             "npm_iocs" => {
-                if !ENFORCED_TYPES.contains(&c.ioc_type.as_str()) {
+                if !c.kind().is_some_and(IndicatorKind::is_enforced) {
                     report.push(line(
                         NPM_IOCS,
                         Change::Skipped,
@@ -299,12 +295,14 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                 let mut changed = rec.entry.as_ref() != Some(&entry);
                 let mut fresh = Vec::new();
                 for v in &entry.affected_versions {
-                    if versions::is_concrete(&entry.ecosystem, v) && !rec.announced.contains(v) {
+                    let concrete = scioc_versions::Spec::parse(&entry.ecosystem, v).is_ok_and(|s| s.is_concrete());
+                    if concrete && !rec.announced.contains(v) {
                         match version_entry(&entry, v, EventType::NewMalicious) {
                             Some(e) => {
                                 events.push(NewEvent {
                                     entry: e,
                                     time: None,
+                                    affected: None,
                                     provenance: Some(provenance(&entry, Some(c.reason.clone()))),
                                 });
                                 rec.announced.push(v.clone());
@@ -374,9 +372,12 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                 ));
             }
             "npm_iocs" => {
-                let key = (c.ioc_type.to_lowercase(), c.value.to_lowercase(), c.effective_match());
+                // Only what promotion could have written to npm_iocs.json comes out of it: an
+                // indicator of another ecosystem leaves npm's entry of the same value alone.
                 let before = files.npm_iocs.len();
-                files.npm_iocs.retain(|i| i.key() != key);
+                if let Some(written) = tooltrust_ioc(c) {
+                    files.npm_iocs.retain(|i| i.key() != written.key());
+                }
                 let removed = files.npm_iocs.len() < before;
                 report.push(line(
                     NPM_IOCS,
@@ -430,6 +431,7 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                             events.push(NewEvent {
                                 entry: e,
                                 time: None,
+                                affected: None,
                                 provenance: Some(provenance(&entry_before, Some(reason.to_owned()))),
                             });
                         }

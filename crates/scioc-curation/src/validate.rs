@@ -1,7 +1,7 @@
 //! Validating candidate files: the JSON Schema in `schema/ioc-candidates.schema.json`, then the
 //! checks a schema cannot express. Every problem is reported, each at its JSON pointer.
 
-use crate::{Candidate, versions};
+use crate::Candidate;
 use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 use std::{fmt, path::Path, sync::OnceLock};
@@ -129,9 +129,10 @@ fn semantic(item: &Value, i: usize, out: &mut Vec<Problem>) {
     if let Some(ecosystem) = field("ecosystem") {
         for (j, v) in item.get("affected_versions").and_then(Value::as_array).into_iter().flatten().enumerate() {
             if let Some(v) = v.as_str()
-                && let Err(m) = versions::check(ecosystem, v)
+                && let Err(e) = scioc_versions::Spec::parse(ecosystem, v)
             {
-                out.push(Problem { pointer: at(&format!("affected_versions/{j}")), message: m });
+                // The parser that validates is the one the verdict engine matches with.
+                out.push(Problem { pointer: at(&format!("affected_versions/{j}")), message: e.to_string() });
             }
         }
     }

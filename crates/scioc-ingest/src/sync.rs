@@ -8,9 +8,15 @@
 //!
 //! The cursor is the time to query next and the sequence numbers already taken from the second
 //! just before it, so a server that splits a second across pages loses or repeats nothing.
-//! Events keep the remote's time and provenance.
+//! Events keep the remote's time, ranges and provenance.
+//!
+//! Whenever the mirror is caught up, it also mirrors the server's knowledge document (curated
+//! rules and indicators, `scioc-knowledge/1`): the whole document replaces the mirror's copy in
+//! one transaction (a record of the source [`MIRROR_SOURCE`]), only when its ETag changed, so
+//! the mirror's verdicts equal the source's.
 
-use scioc_client::{Client, FeedTime};
+use scioc_client::{Client, FeedTime, KnowledgeAnswer};
+use scioc_verdict::{Knowledge, MIRROR_SOURCE};
 use scioc_store::{Import, NewEvent, SourceRecord, Store};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -44,6 +50,31 @@ pub struct Progress {
     pub lag_secs: i64,
 }
 
+/// What happened to the mirror's copy of the server's knowledge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnowledgeSync {
+    /// Replaced by the server's current document.
+    Updated {
+        /// Curated rules in it.
+        rules: usize,
+        /// Indicators in it.
+        indicators: usize,
+    },
+    /// The server's document has not changed.
+    Unchanged,
+    /// The server offers none (not a scioc server).
+    NotOffered,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Synced {
+    /// Events stored by this run.
+    pub stored: u64,
+    /// The knowledge document, as of the last time the mirror caught up.
+    pub knowledge: KnowledgeSync,
+}
+
 /// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -53,6 +84,14 @@ pub enum SyncError {
     /// The local store failed (another sync of the same source ran at once, for one).
     #[error("local store: {0}")]
     Store(#[from] scioc_store::Error),
+    /// The server's knowledge document is unusable; the mirror's copy was left as it was.
+    #[error("the knowledge document of {server}: {message}")]
+    Knowledge {
+        /// The server.
+        server: String,
+        /// What was wrong.
+        message: String,
+    },
     /// The stored cursor is unreadable.
     #[error("sync cursor of {name}: {message}")]
     Cursor {
@@ -77,7 +116,7 @@ pub async fn sync(
     page_size: u32,
     follow: Option<Duration>,
     mut progress: impl FnMut(Progress),
-) -> Result<u64, SyncError> {
+) -> Result<Synced, SyncError> {
     let mut stored = 0u64;
     loop {
         let state = store.source_state(source).await?;
@@ -103,7 +142,7 @@ pub async fn sync(
                 cursor.taken.clear();
             }
             cursor.taken.push(k);
-            events.push(NewEvent { entry: e.entry, time: Some(t), provenance: e.provenance });
+            events.push(NewEvent { entry: e.entry, time: Some(t), affected: e.affected, provenance: e.provenance });
         }
         // Where to continue: where the page says; for a server whose `to` does not move, at the
         // last event's second (the taken keys skip what was stored) or just past it.
@@ -143,10 +182,34 @@ pub async fn sync(
             progress(Progress { stored, total: cursor.events, at: next, lag_secs });
         }
         if caught_up {
+            let knowledge = mirror_knowledge(store, client, source).await?;
             match follow {
                 Some(wait) => tokio::time::sleep(wait).await,
-                None => return Ok(stored),
+                None => return Ok(Synced { stored, knowledge }),
             }
         }
     }
+}
+
+/// Replaces the mirror's copy of the server's knowledge document when it changed. The record
+/// id is the sync source's name; its content hash is the server's ETag.
+pub async fn mirror_knowledge(store: &dyn Store, client: &Client, source: &str) -> Result<KnowledgeSync, SyncError> {
+    let state = store.source_state(MIRROR_SOURCE).await?;
+    let held = state.records.iter().find(|r| r.id == source);
+    let (etag, body) = match client.knowledge(held.map(|r| r.content_hash.as_str())).await? {
+        KnowledgeAnswer::Document { etag, body } => (etag, body),
+        KnowledgeAnswer::Unchanged => return Ok(KnowledgeSync::Unchanged),
+        KnowledgeAnswer::NotOffered => return Ok(KnowledgeSync::NotOffered),
+    };
+    let bad = |message: String| SyncError::Knowledge { server: source.trim_start_matches("sync:").to_owned(), message };
+    let knowledge = Knowledge::from_slice(&body).map_err(|e| bad(e.to_string()))?;
+    let canonical = String::from_utf8(knowledge.to_bytes()).map_err(|e| bad(e.to_string()))?;
+    if held.is_some_and(|r| r.state == canonical) {
+        return Ok(KnowledgeSync::Unchanged);
+    }
+    let record = SourceRecord { id: source.to_owned(), content_hash: etag, state: canonical };
+    let import =
+        Import { source: MIRROR_SOURCE.into(), expected_version: state.version, records: vec![record], ..Import::default() };
+    store.commit_import(import, FeedTime::now()).await?;
+    Ok(KnowledgeSync::Updated { rules: knowledge.rules.len(), indicators: knowledge.indicators.len() })
 }

@@ -26,10 +26,12 @@
 //! ```
 #![deny(missing_docs)]
 
+mod affected;
 mod entry;
 mod error;
 mod event_type;
 mod hash;
+mod indicator;
 mod provenance;
 mod purl;
 mod raw;
@@ -37,10 +39,12 @@ mod time;
 mod user;
 mod validate;
 
+pub use affected::{Affected, Range, RangeEvent, RangeKind};
 pub use entry::{Entry, Identity, Published, Sample, SampleStatus, ThreatLevel};
 pub use error::FieldError;
 pub use event_type::EventType;
 pub use hash::{Md5, Sha1, Sha256, Sha512};
+pub use indicator::{IndicatorKind, MatchKind};
 pub use provenance::{Provenance, Reference, clean_text};
 pub use purl::{build_purl, ecosystem_of, purl_type_of, split_name};
 pub use raw::{RawEntry, RawIdentity, RawSample, StringOrNumber};

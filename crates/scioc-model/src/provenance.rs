@@ -24,9 +24,6 @@ pub struct Provenance {
     /// When the record was last modified, `YYYY-MM-DDThh:mm:ssZ`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modified: Option<String>,
-    /// The affected version ranges, as the record states them, for an entry without a version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ranges: Option<serde_json::Value>,
     /// Why an event was made by hand (a reclassification's reason).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -1,70 +1,14 @@
 //! What the scanner reports.
 
+use scioc_verdict::{Rule, Severity};
 use serde::Serialize;
 use std::path::PathBuf;
-
-/// How bad a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Severity {
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High.
-    High,
-    /// Critical.
-    Critical,
-}
-
-impl Severity {
-    /// Parses `low` … `critical` in any case.
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
-
-    /// Lower-case name, as `--fail-on` spells it.
-    pub fn as_lower(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    /// Upper-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "LOW",
-            Severity::Medium => "MEDIUM",
-            Severity::High => "HIGH",
-            Severity::Critical => "CRITICAL",
-        }
-    }
-
-    /// The severity an indicator earns from its confidence and suggested action.
-    pub fn of_indicator(confidence: &str, action: &str) -> Severity {
-        match (action, confidence) {
-            ("block", "high") => Severity::Critical,
-            ("block", _) | ("flag", "high") => Severity::High,
-            ("flag", "medium") => Severity::Medium,
-            _ => Severity::Low,
-        }
-    }
-}
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// `AS-008` (known-malicious version), `HASH` (archive hash) or `AS-016` (indicator).
-    pub rule: &'static str,
+    pub rule: Rule,
     /// How bad.
     pub severity: Severity,
     /// Ecosystem of the package.

@@ -11,13 +11,10 @@
 //!
 //! An ignore that has expired hides nothing, and the report says which expired.
 
-use crate::{Finding, names::normalize};
+use crate::{Finding, Rule, normalize};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
-
-/// The rules an ignore may name.
-pub const RULES: [&str; 3] = ["AS-008", "HASH", "AS-016"];
 
 /// An ignore file that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,11 +49,11 @@ struct RawRule {
 
 /// One accepted finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Rule {
+pub struct Ignore {
     /// The package URL as written.
     pub purl: String,
-    /// `AS-008`, `HASH` or `AS-016`.
-    pub rule: String,
+    /// The rule whose findings it hides.
+    pub rule: Rule,
     /// Why it is accepted.
     pub reason: String,
     /// `YYYY-MM-DD`: the first day the ignore no longer applies.
@@ -74,7 +71,7 @@ pub struct Rule {
 /// The rules of one ignore file.
 #[derive(Debug, Clone, Default)]
 pub struct Ignores {
-    rules: Vec<Rule>,
+    rules: Vec<Ignore>,
 }
 
 /// A finding an ignore hid.
@@ -83,14 +80,14 @@ pub struct Ignored {
     /// The finding.
     pub finding: Finding,
     /// The ignore that hid it.
-    pub by: Rule,
+    pub by: Ignore,
 }
 
 /// An ignore past its expiry that would have hidden a finding, which is therefore shown.
 #[derive(Debug, Clone, Serialize)]
 pub struct Expired {
     /// The ignore.
-    pub rule: Rule,
+    pub rule: Ignore,
     /// How many findings it no longer hides.
     pub findings: usize,
 }
@@ -130,12 +127,16 @@ impl Ignores {
             let key = purl_key(raw.purl.get_ref()).map_err(|e| {
                 at(raw.purl.span(), format!("purl: expected a package URL like pkg:npm/name@1.0.0: {e}"))
             })?;
-            if !RULES.contains(&raw.rule.get_ref().as_str()) {
+            let Some(rule) = Rule::parse(raw.rule.get_ref()) else {
                 return Err(at(
                     raw.rule.span(),
-                    format!("rule: expected one of {}, got {:?}", RULES.join(", "), raw.rule.get_ref()),
+                    format!(
+                        "rule: expected one of {}, got {:?}",
+                        Rule::ALL.map(Rule::id).join(", "),
+                        raw.rule.get_ref()
+                    ),
                 ));
-            }
+            };
             if raw.reason.get_ref().trim().is_empty() {
                 return Err(at(raw.reason.span(), "reason: must say why the finding is accepted".into()));
             }
@@ -155,9 +156,9 @@ impl Ignores {
                 }
             };
             let line = crate::extract::position_of(&text, span.start).0;
-            rules.push(Rule {
+            rules.push(Ignore {
                 purl: raw.purl.into_inner(),
-                rule: raw.rule.into_inner(),
+                rule,
                 reason: raw.reason.into_inner(),
                 expires: expiry.map(|d| d.to_string()),
                 file: path.to_owned(),
@@ -179,7 +180,7 @@ impl Ignores {
         self.rules.is_empty()
     }
 
-    fn matching(&self, f: &Finding) -> Option<&Rule> {
+    fn matching(&self, f: &Finding) -> Option<&Ignore> {
         let key = purl_key(f.purl.as_deref()?).ok()?;
         self.rules.iter().find(|r| {
             r.rule == f.rule && r.key.0 == key.0 && r.key.1 == key.1 && (r.key.2.is_none() || r.key.2 == key.2)
@@ -216,9 +217,9 @@ mod tests {
     use super::*;
     use crate::Severity;
 
-    fn finding(purl: &str, rule: &'static str) -> Finding {
+    fn finding(purl: &str, rule: &str) -> Finding {
         Finding {
-            rule,
+            rule: Rule::parse(rule).unwrap(),
             severity: Severity::Critical,
             ecosystem: "npm",
             package: String::new(),
@@ -254,7 +255,7 @@ mod tests {
         let before = jiff::civil::date(2026, 5, 31);
         let (shown, hidden, expired) = i.apply(findings.clone(), before);
         assert_eq!((shown.len(), hidden.len(), expired.len()), (1, 2, 0));
-        assert_eq!(shown[0].rule, "AS-016");
+        assert_eq!(shown[0].rule, Rule::Indicator);
         let (shown, hidden, expired) = i.apply(findings, jiff::civil::date(2026, 6, 1));
         assert_eq!((shown.len(), hidden.len(), expired.len()), (2, 1, 1));
         assert_eq!((expired[0].rule.line, expired[0].rule.expires.as_deref()), (6, Some("2026-06-01")));

@@ -1,10 +1,10 @@
-//! A scan: find the project's files, extract their packages, match them against an [`Index`].
+//! A scan: find the project's files, extract their packages, ask an [`Engine`] about each.
 //!
 //! **Architecture invariant:** a scan does no network IO and runs nothing; it reads files.
 
 use crate::extract::{self, archive, node_modules};
 use crate::ignore::{Expired, Ignored, Ignores};
-use crate::{Finding, Index, Package};
+use crate::{Engine, Finding, Package};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -184,8 +184,8 @@ pub fn extract(sources: &[PathBuf]) -> Extracted {
 }
 
 impl Extracted {
-    /// Matches every package against `index`.
-    pub fn check(self, index: &Index) -> Report {
+    /// Asks `engine` about every package.
+    pub fn check(self, engine: &Engine) -> Report {
         let mut report = Report {
             files: self.files,
             packages: self.packages.iter().filter(|p| !p.name.is_empty()).count(),
@@ -193,28 +193,49 @@ impl Extracted {
             ..Report::default()
         };
         for p in &self.packages {
-            report.findings.extend(index.check(p));
+            let query = scioc_verdict::Query {
+                ecosystem: p.ecosystem,
+                name: &p.name,
+                version: p.version.as_deref(),
+                hashes: &p.hashes,
+                scripts: &p.scripts,
+                resolved: p.resolved.as_deref(),
+            };
+            report.findings.extend(engine.check(&query).into_iter().map(|v| Finding {
+                rule: v.rule,
+                severity: v.severity,
+                ecosystem: p.ecosystem,
+                package: p.name.clone(),
+                version: p.version.clone(),
+                purl: p.purl(),
+                file: p.file.clone(),
+                line: p.line,
+                path: p.path.clone(),
+                evidence: v.evidence,
+                event: v.event,
+                reference: v.reference,
+            }));
         }
         sort(&mut report.findings);
         report
     }
 }
 
-/// Scans `sources` against `index`: [`extract`], then [`Extracted::check`].
-pub fn scan(sources: &[PathBuf], index: &Index) -> Report {
-    extract(sources).check(index)
+/// Scans `sources` with `engine`: [`extract`], then [`Extracted::check`].
+pub fn scan(sources: &[PathBuf], engine: &Engine) -> Report {
+    extract(sources).check(engine)
 }
 
 /// The report order: worst first, then by place, package, rule and evidence.
 pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         b.severity.cmp(&a.severity).then_with(|| {
-            (&a.file, a.line, &a.package, &a.version, a.rule, &a.evidence).cmp(&(
+            (&a.file, a.line, &a.package, &a.version, a.rule.id(), &a.evidence).cmp(&(
                 &b.file,
                 b.line,
                 &b.package,
                 &b.version,
-                b.rule,
+                b.rule.id(),
                 &b.evidence,
             ))
         })

@@ -37,6 +37,8 @@ pub struct App {
     pub(crate) auth: auth::Authenticator,
     /// Per-user request limiter, when configured.
     pub(crate) rate_limit: Option<rate_limit::UserRateLimiter>,
+    /// The knowledge document last served to mirrors.
+    pub(crate) knowledge: tokio::sync::Mutex<Option<handlers::knowledge::Cached>>,
 }
 
 impl App {
@@ -45,6 +47,7 @@ impl App {
         Arc::new(App {
             auth: auth::Authenticator::new(store.clone()),
             rate_limit: config.rate_limit.map(rate_limit::UserRateLimiter::new),
+            knowledge: tokio::sync::Mutex::new(None),
             store,
         })
     }

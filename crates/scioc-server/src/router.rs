@@ -42,6 +42,10 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         .nest(ADMIN_PATH, admin)
         .route("/health", get(handlers::health::health))
         .route("/openapi.json", get(handlers::openapi::openapi))
+        .route(
+            &format!("{ADMIN_PATH}/knowledge"),
+            get(handlers::knowledge::knowledge).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)

@@ -42,6 +42,8 @@ pub struct RawEvent {
     pub source: Option<String>,
     /// Provenance: the source's record id.
     pub source_id: Option<String>,
+    /// The ranges of a versionless event, as JSON, when less than every version.
+    pub affected: Option<String>,
 }
 
 /// A user's pull cursor as stored.

@@ -23,7 +23,7 @@
 //! let entry = Entry::try_from(serde_json::from_str::<RawEntry>(
 //!     r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"}}"#).unwrap()).unwrap();
 //! let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
-//! store.append(vec![NewEvent { entry, time: Some(t), provenance: None }], FeedTime::now()).await.unwrap();
+//! store.append(vec![NewEvent { entry, time: Some(t), affected: None, provenance: None }], FeedTime::now()).await.unwrap();
 //! let page = store.query(TimeQuery { from: t, limit: 10, format: scioc_api::Format::Json, horizon: FeedTime::now() }).await.unwrap();
 //! assert_eq!(page.rows.len(), 1);
 //! # });
@@ -100,8 +100,12 @@ pub trait Store: Send + Sync + 'static {
     /// Events matching `filter`, in feed order.
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>>;
 
-    /// The matching columns of every event, in feed order.
-    async fn package_events(&self) -> Result<Vec<PackageEvent>>;
+    /// The matching columns of every event after `after_seq` (0: all), in feed order.
+    async fn package_events(&self, after_seq: i64) -> Result<Vec<PackageEvent>>;
+
+    /// Every source's import version, by source name: a cheap way to tell whether any
+    /// source's records or indicators changed since they were last read.
+    async fn source_versions(&self) -> Result<Vec<(String, i64)>>;
 
     /// Entries of the given events (wire JSON), by sequence number.
     async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>>;

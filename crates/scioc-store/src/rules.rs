@@ -5,6 +5,12 @@ use crate::{Error, Head};
 use scioc_model::{FEED_EPOCH, FeedTime};
 use sha2::{Digest, Sha256};
 
+/// Reads the `affected` column. A value that no longer parses (written by a later version) is
+/// read as absent, which the verdict engine takes as every version: it errs toward blocking.
+pub(crate) fn affected(column: Option<&str>) -> Option<scioc_model::Affected> {
+    column.and_then(|json| serde_json::from_str(json).ok())
+}
+
 /// Assigns times to a batch appended after `head`: events without a time get `now`, or the
 /// newest time if the clock has gone back; an explicit time must lie between the time of the
 /// event before it and `now`. Refusals name the event's index in the batch.

@@ -1,7 +1,7 @@
 //! Values passed to and returned by a [`crate::Store`].
 
 use scioc_api::Format;
-use scioc_model::{Entry, FeedTime, Provenance, Role};
+use scioc_model::{Affected, Entry, FeedTime, IndicatorKind, MatchKind, Provenance, Role};
 
 /// The newest event of the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +32,26 @@ pub struct NewEvent {
     pub entry: Entry,
     /// When it enters the feed; `None` for now.
     pub time: Option<FeedTime>,
+    /// For an entry without a version: the ranges it covers, shown as the entry's
+    /// `scioc.affected`. `None` on a versionless entry means every version.
+    pub affected: Option<Affected>,
     /// Where it came from, shown under the entry's `scioc` object.
     pub provenance: Option<Provenance>,
+}
+
+impl NewEvent {
+    /// An event with neither ranges nor provenance.
+    pub fn plain(entry: Entry, time: Option<FeedTime>) -> NewEvent {
+        NewEvent { entry, time, affected: None, provenance: None }
+    }
+
+    /// The `affected` column: the ranges as JSON, unless they cover every version.
+    pub(crate) fn affected_column(&self) -> Option<String> {
+        self.affected
+            .as_ref()
+            .filter(|a| !a.all_versions)
+            .map(|a| serde_json::to_string(a).expect("ranges serialize"))
+    }
 }
 
 /// What an append stored.
@@ -166,11 +184,10 @@ pub struct SourceState {
 }
 
 /// An indicator of compromise linked to a package.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Indicator {
-    /// `domain`, `url`, `ip`, and (from curation) `package_name`, `dependency_name`,
-    /// `script_pattern`, `sha256`.
-    pub kind: String,
+    /// What it names: OSV gives `domain`, `url` and `ip`; curation any kind.
+    pub kind: IndicatorKind,
     /// The indicator itself.
     pub value: String,
     /// Ecosystem of the linked package, or empty.
@@ -181,8 +198,8 @@ pub struct Indicator {
     pub source: String,
     /// The source's record id, or empty.
     pub source_id: String,
-    /// `exact`, `contains` or `regex`.
-    pub match_kind: String,
+    /// How the value is compared.
+    pub match_kind: MatchKind,
     /// `low`, `medium` or `high`.
     pub confidence: String,
     /// `watch`, `flag` or `block`.
@@ -246,6 +263,12 @@ pub struct PackageEvent {
     pub sha256: Option<String>,
     /// See `md5`.
     pub sha512: Option<String>,
+    /// The source it came from (`osv`, `curation`, `reclassify`, …), if recorded.
+    pub source: Option<String>,
+    /// The source's record id (an OSV id), if any.
+    pub source_id: Option<String>,
+    /// For a versionless event: the ranges it covers, when less than every version.
+    pub affected: Option<Affected>,
 }
 
 /// An event as stored, for tools that look events up.

@@ -98,7 +98,7 @@ fn entry(i: usize) -> Entry {
 }
 
 fn at(i: usize, time: FeedTime) -> NewEvent {
-    NewEvent { entry: entry(i), time: Some(time), provenance: None }
+    NewEvent { entry: entry(i), time: Some(time), affected: None, provenance: None }
 }
 
 async fn add_user(store: &dyn Store, name: &str) -> UserName {
@@ -149,7 +149,7 @@ async fn append_assigns_sequence_and_refuses_going_back(b: Backend) {
 
     // Without a time an event takes "now"; if the clock went back it takes the newest time.
     let b = store
-        .append(vec![NewEvent { entry: entry(8), time: None, provenance: None }], t("2023-01-01T00:00:00"))
+        .append(vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None }], t("2023-01-01T00:00:00"))
         .await
         .unwrap();
     assert_eq!(b.last_time, Some(t("2024-01-02T00:00:00")));
@@ -225,7 +225,7 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
     }
     assert_eq!(got, (7..=30).collect::<Vec<_>>(), "from the first event at or after the start, each once");
 
-    store.append(vec![NewEvent { entry: entry(99), time: None, provenance: None }], FeedTime::now()).await.unwrap();
+    store.append(vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None }], FeedTime::now()).await.unwrap();
     let q2 = PullQuery { horizon: FeedTime::now().add_secs(1), ..q };
     assert_eq!(seqs(&store.pull(&alice, q2).await.unwrap().page), vec![31]);
     assert_eq!(seqs(&store.pull(&bob, q2).await.unwrap().page), vec![31]);
@@ -311,7 +311,7 @@ fn hashed(i: usize, purl: &str) -> NewEvent {
         "identity": {"purl": purl},
     }))
     .unwrap();
-    NewEvent { entry: Entry::try_from(raw).unwrap(), time: Some(t("2024-03-01T00:00:00")), provenance: None }
+    NewEvent { entry: Entry::try_from(raw).unwrap(), time: Some(t("2024-03-01T00:00:00")), affected: None, provenance: None }
 }
 
 fn record(id: &str, hash: &str) -> SourceRecord {
@@ -424,7 +424,7 @@ async fn events_are_found_by_hash_and_purl(b: Backend) {
     assert_eq!(entries[0].purl.as_deref(), Some("pkg:pypi/evil-1@1.0.0"));
     let json: serde_json::Value = serde_json::from_slice(&entries[1].entry_json).unwrap();
     assert_eq!(json["sha256"], format!("{:064x}", 1));
-    let packages = store.package_events().await.unwrap();
+    let packages = store.package_events(0).await.unwrap();
     assert_eq!(packages.iter().map(|p| p.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
     assert_eq!(packages[2].sha256.as_deref(), Some(format!("{:064x}", 3).as_str()));
 }
@@ -450,7 +450,7 @@ async fn two_nodes_appending_at_once_keep_the_feed_in_order(b: Backend) {
             tokio::spawn(async move {
                 for batch in 0..20 {
                     let events = (0..5)
-                        .map(|i| NewEvent { entry: entry(task * 1000 + batch * 10 + i), time: None, provenance: None })
+                        .map(|i| NewEvent { entry: entry(task * 1000 + batch * 10 + i), time: None, affected: None, provenance: None })
                         .collect();
                     node.append(events, FeedTime::now()).await.unwrap();
                 }
@@ -483,6 +483,7 @@ async fn two_nodes_pulling_for_one_user_deliver_each_event_once(b: Backend) {
                         .map(|i| NewEvent {
                             entry: entry(10_000 + n * 1000 + batch * 10 + i),
                             time: None,
+                            affected: None,
                             provenance: None,
                         })
                         .collect();

@@ -1,13 +1,19 @@
-//! Mapping one OSV record to what the feed announces: one entry per explicit version, or one
-//! entry without a version when none is listed, plus network indicators.
+//! Mapping one OSV record to what the feed announces: one entry per explicit version, one
+//! entry without a version carrying the record's usable ranges (as `scioc.affected`) when it
+//! has any, plus network indicators.
+//!
+//! A range is usable when `scioc-versions` can match it: `GIT` ranges and ranges whose versions
+//! do not parse in their ecosystem are skipped and counted by reason, never read as "every
+//! version". An item with neither versions nor usable ranges announces nothing.
 
 use super::record::{Affected, Record};
 use base64::Engine;
 use scioc_model::{
-    Entry, EventType, FeedTime, FieldError, Identity, Provenance, Published, Reference, Sample, SampleStatus, Sha1,
+    Entry, EventType, FeedTime, FieldError, Identity, IndicatorKind, MatchKind, Provenance, Published, Reference, Sample, SampleStatus, Sha1,
     Sha512, ThreatLevel, clean_text,
 };
 use scioc_store::Indicator;
+use std::collections::BTreeMap;
 
 /// Threat level given to every OSV `MAL-` record: confirmed malicious code.
 pub const OSV_THREAT_LEVEL: u8 = 5;
@@ -19,6 +25,8 @@ pub struct Announcement {
     pub key: String,
     /// The entry as a `NEW_MALICIOUS` event carries it.
     pub entry: Entry,
+    /// For the versionless announcement: the ranges it covers.
+    pub affected: Option<scioc_model::Affected>,
 }
 
 /// What a record maps to.
@@ -34,6 +42,8 @@ pub struct Mapped {
     pub published: Option<FeedTime>,
     /// Network indicators linked to the record's packages.
     pub indicators: Vec<Indicator>,
+    /// Ranges (or items) that could not be matched to versions, counted by reason.
+    pub skipped: BTreeMap<String, usize>,
 }
 
 /// The purl type (also used as the entry's community) of an OSV ecosystem.
@@ -98,8 +108,9 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
         }
     }
 
-    let mut announcements = Vec::new();
+    let mut announcements: Vec<Announcement> = Vec::new();
     let mut indicators = Vec::new();
+    let mut skipped = BTreeMap::new();
     for (i, affected) in record.affected.iter().enumerate() {
         let field = |f: &str| format!("affected[{i}].{f}");
         let Some(ptype) = purl_type(&affected.package.ecosystem) else {
@@ -108,42 +119,74 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
                 format!("ecosystem {:?} has no package URL type scioc knows", affected.package.ecosystem),
             ));
         };
-        announcements.extend(
-            announce(affected, ptype, &threat_name, published).map_err(|(f, m)| FieldError::new(field(&f), m))?,
-        );
+        let ranges = usable_ranges(affected, &mut skipped);
+        for a in announce(affected, ptype, &threat_name, published, ranges).map_err(|(f, m)| FieldError::new(field(&f), m))? {
+            // Two items naming one package: their ranges meet in one versionless announcement.
+            match announcements.iter_mut().find(|b| b.key == a.key) {
+                Some(b) => {
+                    if let (Some(old), Some(new)) = (&mut b.affected, a.affected) {
+                        *old = scioc_model::Affected::new(old.ranges.drain(..).chain(new.ranges).collect());
+                    }
+                }
+                None => announcements.push(a),
+            }
+        }
         if let Some(iocs) = record.database_specific.as_ref().and_then(|d| d.iocs.as_ref()) {
-            let link = |kind: &str, value: &String| Indicator {
-                kind: kind.into(),
+            let link = |kind: IndicatorKind, value: &String| Indicator {
+                kind,
                 value: clean_text(value, 2000),
                 ecosystem: affected.package.ecosystem.clone(),
                 package: affected.package.name.clone(),
                 source: "osv".into(),
                 source_id: record.id.clone(),
-                match_kind: "exact".into(),
+                match_kind: MatchKind::Exact,
                 confidence: "high".into(),
                 action: "flag".into(),
             };
-            indicators.extend(iocs.domains.iter().map(|v| link("domain", v)));
-            indicators.extend(iocs.urls.iter().map(|v| link("url", v)));
-            indicators.extend(iocs.ip_addresses.iter().chain(&iocs.ips).map(|v| link("ip", v)));
+            indicators.extend(iocs.domains.iter().map(|v| link(IndicatorKind::Domain, v)));
+            indicators.extend(iocs.urls.iter().map(|v| link(IndicatorKind::Url, v)));
+            indicators.extend(iocs.ip_addresses.iter().chain(&iocs.ips).map(|v| link(IndicatorKind::Ip, v)));
         }
     }
     indicators.retain(|i| !i.value.is_empty());
     indicators.sort();
     indicators.dedup();
-    if announcements.iter().all(|a| a.entry.identity.as_ref().is_some_and(|i| i.version.is_some())) {
-        provenance.ranges = None;
-    } else {
-        let ranges: Vec<_> = record.affected.iter().flat_map(|a| a.ranges.iter().cloned()).collect();
-        provenance.ranges = (!ranges.is_empty()).then_some(serde_json::Value::Array(ranges));
-    }
     Ok(Mapped {
         threat_name,
         announcements,
         provenance,
         published: published.map(|p| FeedTime::from_unix(p.unix())),
         indicators,
+        skipped,
     })
+}
+
+/// The ranges of one item that can be matched to versions; the others are counted in
+/// `skipped` by reason. An item with neither versions nor ranges is counted too.
+fn usable_ranges(affected: &Affected, skipped: &mut BTreeMap<String, usize>) -> Vec<scioc_model::Range> {
+    let scheme = scioc_versions::Scheme::of(&affected.package.ecosystem);
+    let mut out = Vec::new();
+    for raw in &affected.ranges {
+        let reason = match serde_json::from_value::<scioc_model::Range>(raw.clone()) {
+            Ok(range) => match scioc_versions::check_range(scheme, &range) {
+                Ok(()) => {
+                    out.push(range);
+                    continue;
+                }
+                Err(scioc_versions::RangeProblem::Version(scioc_versions::VersionError::NoOrdering(_))) => {
+                    format!("no version order is known for {}", affected.package.ecosystem)
+                }
+                Err(scioc_versions::RangeProblem::Version(_)) => "a range version does not parse".to_owned(),
+                Err(p) => p.to_string(),
+            },
+            Err(_) => "a range scioc cannot read (unknown type or events)".to_owned(),
+        };
+        *skipped.entry(reason).or_default() += 1;
+    }
+    if affected.versions.is_empty() && affected.ranges.is_empty() {
+        *skipped.entry("an affected package with neither versions nor ranges".to_owned()).or_default() += 1;
+    }
+    out
 }
 
 /// The announcements of one `affected[]` item.
@@ -152,6 +195,7 @@ fn announce(
     ptype: &str,
     threat_name: &str,
     published: Option<Published>,
+    ranges: Vec<scioc_model::Range>,
 ) -> Result<Vec<Announcement>, (String, String)> {
     let name = &affected.package.name;
     let integrity = affected
@@ -161,9 +205,10 @@ fn announce(
         .map(|i| i.package_integrity.as_slice())
         .unwrap_or_default();
     let mut versions: Vec<Option<&str>> = affected.versions.iter().map(|v| Some(v.as_str())).collect();
-    if versions.is_empty() {
+    if !ranges.is_empty() {
         versions.push(None);
     }
+    let affected_ranges = (!ranges.is_empty()).then(|| scioc_model::Affected::new(ranges));
     let mut out = Vec::new();
     for version in versions {
         let key = purl(ptype, name, version).map_err(|m| ("package.name".to_owned(), m))?;
@@ -186,7 +231,8 @@ fn announce(
         // An archive hash belongs to the version its file name carries, or to the only entry.
         let matching = integrity.iter().find(|i| match (version, i.filename.as_deref()) {
             (Some(v), Some(f)) => f.contains(&format!("-{v}.")),
-            _ => affected.versions.len() <= 1 && integrity.len() == 1,
+            (Some(_), None) => affected.versions.len() == 1 && integrity.len() == 1,
+            (None, _) => affected.versions.is_empty() && integrity.len() == 1,
         });
         if let Some(int) = matching {
             if let Some(h) = &int.hashes.sha1 {
@@ -205,7 +251,8 @@ fn announce(
         }
         // Re-validate through the model so a mapped entry obeys every rule a loaded one does.
         let entry = revalidate(entry).map_err(|e| (e.field, e.message))?;
-        out.push(Announcement { key, entry });
+        let affected = if version.is_none() { affected_ranges.clone() } else { None };
+        out.push(Announcement { key, entry, affected });
     }
     Ok(out)
 }

@@ -72,6 +72,8 @@ pub struct Outcome {
     pub events: [usize; 3],
     /// Indicators offered to the store (existing ones are kept once).
     pub indicators: usize,
+    /// Ranges that cannot be matched to package versions, skipped, by reason.
+    pub skipped_ranges: std::collections::BTreeMap<String, usize>,
     /// How events were dated.
     pub dating: Option<Dating>,
     /// What the store appended (`None` on a dry run).
@@ -99,8 +101,13 @@ struct Pending {
     mapped: Option<map::Mapped>,
 }
 
+/// Bumped whenever mapping a record changes, so the next import compares every record again
+/// instead of skipping it as unchanged. 2: ranges kept as `scioc.affected`.
+const MAPPING_VERSION: &[u8] = b"scioc-osv-mapping/2\n";
+
 fn content_hash(bytes: &[u8], withdrawn_dir: bool) -> String {
     let mut h = Sha256::new();
+    h.update(MAPPING_VERSION);
     h.update(bytes);
     h.update([withdrawn_dir as u8]);
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
@@ -186,7 +193,7 @@ pub async fn import(
             let provenance = provenance
                 .clone()
                 .or_else(|| Some(Provenance { source: SOURCE.into(), id: Some(id.clone()), ..Provenance::default() }));
-            planned.push((published, NewEvent { entry: e.entry, time: None, provenance }));
+            planned.push((published, NewEvent { entry: e.entry, time: None, affected: e.affected, provenance }));
         }
         records.push(SourceRecord {
             id: id.clone(),
@@ -274,6 +281,9 @@ fn read_one(
         }
     };
     out.compared += 1;
+    for (reason, n) in mapped.iter().flat_map(|m| &m.skipped) {
+        *out.skipped_ranges.entry(reason.clone()).or_default() += n;
+    }
     if withdrawn {
         out.withdrawn += 1;
     }

@@ -6,12 +6,17 @@
 //! | unknown | withdrawn | none |
 //! | active | active, more versions | `NEW_MALICIOUS` for the new ones |
 //! | active | active, fewer versions | `FP` for the dropped ones |
+//! | active | active, other ranges | `FP` for the old ranges, then `NEW_MALICIOUS` for the new ones |
 //! | active | active, new threat name | `NEW_THREAT_NAME` per remaining announcement |
 //! | active | withdrawn | `FP` per announcement still active |
 //! | withdrawn | active | `NEW_MALICIOUS` per announcement |
+//!
+//! Ranges travel on the record's versionless announcement as `scioc.affected`; an `FP` carries
+//! the ranges it withdraws. A state written before ranges were kept has none for its versionless
+//! announcement, which meant every version: it equals new ranges that cover every version.
 
 use super::map::{Mapped, as_event};
-use scioc_model::{Entry, EventType, RawEntry};
+use scioc_model::{Affected, Entry, EventType, RawEntry};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -30,6 +35,9 @@ pub struct RecordState {
     /// The record's publication time, `YYYY-MM-DDThh:mm:ss`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// The ranges of the versionless announcement in force, by key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ranges: BTreeMap<String, Affected>,
 }
 
 /// One event a record's change calls for.
@@ -37,6 +45,16 @@ pub struct RecordState {
 pub struct Planned {
     /// The entry, already of the event's type.
     pub entry: Entry,
+    /// The ranges the event covers (new) or withdraws (`FP`), for a versionless entry.
+    pub affected: Option<Affected>,
+}
+
+/// Whether the ranges stored before equal those now; none stored meant every version.
+fn same_ranges(before: Option<&Affected>, now: Option<&Affected>) -> bool {
+    match (before, now) {
+        (None, Some(n)) => n.all_versions,
+        (b, n) => b == n,
+    }
 }
 
 /// Compares a record now (`None` when it is withdrawn) with its state before.
@@ -45,32 +63,58 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
     let before_active = before.map(|b| &b.active);
     match now {
         None => {
-            for entry_json in before_active.into_iter().flat_map(|a| a.values()) {
+            for (key, entry_json) in before_active.into_iter().flatten() {
                 if let Some(entry) = parse_entry(entry_json) {
-                    events.push(Planned { entry: as_event(&entry, EventType::FalsePositive) });
+                    let affected = before.and_then(|b| b.ranges.get(key)).cloned();
+                    events.push(Planned { entry: as_event(&entry, EventType::FalsePositive), affected });
                 }
             }
             let threat_name = before.map(|b| b.threat_name.clone()).unwrap_or_default();
             let (modified, published) = before.map(|b| (b.modified.clone(), b.published.clone())).unwrap_or_default();
-            (events, RecordState { threat_name, withdrawn: true, active: BTreeMap::new(), modified, published })
+            let state = RecordState {
+                threat_name,
+                withdrawn: true,
+                active: BTreeMap::new(),
+                modified,
+                published,
+                ranges: BTreeMap::new(),
+            };
+            (events, state)
         }
         Some(mapped) => {
             let mut active = BTreeMap::new();
+            let mut ranges = BTreeMap::new();
             let renamed = before.is_some_and(|b| !b.withdrawn && b.threat_name != mapped.threat_name);
+            let before_ranges = |key: &str| before.and_then(|b| b.ranges.get(key));
             for a in &mapped.announcements {
                 let json = serde_json::to_string(&a.entry).expect("an entry serializes");
+                let new = || Planned { entry: a.entry.clone(), affected: a.affected.clone() };
                 match before_active.and_then(|b| b.get(&a.key)) {
-                    None => events.push(Planned { entry: a.entry.clone() }),
-                    Some(_) if renamed => events.push(Planned { entry: as_event(&a.entry, EventType::NewThreatName) }),
+                    None => events.push(new()),
+                    Some(old_json) if !same_ranges(before_ranges(&a.key), a.affected.as_ref()) => {
+                        if let Some(old) = parse_entry(old_json) {
+                            let affected = before_ranges(&a.key).cloned();
+                            events.push(Planned { entry: as_event(&old, EventType::FalsePositive), affected });
+                        }
+                        events.push(new());
+                    }
+                    Some(_) if renamed => events.push(Planned {
+                        entry: as_event(&a.entry, EventType::NewThreatName),
+                        affected: a.affected.clone(),
+                    }),
                     Some(_) => {}
                 }
                 active.insert(a.key.clone(), json);
+                if let Some(r) = &a.affected {
+                    ranges.insert(a.key.clone(), r.clone());
+                }
             }
             for (key, entry_json) in before_active.into_iter().flatten() {
                 if !active.contains_key(key)
                     && let Some(entry) = parse_entry(entry_json)
                 {
-                    events.push(Planned { entry: as_event(&entry, EventType::FalsePositive) });
+                    let affected = before_ranges(key).cloned();
+                    events.push(Planned { entry: as_event(&entry, EventType::FalsePositive), affected });
                 }
             }
             let state = RecordState {
@@ -79,6 +123,7 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                 active,
                 modified: mapped.provenance.modified.clone(),
                 published: mapped.published.map(|t| t.to_utc_string()),
+                ranges,
             };
             (events, state)
         }

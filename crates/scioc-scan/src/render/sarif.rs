@@ -86,7 +86,7 @@ fn fingerprint(f: &Finding, base: &Path) -> String {
 }
 
 fn result(f: &Finding, base: &Path, suppression: Option<&str>) -> SarifResult {
-    let rule_index = RULES.iter().position(|r| r.0 == f.rule).unwrap_or(0) as i64;
+    let rule_index = RULES.iter().position(|r| r.0 == f.rule.id()).unwrap_or(0) as i64;
     let mut text = format!("{}: {}", package_label(f), f.evidence);
     if f.path.len() > 1 {
         text.push_str(&format!(" (via {})", f.path.join(" > ")));
@@ -112,7 +112,7 @@ fn result(f: &Finding, base: &Path, suppression: Option<&str>) -> SarifResult {
     }
     let fingerprints = BTreeMap::from([("scioc/v1".to_owned(), fingerprint(f, base))]);
     let builder = SarifResult::builder()
-        .rule_id(f.rule)
+        .rule_id(f.rule.id())
         .rule_index(rule_index)
         .level(level(f.severity))
         .message(Message::builder().text(text).build())

@@ -11,9 +11,11 @@
 //! | `POST /api/scioc/v1/osv` (admin) | [`admin::post_osv`] |
 //! | `POST /api/scioc/v1/samples` (admin) | [`admin::post_sample`] |
 //! | `POST /api/scioc/v1/reclassify` (admin) | [`admin::post_reclassify`] |
+//! | `GET  /api/scioc/v1/knowledge` | [`knowledge::knowledge`] |
 
 pub(crate) mod admin;
 pub(crate) mod health;
+pub(crate) mod knowledge;
 pub(crate) mod openapi;
 mod params;
 pub(crate) mod pull;

@@ -12,7 +12,7 @@ pub(super) async fn events(c: &Conn, after_seq: i64, limit: u32) -> Result<Vec<R
     let stmt = c
         .prepare_cached(
             "SELECT seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
-                    entry_json, entry_xml, source, source_id
+                    entry_json, entry_xml, source, source_id, affected
              FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .await
@@ -36,6 +36,7 @@ pub(super) async fn events(c: &Conn, after_seq: i64, limit: u32) -> Result<Vec<R
             entry_xml: r.get(12),
             source: r.get(13),
             source_id: r.get(14),
+            affected: r.get(15),
         })
         .collect())
 }
@@ -164,13 +165,13 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
         tx.execute(
             &add,
             &[
-                &i.kind,
+                &i.kind.as_str(),
                 &i.value,
                 &i.ecosystem,
                 &i.package,
                 &i.source,
                 &i.source_id,
-                &i.match_kind,
+                &i.match_kind.as_str(),
                 &i.confidence,
                 &i.action,
                 added_at,

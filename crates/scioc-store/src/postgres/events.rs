@@ -69,6 +69,7 @@ pub(super) struct Columns<'a> {
     entry_xml: Vec<Vec<u8>>,
     source: Vec<Option<&'a str>>,
     source_id: Vec<Option<&'a str>>,
+    affected: Vec<Option<String>>,
 }
 
 impl<'a> Columns<'a> {
@@ -91,6 +92,7 @@ impl<'a> Columns<'a> {
         self.entry_xml.push(fragments.xml);
         self.source.push(event.provenance.as_ref().map(|p| p.source.as_str()));
         self.source_id.push(event.provenance.as_ref().and_then(|p| p.id.as_deref()));
+        self.affected.push(event.affected_column());
     }
 
     /// Adds an event exactly as another store holds it.
@@ -110,6 +112,7 @@ impl<'a> Columns<'a> {
         self.entry_xml.push(e.entry_xml.clone());
         self.source.push(e.source.as_deref());
         self.source_id.push(e.source_id.as_deref());
+        self.affected.push(e.affected.clone());
     }
 
     /// Inserts the rows with [`INSERT_EVENTS`].
@@ -133,6 +136,7 @@ impl<'a> Columns<'a> {
                 &self.entry_xml,
                 &self.source,
                 &self.source_id,
+                &self.affected,
             ],
         )
         .await
@@ -144,9 +148,10 @@ impl<'a> Columns<'a> {
 /// Inserts rows given as one array per column (`UNNEST` turns them back into rows); one round
 /// trip per chunk instead of one per event.
 const INSERT_EVENTS: &str = "INSERT INTO events (seq, ts, event_type, purl, community, package, version,
-        md5, sha1, sha256, sha512, entry_json, entry_xml, source, source_id)
+        md5, sha1, sha256, sha512, entry_json, entry_xml, source, source_id, affected)
     SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
-        $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BYTEA[], $13::BYTEA[], $14::TEXT[], $15::TEXT[])";
+        $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BYTEA[], $13::BYTEA[], $14::TEXT[], $15::TEXT[],
+        $16::TEXT[])";
 
 /// Appends a batch inside the caller's transaction, after locking the head row: appends from
 /// every node queue here, so sequence numbers follow commit order.
@@ -165,7 +170,7 @@ pub(super) async fn append_in(
         for (i, event) in chunk.iter().enumerate() {
             let time = clock.assign(chunk_no * INSERT_CHUNK + i, event.time)?;
             seq += 1;
-            cols.push_new(seq, time, event, render_entry(&event.entry, event.provenance.as_ref(), seq, time));
+            cols.push_new(seq, time, event, render_entry(&event.entry, event.affected.as_ref(), event.provenance.as_ref(), seq, time));
             out.record(seq, time);
         }
         cols.insert(tx).await?;

@@ -8,8 +8,10 @@ use crate::{Error, Result, migrate::Migration};
 use scioc_model::FeedTime;
 use tokio_postgres::error::SqlState;
 
-const MIGRATIONS: &[Migration] =
-    &[Migration { version: 1, name: "feed", sql: include_str!("../../migrations/postgres/0001_feed.sql") }];
+const MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "feed", sql: include_str!("../../migrations/postgres/0001_feed.sql") },
+    Migration { version: 2, name: "affected", sql: include_str!("../../migrations/postgres/0002_affected.sql") },
+];
 
 const BOOKKEEPING: &str = "
     CREATE TABLE IF NOT EXISTS schema_migrations (

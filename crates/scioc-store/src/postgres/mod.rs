@@ -207,8 +207,12 @@ impl Store for PgStore {
         sources::find_events(&self.client().await?, &filter).await
     }
 
-    async fn package_events(&self) -> Result<Vec<PackageEvent>> {
-        sources::package_events(&self.client().await?).await
+    async fn package_events(&self, after_seq: i64) -> Result<Vec<PackageEvent>> {
+        sources::package_events(&self.client().await?, after_seq).await
+    }
+
+    async fn source_versions(&self) -> Result<Vec<(String, i64)>> {
+        sources::source_versions(&self.client().await?).await
     }
 
     async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>> {

@@ -5,7 +5,7 @@ use crate::{
     Appended, Error, EventFilter, Import, Indicator, PackageEvent, Result, SourceRecord, SourceState, StoredEvent,
 };
 use deadpool_postgres::GenericClient;
-use scioc_model::FeedTime;
+use scioc_model::{FeedTime, IndicatorKind, MatchKind};
 use tokio_postgres::{IsolationLevel, Row};
 
 async fn version(c: &impl GenericClient, source: &str) -> Result<i64> {
@@ -72,13 +72,13 @@ pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime) -> Resu
                                       $8::TEXT[], $9::TEXT[])
              ON CONFLICT DO NOTHING",
             &[
-                &col(|i| &i.kind),
+                &col(|i| i.kind.as_str()),
                 &col(|i| &i.value),
                 &col(|i| &i.ecosystem),
                 &col(|i| &i.package),
                 &col(|i| &i.source),
                 &col(|i| &i.source_id),
-                &col(|i| &i.match_kind),
+                &col(|i| i.match_kind.as_str()),
                 &col(|i| &i.confidence),
                 &col(|i| &i.action),
                 &now.unix(),
@@ -148,24 +148,32 @@ pub(super) async fn indicators(c: &Conn) -> Result<Vec<Indicator>> {
 /// Reads the nine columns of an [`Indicator`], in declaration order.
 pub(super) fn indicator(r: &Row) -> Indicator {
     Indicator {
-        kind: r.get(0),
+        kind: IndicatorKind::parse(r.get(0)).unwrap_or(IndicatorKind::Other),
         value: r.get(1),
         ecosystem: r.get(2),
         package: r.get(3),
         source: r.get(4),
         source_id: r.get(5),
-        match_kind: r.get(6),
+        match_kind: MatchKind::parse(r.get(6)).unwrap_or(MatchKind::Exact),
         confidence: r.get(7),
         action: r.get(8),
     }
 }
 
+/// Every source's import version.
+pub(super) async fn source_versions(c: &Conn) -> Result<Vec<(String, i64)>> {
+    let rows = c.query("SELECT source, version FROM source_versions ORDER BY source", &[]).await.db()?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 /// The matching columns of every event, in feed order.
-pub(super) async fn package_events(c: &Conn) -> Result<Vec<PackageEvent>> {
+pub(super) async fn package_events(c: &Conn, after_seq: i64) -> Result<Vec<PackageEvent>> {
     let rows = c
         .query(
-            "SELECT seq, event_type, purl, community, package, version, md5, sha1, sha256, sha512 FROM events ORDER BY seq",
-            &[],
+            "SELECT seq, event_type, purl, community, package, version, md5, sha1, sha256, sha512, source, source_id,
+                    affected
+             FROM events WHERE seq > $1 ORDER BY seq",
+            &[&after_seq],
         )
         .await
         .db()?;
@@ -182,6 +190,9 @@ pub(super) async fn package_events(c: &Conn) -> Result<Vec<PackageEvent>> {
             sha1: r.get(7),
             sha256: r.get(8),
             sha512: r.get(9),
+            source: r.get(10),
+            source_id: r.get(11),
+            affected: crate::rules::affected(r.get::<_, Option<String>>(12).as_deref()),
         })
         .collect())
 }

@@ -15,7 +15,7 @@ pub(super) enum Part {
 }
 
 const EVENT_COLUMNS: &str = "seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
-    entry_json, entry_xml, source, source_id";
+    entry_json, entry_xml, source, source_id, affected";
 
 fn raw_event(r: &Row<'_>) -> r2d2_sqlite::rusqlite::Result<RawEvent> {
     Ok(RawEvent {
@@ -34,6 +34,7 @@ fn raw_event(r: &Row<'_>) -> r2d2_sqlite::rusqlite::Result<RawEvent> {
         entry_xml: r.get(12)?,
         source: r.get(13)?,
         source_id: r.get(14)?,
+        affected: r.get(15)?,
     })
 }
 
@@ -119,7 +120,7 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
             Some(Part::Events(batch)) => {
                 last = check_continuity(last, &batch)?;
                 let sql = format!(
-                    "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+                    "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
                 );
                 let mut insert = tx.prepare_cached(&sql).db()?;
                 for e in &batch {
@@ -139,7 +140,8 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
                             e.entry_json,
                             e.entry_xml,
                             e.source,
-                            e.source_id
+                            e.source_id,
+                            e.affected
                         ])
                         .db()?;
                 }
@@ -185,14 +187,14 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
             .db()?;
         for (i, added_at) in &meta.indicators {
             add.execute(params![
-                i.kind,
+                i.kind.as_str(),
                 i.value,
                 i.ecosystem,
                 i.package,
                 i.source,
                 i.source_id,
                 added_at,
-                i.match_kind,
+                i.match_kind.as_str(),
                 i.confidence,
                 i.action
             ])

@@ -32,8 +32,8 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) ->
         let mut insert = tx
             .prepare_cached(
                 "INSERT INTO events (seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
-                                     entry_json, entry_xml, source, source_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                     entry_json, entry_xml, source, source_id, affected)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             )
             .db()?;
         for (index, event) in batch.into_iter().enumerate() {
@@ -41,7 +41,7 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) ->
             seq += 1;
             let e = &event.entry;
             let id = e.identity.as_ref();
-            let fragments = render_entry(e, event.provenance.as_ref(), seq, time);
+            let fragments = render_entry(e, event.affected.as_ref(), event.provenance.as_ref(), seq, time);
             insert
                 .execute(params![
                     seq,
@@ -59,6 +59,7 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) ->
                     fragments.xml,
                     event.provenance.as_ref().map(|p| p.source.as_str()),
                     event.provenance.as_ref().and_then(|p| p.id.as_deref()),
+                    event.affected_column(),
                 ])
                 .db()?;
             out.record(seq, time);

@@ -48,6 +48,7 @@ const MIGRATIONS: &[migrate::Migration] = &[
         name: "scan_index",
         sql: include_str!("../../migrations/sqlite/0004_scan_index.sql"),
     },
+    migrate::Migration { version: 5, name: "affected", sql: include_str!("../../migrations/sqlite/0005_affected.sql") },
 ];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.
@@ -275,8 +276,12 @@ impl Store for SqliteStore {
         self.read(move |c| sources::find_events(c, &filter)).await
     }
 
-    async fn package_events(&self) -> Result<Vec<PackageEvent>> {
-        self.read(sources::package_events).await
+    async fn package_events(&self, after_seq: i64) -> Result<Vec<PackageEvent>> {
+        self.read(move |c| sources::package_events(c, after_seq)).await
+    }
+
+    async fn source_versions(&self) -> Result<Vec<(String, i64)>> {
+        self.read(sources::source_versions).await
     }
 
     async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>> {

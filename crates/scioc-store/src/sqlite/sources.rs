@@ -5,7 +5,7 @@ use crate::{
     Appended, Error, EventFilter, Import, Indicator, PackageEvent, Result, SourceRecord, SourceState, StoredEvent,
 };
 use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use scioc_model::FeedTime;
+use scioc_model::{FeedTime, IndicatorKind, MatchKind};
 
 fn version(conn: &Connection, source: &str) -> Result<i64> {
     Ok(conn
@@ -69,14 +69,14 @@ pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime) -> Re
             .db()?;
         for i in &import.indicators {
             add.execute(params![
-                i.kind,
+                i.kind.as_str(),
                 i.value,
                 i.ecosystem,
                 i.package,
                 i.source,
                 i.source_id,
                 now.unix(),
-                i.match_kind,
+                i.match_kind.as_str(),
                 i.confidence,
                 i.action
             ])
@@ -142,25 +142,29 @@ pub(super) fn indicators(conn: &mut Connection) -> Result<Vec<Indicator>> {
 /// Reads the nine columns of an [`Indicator`], in declaration order.
 pub(super) fn indicator(r: &r2d2_sqlite::rusqlite::Row<'_>) -> r2d2_sqlite::rusqlite::Result<Indicator> {
     Ok(Indicator {
-        kind: r.get(0)?,
+        kind: IndicatorKind::parse(&r.get::<_, String>(0)?).unwrap_or(IndicatorKind::Other),
         value: r.get(1)?,
         ecosystem: r.get(2)?,
         package: r.get(3)?,
         source: r.get(4)?,
         source_id: r.get(5)?,
-        match_kind: r.get(6)?,
+        match_kind: MatchKind::parse(&r.get::<_, String>(6)?).unwrap_or(MatchKind::Exact),
         confidence: r.get(7)?,
         action: r.get(8)?,
     })
 }
 
 /// The matching columns of every event, in feed order.
-pub(super) fn package_events(conn: &mut Connection) -> Result<Vec<PackageEvent>> {
+pub(super) fn package_events(conn: &mut Connection, after_seq: i64) -> Result<Vec<PackageEvent>> {
     let mut stmt = conn
-        .prepare("SELECT seq, event_type, purl, community, package, version, md5, sha1, sha256, sha512 FROM events ORDER BY seq")
+        .prepare_cached(
+            "SELECT seq, event_type, purl, community, package, version, md5, sha1, sha256, sha512, source, source_id,
+                    affected
+             FROM events WHERE seq > ?1 ORDER BY seq",
+        )
         .db()?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([after_seq], |r| {
             Ok(PackageEvent {
                 seq: r.get(0)?,
                 event_type: r.get(1)?,
@@ -172,9 +176,19 @@ pub(super) fn package_events(conn: &mut Connection) -> Result<Vec<PackageEvent>>
                 sha1: r.get(7)?,
                 sha256: r.get(8)?,
                 sha512: r.get(9)?,
+                source: r.get(10)?,
+                source_id: r.get(11)?,
+                affected: crate::rules::affected(r.get::<_, Option<String>>(12)?.as_deref()),
             })
         })
         .db()?;
+    rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// Every source's import version.
+pub(super) fn source_versions(conn: &mut Connection) -> Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare_cached("SELECT source, version FROM source_versions ORDER BY source").db()?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
 }
 

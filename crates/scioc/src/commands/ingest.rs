@@ -70,7 +70,7 @@ async fn load_samples(
                     inspected.files.len(),
                     inspected.sha256
                 ));
-                batch.push(scioc_store::NewEvent { entry, time: None, provenance: Some(provenance) });
+                batch.push(scioc_store::NewEvent { entry, time: None, affected: None, provenance: Some(provenance) });
             }
             Err(e) => {
                 anstream::eprintln!("{}: {e}", path.display());
@@ -148,6 +148,10 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
         "events: {new} NEW_MALICIOUS, {fp} FP, {renamed} NEW_THREAT_NAME; {} indicators; {dating}",
         out.indicators
     );
+    if !out.skipped_ranges.is_empty() {
+        let reasons: Vec<String> = out.skipped_ranges.iter().map(|(why, n)| format!("{n} × {why}")).collect();
+        println!("ranges skipped (never read as every version): {}", reasons.join("; "));
+    }
     match out.appended {
         Some(a) => output::ok(&format!(
             "imported {} event(s){} in {:.2} s",

@@ -9,9 +9,9 @@ use crate::{
 use anstream::print;
 use anstyle::{AnsiColor, Style};
 use anyhow::{Context, Result, bail};
-use scioc_curation::files::{BlacklistEntry, NpmIoc, read_required};
-use scioc_scan::{BlacklistRule, Index, Report, Severity, ignore::Ignores, render};
-use scioc_store::{Indicator, Store};
+use scioc_scan::{Report, Severity, ignore::Ignores, render};
+use scioc_store::Store;
+use scioc_verdict::{Engine, Sources};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,74 +30,30 @@ pub(super) async fn run(place: &Place, args: ScanArgs) -> u8 {
     }
 }
 
-fn rule(e: BlacklistEntry) -> BlacklistRule {
-    BlacklistRule {
-        ecosystem: e.ecosystem,
-        component: e.component,
-        specs: e.affected_versions,
-        id: e.id,
-        severity: e.severity,
-        link: e.link,
-    }
-}
-
-/// A ToolTrust `npm_iocs.json` entry as an indicator, its type's default `match` applied.
-fn ioc(i: NpmIoc) -> Indicator {
-    Indicator {
-        match_kind: i.key().2,
-        value: i.effective_value().to_owned(),
-        kind: i.ioc_type,
-        ecosystem: i.ecosystem,
-        package: String::new(),
-        source: i.source.clone(),
-        source_id: i.source,
-        confidence: i.confidence,
-        action: i.suggested_action,
-    }
-}
-
-/// Loads the index: the store (feed events, curated blacklist rules, indicators) when there is
-/// one, and ToolTrust files when given. Returns the store it opened, if any, for naming matches.
-async fn load_index(place: &Place, args: &ScanArgs) -> Result<(Index, Option<Arc<dyn Store>>)> {
+/// Builds the verdict engine from the store (when there is one) and the ToolTrust files
+/// given. Returns the store it opened, if any, for naming matches.
+async fn load_engine(place: &Place, args: &ScanArgs) -> Result<(Engine, Option<Arc<dyn Store>>)> {
     let tooltrust = args.blacklist.is_some() || args.iocs.is_some();
-    let mut events = Vec::new();
-    let mut rules = Vec::new();
-    let mut indicators = Vec::new();
-    let mut opened = None;
     // A scan with only ToolTrust files must not create a store as a side effect.
-    if !tooltrust || place.has_store() {
-        let t = std::time::Instant::now();
-        let store = open_store(place).await?;
-        tracing::debug!("store opened in {:?}", t.elapsed());
-        events = store.package_events().await?;
-        tracing::debug!("{} events read in {:?}", events.len(), t.elapsed());
-        let curated = scioc_curation::promote::records(&store.source_state(scioc_curation::promote::SOURCE).await?);
-        indicators = store.indicators().await?;
-        // Curated indicators are stored under their dedupe key; show their public source.
-        for i in indicators.iter_mut().filter(|i| i.source == scioc_curation::promote::SOURCE) {
-            if let Some(r) = curated.get(&i.source_id) {
-                i.source_id = r.candidate.source.clone();
-            }
-        }
-        rules.extend(curated.into_values().filter_map(|r| r.entry).map(rule));
-        opened = Some(store);
-    }
-    if let Some(path) = &args.blacklist {
-        rules.extend(read_required::<BlacklistEntry>(path)?.into_iter().map(rule));
-    }
-    if let Some(path) = &args.iocs {
-        indicators.extend(read_required::<NpmIoc>(path)?.into_iter().map(ioc));
-    }
+    let store = if !tooltrust || place.has_store() { Some(open_store(place).await?) } else { None };
     let t = std::time::Instant::now();
-    let index = Index::build(&events, rules, &indicators);
-    tracing::debug!("index built in {:?}", t.elapsed());
-    if index.sizes() == (0, 0, 0) {
+    let engine = Engine::load(Sources {
+        store: store.as_deref(),
+        blacklist: args.blacklist.as_deref(),
+        iocs: args.iocs.as_deref(),
+    })
+    .await?;
+    tracing::debug!("engine built in {:?}", t.elapsed());
+    for w in engine.warnings() {
+        output::warn(w);
+    }
+    if engine.sizes().is_empty() {
         bail!(
             "nothing to match against: the store at {} holds no malicious packages or indicators; load it first (scioc ingest osv …, scioc candidates promote …) or give --blacklist/--iocs",
-            opened.as_ref().map_or_else(|| place.data_dir.display().to_string(), |s| s.location())
+            store.as_ref().map_or_else(|| place.data_dir.display().to_string(), |s| s.location())
         );
     }
-    Ok((index, opened))
+    Ok((engine, store))
 }
 
 /// Names each feed match by its record (an OSV id) or threat name.
@@ -146,10 +102,10 @@ async fn scan(place: &Place, args: ScanArgs) -> Result<u8> {
             extracted
         }
     });
-    let (index, store) = load_index(place, &args).await?;
+    let (engine, store) = load_engine(place, &args).await?;
     let extracted = reading.await?;
     let t = std::time::Instant::now();
-    let mut report = extracted.check(&index);
+    let mut report = extracted.check(&engine);
     tracing::debug!("{} packages matched in {:?}", report.packages, t.elapsed());
     report.apply_ignores(&ignores, jiff::Zoned::now().date());
     name_feed_matches(store.as_deref(), &mut report).await?;
@@ -246,7 +202,7 @@ fn table(report: &Report) -> String {
             .set_header(["rule", "package", "where", "via", "why", "reference"]);
         for f in report.findings.iter().filter(|f| f.severity == severity) {
             table.add_row([
-                f.rule.to_owned(),
+                f.rule.id().to_owned(),
                 render::package_label(f),
                 format!("{}:{}", render::relative(&f.file, &cwd), f.line),
                 f.path.join(" > "),

@@ -2,6 +2,7 @@
 
 use super::{Place, open_store, remote};
 use crate::cli::SyncArgs;
+use crate::output;
 use crate::config::{self, FileConfig};
 use anyhow::Result;
 use std::time::{Duration, Instant};
@@ -35,11 +36,21 @@ pub(super) async fn run(place: &Place, args: SyncArgs, file: &FileConfig) -> Res
     })
     .await;
     bar.finish_and_clear();
-    let stored = stored?;
+    let synced = stored?;
     eprintln!(
-        "{stored} event(s) mirrored from {url} in {:.1}s; the mirror is caught up",
+        "{} event(s) mirrored from {url} in {:.1}s; the mirror is caught up",
+        synced.stored,
         started.elapsed().as_secs_f64()
     );
+    match synced.knowledge {
+        scioc_ingest::sync::KnowledgeSync::Updated { rules, indicators } => {
+            eprintln!("knowledge mirrored: {rules} curated rule(s), {indicators} indicator(s)")
+        }
+        scioc_ingest::sync::KnowledgeSync::Unchanged => eprintln!("knowledge unchanged since the last sync"),
+        scioc_ingest::sync::KnowledgeSync::NotOffered => output::warn(
+            "the server offers no knowledge document (not a scioc server): indicators and curated rules are not mirrored",
+        ),
+    }
     Ok(0)
 }
 

@@ -1,0 +1,72 @@
+//! Curated blacklist rules (ToolTrust's `blacklist.json` entries): each version specification
+//! is parsed once by `scioc-versions`, the code that validated it at promotion.
+
+use crate::feed::Map;
+use crate::{Query, Rule, Severity, Verdict, normalize};
+use scioc_curation::files::BlacklistEntry;
+use scioc_versions::Spec;
+
+/// One rule, its specifications parsed.
+#[derive(Debug, Clone)]
+struct Parsed {
+    entry: BlacklistEntry,
+    specs: Vec<Spec>,
+    severity: Severity,
+}
+
+/// The rules by package.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Curated {
+    rules: Map<(String, String), Vec<Parsed>>,
+    count: usize,
+}
+
+impl Curated {
+    /// Parses `entries`; a specification that does not parse is left out with a warning
+    /// naming the rule, never matched as something else.
+    pub(crate) fn build(entries: &[BlacklistEntry], warnings: &mut Vec<String>) -> Curated {
+        let mut out = Curated::default();
+        for e in entries {
+            let mut specs = Vec::new();
+            for (i, text) in e.affected_versions.iter().enumerate() {
+                match Spec::parse(&e.ecosystem, text) {
+                    Ok(s) => specs.push(s),
+                    Err(err) => warnings.push(format!(
+                        "blacklist rule {} ({} {}): affected_versions[{i}]: {err}; that specification is ignored",
+                        e.id, e.ecosystem, e.component
+                    )),
+                }
+            }
+            if specs.is_empty() {
+                continue;
+            }
+            let severity = Severity::parse(&e.severity).unwrap_or(Severity::Critical);
+            out.count += 1;
+            out.rules
+                .entry((e.ecosystem.clone(), normalize(&e.ecosystem, &e.component)))
+                .or_default()
+                .push(Parsed { entry: e.clone(), specs, severity });
+        }
+        out
+    }
+
+    /// Number of rules held.
+    pub(crate) fn len(&self) -> usize {
+        self.count
+    }
+
+    /// The verdict of the first rule naming the package's version (or every version).
+    pub(crate) fn check(&self, q: &Query<'_>) -> Option<Verdict> {
+        let rules = self.rules.get(&(q.ecosystem.to_owned(), normalize(q.ecosystem, q.name)))?;
+        rules.iter().find_map(|r| {
+            let spec = r.specs.iter().find(|s| s.is_any() || q.version.is_some_and(|v| s.matches(v)))?;
+            Some(Verdict {
+                rule: Rule::KnownMalicious,
+                severity: r.severity,
+                evidence: format!("{} is blacklisted ({spec}) by {}", q.display(), r.entry.id),
+                event: None,
+                reference: Some(if r.entry.link.is_empty() { r.entry.id.clone() } else { r.entry.link.clone() }),
+            })
+        })
+    }
+}

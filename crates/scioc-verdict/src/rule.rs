@@ -1,0 +1,118 @@
+//! The rules a verdict can come from, and how bad a verdict is.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// Which rule found a package malicious.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    /// `AS-008`: a known-malicious version, from the feed (versions and OSV ranges) or a
+    /// curated blacklist rule.
+    KnownMalicious,
+    /// `HASH`: the archive's hash is that of a known-malicious package.
+    ArchiveHash,
+    /// `AS-016`: an indicator of compromise (names, scripts, domains, URLs, IPs, hashes).
+    Indicator,
+}
+
+impl Rule {
+    /// Every rule, in report order.
+    pub const ALL: [Rule; 3] = [Rule::KnownMalicious, Rule::ArchiveHash, Rule::Indicator];
+
+    /// The rule's id, as reports and ignore files write it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Rule::KnownMalicious => "AS-008",
+            Rule::ArchiveHash => "HASH",
+            Rule::Indicator => "AS-016",
+        }
+    }
+
+    /// Reads a rule id.
+    pub fn parse(id: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.id() == id)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl Serialize for Rule {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+/// How bad a verdict is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// Parses `low` … `critical` in any case.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+
+    /// Lower-case name, as `--fail-on` spells it.
+    pub fn as_lower(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Upper-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// The severity an indicator earns from its confidence and suggested action.
+    pub fn of_indicator(confidence: &str, action: &str) -> Severity {
+        match (action, confidence) {
+            ("block", "high") => Severity::Critical,
+            ("block", _) | ("flag", "high") => Severity::High,
+            ("flag", "medium") => Severity::Medium,
+            _ => Severity::Low,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_ids_round_trip() {
+        for r in Rule::ALL {
+            assert_eq!(Rule::parse(r.id()), Some(r));
+        }
+        assert_eq!(serde_json::to_value(Rule::ArchiveHash).unwrap(), "HASH");
+        assert_eq!(Rule::parse("AS-999"), None);
+    }
+}

@@ -1,0 +1,185 @@
+//! One ecosystem's versions, in that ecosystem's order.
+
+mod maven;
+mod nuget;
+mod rubygems;
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// How an ecosystem orders its versions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// SemVer 2.0 precedence (npm, crates.io, Go without its `v`, and every OSV `SEMVER` range).
+    Semver,
+    /// PEP 440 (PyPI).
+    Pep440,
+    /// `Gem::Version` (RubyGems).
+    RubyGems,
+    /// NuGet's `NuGetVersion`.
+    NuGet,
+    /// Maven's `ComparableVersion`.
+    Maven,
+    /// An ecosystem whose order scioc does not know: versions compare only for equality.
+    Unknown,
+}
+
+impl Scheme {
+    /// The scheme of an ecosystem, spelled as OSV spells it (`npm`, `PyPI`, `crates.io`, …).
+    pub fn of(ecosystem: &str) -> Scheme {
+        match ecosystem.split(':').next().unwrap_or_default() {
+            "npm" | "crates.io" | "Go" => Scheme::Semver,
+            "PyPI" => Scheme::Pep440,
+            "RubyGems" => Scheme::RubyGems,
+            "NuGet" => Scheme::NuGet,
+            "Maven" => Scheme::Maven,
+            _ => Scheme::Unknown,
+        }
+    }
+
+    /// The scheme's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Semver => "SemVer",
+            Scheme::Pep440 => "PEP 440",
+            Scheme::RubyGems => "RubyGems",
+            Scheme::NuGet => "NuGet",
+            Scheme::Maven => "Maven",
+            Scheme::Unknown => "an unknown ordering",
+        }
+    }
+}
+
+/// A version that cannot be ordered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    /// The text is not a version of the scheme.
+    #[error("{text:?} is not a {scheme} version: {why}")]
+    Invalid {
+        /// The text.
+        text: String,
+        /// The scheme's name.
+        scheme: &'static str,
+        /// What was expected.
+        why: String,
+    },
+    /// scioc knows no order for the ecosystem.
+    #[error("no version order is known for this ecosystem, so {0:?} cannot be placed in a range")]
+    NoOrdering(String),
+}
+
+/// A version of one scheme. Versions of different schemes do not compare.
+#[derive(Debug, Clone)]
+pub enum Version {
+    /// SemVer 2.0 (build metadata ignored, as SemVer's precedence ignores it).
+    Semver(semver::Version),
+    /// PEP 440.
+    Pep440(pep440_rs::Version),
+    /// RubyGems.
+    RubyGems(rubygems::Version),
+    /// NuGet.
+    NuGet(nuget::Version),
+    /// Maven.
+    Maven(maven::Version),
+}
+
+impl Version {
+    /// Parses `text` as a version of `scheme`.
+    pub fn parse(scheme: Scheme, text: &str) -> Result<Version, VersionError> {
+        let invalid = |why: String| VersionError::Invalid { text: text.to_owned(), scheme: scheme.name(), why };
+        let t = text.trim();
+        match scheme {
+            Scheme::Semver => {
+                // Go's and some lockfiles' leading `v` is not part of the version.
+                let bare = t.strip_prefix('v').unwrap_or(t);
+                let mut v = semver::Version::parse(bare).map_err(|e| invalid(e.to_string()))?;
+                v.build = semver::BuildMetadata::EMPTY;
+                Ok(Version::Semver(v))
+            }
+            Scheme::Pep440 => t.parse::<pep440_rs::Version>().map(Version::Pep440).map_err(|e| invalid(e.to_string())),
+            Scheme::RubyGems => rubygems::Version::parse(t).map(Version::RubyGems).map_err(invalid),
+            Scheme::NuGet => nuget::Version::parse(t).map(Version::NuGet).map_err(invalid),
+            Scheme::Maven => maven::Version::parse(t).map(Version::Maven).map_err(invalid),
+            Scheme::Unknown => Err(VersionError::NoOrdering(text.to_owned())),
+        }
+    }
+
+    /// Whether the version is a pre-release by its ecosystem's rules.
+    pub fn is_prerelease(&self) -> bool {
+        match self {
+            Version::Semver(v) => !v.pre.is_empty(),
+            Version::Pep440(v) => v.any_prerelease(),
+            Version::RubyGems(v) => v.is_prerelease(),
+            Version::NuGet(v) => v.is_prerelease(),
+            Version::Maven(v) => v.is_prerelease(),
+        }
+    }
+}
+
+impl PartialEq for Version {
+    fn eq(&self, other: &Version) -> bool {
+        self.partial_cmp(other) == Some(Ordering::Equal)
+    }
+}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Version) -> Option<Ordering> {
+        Some(match (self, other) {
+            (Version::Semver(a), Version::Semver(b)) => a.cmp(b),
+            (Version::Pep440(a), Version::Pep440(b)) => a.cmp(b),
+            (Version::RubyGems(a), Version::RubyGems(b)) => a.cmp(b),
+            (Version::NuGet(a), Version::NuGet(b)) => a.cmp(b),
+            (Version::Maven(a), Version::Maven(b)) => a.cmp(b),
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Version::Semver(v) => v.fmt(f),
+            Version::Pep440(v) => v.fmt(f),
+            Version::RubyGems(v) => v.fmt(f),
+            Version::NuGet(v) => v.fmt(f),
+            Version::Maven(v) => v.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lt(scheme: Scheme, a: &str, b: &str) -> bool {
+        Version::parse(scheme, a).unwrap() < Version::parse(scheme, b).unwrap()
+    }
+
+    #[test]
+    fn each_scheme_orders_its_own_way() {
+        // SemVer: pre-releases before the release, numeric identifiers numerically.
+        assert!(lt(Scheme::Semver, "1.2.11-beta.2", "1.2.11-beta.10"));
+        assert!(lt(Scheme::Semver, "1.2.11-rc.1", "1.2.11"));
+        assert!(lt(Scheme::Semver, "1.9.0", "1.10.0"));
+        assert_eq!(Version::parse(Scheme::Semver, "1.0.0+build.5").unwrap(), Version::parse(Scheme::Semver, "1.0.0").unwrap());
+        assert_eq!(Version::parse(Scheme::Semver, "v1.4.0").unwrap(), Version::parse(Scheme::Semver, "1.4.0").unwrap());
+        // PEP 440: dev < pre < release < post; 1.0 == 1.0.0.
+        assert!(lt(Scheme::Pep440, "1.0.dev1", "1.0a1") && lt(Scheme::Pep440, "1.0a1", "1.0rc1"));
+        assert!(lt(Scheme::Pep440, "1.0rc1", "1.0") && lt(Scheme::Pep440, "1.0", "1.0.post1"));
+        assert_eq!(Version::parse(Scheme::Pep440, "1.0").unwrap(), Version::parse(Scheme::Pep440, "1.0.0").unwrap());
+        assert!(Version::parse(Scheme::Pep440, "2.0b3").unwrap().is_prerelease());
+        // RubyGems, NuGet and Maven have their own modules' tables; one case each here.
+        assert!(lt(Scheme::RubyGems, "1.0.a", "1.0"));
+        assert!(lt(Scheme::NuGet, "1.0.0-alpha", "1.0.0"));
+        assert!(lt(Scheme::Maven, "1.0-SNAPSHOT", "1.0"));
+        assert!(Version::parse(Scheme::Semver, "1.x").is_err());
+        assert!(matches!(Version::parse(Scheme::Unknown, "1.0"), Err(VersionError::NoOrdering(_))));
+    }
+
+    #[test]
+    fn schemes_do_not_compare_with_each_other() {
+        let a = Version::parse(Scheme::Semver, "1.0.0").unwrap();
+        let b = Version::parse(Scheme::Pep440, "1.0.0").unwrap();
+        assert_eq!(a.partial_cmp(&b), None);
+    }
+}
