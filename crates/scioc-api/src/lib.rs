@@ -16,7 +16,7 @@
 //! let entry = Entry::try_from(serde_json::from_str::<RawEntry>(
 //!     r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"}}"#).unwrap()).unwrap();
 //! let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
-//! let fragments = render_entry(&entry, None, 1, t);
+//! let fragments = render_entry(&entry, None, None, 1, t);
 //! let head = PageHead { last_timestamp: TimeFormat::Utc.format(t), from: t, to: t.add_secs(1) };
 //! let page = write_page(Format::Json, &head, &fragments.json);
 //! let parsed: scioc_api::FeedResponse = serde_json::from_slice(&page).unwrap();

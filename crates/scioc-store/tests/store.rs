@@ -320,13 +320,13 @@ fn record(id: &str, hash: &str) -> SourceRecord {
 
 fn domain(value: &str, source_id: &str) -> Indicator {
     Indicator {
-        kind: "domain".into(),
+        kind: scioc_model::IndicatorKind::Domain,
         value: value.into(),
         ecosystem: "npm".into(),
         package: "evil".into(),
         source: "osv".into(),
         source_id: source_id.into(),
-        match_kind: "exact".into(),
+        match_kind: scioc_model::MatchKind::Exact,
         confidence: "high".into(),
         action: "block".into(),
     }

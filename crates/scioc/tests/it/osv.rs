@@ -145,12 +145,15 @@ async fn every_mapping_rule_on_a_small_tree() {
     assert_eq!(second["filename"], "scoped-1.0.1.tgz");
     assert_eq!(second["sha512"].as_str().unwrap().len(), 128);
     assert!(second["sha512"].as_str().unwrap().starts_with("11d116"), "{}", second["sha512"]);
-    // A package whose every version is malicious: one entry without a version, ranges kept.
+    // A package whose every version is malicious: one entry without a version, its ranges as
+    // `scioc.affected`.
     let typo = &entries[2];
     assert!(typo["identity"].get("version").is_none());
     assert_eq!(typo["sample_list"][0]["threat_name"], "Malicious code in reqeusts (PyPI) steals tokens");
     assert_eq!(typo["sample_list"][0]["threat_level"], "5");
-    assert_eq!(typo["scioc"]["provenance"]["ranges"][0]["events"][0]["introduced"], "0");
+    assert_eq!(typo["scioc"]["affected"]["ranges"][0]["events"][0]["introduced"], "0");
+    assert_eq!(typo["scioc"]["affected"]["all_versions"], true);
+    assert!(typo["scioc"]["provenance"].get("ranges").is_none(), "ranges live in one place");
     // Oddities of real trees: a package directory ending in .json, and homoglyphs.
     assert_eq!(entries[3]["identity"]["package"], "pattern.json");
     assert_eq!(entries[4]["identity"]["package"], "bе.vlaanderen");
@@ -330,4 +333,75 @@ fn invalid_records_refuse_the_whole_import() {
     assert!(err.contains("skipped invalid record") && err.contains("broken/MAL-2024-9.json"), "{err}");
     assert!(stdout.contains("2 invalid skipped"), "{stdout}");
     assert_eq!(events_of(&stdout), (5, 0, 0));
+}
+
+/// MAL-2023-462's shape: a report that names no version, only a bounded range.
+fn ranged(id: &str, name: &str, ranges: Value) -> Value {
+    let mut r = record(id, "npm", name, &[], "2024-01-01T00:00:00Z");
+    r["affected"][0]["ranges"] = ranges;
+    r
+}
+
+#[tokio::test]
+async fn ranges_travel_in_the_feed_and_a_change_of_range_is_an_fp_then_a_new_announcement() {
+    let t = Tree::new();
+    let path = "osv/malicious/npm/fsevents/MAL-2023-462.json";
+    t.put(path, &ranged("MAL-2023-462", "fsevents", json!([{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "1.2.11"}]}])));
+    // A GIT-only report: skipped with a counted reason, never "every version".
+    t.put(
+        "osv/malicious/npm/gitonly/MAL-2024-9.json",
+        &ranged("MAL-2024-9", "gitonly", json!([{"type": "GIT", "repo": "https://example.org/r", "events": [{"introduced": "0"}]}])),
+    );
+    let s = Scioc::new();
+    s.add_user("alice", "reader");
+    let out = s.ok(&["ingest", "osv", &t.arg()], "");
+    assert_eq!(events_of(&out), (1, 0, 0), "{out}");
+    assert!(out.contains("ranges skipped (never read as every version): 1 × a GIT range names commits"), "{out}");
+
+    let project = s.dir.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    let lock = |v: &str| {
+        json!({"name": "p", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": {
+            "": {"name": "p", "version": "1.0.0", "dependencies": {"fsevents": v}},
+            "node_modules/fsevents": {"version": v, "optional": true}}})
+    };
+    let scan = |v: &str| {
+        std::fs::write(project.join("package-lock.json"), serde_json::to_vec_pretty(&lock(v)).unwrap()).unwrap();
+        let out = s.run(&["scan", "--format", "json", project.to_str().unwrap()], "");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), doc["findings"].as_array().unwrap().len())
+    };
+    assert_eq!(scan("2.3.3"), (0, 0), "chokidar's fsevents is outside the range");
+    assert_eq!(scan("1.2.10"), (1, 1));
+    assert_eq!(scan("gitonly-not-a-lock"), (0, 0));
+
+    let server = s.serve(&[]);
+    let c = server.client().as_user("alice");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let entries = all_entries(&c).await;
+    assert_eq!(entries.len(), 1, "{entries:#?}");
+    assert!(entries[0]["identity"].get("version").is_none(), "one event per package");
+    assert_eq!(
+        entries[0]["scioc"]["affected"],
+        json!({"all_versions": false, "ranges": [{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "1.2.11"}]}]})
+    );
+
+    // The report widens to every version: FP of the old range, then the new one.
+    t.put(path, &ranged("MAL-2023-462", "fsevents", json!([{"type": "SEMVER", "events": [{"introduced": "0"}]}])));
+    let out = s.ok(&["ingest", "osv", &t.arg()], "");
+    assert_eq!(events_of(&out), (1, 1, 0), "{out}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let entries = all_entries(&c).await;
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[1]["event_type"], "FP");
+    assert_eq!(entries[1]["scioc"]["affected"], entries[0]["scioc"]["affected"], "the FP names the range it withdraws");
+    assert_eq!((&entries[2]["event_type"], &entries[2]["scioc"]["affected"]["all_versions"]), (&json!("NEW_MALICIOUS"), &json!(true)));
+    assert_eq!(scan("2.3.3"), (1, 1), "now every version is");
+    // And back to a bounded range: every version no longer holds.
+    t.put(path, &ranged("MAL-2023-462", "fsevents", json!([{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"last_affected": "1.2.10"}]}])));
+    assert_eq!(events_of(&s.ok(&["ingest", "osv", &t.arg()], "")), (1, 1, 0));
+    assert_eq!(scan("2.3.3"), (0, 0));
+    assert_eq!(scan("1.2.10"), (1, 1));
+    // Unchanged bytes: nothing.
+    assert_eq!(events_of(&s.ok(&["ingest", "osv", &t.arg()], "")), (0, 0, 0));
 }
