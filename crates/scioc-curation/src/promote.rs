@@ -8,8 +8,8 @@ use crate::{
     files::{BLACKLIST, BlacklistEntry, DataFiles, NPM_IOCS, NpmIoc, WATCHLIST},
 };
 use scioc_model::{
-    Entry, IndicatorKind, MatchKind, EventType, Identity, Provenance, Reference, Sample, SampleStatus, ThreatLevel, build_purl, purl_type_of,
-    split_name,
+    Entry, EventType, Identity, IndicatorKind, MatchKind, Provenance, Reference, Sample, SampleStatus, ThreatLevel,
+    build_purl, purl_type_of, split_name,
 };
 use scioc_store::{Import, Indicator, NewEvent, SourceRecord, SourceState};
 use serde::{Deserialize, Serialize};

@@ -16,8 +16,8 @@
 //! the mirror's verdicts equal the source's.
 
 use scioc_client::{Client, FeedTime, KnowledgeAnswer};
-use scioc_verdict::{Knowledge, MIRROR_SOURCE};
 use scioc_store::{Import, NewEvent, SourceRecord, Store};
+use scioc_verdict::{Knowledge, MIRROR_SOURCE};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -208,8 +208,12 @@ pub async fn mirror_knowledge(store: &dyn Store, client: &Client, source: &str) 
         return Ok(KnowledgeSync::Unchanged);
     }
     let record = SourceRecord { id: source.to_owned(), content_hash: etag, state: canonical };
-    let import =
-        Import { source: MIRROR_SOURCE.into(), expected_version: state.version, records: vec![record], ..Import::default() };
+    let import = Import {
+        source: MIRROR_SOURCE.into(),
+        expected_version: state.version,
+        records: vec![record],
+        ..Import::default()
+    };
     store.commit_import(import, FeedTime::now()).await?;
     Ok(KnowledgeSync::Updated { rules: knowledge.rules.len(), indicators: knowledge.indicators.len() })
 }

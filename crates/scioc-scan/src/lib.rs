@@ -17,8 +17,8 @@ pub mod render;
 mod scan;
 
 pub use finding::Finding;
-pub use scioc_verdict::{Engine, Rule, Severity, normalize};
 pub use package::{LIFECYCLE_SCRIPTS, Package};
 pub use scan::{
     Extracted, FileError, Report, discover, extract as extract_sources, packages_of, scan, sort, supported,
 };
+pub use scioc_verdict::{Engine, Rule, Severity, normalize};

@@ -47,10 +47,7 @@ impl NewEvent {
 
     /// The `affected` column: the ranges as JSON, unless they cover every version.
     pub(crate) fn affected_column(&self) -> Option<String> {
-        self.affected
-            .as_ref()
-            .filter(|a| !a.all_versions)
-            .map(|a| serde_json::to_string(a).expect("ranges serialize"))
+        self.affected.as_ref().filter(|a| !a.all_versions).map(|a| serde_json::to_string(a).expect("ranges serialize"))
     }
 }
 

@@ -149,7 +149,10 @@ async fn append_assigns_sequence_and_refuses_going_back(b: Backend) {
 
     // Without a time an event takes "now"; if the clock went back it takes the newest time.
     let b = store
-        .append(vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None }], t("2023-01-01T00:00:00"))
+        .append(
+            vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None }],
+            t("2023-01-01T00:00:00"),
+        )
         .await
         .unwrap();
     assert_eq!(b.last_time, Some(t("2024-01-02T00:00:00")));
@@ -225,7 +228,10 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
     }
     assert_eq!(got, (7..=30).collect::<Vec<_>>(), "from the first event at or after the start, each once");
 
-    store.append(vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None }], FeedTime::now()).await.unwrap();
+    store
+        .append(vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None }], FeedTime::now())
+        .await
+        .unwrap();
     let q2 = PullQuery { horizon: FeedTime::now().add_secs(1), ..q };
     assert_eq!(seqs(&store.pull(&alice, q2).await.unwrap().page), vec![31]);
     assert_eq!(seqs(&store.pull(&bob, q2).await.unwrap().page), vec![31]);
@@ -311,7 +317,12 @@ fn hashed(i: usize, purl: &str) -> NewEvent {
         "identity": {"purl": purl},
     }))
     .unwrap();
-    NewEvent { entry: Entry::try_from(raw).unwrap(), time: Some(t("2024-03-01T00:00:00")), affected: None, provenance: None }
+    NewEvent {
+        entry: Entry::try_from(raw).unwrap(),
+        time: Some(t("2024-03-01T00:00:00")),
+        affected: None,
+        provenance: None,
+    }
 }
 
 fn record(id: &str, hash: &str) -> SourceRecord {
@@ -450,7 +461,12 @@ async fn two_nodes_appending_at_once_keep_the_feed_in_order(b: Backend) {
             tokio::spawn(async move {
                 for batch in 0..20 {
                     let events = (0..5)
-                        .map(|i| NewEvent { entry: entry(task * 1000 + batch * 10 + i), time: None, affected: None, provenance: None })
+                        .map(|i| NewEvent {
+                            entry: entry(task * 1000 + batch * 10 + i),
+                            time: None,
+                            affected: None,
+                            provenance: None,
+                        })
                         .collect();
                     node.append(events, FeedTime::now()).await.unwrap();
                 }

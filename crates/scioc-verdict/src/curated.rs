@@ -42,10 +42,11 @@ impl Curated {
             }
             let severity = Severity::parse(&e.severity).unwrap_or(Severity::Critical);
             out.count += 1;
-            out.rules
-                .entry((e.ecosystem.clone(), normalize(&e.ecosystem, &e.component)))
-                .or_default()
-                .push(Parsed { entry: e.clone(), specs, severity });
+            out.rules.entry((e.ecosystem.clone(), normalize(&e.ecosystem, &e.component))).or_default().push(Parsed {
+                entry: e.clone(),
+                specs,
+                severity,
+            });
         }
         out
     }

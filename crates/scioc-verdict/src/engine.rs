@@ -158,13 +158,22 @@ mod tests {
 
     #[test]
     fn a_range_only_report_covers_its_range_only() {
-        let e = ranged(event(1, "NEW_MALICIOUS", "fsevents", None, Some("MAL-2023-462")), &[intro("1.0.0"), fixed("1.2.11")]);
+        let e = ranged(
+            event(1, "NEW_MALICIOUS", "fsevents", None, Some("MAL-2023-462")),
+            &[intro("1.0.0"), fixed("1.2.11")],
+        );
         let engine = Engine::build(&[e], Knowledge::default());
         assert_eq!(hit(&engine, "fsevents", "2.3.3"), None, "chokidar's fsevents is clean");
         let v = &engine.check(&Query::package("npm", "fsevents", Some("1.2.10")))[0];
-        assert_eq!((v.rule, v.severity, v.reference.as_deref()), (Rule::KnownMalicious, Severity::Critical, Some("MAL-2023-462")));
+        assert_eq!(
+            (v.rule, v.severity, v.reference.as_deref()),
+            (Rule::KnownMalicious, Severity::Critical, Some("MAL-2023-462"))
+        );
         assert_eq!(v.evidence, "fsevents@1.2.10: in the malicious range >=1.0.0 <1.2.11");
-        assert!(engine.check(&Query::package("npm", "fsevents", None)).is_empty(), "an unpinned dependency is not in a bounded range");
+        assert!(
+            engine.check(&Query::package("npm", "fsevents", None)).is_empty(),
+            "an unpinned dependency is not in a bounded range"
+        );
     }
 
     #[test]
@@ -228,7 +237,8 @@ mod tests {
     #[test]
     fn sha256_indicators_match_archive_hashes() {
         let hex = "ab".repeat(32);
-        let engine = Engine::build(&[], Knowledge::new(vec![], vec![indicator(IndicatorKind::Sha256, &hex, MatchKind::Exact)]));
+        let engine =
+            Engine::build(&[], Knowledge::new(vec![], vec![indicator(IndicatorKind::Sha256, &hex, MatchKind::Exact)]));
         let hashes = [("sha256", hex.clone())];
         let q = Query { hashes: &hashes, ..Query::package("PyPI", "anything", Some("1.0")) };
         let v = engine.check(&q);
@@ -265,10 +275,16 @@ mod tests {
             link: String::new(),
             extra: Default::default(),
         };
-        let engine = Engine::build(&[], Knowledge::new(vec![entry("R-1", ">=2.4.0 <<2.4.3"), entry("R-2", ">=3.0.0 <3.0.2")], vec![]));
+        let engine = Engine::build(
+            &[],
+            Knowledge::new(vec![entry("R-1", ">=2.4.0 <<2.4.3"), entry("R-2", ">=3.0.0 <3.0.2")], vec![]),
+        );
         assert_eq!(engine.warnings().len(), 1);
         assert!(engine.warnings()[0].starts_with("blacklist rule R-1"), "{:?}", engine.warnings());
-        assert!(engine.check(&Query::package("npm", "evil", Some("2.4.1"))).is_empty(), "a refused range matches nothing");
+        assert!(
+            engine.check(&Query::package("npm", "evil", Some("2.4.1"))).is_empty(),
+            "a refused range matches nothing"
+        );
         let v = &engine.check(&Query::package("npm", "evil", Some("3.0.1")))[0];
         assert_eq!((v.severity, v.reference.as_deref()), (Severity::High, Some("R-2")));
     }

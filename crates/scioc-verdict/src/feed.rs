@@ -81,7 +81,9 @@ impl Feed {
             match (&e.version, malicious) {
                 (Some(v), _) => {
                     let parsed = Version::parse(Scheme::of(ecosystem), v).ok();
-                    state.versions.insert(v.clone(), Mark { malicious, seq: e.seq, record: e.source_id.clone(), parsed });
+                    state
+                        .versions
+                        .insert(v.clone(), Mark { malicious, seq: e.seq, record: e.source_id.clone(), parsed });
                 }
                 (None, true) => {
                     state.claims.retain(|c| c.record != e.source_id);
@@ -103,11 +105,8 @@ impl Feed {
 
     /// Packages with at least one malicious version or claim, and malicious hashes.
     pub(crate) fn sizes(&self) -> (usize, usize) {
-        let packages = self
-            .packages
-            .values()
-            .filter(|s| !s.claims.is_empty() || s.versions.values().any(|m| m.malicious))
-            .count();
+        let packages =
+            self.packages.values().filter(|s| !s.claims.is_empty() || s.versions.values().any(|m| m.malicious)).count();
         (packages, self.hashes.len())
     }
 
@@ -135,7 +134,9 @@ impl Feed {
         }
         for c in &state.claims {
             match (&c.affected, q.version) {
-                (None, _) => offer(c.seq, format!("{}: every version of this package is malicious", q.display()), &c.record),
+                (None, _) => {
+                    offer(c.seq, format!("{}: every version of this package is malicious", q.display()), &c.record)
+                }
                 (Some(a), Some(v)) => {
                     if let Coverage::Yes { range, every_version } = affects(Scheme::of(q.ecosystem), &a.ranges, v) {
                         let why = if every_version {

@@ -65,7 +65,9 @@ impl Matcher {
         if !self.regex.is_empty() {
             match RegexSetBuilder::new(self.regex.iter().map(|(r, _)| r)).size_limit(REGEX_SIZE_LIMIT * 16).build() {
                 Ok(set) => self.regex_set = Some(set),
-                Err(e) => warnings.push(format!("the {} regex indicators together are too large: {e}", self.regex.len())),
+                Err(e) => {
+                    warnings.push(format!("the {} regex indicators together are too large: {e}", self.regex.len()))
+                }
             }
         }
     }
@@ -161,12 +163,23 @@ impl Indicators {
         }
         hits.sort_by_key(|(id, _)| *id);
         hits.dedup_by_key(|(id, _)| *id);
+        // Many reports name one value (a campaign's domain): one verdict per value, from the
+        // first indicator naming it, counting the others.
+        let mut shown: Vec<(IndicatorKind, String, MatchKind, usize)> = Vec::new();
         for (id, where_) in hits {
             let ioc = &self.iocs[id];
             let i = &ioc.indicator;
             if !i.ecosystem.is_empty() && !i.ecosystem.eq_ignore_ascii_case(q.ecosystem) {
                 continue;
             }
+            let key = (i.kind, i.value.to_lowercase(), i.match_kind);
+            if let Some(seen) =
+                shown.iter_mut().find(|(k, v, m, _)| (*k, v.as_str(), *m) == (key.0, key.1.as_str(), key.2))
+            {
+                seen.3 += 1;
+                continue;
+            }
+            shown.push((key.0, key.1, key.2, 0));
             out.push(Verdict {
                 rule: Rule::Indicator,
                 severity: ioc.severity,
@@ -174,6 +187,12 @@ impl Indicators {
                 event: None,
                 reference: Some(if i.source_id.is_empty() { i.source.clone() } else { i.source_id.clone() }),
             });
+        }
+        let first = out.len() - shown.len();
+        for (verdict, (_, _, _, others)) in out[first..].iter_mut().zip(&shown) {
+            if *others > 0 {
+                verdict.evidence.push_str(&format!("; {others} other report(s) name it too"));
+            }
         }
     }
 

@@ -86,7 +86,9 @@ fn indicator(file: &Path, index: usize, i: NpmIoc) -> Result<Indicator, LoadErro
     })?;
     let match_kind = match &i.match_kind {
         None => kind.default_match(),
-        Some(m) => MatchKind::parse(m).ok_or_else(|| err(format!("match: expected exact, contains or regex, got {m:?}")))?,
+        Some(m) => {
+            MatchKind::parse(m).ok_or_else(|| err(format!("match: expected exact, contains or regex, got {m:?}")))?
+        }
     };
     Ok(Indicator {
         kind,

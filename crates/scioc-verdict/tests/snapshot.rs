@@ -38,7 +38,13 @@ struct Claim {
 
 fn claim(affected: &Value) -> Option<Claim> {
     let mut c = Claim {
-        versions: affected["versions"].as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect(),
+        versions: affected["versions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
         ..Claim::default()
     };
     for r in affected["ranges"].as_array().into_iter().flatten() {
@@ -87,7 +93,11 @@ fn below((a, b, c): Triple) -> Option<Triple> {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_nontrivial_range_of_the_snapshot_is_exact() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
-    assert!(path.exists(), "{} is missing: the full-snapshot tests need ../shared beside the repository", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: the full-snapshot tests need ../shared beside the repository",
+        path.display()
+    );
 
     // Every active report, by package, read straight from the archive.
     let mut claims: BTreeMap<(String, String), Vec<Claim>> = BTreeMap::new();
@@ -113,9 +123,11 @@ async fn every_nontrivial_range_of_the_snapshot_is_exact() {
             if let Some(c) = claim(a) {
                 claims.entry(key).or_default().push(c);
             }
-            let trivial = a["ranges"].as_array().into_iter().flatten().all(|r| {
-                r["events"].as_array().is_some_and(|e| e.len() == 1 && e[0]["introduced"] == "0")
-            });
+            let trivial = a["ranges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .all(|r| r["events"].as_array().is_some_and(|e| e.len() == 1 && e[0]["introduced"] == "0"));
             if !trivial {
                 nontrivial.push((id.clone(), eco, pkg, a.clone()));
             }

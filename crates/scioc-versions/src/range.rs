@@ -111,7 +111,8 @@ fn in_range(scheme: Scheme, range: &Range, version: &Version) -> Result<bool, Ve
             _ => {}
         }
     }
-    let limited = events.iter().any(|(at, e)| matches!(e, RangeEvent::Limit(_)) && at.as_ref().is_some_and(|at| version >= at));
+    let limited =
+        events.iter().any(|(at, e)| matches!(e, RangeEvent::Limit(_)) && at.as_ref().is_some_and(|at| version >= at));
     Ok(affected && !limited)
 }
 
@@ -167,9 +168,14 @@ mod tests {
     fn fsevents_mal_2023_462_is_exact() {
         // MAL-2023-462: introduced 1.0.0, fixed 1.2.11. chokidar@3 pulls fsevents 2.3.3.
         let r = [range(RangeKind::Semver, &[i("1.0.0"), f("1.2.11")])];
-        for (v, want) in
-            [("2.3.3", false), ("1.2.11", false), ("1.2.10", true), ("1.0.0", true), ("0.3.8", false), ("1.2.11-rc.1", true)]
-        {
+        for (v, want) in [
+            ("2.3.3", false),
+            ("1.2.11", false),
+            ("1.2.10", true),
+            ("1.0.0", true),
+            ("0.3.8", false),
+            ("1.2.11-rc.1", true),
+        ] {
             assert_eq!(hit("npm", &r, v), want, "fsevents@{v}");
         }
     }
@@ -242,9 +248,13 @@ mod tests {
         assert!(hit("RubyGems", &gem, "1.1.pre") && !hit("RubyGems", &gem, "1.0.a"));
         // NuGet and Maven.
         let nuget = [range(RangeKind::Ecosystem, &[i("1.0.0"), f("1.0.1")])];
-        assert!(hit("NuGet", &nuget, "1.0.0.5") && hit("NuGet", &nuget, "1.0.1-beta") && !hit("NuGet", &nuget, "1.0.1"));
+        assert!(
+            hit("NuGet", &nuget, "1.0.0.5") && hit("NuGet", &nuget, "1.0.1-beta") && !hit("NuGet", &nuget, "1.0.1")
+        );
         let maven = [range(RangeKind::Ecosystem, &[i("1.0"), f("1.1")])];
-        assert!(hit("Maven", &maven, "1.1-SNAPSHOT") && hit("Maven", &maven, "1.0.5") && !hit("Maven", &maven, "1.0-rc1"));
+        assert!(
+            hit("Maven", &maven, "1.1-SNAPSHOT") && hit("Maven", &maven, "1.0.5") && !hit("Maven", &maven, "1.0-rc1")
+        );
     }
 
     #[test]
@@ -257,7 +267,10 @@ mod tests {
         assert!(!hit("npm", &[bad], "1.0.0"));
         let unknown = range(RangeKind::Ecosystem, &[i("1.0"), f("2.0")]);
         assert!(check_range(Scheme::of("Hackage"), &unknown).is_err());
-        assert_eq!(check_range(Scheme::Semver, &range(RangeKind::Semver, &[f("1.0.0")])), Err(RangeProblem::NoIntroduced));
+        assert_eq!(
+            check_range(Scheme::Semver, &range(RangeKind::Semver, &[f("1.0.0")])),
+            Err(RangeProblem::NoIntroduced)
+        );
         assert!(matches!(
             affects(Scheme::Semver, &[range(RangeKind::Semver, &[i("1.0.0")])], "latest"),
             Coverage::Unplaceable(_)

@@ -38,7 +38,10 @@ enum Kind {
     Npm(node_semver::Range),
     Pep440(pep440_rs::VersionSpecifiers),
     Cargo(semver::VersionReq),
-    Below { bound: Version, inclusive: bool },
+    Below {
+        bound: Version,
+        inclusive: bool,
+    },
 }
 
 impl Spec {
@@ -112,7 +115,9 @@ impl Spec {
         match &self.kind {
             Kind::Any => true,
             Kind::Exact(None) => self.text == version,
-            Kind::Exact(Some(v)) => Version::parse(scheme_of(v), version).is_ok_and(|x| &x == v) || self.text == version,
+            Kind::Exact(Some(v)) => {
+                Version::parse(scheme_of(v), version).is_ok_and(|x| &x == v) || self.text == version
+            }
             Kind::Npm(r) => node_semver::Version::parse(version).is_ok_and(|v| r.satisfies(&v)),
             Kind::Pep440(s) => version.parse::<pep440_rs::Version>().is_ok_and(|v| s.contains(&v)),
             Kind::Cargo(r) => semver::Version::parse(version.trim_start_matches('v')).is_ok_and(|v| r.matches(&v)),
@@ -201,7 +206,9 @@ fn partial(s: &str) -> bool {
         });
     let rest_ok = rest.is_empty()
         || (parts.len() == 3
-            && rest[1..].split(['.', '+']).all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
+            && rest[1..]
+                .split(['.', '+'])
+                .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')));
     numbers_ok && rest_ok
 }
 
@@ -242,7 +249,9 @@ mod tests {
 
     #[test]
     fn malformed_npm_ranges_are_refused() {
-        for bad in [">=2.4.0 <<2.4.3", "one.two", ">=", "1.2.3.4", "^^1", "1 ||", " 1.0.0", ">=1.0.0 <2.0.0 garbage", "1.2.3-"] {
+        for bad in
+            [">=2.4.0 <<2.4.3", "one.two", ">=", "1.2.3.4", "^^1", "1 ||", " 1.0.0", ">=1.0.0 <2.0.0 garbage", "1.2.3-"]
+        {
             assert!(Spec::parse("npm", bad).is_err(), "npm {bad:?} must be refused");
         }
     }
@@ -261,6 +270,10 @@ mod tests {
         assert!(m("Maven", "<= 2.0", "2.0-rc1") && !m("Maven", "< 2.0", "2.0.0"));
         assert!(m("Packagist", "1.0.0", "1.0.0") && Spec::parse("Packagist", "< 2").is_err());
         let s = Spec::parse("npm", "1.14.1").unwrap();
-        assert!(s.is_concrete() && !Spec::parse("npm", "^1.0.0").unwrap().is_concrete() && Spec::parse("npm", "*").unwrap().is_any());
+        assert!(
+            s.is_concrete()
+                && !Spec::parse("npm", "^1.0.0").unwrap().is_concrete()
+                && Spec::parse("npm", "*").unwrap().is_any()
+        );
     }
 }

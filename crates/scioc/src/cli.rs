@@ -152,7 +152,9 @@ pub(crate) enum Command {
     ///
     /// Pages are committed one by one with the mirror's cursor, so an interrupted sync
     /// continues where it stopped and ends identical to an uninterrupted one. Shows events per
-    /// second and how far the mirror is behind; --follow keeps it current.
+    /// second and how far the mirror is behind; --follow keeps it current. When caught up, it
+    /// also mirrors a scioc server's curated rules and indicators, so `scioc scan` on the mirror
+    /// finds exactly what it finds on the source.
     Sync(SyncArgs),
 }
 
@@ -606,13 +608,15 @@ What is read:
   archives  given by path: matched by hash and by the manifest inside
 
 Rules:
-  AS-008  a known-malicious version (feed events and curated ranges; FP reclassifications
-          suppress)
+  AS-008  a known-malicious version: feed versions, the exact OSV ranges of a report (e.g.
+          MAL-2023-462 covers fsevents 1.0.0 up to 1.2.11, not 2.3.3), curated ranges;
+          FP reclassifications suppress
   HASH    a lockfile integrity/--hash/checksum equal to a known-malicious archive
   AS-016  an indicator: package or dependency name, lifecycle-script pattern, domain (the host
-          or a subdomain of it) or URL
+          or a subdomain of it), URL, IP, or archive SHA-256
 
-Data: the local store (--data-dir), plus ToolTrust files given with --blacklist/--iocs.
+Data: the local store (--data-dir; on a `scioc sync` mirror, the source's curated rules and
+indicators too), plus ToolTrust files given with --blacklist/--iocs.
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings, 127 error, 128 no packages found.
 

@@ -9,8 +9,8 @@
 use super::record::{Affected, Record};
 use base64::Engine;
 use scioc_model::{
-    Entry, EventType, FeedTime, FieldError, Identity, IndicatorKind, MatchKind, Provenance, Published, Reference, Sample, SampleStatus, Sha1,
-    Sha512, ThreatLevel, clean_text,
+    Entry, EventType, FeedTime, FieldError, Identity, IndicatorKind, MatchKind, Provenance, Published, Reference,
+    Sample, SampleStatus, Sha1, Sha512, ThreatLevel, clean_text,
 };
 use scioc_store::Indicator;
 use std::collections::BTreeMap;
@@ -120,7 +120,9 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
             ));
         };
         let ranges = usable_ranges(affected, &mut skipped);
-        for a in announce(affected, ptype, &threat_name, published, ranges).map_err(|(f, m)| FieldError::new(field(&f), m))? {
+        for a in announce(affected, ptype, &threat_name, published, ranges)
+            .map_err(|(f, m)| FieldError::new(field(&f), m))?
+        {
             // Two items naming one package: their ranges meet in one versionless announcement.
             match announcements.iter_mut().find(|b| b.key == a.key) {
                 Some(b) => {

@@ -117,8 +117,10 @@ pub(crate) async fn post_sample(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
-    let a =
-        app.store.append(vec![NewEvent { entry, time: None, affected: None, provenance: Some(provenance) }], FeedTime::now()).await?;
+    let a = app
+        .store
+        .append(vec![NewEvent { entry, time: None, affected: None, provenance: Some(provenance) }], FeedTime::now())
+        .await?;
     Ok(Json(json!({"archive": summary, "appended": appended(&a)})))
 }
 

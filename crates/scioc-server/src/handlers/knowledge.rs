@@ -30,9 +30,8 @@ pub(crate) async fn knowledge(State(app): State<Arc<App>>, headers: HeaderMap) -
     let doc = match cached {
         Some(c) => c,
         None => {
-            let k = scioc_verdict::knowledge_of(app.store.as_ref())
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let k =
+                scioc_verdict::knowledge_of(app.store.as_ref()).await.map_err(|e| AppError::Internal(e.to_string()))?;
             let c = Cached { marks, etag: format!("\"{}\"", k.digest()), body: k.to_bytes().into() };
             *app.knowledge.lock().await = Some(c.clone());
             c

@@ -170,7 +170,12 @@ pub(super) async fn append_in(
         for (i, event) in chunk.iter().enumerate() {
             let time = clock.assign(chunk_no * INSERT_CHUNK + i, event.time)?;
             seq += 1;
-            cols.push_new(seq, time, event, render_entry(&event.entry, event.affected.as_ref(), event.provenance.as_ref(), seq, time));
+            cols.push_new(
+                seq,
+                time,
+                event,
+                render_entry(&event.entry, event.affected.as_ref(), event.provenance.as_ref(), seq, time),
+            );
             out.record(seq, time);
         }
         cols.insert(tx).await?;

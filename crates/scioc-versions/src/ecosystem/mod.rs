@@ -147,6 +147,33 @@ impl fmt::Display for Version {
     }
 }
 
+/// Table checks shared by each ordering's tests.
+#[cfg(test)]
+mod order_tests {
+    use std::fmt::Debug;
+
+    /// Checks that the whitespace-separated versions ascend strictly, every pair of them.
+    pub(super) fn ascending<V: Ord + Debug>(parse: impl Fn(&str) -> V, versions: &str) {
+        let versions: Vec<&str> = versions.split_whitespace().collect();
+        for (i, low) in versions.iter().enumerate() {
+            for high in &versions[i + 1..] {
+                assert!(parse(low) < parse(high), "{low} < {high}");
+                assert!(parse(high) > parse(low) && parse(low) != parse(high), "{high} > {low}");
+            }
+        }
+    }
+
+    /// Checks that the whitespace-separated versions are all equal.
+    pub(super) fn equal<V: Ord + Debug>(parse: impl Fn(&str) -> V, versions: &str) {
+        for a in versions.split_whitespace() {
+            for b in versions.split_whitespace() {
+                assert_eq!(parse(a), parse(b), "{a} == {b}");
+                assert_eq!(parse(a).cmp(&parse(b)), std::cmp::Ordering::Equal, "{a} == {b}");
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,7 +188,10 @@ mod tests {
         assert!(lt(Scheme::Semver, "1.2.11-beta.2", "1.2.11-beta.10"));
         assert!(lt(Scheme::Semver, "1.2.11-rc.1", "1.2.11"));
         assert!(lt(Scheme::Semver, "1.9.0", "1.10.0"));
-        assert_eq!(Version::parse(Scheme::Semver, "1.0.0+build.5").unwrap(), Version::parse(Scheme::Semver, "1.0.0").unwrap());
+        assert_eq!(
+            Version::parse(Scheme::Semver, "1.0.0+build.5").unwrap(),
+            Version::parse(Scheme::Semver, "1.0.0").unwrap()
+        );
         assert_eq!(Version::parse(Scheme::Semver, "v1.4.0").unwrap(), Version::parse(Scheme::Semver, "1.4.0").unwrap());
         // PEP 440: dev < pre < release < post; 1.0 == 1.0.0.
         assert!(lt(Scheme::Pep440, "1.0.dev1", "1.0a1") && lt(Scheme::Pep440, "1.0a1", "1.0rc1"));

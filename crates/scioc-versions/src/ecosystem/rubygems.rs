@@ -178,25 +178,12 @@ mod tests {
         Version::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
     }
 
-    /// Checks that the whitespace-separated versions ascend strictly, every pair of them.
     fn assert_ascending(versions: &str) {
-        let versions: Vec<&str> = versions.split_whitespace().collect();
-        for (i, low) in versions.iter().enumerate() {
-            for high in &versions[i + 1..] {
-                assert!(v(low) < v(high), "{low} < {high}");
-                assert!(v(high) > v(low) && v(low) != v(high), "{high} > {low}");
-            }
-        }
+        super::super::order_tests::ascending(v, versions);
     }
 
-    /// Checks that the whitespace-separated versions are all equal.
     fn assert_equal(versions: &str) {
-        for a in versions.split_whitespace() {
-            for b in versions.split_whitespace() {
-                assert_eq!(v(a), v(b), "{a} == {b}");
-                assert_eq!(v(a).cmp(&v(b)), Ordering::Equal, "{a} == {b}");
-            }
-        }
+        super::super::order_tests::equal(v, versions);
     }
 
     #[test]

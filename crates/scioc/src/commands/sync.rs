@@ -2,8 +2,8 @@
 
 use super::{Place, open_store, remote};
 use crate::cli::SyncArgs;
-use crate::output;
 use crate::config::{self, FileConfig};
+use crate::output;
 use anyhow::Result;
 use std::time::{Duration, Instant};
 

@@ -345,7 +345,10 @@ fn demoting_another_ecosystems_indicator_leaves_npms_entry_alone() {
     let iocs = read(&dir(&s).join("npm_iocs.json"));
     assert_eq!(iocs.as_array().unwrap().len(), 1, "only npm's goes to npm_iocs.json: {iocs:#}");
     let file = write(&s, "fp.json", &json!([pypi]));
-    s.ok(&["candidates", "demote", &file, "--files", dir(&s).to_str().unwrap(), "--reason", "PyPI report retracted"], "");
+    s.ok(
+        &["candidates", "demote", &file, "--files", dir(&s).to_str().unwrap(), "--reason", "PyPI report retracted"],
+        "",
+    );
     let after = read(&dir(&s).join("npm_iocs.json"));
     assert_eq!(after, iocs, "npm's entry stays in npm_iocs.json");
     let listed = s.ok(&["indicators", "--format", "json"], "");

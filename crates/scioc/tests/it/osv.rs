@@ -346,11 +346,22 @@ fn ranged(id: &str, name: &str, ranges: Value) -> Value {
 async fn ranges_travel_in_the_feed_and_a_change_of_range_is_an_fp_then_a_new_announcement() {
     let t = Tree::new();
     let path = "osv/malicious/npm/fsevents/MAL-2023-462.json";
-    t.put(path, &ranged("MAL-2023-462", "fsevents", json!([{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "1.2.11"}]}])));
+    t.put(
+        path,
+        &ranged(
+            "MAL-2023-462",
+            "fsevents",
+            json!([{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"fixed": "1.2.11"}]}]),
+        ),
+    );
     // A GIT-only report: skipped with a counted reason, never "every version".
     t.put(
         "osv/malicious/npm/gitonly/MAL-2024-9.json",
-        &ranged("MAL-2024-9", "gitonly", json!([{"type": "GIT", "repo": "https://example.org/r", "events": [{"introduced": "0"}]}])),
+        &ranged(
+            "MAL-2024-9",
+            "gitonly",
+            json!([{"type": "GIT", "repo": "https://example.org/r", "events": [{"introduced": "0"}]}]),
+        ),
     );
     let s = Scioc::new();
     s.add_user("alice", "reader");
@@ -395,10 +406,20 @@ async fn ranges_travel_in_the_feed_and_a_change_of_range_is_an_fp_then_a_new_ann
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[1]["event_type"], "FP");
     assert_eq!(entries[1]["scioc"]["affected"], entries[0]["scioc"]["affected"], "the FP names the range it withdraws");
-    assert_eq!((&entries[2]["event_type"], &entries[2]["scioc"]["affected"]["all_versions"]), (&json!("NEW_MALICIOUS"), &json!(true)));
+    assert_eq!(
+        (&entries[2]["event_type"], &entries[2]["scioc"]["affected"]["all_versions"]),
+        (&json!("NEW_MALICIOUS"), &json!(true))
+    );
     assert_eq!(scan("2.3.3"), (1, 1), "now every version is");
     // And back to a bounded range: every version no longer holds.
-    t.put(path, &ranged("MAL-2023-462", "fsevents", json!([{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"last_affected": "1.2.10"}]}])));
+    t.put(
+        path,
+        &ranged(
+            "MAL-2023-462",
+            "fsevents",
+            json!([{"type": "SEMVER", "events": [{"introduced": "1.0.0"}, {"last_affected": "1.2.10"}]}]),
+        ),
+    );
     assert_eq!(events_of(&s.ok(&["ingest", "osv", &t.arg()], "")), (1, 1, 0));
     assert_eq!(scan("2.3.3"), (0, 0));
     assert_eq!(scan("1.2.10"), (1, 1));

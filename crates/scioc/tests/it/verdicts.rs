@@ -55,7 +55,8 @@ fn the_false_positive_corpus_scans_clean_against_the_snapshot_and_starter_set() 
     let s = Scioc::new();
     snapshot_store(&s);
     let lock: Value =
-        serde_json::from_slice(&std::fs::read(Path::new(CORPUS).join("npm-top500/package-lock.json")).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(Path::new(CORPUS).join("npm-top500/package-lock.json")).unwrap())
+            .unwrap();
     let top = lock["packages"][""]["dependencies"].as_object().unwrap().len();
     assert!(top >= 500, "{top} top-level npm dependencies");
     assert_eq!(lock["packages"]["node_modules/fsevents"]["version"], "2.3.3", "npm keeps fsevents as optional");
@@ -117,13 +118,13 @@ fn injected_project(root: &Path, sri: &str, sha256: &str) {
     let mut lock: Value = serde_json::from_slice(&std::fs::read(&lock_path).unwrap()).unwrap();
     let packages = lock["packages"].as_object_mut().unwrap();
     for (path, version, integrity) in [
-        ("node_modules/corp-internal-ui", "2.2.0", None),        // curated range
+        ("node_modules/corp-internal-ui", "2.2.0", None), // curated range
         ("node_modules/@fms-common-biz/basic-react", "99.9.1", None), // OSV dependency confusion
         ("node_modules/chokidar/node_modules/@fms-common-biz/basic-react", "1.0.0", None), // below it: clean
-        ("node_modules/wekan", "9.9.9", None),                   // OSV version
+        ("node_modules/wekan", "9.9.9", None),            // OSV version
         ("node_modules/rollup/node_modules/fsevents", "1.2.10", None), // inside MAL-2023-462
-        ("node_modules/innocent-looking", "1.0.0", Some(sri)),   // HASH
-        ("node_modules/totally-evil-pkg", "1.0.0", None),        // package_name indicator
+        ("node_modules/innocent-looking", "1.0.0", Some(sri)), // HASH
+        ("node_modules/totally-evil-pkg", "1.0.0", None), // package_name indicator
     ] {
         let mut e = json!({"version": version, "license": "MIT"});
         if let Some(i) = integrity {
@@ -172,7 +173,10 @@ fn source_mirror_and_tooltrust_files_give_identical_verdicts() {
     let want = findings(&on_source, &project);
     let rules = |rule: &str| want.iter().filter(|f| f["rule"] == rule).count();
     assert!(rules("AS-008") >= 4 && rules("HASH") == 1 && rules("AS-016") >= 5, "{want:#?}");
-    let flagged: Vec<String> = want.iter().map(|f| format!("{}@{}", f["package"].as_str().unwrap(), f["version"].as_str().unwrap_or(""))).collect();
+    let flagged: Vec<String> = want
+        .iter()
+        .map(|f| format!("{}@{}", f["package"].as_str().unwrap(), f["version"].as_str().unwrap_or("")))
+        .collect();
     for p in [
         "corp-internal-ui@2.2.0",
         "@fms-common-biz/basic-react@99.9.1",
@@ -194,26 +198,25 @@ fn source_mirror_and_tooltrust_files_give_identical_verdicts() {
     let server = source.serve(&["--tls-self-signed"]);
     let ca = server.ca.clone().unwrap();
     let mirror = Scioc::new();
-    let out = mirror
-        .cmd()
-        .args(["sync", "--from", &server.url, "--user", "mirror", "--ca-cert", ca.to_str().unwrap()])
-        .env("SCIOC_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{err}");
+    let sync = || {
+        let out = mirror
+            .cmd()
+            .args(["sync", "--from", &server.url, "--user", "mirror", "--ca-cert", ca.to_str().unwrap()])
+            .env("SCIOC_PASSWORD", PASSWORD)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{err}");
+        err
+    };
+    let err = sync();
     assert!(err.contains("knowledge mirrored:"), "{err}");
     let (code, on_mirror) = scan(&mirror, &[], &project);
     assert_eq!(code, 1);
     assert_eq!(findings(&on_mirror, &project), want, "the mirror scans exactly as its source");
     // A second sync finds the knowledge unchanged (304) and keeps it.
-    let out = mirror
-        .cmd()
-        .args(["sync", "--from", &server.url, "--user", "mirror", "--ca-cert", ca.to_str().unwrap()])
-        .env("SCIOC_PASSWORD", PASSWORD)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&out.stderr).contains("knowledge unchanged"), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = sync();
+    assert!(err.contains("knowledge unchanged"), "{err}");
     assert_eq!(findings(&scan(&mirror, &[], &project).1, &project), want);
     drop(server);
 
@@ -238,4 +241,46 @@ fn source_mirror_and_tooltrust_files_give_identical_verdicts() {
     let expected: Vec<Value> = want.iter().filter(|f| in_files(f)).cloned().collect();
     assert!(expected.len() >= 3, "{expected:#?}");
     assert_eq!(findings(&from_files, &project), expected, "ToolTrust files give the same verdicts for their rules");
+}
+
+#[tokio::test]
+async fn the_knowledge_route_needs_a_user_and_answers_304_when_unchanged() {
+    let s = Scioc::new();
+    let cands = s.dir.path().join("c.json");
+    std::fs::write(&cands, serde_json::to_vec(&candidates(&"cd".repeat(32))).unwrap()).unwrap();
+    s.ok(
+        &["candidates", "promote", cands.to_str().unwrap(), "--files", s.dir.path().join("iocs").to_str().unwrap()],
+        "",
+    );
+    s.add_user("reader", "reader");
+    let server = s.serve(&[]);
+    let anon = server.client();
+    let path = "/api/scioc/v1/knowledge";
+    assert_eq!(anon.get(path).await.status(), 401);
+    let c = anon.as_user("reader");
+    let r = c.get(path).await;
+    assert_eq!(r.status(), 200);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["format"], "scioc-knowledge/1");
+    assert_eq!(doc["rules"][0]["id"], "CORP-INTERNAL-UI-2026");
+    let kinds: Vec<&str> = doc["indicators"].as_array().unwrap().iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    for k in ["domain", "package_name", "sha256", "script_pattern"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let again = c.request(reqwest::Method::GET, path).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    // A change of what curation holds changes the document and its ETag.
+    let more = s.dir.path().join("more.json");
+    let extra = json!([{"ecosystem": "npm", "ioc_type": "package_name", "value": "newly-evil", "confidence": "high",
+        "reason": "r", "source": "https://example.org/x", "first_seen": "2026-11-30", "suggested_action": "block",
+        "promote_to": "npm_iocs"}]);
+    std::fs::write(&more, serde_json::to_vec(&extra).unwrap()).unwrap();
+    s.ok(
+        &["candidates", "promote", more.to_str().unwrap(), "--files", s.dir.path().join("iocs").to_str().unwrap()],
+        "",
+    );
+    let changed = c.request(reqwest::Method::GET, path).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
 }
