@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `scioc scan` against a store holding the full shared OSV snapshot plus the starter candidates
-# (47k events, 14.8k indicators): a 20,000-package package-lock.json and a 5 MB pnpm-lock.yaml,
+# (50.7k events, 14.8k indicators): a 20,000-package package-lock.json and a 5 MB pnpm-lock.yaml,
 # each against the baseline `jq . FILE > /dev/null` in the same hyperfine run.
 #
 #   bash bench/scan.sh [SNAPSHOT]

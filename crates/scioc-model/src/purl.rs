@@ -28,6 +28,19 @@ pub fn build_purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<
     Ok(p.to_string())
 }
 
+/// Reads a purl into its type, the package name as its ecosystem writes it (an npm scope
+/// joined with `/`, a Maven group with `:`) and its version: the inverse of [`build_purl`].
+pub fn parse_purl(purl: &str) -> Option<(String, String, Option<String>)> {
+    let p: packageurl::PackageUrl = purl.parse().ok()?;
+    let ty = p.ty().to_owned();
+    let name = match (p.namespace(), ty.as_str()) {
+        (Some(ns), "maven") => format!("{ns}:{}", p.name()),
+        (Some(ns), _) => format!("{ns}/{}", p.name()),
+        (None, _) => p.name().to_owned(),
+    };
+    Some((ty, name, p.version().map(str::to_owned)))
+}
+
 /// The purl type of an ecosystem as OSV and ToolTrust spell it, if it has one.
 pub fn purl_type_of(ecosystem: &str) -> Option<&'static str> {
     Some(match ecosystem.split(':').next().unwrap_or("") {

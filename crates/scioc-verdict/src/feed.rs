@@ -75,10 +75,21 @@ impl Feed {
                     self.hashes.remove(h);
                 }
             }
-            let (Some(community), Some(package)) = (&e.community, &e.package) else { continue };
+            // An entry may name its package by purl alone: read the purl then.
+            let from_purl = match (&e.community, &e.package) {
+                (Some(_), Some(_)) => None,
+                _ => e.purl.as_deref().and_then(scioc_model::parse_purl),
+            };
+            let (community, package, version) = match &from_purl {
+                Some((ty, name, version)) => (ty, name, version),
+                None => match (&e.community, &e.package) {
+                    (Some(c), Some(p)) => (c, p, &e.version),
+                    _ => continue,
+                },
+            };
             let Some(ecosystem) = scioc_model::ecosystem_of(community) else { continue };
             let state = self.packages.entry((ecosystem, normalize(ecosystem, package))).or_default();
-            match (&e.version, malicious) {
+            match (version, malicious) {
                 (Some(v), _) => {
                     let parsed = Version::parse(Scheme::of(ecosystem), v).ok();
                     state
