@@ -244,7 +244,8 @@ pub struct PackageEvent {
     pub seq: i64,
     /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
     pub event_type: String,
-    /// The entry's purl.
+    /// The entry's purl, read only when the entry names no package otherwise (the rest is in
+    /// `community`, `package` and `version`).
     pub purl: Option<String>,
     /// Its community (purl type).
     pub community: Option<String>,
@@ -260,7 +261,8 @@ pub struct PackageEvent {
     pub sha256: Option<String>,
     /// See `md5`.
     pub sha512: Option<String>,
-    /// The source it came from (`osv`, `curation`, `reclassify`, …), if recorded.
+    /// For a versionless event, the source it came from (`osv`, `curation`, `reclassify`, …),
+    /// if recorded; the source of a versioned event decides nothing and is not read.
     pub source: Option<String>,
     /// The source's record id (an OSV id), if any.
     pub source_id: Option<String>,

@@ -438,6 +438,8 @@ async fn events_are_found_by_hash_and_purl(b: Backend) {
     let packages = store.package_events(0).await.unwrap();
     assert_eq!(packages.iter().map(|p| p.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
     assert_eq!(packages[2].sha256.as_deref(), Some(format!("{:064x}", 3).as_str()));
+    let later = store.package_events(2).await.unwrap();
+    assert_eq!(later.iter().map(|p| p.seq).collect::<Vec<_>>(), [3, 4], "only events after the sequence number");
 }
 
 /// `(seq, ts)` of every event.

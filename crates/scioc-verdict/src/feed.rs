@@ -26,7 +26,6 @@ struct Mark {
     malicious: bool,
     seq: i64,
     record: Option<String>,
-    parsed: Option<Version>,
 }
 
 /// One report's versionless announcement.
@@ -39,7 +38,8 @@ struct Claim {
 
 #[derive(Debug, Clone, Default)]
 struct PackageState {
-    versions: Map<String, Mark>,
+    /// By version text; few per package, so a list.
+    versions: Vec<(String, Mark)>,
     claims: Vec<Claim>,
 }
 
@@ -58,49 +58,49 @@ fn scoped_to_record(e: &PackageEvent) -> bool {
 
 impl Feed {
     /// Applies events in feed order; events at or below the last applied sequence number are
-    /// ignored, so applying overlapping batches is safe.
-    pub(crate) fn apply(&mut self, events: &[PackageEvent]) {
+    /// ignored, so applying overlapping batches is safe. The events are taken, not copied.
+    pub(crate) fn apply(&mut self, events: Vec<PackageEvent>) {
+        self.packages.reserve(events.len().saturating_sub(self.packages.len()) / 2);
         let after = self.seq;
-        for e in events.iter().filter(|e| e.seq > after) {
+        for mut e in events.into_iter().filter(|e| e.seq > after) {
             self.seq = e.seq;
             let malicious = match e.event_type.as_str() {
                 "NEW_MALICIOUS" => true,
                 "FP" => false,
                 _ => continue,
             };
-            for h in [&e.md5, &e.sha1, &e.sha256, &e.sha512].into_iter().flatten() {
+            for h in [e.md5.take(), e.sha1.take(), e.sha256.take(), e.sha512.take()].into_iter().flatten() {
                 if malicious {
-                    self.hashes.insert(h.clone(), e.seq);
+                    self.hashes.insert(h, e.seq);
                 } else {
-                    self.hashes.remove(h);
+                    self.hashes.remove(&h);
                 }
             }
+            let scoped = scoped_to_record(&e);
             // An entry may name its package by purl alone: read the purl then.
-            let from_purl = match (&e.community, &e.package) {
-                (Some(_), Some(_)) => None,
-                _ => e.purl.as_deref().and_then(scioc_model::parse_purl),
-            };
-            let (community, package, version) = match &from_purl {
-                Some((ty, name, version)) => (ty, name, version),
-                None => match (&e.community, &e.package) {
-                    (Some(c), Some(p)) => (c, p, &e.version),
-                    _ => continue,
+            let (community, package, version) = match (e.community.take(), e.package.take()) {
+                (Some(c), Some(p)) => (c, p, e.version.take()),
+                _ => match e.purl.as_deref().and_then(scioc_model::parse_purl) {
+                    Some(parts) => parts,
+                    None => continue,
                 },
             };
-            let Some(ecosystem) = scioc_model::ecosystem_of(community) else { continue };
-            let state = self.packages.entry((ecosystem, normalize(ecosystem, package))).or_default();
+            let Some(ecosystem) = scioc_model::ecosystem_of(&community) else { continue };
+            let state = self.packages.entry((ecosystem, normalize(ecosystem, &package))).or_default();
+            let record = e.source_id.take();
             match (version, malicious) {
                 (Some(v), _) => {
-                    let parsed = Version::parse(Scheme::of(ecosystem), v).ok();
-                    state
-                        .versions
-                        .insert(v.clone(), Mark { malicious, seq: e.seq, record: e.source_id.clone(), parsed });
+                    let mark = Mark { malicious, seq: e.seq, record };
+                    match state.versions.iter_mut().find(|(t, _)| *t == v) {
+                        Some((_, m)) => *m = mark,
+                        None => state.versions.push((v, mark)),
+                    }
                 }
                 (None, true) => {
-                    state.claims.retain(|c| c.record != e.source_id);
-                    state.claims.push(Claim { record: e.source_id.clone(), affected: e.affected.clone(), seq: e.seq });
+                    state.claims.retain(|c| c.record != record);
+                    state.claims.push(Claim { record, affected: e.affected.take(), seq: e.seq });
                 }
-                (None, false) if scoped_to_record(e) => state.claims.retain(|c| c.record != e.source_id),
+                (None, false) if scoped => state.claims.retain(|c| c.record != record),
                 (None, false) => {
                     state.versions.clear();
                     state.claims.clear();
@@ -116,8 +116,11 @@ impl Feed {
 
     /// Packages with at least one malicious version or claim, and malicious hashes.
     pub(crate) fn sizes(&self) -> (usize, usize) {
-        let packages =
-            self.packages.values().filter(|s| !s.claims.is_empty() || s.versions.values().any(|m| m.malicious)).count();
+        let packages = self
+            .packages
+            .values()
+            .filter(|s| !s.claims.is_empty() || s.versions.iter().any(|(_, m)| m.malicious))
+            .count();
         (packages, self.hashes.len())
     }
 
@@ -132,13 +135,17 @@ impl Feed {
             }
         };
         if let Some(v) = q.version {
+            // Versions are parsed only for a package the feed names, and only when the texts
+            // differ (PEP 440's `1.0` is `1.0.0`): building the engine parses none.
+            let scheme = Scheme::of(q.ecosystem);
             let parsed = std::cell::OnceCell::new();
-            for (text, m) in &state.versions {
+            for (text, m) in state.versions.iter().filter(|(_, m)| m.malicious) {
                 let same = text == v
-                    || m.parsed.as_ref().is_some_and(|mv| {
-                        parsed.get_or_init(|| Version::parse(Scheme::of(q.ecosystem), v).ok()).as_ref() == Some(mv)
-                    });
-                if m.malicious && same {
+                    || parsed
+                        .get_or_init(|| Version::parse(scheme, v).ok())
+                        .as_ref()
+                        .is_some_and(|qv| Version::parse(scheme, text).is_ok_and(|mv| &mv == qv));
+                if same {
                     offer(m.seq, format!("{}: this version is known malicious", q.display()), &m.record);
                 }
             }

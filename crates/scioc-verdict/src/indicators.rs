@@ -107,9 +107,9 @@ pub(crate) struct Indicators {
 impl Indicators {
     /// Compiles `indicators`; kinds that name nothing a package carries (`file_path`, `other`)
     /// are kept for people and not matched.
-    pub(crate) fn build(indicators: &[Indicator], warnings: &mut Vec<String>) -> Indicators {
+    pub(crate) fn build(indicators: Vec<Indicator>, warnings: &mut Vec<String>) -> Indicators {
         let mut idx = Indicators::default();
-        for i in indicators.iter().filter(|i| i.kind.is_enforced()) {
+        for i in indicators.into_iter().filter(|i| i.kind.is_enforced()) {
             let id = idx.iocs.len();
             let value = i.value.trim();
             match i.kind {
@@ -125,7 +125,7 @@ impl Indicators {
                 IndicatorKind::FilePath | IndicatorKind::Other => continue,
             }
             let severity = Severity::of_indicator(&i.confidence, &i.action);
-            idx.iocs.push(Ioc { indicator: i.clone(), severity });
+            idx.iocs.push(Ioc { indicator: i, severity });
         }
         let iocs = std::mem::take(&mut idx.iocs);
         idx.names.compile(&iocs, warnings);

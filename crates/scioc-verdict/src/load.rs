@@ -129,8 +129,11 @@ impl Engine {
             Some(store) => {
                 engine.marks = store.source_versions().await?;
                 let (events, knowledge) = read_all(store).await?;
-                engine.apply_events(&events);
+                let t = std::time::Instant::now();
+                engine.apply_events(events);
+                tracing::debug!("feed state built in {:?}", t.elapsed());
                 engine.set_knowledge(knowledge);
+                tracing::debug!("feed state and knowledge built in {:?}", t.elapsed());
             }
             None => engine.set_knowledge(Knowledge::default()),
         }
@@ -143,7 +146,7 @@ impl Engine {
     pub async fn refresh(&mut self, store: &dyn Store) -> Result<bool, LoadError> {
         let events = store.package_events(self.seq()).await?;
         let mut changed = !events.is_empty();
-        self.apply_events(&events);
+        self.apply_events(events);
         let marks = store.source_versions().await?;
         if marks != self.marks {
             let knowledge = knowledge_of(store).await?;
@@ -157,7 +160,16 @@ impl Engine {
 
 /// The feed's events and the store's knowledge.
 async fn read_all(store: &dyn Store) -> Result<(Vec<scioc_store::PackageEvent>, Knowledge), LoadError> {
-    let events = store.package_events(0).await?;
-    let knowledge = knowledge_of(store).await?;
+    let t = std::time::Instant::now();
+    // Two reads on two store connections at once.
+    let (events, knowledge) = futures_util::future::join(store.package_events(0), knowledge_of(store)).await;
+    let (events, knowledge) = (events?, knowledge?);
+    tracing::debug!(
+        "{} events, {} rules and {} indicators read in {:?}",
+        events.len(),
+        knowledge.rules.len(),
+        knowledge.indicators.len(),
+        t.elapsed()
+    );
     Ok((events, knowledge))
 }

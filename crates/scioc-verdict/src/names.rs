@@ -25,6 +25,7 @@ pub fn normalize(ecosystem: &str, name: &str) -> String {
         "crates.io" => name.to_lowercase().replace('_', "-"),
         // npm names are lower-case today; old mixed-case ones compare case-insensitively. A
         // purl-encoded scope (`%40scope/x`) is the same as `@scope/x`.
+        _ if !name.contains('%') && !name.bytes().any(|b| b.is_ascii_uppercase()) && name.is_ascii() => name.to_owned(),
         _ => name.replace("%40", "@").to_lowercase(),
     }
 }

@@ -170,8 +170,8 @@ pub(super) async fn source_versions(c: &Conn) -> Result<Vec<(String, i64)>> {
 pub(super) async fn package_events(c: &Conn, after_seq: i64) -> Result<Vec<PackageEvent>> {
     let rows = c
         .query(
-            "SELECT seq, event_type, purl, community, package, version, md5, sha1, sha256, sha512, source, source_id,
-                    affected
+            "SELECT seq, event_type, CASE WHEN package IS NULL THEN purl END, community, package, version,
+                    md5, sha1, sha256, sha512, CASE WHEN version IS NULL THEN source END, source_id, affected
              FROM events WHERE seq > $1 ORDER BY seq",
             &[&after_seq],
         )

@@ -158,8 +158,8 @@ pub(super) fn indicator(r: &r2d2_sqlite::rusqlite::Row<'_>) -> r2d2_sqlite::rusq
 pub(super) fn package_events(conn: &mut Connection, after_seq: i64) -> Result<Vec<PackageEvent>> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT seq, event_type, purl, community, package, version, md5, sha1, sha256, sha512, source, source_id,
-                    affected
+            "SELECT seq, event_type, CASE WHEN package IS NULL THEN purl END, community, package, version,
+                    md5, sha1, sha256, sha512, CASE WHEN version IS NULL THEN source END, source_id, affected
              FROM events WHERE seq > ?1 ORDER BY seq",
         )
         .db()?;
