@@ -273,7 +273,7 @@ mod tests {
             extra: Default::default(),
         };
         let engine = Engine::build(
-            &[],
+            vec![],
             Knowledge::new(vec![entry("R-1", ">=2.4.0 <<2.4.3"), entry("R-2", ">=3.0.0 <3.0.2")], vec![]),
         );
         assert_eq!(engine.warnings().len(), 1);
