@@ -166,3 +166,25 @@ fn an_archive_hash_is_found_under_an_innocent_name() {
     assert_eq!(out.status.code(), Some(127));
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken-1.0.0.tgz"));
 }
+
+/// Issue 13, defect 1: `node_modules/<pkg>/node_modules` linked back up the tree made the scan
+/// grow without end (4 GB in 25 s); it must read each real package once and finish.
+#[cfg(unix)]
+#[test]
+fn a_node_modules_symlink_loop_is_not_followed() {
+    let s = Scioc::new();
+    s.ok(&["ingest", "entries", "-"], &(crate::support::entry(1, "2024-01-01T00:00:00") + "\n"));
+    let p = s.dir.path().join("p");
+    std::fs::create_dir_all(&p).unwrap();
+    std::fs::write(p.join("package.json"), r#"{"name":"r","version":"1.0.0"}"#).unwrap();
+    for x in ["a", "b"] {
+        let dir = p.join("node_modules").join(x);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("package.json"), format!(r#"{{"name":"{x}","version":"1.0.0"}}"#)).unwrap();
+        std::os::unix::fs::symlink("..", dir.join("node_modules")).unwrap();
+    }
+    let started = std::time::Instant::now();
+    let (code, v) = scan(&s, &[p.to_str().unwrap()]);
+    assert_eq!((code, v["packages"].as_u64()), (0, Some(3)), "r, a and b once each: {v:#}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
