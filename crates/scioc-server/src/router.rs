@@ -21,7 +21,7 @@ use tower_http::{
 /// `/openapi.json`, with logging, limits, timeouts and compression around all of them.
 pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
     let feed = Router::new()
-        .route("/pull", get(handlers::pull::pull))
+        .route("/pull", get(handlers::pull::pull).head(handlers::pull::head))
         .route("/start", put(handlers::start::now))
         .route("/start/{time_format}/{time}", put(handlers::start::at))
         .route("/{time_format}/{time}", get(handlers::query::by_time))

@@ -5,7 +5,8 @@ use crate::{App, auth::Caller, error::AppError, page};
 use axum::{
     Extension,
     extract::{RawQuery, State},
-    response::Response,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use scioc_api::TimeFormat;
 use scioc_model::FeedTime;
@@ -24,4 +25,10 @@ pub(crate) async fn pull(
     let now = FeedTime::now();
     let pulled = app.store.pull(&caller.0, PullQuery { limit: p.limit, format: p.format, horizon: now }).await?;
     Ok(page::respond(p.format, &page::head(&pulled.page, pulled.from, TimeFormat::Utc, now), &pulled.page))
+}
+
+/// `HEAD` on the pull route: refused with 405. A pull moves the caller's cursor, and a `HEAD`
+/// answer carries no body, so serving it would consume events nobody received.
+pub(crate) async fn head() -> Response {
+    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET")]).into_response()
 }

@@ -4,7 +4,7 @@ use crate::support::{Backend, FEED, Scioc, both_backends, entry, ids, utc};
 use scioc_model::FeedTime;
 use std::collections::BTreeSet;
 
-both_backends!(async a_cursor_survives_a_restart_and_a_kill, cursors_are_per_user, a_user_who_never_started_gets_events_from_the_first_pull_on, concurrent_pulls_by_one_user_neither_repeat_nor_skip);
+both_backends!(async a_cursor_survives_a_restart_and_a_kill, cursors_are_per_user, a_user_who_never_started_gets_events_from_the_first_pull_on, concurrent_pulls_by_one_user_neither_repeat_nor_skip, head_on_pull_moves_no_cursor);
 
 fn feed(s: &Scioc, n: usize, per_second: usize) -> i64 {
     let base = FeedTime::parse_utc("2024-02-01T00:00:00").unwrap().unix();
@@ -96,4 +96,22 @@ async fn concurrent_pulls_by_one_user_neither_repeat_nor_skip(b: Backend) {
     let unique: BTreeSet<_> = all.iter().copied().collect();
     assert_eq!(all.len(), 3000, "no event delivered twice");
     assert_eq!(unique, (0..3000).collect(), "no event skipped");
+}
+
+/// Issue 13, defect 5: `HEAD …/pull` answered 200 and moved the cursor, so the events of that
+/// page were never delivered. It is refused (405, `Allow: GET`) and changes nothing.
+async fn head_on_pull_moves_no_cursor(b: Backend) {
+    let s = Scioc::on(b);
+    s.add_user("alice", "reader");
+    let base = feed(&s, 6, 1);
+    let server = s.serve(&[]);
+    let c = server.client().as_user("alice");
+    assert_eq!(c.put(&format!("{FEED}/start/utc/{}", utc(base))).await.status(), 200);
+    let head = c.request(reqwest::Method::HEAD, &format!("{FEED}/pull?format=json&limit=2")).send().await.unwrap();
+    assert_eq!(head.status(), 405);
+    assert_eq!(head.headers()["allow"], "GET");
+    assert_eq!(ids(&c.page(&format!("{FEED}/pull?format=json&limit=2")).await), vec![0, 1], "nothing was consumed");
+    let anon = server.client();
+    let head = anon.request(reqwest::Method::HEAD, &format!("{FEED}/pull?limit=2")).send().await.unwrap();
+    assert_eq!(head.status(), 401, "credentials are still checked first");
 }
