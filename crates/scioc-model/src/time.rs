@@ -79,8 +79,9 @@ impl FeedTime {
             return Err(malformed());
         }
         let secs: i64 = s.parse().map_err(|_| malformed())?;
-        // Year 9999 is the last the `utc` spelling can show.
-        if secs > 253_402_300_799 {
+        // Only times the `utc` spelling can show (up to the end of year 9999, as far as the
+        // calendar library reaches) are times; anything past would be echoed as raw seconds.
+        if Timestamp::from_second(secs).is_err() {
             return Err(malformed());
         }
         Ok(FeedTime(secs))
@@ -156,7 +157,7 @@ mod tests {
     #[test]
     fn timestamp_is_digits_only() {
         assert_eq!(FeedTime::parse_timestamp("1760068312").unwrap().unix(), 1_760_068_312);
-        for bad in ["-1", "1.5", "", "12a", "99999999999999"] {
+        for bad in ["-1", "1.5", "", "12a", "99999999999999", "253402207201", "253402300799"] {
             assert!(FeedTime::parse_timestamp(bad).is_err(), "{bad} accepted");
         }
     }
