@@ -22,10 +22,14 @@ pub fn build_purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<
     if let Some(ns) = namespace {
         p.with_namespace(ns).map_err(|e| format!("package name {name:?}: {e}"))?;
     }
-    if let Some(v) = version {
-        p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
-    }
-    Ok(p.to_string())
+    let base = p.to_string();
+    let Some(v) = version else { return Ok(base) };
+    p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
+    // `packageurl` encodes the version but leaves its `/`, which would end the purl there; the
+    // purl spec percent-encodes it, and reading decodes it.
+    let full = p.to_string();
+    let encoded = full.get(base.len() + 1..).unwrap_or_default().replace('/', "%2F");
+    Ok(format!("{base}@{encoded}"))
 }
 
 /// Reads a purl into its type, the package name as its ecosystem writes it (an npm scope
@@ -85,6 +89,14 @@ mod tests {
         assert_eq!(build_purl("maven", "org.example:evil", None).unwrap(), "pkg:maven/org.example/evil");
         assert_eq!(build_purl("golang", "github.com/a/b", Some("v1.0.0")).unwrap(), "pkg:golang/github.com/a/b@v1.0.0");
         assert_eq!(build_purl("npm", "pattern.json", None).unwrap(), "pkg:npm/pattern.json");
+        // The purl spec percent-encodes a `/` in the version; it must read back as written.
+        let slashed = build_purl("npm", "evil", Some("1.0.0/../x")).unwrap();
+        assert!(slashed.ends_with("@1.0.0%2F..%2Fx"), "{slashed}");
+        assert_eq!(parse_purl(&slashed), Some(("npm".into(), "evil".into(), Some("1.0.0/../x".into()))));
+        assert_eq!(
+            parse_purl("pkg:npm/%40scope/pkg@1.0.0"),
+            Some(("npm".into(), "@scope/pkg".into(), Some("1.0.0".into())))
+        );
         for eco in ["npm", "PyPI", "RubyGems", "NuGet", "Go", "crates.io", "Maven"] {
             assert_eq!(ecosystem_of(purl_type_of(eco).unwrap()), Some(eco));
         }
