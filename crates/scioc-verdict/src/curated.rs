@@ -17,7 +17,8 @@ struct Parsed {
 /// The rules by package.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Curated {
-    rules: Map<(String, String), Vec<Parsed>>,
+    /// By ecosystem, then normalized name, so a lookup borrows its key.
+    rules: Map<String, Map<String, Vec<Parsed>>>,
     count: usize,
 }
 
@@ -42,11 +43,9 @@ impl Curated {
             }
             let severity = Severity::parse(&e.severity).unwrap_or(Severity::Critical);
             out.count += 1;
-            out.rules.entry((e.ecosystem.clone(), normalize(&e.ecosystem, &e.component))).or_default().push(Parsed {
-                entry: e.clone(),
-                specs,
-                severity,
-            });
+            let by_name = out.rules.entry(e.ecosystem.clone()).or_default();
+            let rules = by_name.entry(normalize(&e.ecosystem, &e.component)).or_default();
+            rules.push(Parsed { entry: e.clone(), specs, severity });
         }
         out
     }
@@ -56,9 +55,10 @@ impl Curated {
         self.count
     }
 
-    /// The verdict of the first rule naming the package's version (or every version).
-    pub(crate) fn check(&self, q: &Query<'_>) -> Option<Verdict> {
-        let rules = self.rules.get(&(q.ecosystem.to_owned(), normalize(q.ecosystem, q.name)))?;
+    /// The verdict of the first rule naming the package's version (or every version); `name`
+    /// is the query's name normalized.
+    pub(crate) fn check(&self, q: &Query<'_>, name: &str) -> Option<Verdict> {
+        let rules = self.rules.get(q.ecosystem)?.get(name)?;
         rules.iter().find_map(|r| {
             let spec = r.specs.iter().find(|s| s.is_any() || q.version.is_some_and(|v| s.matches(v)))?;
             Some(Verdict {

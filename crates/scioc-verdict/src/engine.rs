@@ -3,7 +3,7 @@
 use crate::curated::Curated;
 use crate::feed::Feed;
 use crate::indicators::Indicators;
-use crate::{Knowledge, Query, Verdict};
+use crate::{Knowledge, Query, Verdict, normalize};
 use scioc_store::PackageEvent;
 
 /// How much an engine holds.
@@ -68,7 +68,8 @@ impl Engine {
     pub fn check(&self, q: &Query<'_>) -> Vec<Verdict> {
         let mut out = Vec::new();
         if !q.name.is_empty() {
-            out.extend(self.curated.check(q).or_else(|| self.feed.known(q)));
+            let name = normalize(q.ecosystem, q.name);
+            out.extend(self.curated.check(q, &name).or_else(|| self.feed.known(q, name)));
         }
         out.extend(self.feed.hash(q.hashes));
         self.indicators.check(q, &mut out);

@@ -125,9 +125,9 @@ impl Feed {
     }
 
     /// The `AS-008` verdict of the feed for a package, if any: the earliest event that covers
-    /// the version.
-    pub(crate) fn known(&self, q: &Query<'_>) -> Option<Verdict> {
-        let state = self.packages.get(&(ecosystem_key(q.ecosystem)?, normalize(q.ecosystem, q.name)))?;
+    /// the version; `name` is the query's name normalized.
+    pub(crate) fn known(&self, q: &Query<'_>, name: String) -> Option<Verdict> {
+        let state = self.packages.get(&(ecosystem_key(q.ecosystem)?, name))?;
         let mut best: Option<(i64, String, Option<String>)> = None;
         let mut offer = |seq: i64, why: String, record: &Option<String>| {
             if best.as_ref().is_none_or(|(s, _, _)| seq < *s) {

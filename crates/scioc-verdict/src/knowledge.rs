@@ -66,9 +66,10 @@ impl Knowledge {
         serde_json::to_vec(self).expect("knowledge serializes")
     }
 
-    /// The SHA-256 of [`Knowledge::to_bytes`], in hex: equal documents, equal digests.
-    pub fn digest(&self) -> String {
-        Sha256::digest(self.to_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    /// The SHA-256 of a document's bytes ([`Knowledge::to_bytes`]), in hex: equal documents,
+    /// equal digests.
+    pub fn digest(bytes: &[u8]) -> String {
+        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Reads a document, checking its format.

@@ -169,7 +169,7 @@ fn usable_ranges(affected: &Affected, skipped: &mut BTreeMap<String, usize>) -> 
     let scheme = scioc_versions::Scheme::of(&affected.package.ecosystem);
     let mut out = Vec::new();
     for raw in &affected.ranges {
-        let reason = match serde_json::from_value::<scioc_model::Range>(raw.clone()) {
+        let reason = match <scioc_model::Range as serde::Deserialize>::deserialize(raw) {
             Ok(range) => match scioc_versions::check_range(scheme, &range) {
                 Ok(()) => {
                     out.push(range);

@@ -32,7 +32,9 @@ pub(crate) async fn knowledge(State(app): State<Arc<App>>, headers: HeaderMap) -
         None => {
             let k =
                 scioc_verdict::knowledge_of(app.store.as_ref()).await.map_err(|e| AppError::Internal(e.to_string()))?;
-            let c = Cached { marks, etag: format!("\"{}\"", k.digest()), body: k.to_bytes().into() };
+            let body = k.to_bytes();
+            let c =
+                Cached { marks, etag: format!("\"{}\"", scioc_verdict::Knowledge::digest(&body)), body: body.into() };
             *app.knowledge.lock().await = Some(c.clone());
             c
         }
