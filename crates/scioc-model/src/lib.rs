@@ -50,6 +50,7 @@ pub use purl::{build_purl, ecosystem_of, parse_purl, purl_type_of, split_name};
 pub use raw::{RawEntry, RawIdentity, RawSample, StringOrNumber};
 pub use time::{FEED_EPOCH, FeedTime, TimeError};
 pub use user::{Role, UserName};
+pub use validate::MAX_SAMPLES;
 
 /// An event as the feed holds it: an entry, its type, its feed time and its sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,15 @@ pub struct Provenance {
     /// For an archive: the path of each file of `sample_list`, in the same order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// For an archive of more files than an entry lists (`MAX_SAMPLES` samples in all): how
+    /// many files `sample_list` leaves out. The store keeps the whole list (source `archive`,
+    /// one record per archive SHA-256).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted_files: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A link with its kind (`ADVISORY`, `ARTICLE`, `WEB`, …).

@@ -12,8 +12,10 @@ use std::str::FromStr;
 
 /// Longest accepted text field, in bytes.
 const MAX_TEXT: usize = 4096;
-/// Most samples accepted in one entry.
-const MAX_SAMPLES: usize = 100_000;
+/// Most samples accepted in one entry: an event is sent whole to every client that pulls its
+/// page, so it stays small (an archive of 100,000 files lists its first files and says how many
+/// it left out; see `Provenance::omitted_files`).
+pub const MAX_SAMPLES: usize = 1000;
 
 impl TryFrom<RawEntry> for Entry {
     type Error = FieldError;

@@ -13,12 +13,13 @@ pub mod extract;
 mod finding;
 pub mod ignore;
 mod package;
+pub mod redact;
 pub mod render;
 mod scan;
 
 pub use finding::Finding;
 pub use package::{LIFECYCLE_SCRIPTS, Package};
 pub use scan::{
-    Extracted, FileError, Report, discover, extract as extract_sources, packages_of, scan, sort, supported,
+    Extracted, FileError, Report, Source, discover, extract as extract_sources, packages_of, scan, sort, supported,
 };
 pub use scioc_verdict::{Engine, Rule, Severity, normalize};

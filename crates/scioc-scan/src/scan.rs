@@ -22,6 +22,14 @@ pub struct FileError {
     pub message: String,
 }
 
+impl FileError {
+    /// An error in `file`; the message is bounded and masked ([`crate::redact::message`]), so
+    /// no report quotes more of a file than an excerpt, whoever wrote the message.
+    pub fn new(file: PathBuf, line: usize, column: usize, message: &str) -> FileError {
+        FileError { file, line, column, message: crate::redact::message(message) }
+    }
+}
+
 impl std::fmt::Display for FileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.file.display())?;
@@ -68,14 +76,35 @@ fn is_lockfile_name(name: &str) -> bool {
     matches!(name, "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" | "bun.lock")
 }
 
+/// One source a scan reads, with the tree it was found in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// A lockfile, manifest, SBOM, archive or `node_modules` directory.
+    pub path: PathBuf,
+    /// The scanned tree it belongs to: the directory given to the scan, or a given file's own
+    /// directory. Nothing a source includes (`-r other.txt`) is read from outside it.
+    pub root: PathBuf,
+}
+
+impl Source {
+    /// A file or directory given on its own: its tree is the directory it is in.
+    pub fn alone(path: PathBuf) -> Source {
+        let root = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        Source { path, root }
+    }
+}
+
 /// The sources a scan reads under `paths`: given files as they are (lockfiles, manifests,
 /// archives), directories walked (recursively when asked) honouring `.gitignore`, plus the
 /// installed `node_modules` tree of each directory walked, in a stable order.
-pub fn discover(paths: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
+pub fn discover(paths: &[PathBuf], recursive: bool) -> Vec<Source> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_file() || p.file_name().is_some_and(|n| n == "node_modules") {
-            out.push(p.clone());
+            out.push(Source::alone(p.clone()));
             continue;
         }
         let mut walk = ignore::WalkBuilder::new(p);
@@ -95,7 +124,7 @@ pub fn discover(paths: &[PathBuf], recursive: bool) -> Vec<PathBuf> {
             }
         }
         found.sort();
-        out.extend(found);
+        out.extend(found.into_iter().map(|path| Source { path, root: p.clone() }));
     }
     out
 }
@@ -113,25 +142,21 @@ pub struct Extracted {
 }
 
 /// Reads every source's packages (no index needed).
-pub fn extract(sources: &[PathBuf]) -> Extracted {
+pub fn extract(sources: &[Source]) -> Extracted {
     let mut out = Extracted::default();
     // A manifest's declared dependencies are redundant where a lockfile or an installed tree
     // beside it says exactly what was resolved.
     let resolved_dirs: HashSet<&Path> = sources
         .iter()
+        .map(|s| s.path.as_path())
         .filter(|s| s.file_name().and_then(|n| n.to_str()).is_some_and(|n| is_lockfile_name(n) || n == "node_modules"))
         .filter_map(|s| s.parent())
         .collect();
-    for source in sources {
-        let err = |line, column, message| FileError { file: source.clone(), line, column, message };
+    for Source { path: source, root } in sources {
+        let err = |line, column, message: String| FileError::new(source.clone(), line, column, &message);
         let packages = if source.is_dir() {
             let (packages, errors) = node_modules::scan_tree(source);
-            out.errors.extend(errors.into_iter().map(|(file, e)| FileError {
-                file,
-                line: e.line,
-                column: e.column,
-                message: e.message,
-            }));
+            out.errors.extend(errors.into_iter().map(|(file, e)| FileError::new(file, e.line, e.column, &e.message)));
             packages
         } else if let Some(extractor) = extract::for_path(source) {
             if let Ok(meta) = std::fs::metadata(source)
@@ -151,7 +176,7 @@ pub fn extract(sources: &[PathBuf]) -> Extracted {
                     continue;
                 }
             };
-            match extractor.extract(source, &text) {
+            match extractor.extract_within(source, &text, root) {
                 Ok(mut packages) => {
                     if extractor.name() == "npm/package-json"
                         && source.parent().is_some_and(|d| resolved_dirs.contains(d))
@@ -222,7 +247,7 @@ impl Extracted {
 }
 
 /// Scans `sources` with `engine`: [`extract`], then [`Extracted::check`].
-pub fn scan(sources: &[PathBuf], engine: &Engine) -> Report {
+pub fn scan(sources: &[Source], engine: &Engine) -> Report {
     extract(sources).check(engine)
 }
 
@@ -249,7 +274,7 @@ pub fn supported(path: &Path) -> bool {
 
 /// Packages of one file, for tools and tests.
 pub fn packages_of(file: &Path) -> Result<Vec<Package>, FileError> {
-    let err = |line, column, message| FileError { file: file.to_owned(), line, column, message };
+    let err = |line, column, message: String| FileError::new(file.to_owned(), line, column, &message);
     if archive::is_archive(file) {
         return archive::package(file).map(|p| vec![p]).map_err(|e| err(e.line, e.column, e.message));
     }

@@ -42,6 +42,7 @@ mod types;
 
 pub use error::{Error, Result};
 pub use postgres::{PgOptions, PgStore};
+pub use rules::MAX_ENTRY_BYTES;
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
     Appended, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage,

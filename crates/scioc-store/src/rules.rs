@@ -5,6 +5,30 @@ use crate::{Error, Head};
 use scioc_model::{FEED_EPOCH, FeedTime};
 use sha2::{Digest, Sha256};
 
+/// Largest rendering of one event the store accepts, in bytes (JSON and XML each): every client
+/// that pulls a page receives its events whole, so one event never costs megabytes.
+pub const MAX_ENTRY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Renders event `index` of a batch for the wire, refusing it when the rendering is larger than
+/// [`MAX_ENTRY_BYTES`].
+pub(crate) fn render(
+    event: &crate::NewEvent,
+    index: usize,
+    seq: i64,
+    time: FeedTime,
+) -> Result<scioc_api::Fragments, Error> {
+    let fragments =
+        scioc_api::render_entry(&event.entry, event.affected.as_ref(), event.provenance.as_ref(), seq, time);
+    let size = fragments.json.len().max(fragments.xml.len());
+    if size > MAX_ENTRY_BYTES {
+        return Err(Error::Rejected {
+            index,
+            message: format!("the event renders to {size} bytes, over the limit of {MAX_ENTRY_BYTES} for one event"),
+        });
+    }
+    Ok(fragments)
+}
+
 /// Reads the `affected` column. A value that no longer parses (written by a later version) is
 /// read as absent, which the verdict engine takes as every version: it errs toward blocking.
 pub(crate) fn affected(column: Option<&str>) -> Option<scioc_model::Affected> {

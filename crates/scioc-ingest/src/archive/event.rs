@@ -2,7 +2,10 @@
 
 use super::Inspected;
 use crate::osv::map::{purl, revalidate, split_name};
-use scioc_model::{Entry, EventType, FieldError, Identity, Provenance, Sample, SampleStatus, ThreatLevel};
+use scioc_model::{
+    Entry, EventType, FeedTime, FieldError, Identity, Provenance, Sample, SampleStatus, ThreatLevel, clean_text,
+};
+use scioc_store::{Appended, Import, NewEvent, SourceRecord, Store};
 
 /// What the caller says of an archive, beyond what is inside it.
 #[derive(Debug, Clone)]
@@ -17,9 +20,14 @@ pub struct Claims {
     pub source_url: Option<String>,
 }
 
+/// Longest file path an entry's provenance shows; a longer one is cut with `…`.
+const MAX_LISTED_PATH: usize = 256;
+
 /// A `NEW_MALICIOUS` entry for the archive: its hashes, its identity (from `claims.purl`, else
-/// its manifest) and one sample for the archive followed by one for every file inside, with
-/// the paths in the provenance.
+/// its manifest) and one sample for the archive followed by one for each file inside, with the
+/// paths in the provenance. An entry holds at most [`scioc_model::MAX_SAMPLES`] samples, so an
+/// archive of more files lists its first ones and counts the rest in
+/// `provenance.omitted_files`; [`record`] keeps the whole list.
 pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenance), FieldError> {
     let mut identity = Identity::default();
     if let Some(m) = &inspected.manifest {
@@ -60,9 +68,10 @@ pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenanc
     };
     let mut samples = vec![sample(inspected.md5.clone(), inspected.sha1.clone(), inspected.sha256.clone())];
     let mut files = vec![inspected.filename.clone()];
-    for f in &inspected.files {
+    let listed = inspected.files.len().min(scioc_model::MAX_SAMPLES - 1);
+    for f in &inspected.files[..listed] {
         samples.push(sample(f.md5.clone(), f.sha1.clone(), f.sha256.clone()));
-        files.push(f.path.clone());
+        files.push(clean_text(&f.path, MAX_LISTED_PATH));
     }
     let entry = Entry {
         event_type: EventType::NewMalicious,
@@ -76,6 +85,62 @@ pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenanc
         identity: Some(identity),
         sample_list: samples,
     };
-    let provenance = Provenance { source: "archive".into(), files, ..Provenance::default() };
+    let provenance = Provenance {
+        source: SOURCE.into(),
+        files,
+        omitted_files: (inspected.files.len() - listed) as u64,
+        ..Provenance::default()
+    };
     Ok((revalidate(entry)?, provenance))
+}
+
+/// The source name under which the store keeps archives' whole file lists.
+pub const SOURCE: &str = "archive";
+
+/// The store's record of an archive: every file inside, with its size and hashes, under the
+/// archive's SHA-256. An entry lists at most [`scioc_model::MAX_SAMPLES`] of them; this keeps
+/// them all.
+pub fn record(inspected: &Inspected) -> SourceRecord {
+    let files: Vec<_> = inspected
+        .files
+        .iter()
+        .map(|f| {
+            serde_json::json!({"path": f.path, "size": f.size, "md5": f.md5.as_str(), "sha1": f.sha1.as_str(),
+                               "sha256": f.sha256.as_str()})
+        })
+        .collect();
+    let state = serde_json::json!({"filename": inspected.filename, "size": inspected.size, "files": files});
+    SourceRecord {
+        id: inspected.sha256.as_str().to_owned(),
+        content_hash: inspected.sha256.as_str().to_owned(),
+        state: state.to_string(),
+    }
+}
+
+/// Times a sample import is tried again when another import of archives committed first.
+const COMMIT_ATTEMPTS: u32 = 8;
+
+/// Stores archives' events and their whole file lists ([`record`]) in one import.
+pub async fn commit(
+    store: &dyn Store,
+    events: Vec<NewEvent>,
+    records: Vec<SourceRecord>,
+) -> Result<Appended, scioc_store::Error> {
+    let mut attempt = 1;
+    loop {
+        let version = store.source_versions().await?.into_iter().find(|(s, _)| s == SOURCE).map_or(0, |(_, v)| v);
+        let import = Import {
+            source: SOURCE.into(),
+            expected_version: version,
+            events: events.clone(),
+            records: records.clone(),
+            indicators: Vec::new(),
+            retire_indicators_of: Vec::new(),
+            remove_records: Vec::new(),
+        };
+        match store.commit_import(import, FeedTime::now()).await {
+            Err(scioc_store::Error::Conflict(_)) if attempt < COMMIT_ATTEMPTS => attempt += 1,
+            other => return other,
+        }
+    }
 }

@@ -10,7 +10,7 @@ mod event;
 mod limits;
 pub mod manifest;
 
-pub use event::{Claims, entry};
+pub use event::{Claims, SOURCE, commit, entry, record};
 pub use limits::Limits;
 pub use manifest::Manifest;
 
@@ -78,7 +78,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Hashes of a stream, and the stream's bytes when `keep` asks for them.
+/// Hashes of a stream.
 struct Hashes {
     md5: Md5Hasher,
     sha1: Sha1Hasher,
@@ -106,6 +106,20 @@ impl Hashes {
             sha1: Sha1::parse(&hex(&self.sha1.finalize())).expect("a SHA-1 digest"),
             sha256: Sha256::parse(&hex(&self.sha256.finalize())).expect("a SHA-256 digest"),
         }
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct Tee<R> {
+    inner: R,
+    hashes: Hashes,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hashes.update(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -207,8 +221,8 @@ pub fn inspect(path: &Path, limits: Limits) -> Result<Inspected, ArchiveError> {
 struct Reader {
     budget: Budget,
     files: Vec<FileHash>,
-    /// Candidate manifests: (path, bytes).
-    manifests: Vec<(String, Vec<u8>)>,
+    /// Candidate manifests: (path, bytes), without bytes when over [`MAX_MANIFEST`].
+    manifests: Vec<(String, Option<Vec<u8>>)>,
 }
 
 fn is_manifest(path: &str) -> bool {
@@ -222,11 +236,13 @@ fn is_manifest(path: &str) -> bool {
 }
 
 impl Reader {
-    /// Hashes one file's content, keeping it when it is a manifest (or when `keep` is set).
-    fn file(&mut self, path: String, mut content: impl Read, keep: bool) -> Result<Option<Vec<u8>>, String> {
+    /// Hashes one file's content as it streams past, keeping a manifest's bytes up to
+    /// [`MAX_MANIFEST`]: a larger manifest is hashed but never held, so a small archive that
+    /// expands to a huge `package.json` costs time within the [`Limits`], not memory.
+    fn file(&mut self, path: String, mut content: impl Read) -> Result<(), String> {
         let mut hashes = Hashes::new();
-        let keep = keep || is_manifest(&path);
-        let mut kept = Vec::new();
+        let manifest = is_manifest(&path);
+        let mut kept = Some(Vec::new());
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = content.read(&mut buf).map_err(|e| format!("{path}: {e}"))?;
@@ -235,15 +251,19 @@ impl Reader {
             }
             self.budget.expand(n as u64)?;
             hashes.update(&buf[..n]);
-            if keep {
-                kept.extend_from_slice(&buf[..n]);
+            if manifest && let Some(k) = kept.as_mut() {
+                if k.len() + n > MAX_MANIFEST {
+                    kept = None;
+                } else {
+                    k.extend_from_slice(&buf[..n]);
+                }
             }
         }
         self.files.push(hashes.finish(path.clone()));
-        if is_manifest(&path) && kept.len() <= MAX_MANIFEST {
-            self.manifests.push((path, kept.clone()));
+        if manifest {
+            self.manifests.push((path, kept));
         }
-        Ok(keep.then_some(kept))
+        Ok(())
     }
 
     fn tar(&mut self, input: impl Read, prefix: &str) -> Result<(), String> {
@@ -265,7 +285,7 @@ impl Reader {
             if !kind.is_file() {
                 continue;
             }
-            self.file(format!("{prefix}{path}"), entry, false)?;
+            self.file(format!("{prefix}{path}"), entry)?;
         }
         Ok(())
     }
@@ -288,7 +308,7 @@ impl Reader {
             if !entry.is_file() {
                 continue;
             }
-            self.file(path, entry, false)?;
+            self.file(path, entry)?;
         }
         Ok(())
     }
@@ -304,43 +324,55 @@ impl Reader {
             if !entry.header().entry_type().is_file() {
                 continue;
             }
-            let nested = path == "data.tar.gz";
-            let kept = self.file(path.clone(), entry, nested)?;
-            if nested {
-                let bytes = kept.unwrap_or_default();
-                self.tar(flate2::read::GzDecoder::new(bytes.as_slice()), "data.tar.gz/")?;
+            if path != "data.tar.gz" {
+                self.file(path, entry)?;
+                continue;
             }
+            // The nested archive is read as it streams past, hashed on the way: never held.
+            let at = self.files.len();
+            let mut tee = Tee { inner: entry, hashes: Hashes::new() };
+            self.tar(flate2::read::GzDecoder::new(&mut tee), "data.tar.gz/")?;
+            std::io::copy(&mut tee, &mut std::io::sink()).map_err(|e| format!("{path}: {e}"))?;
+            self.files.insert(at, tee.hashes.finish(path));
         }
         Ok(())
     }
 
-    fn find(&self, pred: impl Fn(&str) -> bool) -> Option<&[u8]> {
-        self.manifests.iter().find(|(p, _)| pred(p)).map(|(_, b)| b.as_slice())
+    /// The first candidate manifest whose path matches; an error when it was too large to keep.
+    fn find(&self, pred: impl Fn(&str) -> bool) -> Result<Option<&[u8]>, String> {
+        match self.manifests.iter().find(|(p, _)| pred(p)) {
+            None => Ok(None),
+            Some((_, Some(bytes))) => Ok(Some(bytes)),
+            Some((path, None)) => Err(format!("{path} is larger than the {MAX_MANIFEST}-byte manifest limit")),
+        }
     }
 
     fn pick_manifest(&self, lower_name: &str) -> Result<Option<Manifest>, String> {
         if lower_name.ends_with(".gem") {
-            let Some(gz) = self.find(|p| p == "metadata.gz") else { return Ok(None) };
+            let Some(gz) = self.find(|p| p == "metadata.gz")? else { return Ok(None) };
             let mut yaml = Vec::new();
             flate2::read::GzDecoder::new(gz)
-                .take(MAX_MANIFEST as u64)
+                .take(MAX_MANIFEST as u64 + 1)
                 .read_to_end(&mut yaml)
                 .map_err(|e| format!("metadata.gz: {e}"))?;
+            if yaml.len() > MAX_MANIFEST {
+                return Err(format!("metadata.gz expands past the {MAX_MANIFEST}-byte manifest limit"));
+            }
             return manifest::gem(&yaml).map(Some);
         }
         if lower_name.ends_with(".crate") {
-            return self.find(|p| p.ends_with("/Cargo.toml")).map(manifest::cargo).transpose();
+            return self.find(|p| p.ends_with("/Cargo.toml"))?.map(manifest::cargo).transpose();
         }
         if lower_name.ends_with(".whl") {
-            return self.find(|p| p.ends_with(".dist-info/METADATA")).map(manifest::python).transpose();
+            return self.find(|p| p.ends_with(".dist-info/METADATA"))?.map(manifest::python).transpose();
         }
-        if let Some(npm) = self.find(|p| p == "package/package.json") {
+        if let Some(npm) = self.find(|p| p == "package/package.json")? {
             return manifest::npm(npm).map(Some);
         }
-        if let Some(pkg_info) = self.find(|p| p.ends_with("/PKG-INFO")) {
+        if let Some(pkg_info) = self.find(|p| p.ends_with("/PKG-INFO"))? {
             return manifest::python(pkg_info).map(Some);
         }
-        self.find(|p| p.ends_with("/package.json")).map(manifest::npm).transpose()
+        self.find(|p| p.ends_with("/package.json"))?.map(manifest::npm).transpose()
     }
 }
 
@@ -357,5 +389,32 @@ mod tests {
         assert!(link_stays_inside("package/a/link", "../b"));
         assert!(!link_stays_inside("package/link", "../../etc/passwd"));
         assert!(!link_stays_inside("package/link", "/etc/passwd"));
+    }
+
+    /// Issue 13, defect 8: a 12.5 MB `.tgz` whose `package/package.json` expands to 1000 MiB
+    /// took `ingest sample` and `scan` to 1.8 GB: the manifest was read whole before its size
+    /// was checked. It is refused now, having been hashed in 64 KiB pieces.
+    #[test]
+    fn an_oversized_manifest_is_refused_without_being_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge-1.0.0.tgz");
+        let size = 64 * 1024 * 1024u64;
+        {
+            let gz = flate2::write::GzEncoder::new(File::create(&path).unwrap(), flate2::Compression::fast());
+            let mut tar = tar::Builder::new(gz);
+            let mut h = tar::Header::new_gnu();
+            h.set_size(size);
+            h.set_mode(0o644);
+            tar.append_data(&mut h, "package/package.json", std::io::repeat(b' ').take(size)).unwrap();
+            tar.into_inner().unwrap().finish().unwrap();
+        }
+        let limits = Limits { max_ratio: 1_000_000, ..Limits::default() };
+        let e = inspect(&path, limits).unwrap_err();
+        assert!(e.message.contains("package/package.json is larger than the 4194304-byte manifest limit"), "{e}");
+        // The reader never held more than a manifest's worth.
+        let mut reader = Reader { budget: Budget::new(limits, size), files: Vec::new(), manifests: Vec::new() };
+        reader.file("package/package.json".into(), std::io::repeat(b' ').take(size)).unwrap();
+        assert_eq!(reader.manifests, vec![("package/package.json".to_owned(), None)]);
+        assert_eq!(reader.files[0].size, size);
     }
 }

@@ -15,6 +15,10 @@ use scioc_model::{
 use scioc_store::Indicator;
 use std::collections::BTreeMap;
 
+/// Most aliases, references and contributors an event's provenance lists: every event of a
+/// record carries them, so a record with thousands of links must not make every event huge.
+const MAX_LISTED: usize = 64;
+
 /// Threat level given to every OSV `MAL-` record: confirmed malicious code.
 pub const OSV_THREAT_LEVEL: u8 = 5;
 
@@ -84,7 +88,7 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
     let mut provenance = Provenance {
         source: "osv".into(),
         id: Some(record.id.clone()),
-        aliases: record.aliases.iter().map(|a| clean_text(a, 200)).filter(|a| !a.is_empty()).collect(),
+        aliases: record.aliases.iter().map(|a| clean_text(a, 200)).filter(|a| !a.is_empty()).take(MAX_LISTED).collect(),
         references: record
             .references
             .iter()
@@ -93,6 +97,7 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
                 url: clean_text(&r.url, 2000),
             })
             .filter(|r| !r.url.is_empty())
+            .take(MAX_LISTED)
             .collect(),
         contributors: Vec::new(),
         modified,
@@ -102,6 +107,7 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
         for o in &spec.origins {
             if let Some(s) = o.source.as_deref().map(|s| clean_text(s, 100)).filter(|s| !s.is_empty())
                 && !provenance.contributors.contains(&s)
+                && provenance.contributors.len() < MAX_LISTED
             {
                 provenance.contributors.push(s);
             }

@@ -39,7 +39,10 @@ impl Extractor for BunLock {
             let line = locator.find(&format!("\"{key}\""));
             let fields = entry.as_array().map(Vec::as_slice).unwrap_or_default();
             let Some((name, version)) = fields.first().and_then(Value::as_str).and_then(split_at_version) else {
-                return Err(ExtractError::at(line, format!("entry {key:?} does not start with \"name@version\"")));
+                return Err(ExtractError::at(
+                    line,
+                    format!("entry {} does not start with \"name@version\"", crate::redact::excerpt(key)),
+                ));
             };
             // Workspace members and links are the project, not dependencies.
             if version.starts_with("workspace:") || version.starts_with("link:") {

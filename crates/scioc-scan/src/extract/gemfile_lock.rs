@@ -52,7 +52,7 @@ impl Extractor for GemfileLock {
                     return Err(ExtractError {
                         line,
                         column: 1,
-                        message: format!("expected a section name, got {body:?}"),
+                        message: format!("expected a section name, got {}", crate::redact::excerpt(body)),
                     });
                 }
                 section = match body {
@@ -68,7 +68,7 @@ impl Extractor for GemfileLock {
             let err = || ExtractError {
                 line,
                 column: indent + 1,
-                message: format!("expected `name (version)`, got {body:?}"),
+                message: format!("expected `name (version)`, got {}", crate::redact::excerpt(body)),
             };
             match (section, indent) {
                 ("specs-source", 4) => {

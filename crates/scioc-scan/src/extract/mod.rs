@@ -54,6 +54,12 @@ pub trait Extractor: Sync {
     fn file_required(&self, path: &Path) -> bool;
     /// The packages `text` (read from `path`) lists.
     fn extract(&self, path: &Path, text: &str) -> Result<Vec<Package>, ExtractError>;
+    /// Like [`Extractor::extract`] for a file found in the scanned tree `root`: a format that
+    /// includes other files (`-r other.txt`) reads them only from inside `root`.
+    fn extract_within(&self, path: &Path, text: &str, root: &Path) -> Result<Vec<Package>, ExtractError> {
+        let _ = root;
+        self.extract(path, text)
+    }
 }
 
 /// Every extractor of text files.

@@ -15,11 +15,14 @@ use axum::{
     extract::{Query, State},
 };
 use scioc_ingest::{archive, osv, reclassify};
-use scioc_model::{FeedTime, Md5, Sha1, Sha256, ThreatLevel, clean_text};
+use scioc_model::{Md5, Sha1, Sha256, ThreatLevel, clean_text};
 use scioc_store::{Appended, NewEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::Arc;
+
+/// Longest archive file name accepted (the common file-system limit).
+const MAX_FILENAME: usize = 255;
 
 /// Times an OSV upload is planned and committed before a conflict with other imports is reported.
 const IMPORT_ATTEMPTS: u32 = 8;
@@ -93,6 +96,12 @@ pub(crate) async fn post_sample(
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
         return Err(AppError::BadRequest(format!("filename must be a bare file name, got {:?}", q.filename)));
     }
+    if name.len() > MAX_FILENAME || name.chars().any(char::is_control) {
+        return Err(AppError::BadRequest(format!(
+            "filename must be at most {MAX_FILENAME} bytes without control characters (NUL included); got {} bytes",
+            name.len()
+        )));
+    }
     let level = ThreatLevel::parse(&q.threat_level.unwrap_or(5).to_string()).map_err(AppError::BadRequest)?;
     let claims = archive::Claims {
         purl: q.purl,
@@ -103,7 +112,7 @@ pub(crate) async fn post_sample(
     // The archive is read from a private temporary directory under its own name, which selects
     // the reader; the name cannot leave the directory (checked above).
     let name = name.to_owned();
-    let (entry, provenance, summary) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+    let (entry, provenance, record, summary) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
         let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
         let path = dir.path().join(&name);
         std::fs::write(&path, &body).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -112,15 +121,14 @@ pub(crate) async fn post_sample(
         let (entry, provenance) =
             archive::entry(&inspected, &claims).map_err(|e| AppError::BadRequest(e.to_string()))?;
         let summary = json!({"sha256": inspected.sha256.as_str(), "files": inspected.files.len(),
+                             "files_listed": provenance.files.len() - 1, "files_omitted": provenance.omitted_files,
                              "purl": entry.identity.as_ref().and_then(|i| i.purl.clone())});
-        Ok((entry, provenance, summary))
+        Ok((entry, provenance, archive::record(&inspected), summary))
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
-    let a = app
-        .store
-        .append(vec![NewEvent { entry, time: None, affected: None, provenance: Some(provenance) }], FeedTime::now())
-        .await?;
+    let event = NewEvent { entry, time: None, affected: None, provenance: Some(provenance) };
+    let a = archive::commit(app.store.as_ref(), vec![event], vec![record]).await?;
     Ok(Json(json!({"archive": summary, "appended": appended(&a)})))
 }
 

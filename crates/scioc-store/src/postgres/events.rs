@@ -3,11 +3,10 @@
 use super::{Conn, PgResultExt};
 use crate::{
     Appended, Head, NewEvent, Page, Result, Stats, TimeQuery,
-    rules::{Clock, FeedDigest, PageBuilder, fragment_column},
+    rules::{Clock, FeedDigest, PageBuilder, fragment_column, render},
 };
 use deadpool_postgres::GenericClient;
 use futures_util::{StreamExt, pin_mut};
-use scioc_api::render_entry;
 use scioc_model::FeedTime;
 use tokio_postgres::IsolationLevel;
 
@@ -168,14 +167,10 @@ pub(super) async fn append_in(
     for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
         let mut cols = Columns::default();
         for (i, event) in chunk.iter().enumerate() {
-            let time = clock.assign(chunk_no * INSERT_CHUNK + i, event.time)?;
+            let index = chunk_no * INSERT_CHUNK + i;
+            let time = clock.assign(index, event.time)?;
             seq += 1;
-            cols.push_new(
-                seq,
-                time,
-                event,
-                render_entry(&event.entry, event.affected.as_ref(), event.provenance.as_ref(), seq, time),
-            );
+            cols.push_new(seq, time, event, render(event, index, seq, time)?);
             out.record(seq, time);
         }
         cols.insert(tx).await?;

@@ -3,10 +3,9 @@
 use super::{SqlResultExt, optional_head};
 use crate::{
     Appended, Error, Head, NewEvent, Page, Result, TimeQuery,
-    rules::{Clock, FeedDigest, PageBuilder, fragment_column},
+    rules::{Clock, FeedDigest, PageBuilder, fragment_column, render},
 };
 use r2d2_sqlite::rusqlite::{Connection, Statement, TransactionBehavior, params};
-use scioc_api::render_entry;
 use scioc_model::FeedTime;
 
 /// The newest event.
@@ -41,7 +40,7 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) ->
             seq += 1;
             let e = &event.entry;
             let id = e.identity.as_ref();
-            let fragments = render_entry(e, event.affected.as_ref(), event.provenance.as_ref(), seq, time);
+            let fragments = render(&event, index, seq, time)?;
             insert
                 .execute(params![
                     seq,

@@ -51,6 +51,7 @@ async fn load_samples(
     limits: archive::Limits,
 ) -> Result<()> {
     let mut batch = Vec::new();
+    let mut records = Vec::new();
     let mut problems = 0;
     for path in archives {
         let inspected = match archive::inspect(path, limits) {
@@ -64,12 +65,19 @@ async fn load_samples(
         match archive::entry(&inspected, claims) {
             Ok((entry, provenance)) => {
                 let purl = entry.identity.as_ref().and_then(|i| i.purl.clone()).unwrap_or_default();
+                let omitted = match provenance.omitted_files {
+                    0 => String::new(),
+                    n => {
+                        format!(" (the event lists {} of them; the store keeps all)", inspected.files.len() as u64 - n)
+                    }
+                };
                 output::hint(&format!(
-                    "{}: {purl}, {} files, sha256 {}",
+                    "{}: {purl}, {} files{omitted}, sha256 {}",
                     path.display(),
                     inspected.files.len(),
                     inspected.sha256
                 ));
+                records.push(archive::record(&inspected));
                 batch.push(scioc_store::NewEvent { entry, time: None, affected: None, provenance: Some(provenance) });
             }
             Err(e) => {
@@ -82,7 +90,7 @@ async fn load_samples(
         bail!("{problems} archive(s) refused; nothing was imported");
     }
     let store = open_store(place).await?;
-    let a = store.append(batch, FeedTime::now()).await?;
+    let a = archive::commit(store.as_ref(), batch, records).await?;
     output::ok(&format!(
         "imported {} archive event(s) (sequence {}–{})",
         a.count,

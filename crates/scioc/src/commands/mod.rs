@@ -27,7 +27,8 @@ pub(crate) fn run(args: Args) -> Result<u8> {
     let file = config::load(&args)?;
     let place = config::place(&args, &file)?;
     let default_log = if matches!(args.command, Command::Serve(_)) { "info" } else { "warn" };
-    init_logging(args.log.as_deref().unwrap_or(default_log))?;
+    // Held to the end of `run`: dropping it flushes the log lines still queued.
+    let _log = init_logging(args.log.as_deref().unwrap_or(default_log))?;
     // Store calls run on the blocking pool; bound it so a burst of requests cannot spawn
     // hundreds of threads (each with its own allocator arena).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -68,16 +69,44 @@ pub(crate) fn run(args: Args) -> Result<u8> {
     })
 }
 
-fn init_logging(filter: &str) -> Result<()> {
+/// Log lines queued for stderr before new ones are dropped.
+const LOG_QUEUE_LINES: usize = 16_384;
+
+/// Logs to stderr through a queue and a writer thread, so that logging never blocks a request
+/// or a shutdown: when the reader of stderr is slow the queue fills and new lines are dropped,
+/// and when it is gone (`scioc serve 2>&1 | head`) every line is dropped. Nothing the log does
+/// can panic or stall the process.
+fn init_logging(filter: &str) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid log filter {filter:?}"))?;
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .thread_name("scioc-log")
+        .finish(IgnoreErrors(std::io::stderr()));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
+        .log_internal_errors(false)
         .init();
-    Ok(())
+    Ok(guard)
+}
+
+/// A writer for which a closed stream is not an error: what cannot be written is dropped.
+struct IgnoreErrors<W>(W);
+
+impl<W: std::io::Write> std::io::Write for IgnoreErrors<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.0.write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = self.0.flush();
+        Ok(())
+    }
 }
 
 /// Where the store is, after flags, environment and config file are merged.

@@ -46,7 +46,7 @@ pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
     let server = Server::bind(config.clone(), app)?;
     let stats = store.stats().await?;
     let url = format!("{}://{}", server.scheme(), server.local_addr());
-    println!("scioc feed listening on {url}");
+    output::line(&format!("scioc feed listening on {url}"));
     if let Some(line) = starter {
         output::hint(&line);
     }

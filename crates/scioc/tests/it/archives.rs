@@ -177,3 +177,56 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
     s.ok(&["ingest", "sample", &bare, "--purl", "pkg:npm/bare@6.6.6"], "");
     assert_eq!(events(&s), 1);
 }
+
+/// Issue 13, defect 9: a 622 KB `.tgz` of 99,991 empty files became one event of 26 MB (JSON)
+/// and 32 MB (XML), sent to every client pulling its page. The event now lists the archive and
+/// its first 999 files and says how many it left out; the store keeps the whole list.
+#[tokio::test]
+async fn an_archive_of_many_files_makes_a_bounded_event_and_the_store_keeps_every_file() {
+    let s = Scioc::new();
+    s.add_user("alice", "reader");
+    let files = 99_991;
+    let mut b = tar::Builder::new(Vec::new());
+    let manifest = br#"{"name":"many","version":"1.0.0"}"#;
+    let mut h = tar::Header::new_gnu();
+    h.set_size(manifest.len() as u64);
+    h.set_mode(0o644);
+    b.append_data(&mut h, "package/package.json", &manifest[..]).unwrap();
+    for i in 1..files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(0);
+        h.set_mode(0o644);
+        b.append_data(&mut h, format!("package/f{i}"), std::io::empty()).unwrap();
+    }
+    let path = write(&s, "many-1.0.0.tgz", &gz(&b.into_inner().unwrap()));
+    let out = s.ok(&["ingest", "sample", &path], "");
+    assert!(out.contains("99991 files (the event lists 999 of them; the store keeps all)"), "{out}");
+
+    crate::support::next_second().await;
+    let server = s.serve(&[]);
+    let c = server.client().as_user("alice");
+    for format in ["json", "xml"] {
+        let r = c.get(&format!("{FEED}/utc/2011-03-29T00:00:00?format={format}")).await;
+        assert_eq!(r.status(), 200);
+        let size = r.bytes().await.unwrap().len();
+        assert!(size < 1024 * 1024, "a {format} page of one archive event is {size} bytes");
+    }
+    let page = c.page(&format!("{FEED}/utc/2011-03-29T00:00:00?format=json")).await;
+    let e = &page.feed().entries[0];
+    assert_eq!(e["sample_list"].as_array().unwrap().len(), scioc_model::MAX_SAMPLES);
+    let provenance = &e["scioc"]["provenance"];
+    assert_eq!(provenance["files"].as_array().unwrap().len(), scioc_model::MAX_SAMPLES);
+    assert_eq!(provenance["files"][1], "package/package.json");
+    assert_eq!(provenance["omitted_files"], files - 999);
+    drop(server);
+
+    use scioc_store::Store;
+    let store = scioc_store::SqliteStore::open(&s.data_dir()).unwrap();
+    let state = store.source_state("archive").await.unwrap();
+    assert_eq!(state.records.len(), 1);
+    let kept: serde_json::Value = serde_json::from_str(&state.records[0].state).unwrap();
+    let kept = kept["files"].as_array().unwrap();
+    assert_eq!(kept.len(), files as usize, "every file, with its hashes");
+    assert_eq!(kept[files as usize - 1]["path"], format!("package/f{}", files - 1));
+    assert_eq!(kept[5]["sha256"], hex(&Sha256::digest(b"")));
+}

@@ -51,7 +51,7 @@ async fn the_config_file_sets_the_data_dir_and_rate_limit() {
         format!("data_dir = {:?}\n[serve]\nrate_limit = 1\nrate_burst = 1\n", dir.display().to_string()),
     )
     .unwrap();
-    let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_scioc"));
+    let mut add = std::process::Command::new(crate::support::binary());
     add.current_dir(s.dir.path())
         .env_remove("SCIOC_DATA_DIR")
         .args(["user", "add", "alice", "--password-stdin"])
@@ -62,7 +62,7 @@ async fn the_config_file_sets_the_data_dir_and_rate_limit() {
     assert!(child.wait().unwrap().success());
     assert!(dir.join("scioc.db").exists(), "data_dir from the config file");
 
-    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_scioc"));
+    let mut serve = std::process::Command::new(crate::support::binary());
     serve
         .current_dir(s.dir.path())
         .env_remove("SCIOC_DATA_DIR")

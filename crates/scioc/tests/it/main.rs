@@ -10,6 +10,7 @@ mod copy;
 mod curation;
 mod cursors;
 mod errors;
+mod hardening;
 mod ingest;
 mod multinode;
 mod osv;

@@ -188,3 +188,33 @@ fn a_node_modules_symlink_loop_is_not_followed() {
     assert_eq!((code, v["packages"].as_u64()), (0, Some(3)), "r, a and b once each: {v:#}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+/// Issue 13, defect 4: `-r /tmp/creds` printed that file's line, a token included, in every
+/// report format, and `-r /etc/passwd` printed `root:x:0:0…`. Includes stay inside the scanned
+/// tree, and no report quotes a file it could not read beyond a masked excerpt.
+#[test]
+fn includes_from_outside_the_project_are_refused_and_never_quoted() {
+    let s = Scioc::new();
+    s.ok(&["ingest", "entries", "-"], &(crate::support::entry(1, "2024-01-01T00:00:00") + "\n"));
+    let creds = s.dir.path().join("creds");
+    std::fs::write(&creds, "TOKEN=ghp_9aZk2LmQ8rT5vW1xY3bCdE7fG\n").unwrap();
+    let p = s.dir.path().join("leaky");
+    std::fs::create_dir_all(p.join("dir")).unwrap();
+    std::fs::write(p.join("requirements.txt"), format!("requests==2.31.0\n-r {}\n", creds.display())).unwrap();
+    std::fs::write(p.join("requirements-sys.txt"), "-r /etc/passwd\n").unwrap();
+    // A loop through ../dir/ spellings ends; a line in the tree holding a token is masked.
+    std::fs::write(p.join("requirements-loop.txt"), "-r dir/../requirements-loop.txt\n-r ./dir/../dir/more.txt\n")
+        .unwrap();
+    std::fs::write(p.join("dir/more.txt"), "-r ../requirements-loop.txt\nAuthorization: Bearer hunter2-hunter2x\n")
+        .unwrap();
+    for format in ["table", "markdown", "sarif", "json"] {
+        let out = s.run(&["scan", "--format", format, p.to_str().unwrap()], "");
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(127), "{format}: a file could not be read: {all}");
+        for secret in ["9aZk2LmQ8rT5", "root:x:0", "hunter2-hunter2"] {
+            assert!(!all.contains(secret), "{format} quotes {secret:?}: {all}");
+        }
+        assert!(all.contains("outside the scanned tree"), "{format} names the refusal: {all}");
+        assert!(all.contains("requirements-loop.txt"), "{format}: the loop file is reported, not endless: {all}");
+    }
+}

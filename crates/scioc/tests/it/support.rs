@@ -51,6 +51,12 @@ macro_rules! both_backends {
 }
 pub(crate) use both_backends;
 
+/// The binary under test: this build's, or `SCIOC_TEST_BIN` to run the tests against another
+/// build (how a fix is shown to fail before it: the old binary, the new tests).
+pub fn binary() -> PathBuf {
+    std::env::var_os("SCIOC_TEST_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_scioc")), PathBuf::from)
+}
+
 /// A scratch data directory, perhaps a database, and the binary to run against them.
 pub struct Scioc {
     pub dir: tempfile::TempDir,
@@ -75,7 +81,7 @@ impl Scioc {
 
     /// The binary with `--data-dir` set and no SCIOC_* variables leaking in.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_scioc"));
+        let mut c = Command::new(crate::support::binary());
         for (k, _) in std::env::vars() {
             if k.starts_with("SCIOC_") {
                 c.env_remove(k);

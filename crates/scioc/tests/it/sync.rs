@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 /// `scioc --data-dir <dir> <args>` with the remote's password in the environment.
 fn scioc(dir: &std::path::Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_scioc"));
+    let mut c = Command::new(crate::support::binary());
     for (k, _) in std::env::vars() {
         if k.starts_with("SCIOC_") {
             c.env_remove(k);
