@@ -1,5 +1,6 @@
 //! Server settings.
 
+pub use crate::connections::Limits as ConnectionLimits;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// How the server speaks TLS.
@@ -48,6 +49,18 @@ pub struct ServerConfig {
     pub max_upload_bytes: usize,
     /// How long in-flight requests get to finish on shutdown.
     pub shutdown_grace: Duration,
+    /// Bounds on connections: how many, and how long each may idle or stall.
+    pub connections: ConnectionLimits,
+}
+
+impl ServerConfig {
+    /// The name this server holds pull leases under: its host and listen address, which stay
+    /// the same when it restarts, so that a restarted server releases the pages it was
+    /// delivering when it died.
+    pub fn node_name(&self) -> String {
+        let uname = rustix::system::uname();
+        format!("{}/{}", uname.nodename().to_string_lossy(), self.listen)
+    }
 }
 
 impl Default for ServerConfig {
@@ -60,6 +73,7 @@ impl Default for ServerConfig {
             max_body_bytes: 16 * 1024,
             max_upload_bytes: 64 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(10),
+            connections: ConnectionLimits::default(),
         }
     }
 }

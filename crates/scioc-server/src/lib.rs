@@ -12,6 +12,8 @@
 
 mod auth;
 mod config;
+mod connections;
+mod delivery;
 mod error;
 mod handlers;
 mod limits;
@@ -22,7 +24,7 @@ pub mod router;
 mod server;
 mod tls;
 
-pub use config::{RateLimit, ServerConfig, TlsMode};
+pub use config::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
 pub use error::ServeError;
 pub use server::{BoundServer, Server};
 pub use tls::SelfSigned;
@@ -39,6 +41,10 @@ pub struct App {
     pub(crate) rate_limit: Option<rate_limit::UserRateLimiter>,
     /// The knowledge document last served to mirrors.
     pub(crate) knowledge: tokio::sync::Mutex<Option<handlers::knowledge::Cached>>,
+    /// This server's name as the holder of pull leases: the same across its restarts.
+    pub(crate) node: String,
+    /// How long a pulled page may take to be delivered before it counts as lost.
+    pub(crate) lease_ttl: std::time::Duration,
 }
 
 impl App {
@@ -48,6 +54,8 @@ impl App {
             auth: auth::Authenticator::new(store.clone()),
             rate_limit: config.rate_limit.map(rate_limit::UserRateLimiter::new),
             knowledge: tokio::sync::Mutex::new(None),
+            node: config.node_name(),
+            lease_ttl: config.request_timeout + config.connections.stall_timeout,
             store,
         })
     }

@@ -1,7 +1,6 @@
 //! Binding a listener and serving until shutdown.
 
-use crate::{App, ServerConfig, TlsMode, error::ServeError, router::router, tls};
-use axum_server::{Handle, tls_rustls::RustlsConfig};
+use crate::{App, ServerConfig, TlsMode, connections, error::ServeError, router::router, tls};
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 /// A server about to bind.
@@ -14,6 +13,7 @@ pub struct BoundServer {
     app: axum::Router,
     config: ServerConfig,
     self_signed: Option<tls::SelfSigned>,
+    state: Arc<App>,
 }
 
 impl Server {
@@ -31,8 +31,9 @@ impl Server {
         let listener = std::net::TcpListener::bind(config.listen)
             .map_err(|source| ServeError::Bind { addr: config.listen, source })?;
         listener.set_nonblocking(true)?;
+        let state = app.clone();
         let app = router(app, &config);
-        Ok(BoundServer { listener, tls, app, config, self_signed })
+        Ok(BoundServer { listener, tls, app, config, self_signed, state })
     }
 }
 
@@ -55,24 +56,22 @@ impl BoundServer {
     /// Serves until `shutdown` completes, then stops accepting and gives in-flight requests
     /// the configured grace period to finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
-        let handle = Handle::new();
-        let grace = self.config.shutdown_grace;
-        let h = handle.clone();
-        tokio::spawn(async move {
-            shutdown.await;
-            tracing::info!("shutting down: draining in-flight requests");
-            h.graceful_shutdown(Some(grace));
-        });
-        let service = self.app.into_make_service_with_connect_info::<SocketAddr>();
-        match self.tls {
-            None => axum_server::from_tcp(self.listener)?.handle(handle).serve(service).await?,
-            Some(config) => {
-                axum_server::from_tcp_rustls(self.listener, RustlsConfig::from_config(config))?
-                    .handle(handle)
-                    .serve(service)
-                    .await?
+        // Pages this server was delivering when it last stopped (killed, say) are served again.
+        match self.state.store.release_leases_of(&self.state.node).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(cursors = n, "pages left undelivered by the last run will be served again"),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not release the last run's undelivered pages; they are served again once their leases expire")
             }
         }
+        let listener = tokio::net::TcpListener::from_std(self.listener)?;
+        let tls = self.tls.map(tokio_rustls::TlsAcceptor::from);
+        let shutdown = async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining in-flight requests");
+        };
+        connections::serve(listener, tls, self.app, self.config.connections, self.config.shutdown_grace, shutdown)
+            .await?;
         Ok(())
     }
 }

@@ -46,7 +46,8 @@ pub struct RawEvent {
     pub affected: Option<String>,
 }
 
-/// A user's pull cursor as stored.
+/// A user's pull cursor as stored: where its delivered pages end (pages still in flight are
+/// not carried over, so a copy serves them again).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CursorRecord {
     /// The user.

@@ -45,8 +45,8 @@ pub use postgres::{PgOptions, PgStore};
 pub use rules::MAX_ENTRY_BYTES;
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage,
-    PullQuery, SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
+    Appended, EventFilter, Head, Import, Indicator, LeaseTerms, NewEvent, NewUser, PackageEvent, Page, PageRow,
+    PullPage, PullQuery, SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -84,7 +84,26 @@ pub trait Store: Send + Sync + 'static {
 
     /// The next page after `user`'s cursor, advancing the cursor in the same transaction.
     /// A user without a cursor starts at `query.horizon`.
+    ///
+    /// With [`PullQuery::lease`] the move is provisional: the next pull continues after this
+    /// page (concurrent pulls never return the same event), but the page counts as delivered
+    /// only once [`Store::confirm_pull`] says so. [`Store::release_pull`], or a lease past its
+    /// expiry, rewinds the cursor to the last delivered event, so the next pull serves the page
+    /// again: delivery is at least once.
     async fn pull(&self, user: &UserName, query: PullQuery) -> Result<PullPage>;
+
+    /// Marks a leased page delivered. Nothing happens if the lease is gone (the cursor was
+    /// rewound or started anew since).
+    async fn confirm_pull(&self, user: &UserName, lease: i64) -> Result<()>;
+
+    /// Gives a leased page up as not delivered: `user`'s cursor goes back to the last delivered
+    /// event, and every page in flight for the user is served again.
+    async fn release_pull(&self, user: &UserName, lease: i64) -> Result<()>;
+
+    /// Releases every page in flight whose lease `holder` took, as [`Store::release_pull`]
+    /// does: a server calls it when it starts, for the pages it was delivering when it died.
+    /// Returns how many cursors went back.
+    async fn release_leases_of(&self, holder: &str) -> Result<u64>;
 
     /// What the store holds about `source`'s records, with the version an import must expect.
     async fn source_state(&self, source: &str) -> Result<SourceState>;

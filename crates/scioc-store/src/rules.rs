@@ -154,3 +154,55 @@ pub(crate) fn fragment_column(format: scioc_api::Format) -> &'static str {
         scioc_api::Format::Xml => "entry_xml",
     }
 }
+
+/// Where a cursor stands: `(after_seq, not_before, position)`.
+pub(crate) type Position = (i64, i64, i64);
+
+/// A pull's page in flight, as the `pull_leases` table holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LeaseRow {
+    pub(crate) id: i64,
+    pub(crate) from: Position,
+    pub(crate) to: Position,
+    pub(crate) done: bool,
+}
+
+/// The delivered position after confirmations: it moves over each delivered lease that
+/// continues it, in the order the pulls were made, and stops at the first page still in
+/// flight. Returns the new position and the leases it passed (to delete).
+///
+/// | leases, oldest first                         | delivered position moves to |
+/// |---------------------------------------------|-----------------------------|
+/// | page 1 done, page 2 done                     | the end of page 2           |
+/// | page 1 in flight, page 2 done                | nowhere yet (page 1 first)  |
+/// | page 1 done, page 2 in flight                | the end of page 1           |
+///
+/// A lease that does not start where the position stands belongs to no chain (the cursor was
+/// rewound or started anew since) and stops the walk.
+pub(crate) fn settle(done: Position, leases: &[LeaseRow]) -> (Position, Vec<i64>) {
+    let mut at = done;
+    let mut passed = Vec::new();
+    for lease in leases {
+        if !lease.done || lease.from != at {
+            break;
+        }
+        at = lease.to;
+        passed.push(lease.id);
+    }
+    (at, passed)
+}
+
+#[cfg(test)]
+mod lease_tests {
+    use super::*;
+
+    #[test]
+    fn the_delivered_position_moves_over_delivered_pages_in_order() {
+        let lease = |id, from: i64, to: i64, done| LeaseRow { id, from: (from, 0, 0), to: (to, 0, 0), done };
+        assert_eq!(settle((0, 0, 0), &[lease(1, 0, 5, true), lease(2, 5, 9, true)]), ((9, 0, 0), vec![1, 2]));
+        assert_eq!(settle((0, 0, 0), &[lease(1, 0, 5, false), lease(2, 5, 9, true)]), ((0, 0, 0), vec![]));
+        assert_eq!(settle((0, 0, 0), &[lease(1, 0, 5, true), lease(2, 5, 9, false)]), ((5, 0, 0), vec![1]));
+        assert_eq!(settle((3, 0, 0), &[lease(1, 0, 5, true)]), ((3, 0, 0), vec![]));
+        assert_eq!(settle((0, 0, 0), &[]), ((0, 0, 0), vec![]));
+    }
+}

@@ -92,7 +92,7 @@ pub struct TimeQuery {
 }
 
 /// A cursor pull.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullQuery {
     /// Events wanted, 1 to 1000; the page may hold more to finish the last second.
     pub limit: u32,
@@ -100,6 +100,20 @@ pub struct PullQuery {
     pub format: Format,
     /// As in [`TimeQuery::horizon`].
     pub horizon: FeedTime,
+    /// Hold the cursor's move until the page is confirmed delivered ([`crate::Store::confirm_pull`]);
+    /// `None` moves it for good at once.
+    pub lease: Option<LeaseTerms>,
+}
+
+/// How a pull's page is held until it is delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseTerms {
+    /// Who delivers it: a name for the server, the same across its restarts, so that a server
+    /// killed mid-delivery releases its pages when it starts again ([`crate::Store::release_leases_of`]).
+    pub holder: String,
+    /// When an unconfirmed page counts as lost (a server that died without starting again):
+    /// the next pull after it serves the page again.
+    pub expires: FeedTime,
 }
 
 /// One event of a page: its position in the feed.
@@ -130,6 +144,11 @@ pub struct PullPage {
     pub page: Page,
     /// The feed time the cursor stood at before this pull.
     pub from: FeedTime,
+    /// The lease holding the page, when one was asked for and the page is not empty.
+    pub lease: Option<i64>,
+    /// Whether this pull first rewound the cursor over pages that were never confirmed
+    /// delivered (their leases expired), so that it serves them again.
+    pub rewound: bool,
 }
 
 /// A user to create.

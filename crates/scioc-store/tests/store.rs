@@ -75,6 +75,8 @@ both!(
     the_open_second_is_not_served,
     cursors_pull_exactly_once_and_are_per_user,
     concurrent_pulls_by_one_user_never_overlap,
+    leased_pages_are_served_again_until_delivered,
+    concurrent_leased_pulls_never_overlap_and_settle_in_order,
     everything_survives_reopening,
     users_are_managed,
     imports_are_atomic_versioned_and_carry_indicators,
@@ -210,16 +212,16 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
     let bob = add_user(&*store, "bob").await;
     let base = t("2024-01-01T00:00:00");
     store.append((0..30).map(|i| at(i, base.add_secs(i as i64 / 3))).collect(), FeedTime::now()).await.unwrap();
-    let q = PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now() };
+    let q = PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now(), lease: None };
 
     // A user who never started gets only what comes after the first pull.
-    let first = store.pull(&bob, q).await.unwrap();
+    let first = store.pull(&bob, q.clone()).await.unwrap();
     assert!(first.page.rows.is_empty());
 
     store.start_cursor(&alice, base.add_secs(2)).await.unwrap();
     let mut got = Vec::new();
     loop {
-        let p = store.pull(&alice, q).await.unwrap();
+        let p = store.pull(&alice, q.clone()).await.unwrap();
         if p.page.rows.is_empty() {
             break;
         }
@@ -232,9 +234,9 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
         .append(vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None }], FeedTime::now())
         .await
         .unwrap();
-    let q2 = PullQuery { horizon: FeedTime::now().add_secs(1), ..q };
-    assert_eq!(seqs(&store.pull(&alice, q2).await.unwrap().page), vec![31]);
-    assert_eq!(seqs(&store.pull(&bob, q2).await.unwrap().page), vec![31]);
+    let q2 = PullQuery { horizon: FeedTime::now().add_secs(1), ..q.clone() };
+    assert_eq!(seqs(&store.pull(&alice, q2.clone()).await.unwrap().page), vec![31]);
+    assert_eq!(seqs(&store.pull(&bob, q2.clone()).await.unwrap().page), vec![31]);
 }
 
 async fn concurrent_pulls_by_one_user_never_overlap(b: Backend) {
@@ -244,15 +246,16 @@ async fn concurrent_pulls_by_one_user_never_overlap(b: Backend) {
     let base = t("2024-01-01T00:00:00");
     store.append((0..2000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect(), FeedTime::now()).await.unwrap();
     store.start_cursor(&u, base).await.unwrap();
-    let q = PullQuery { limit: 13, format: Format::Json, horizon: FeedTime::now() };
+    let q = PullQuery { limit: 13, format: Format::Json, horizon: FeedTime::now(), lease: None };
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
             let u = u.clone();
+            let q = q.clone();
             tokio::spawn(async move {
                 let mut got = Vec::new();
                 loop {
-                    let p = store.pull(&u, q).await.unwrap();
+                    let p = store.pull(&u, q.clone()).await.unwrap();
                     if p.page.rows.is_empty() {
                         return got;
                     }
@@ -269,6 +272,113 @@ async fn concurrent_pulls_by_one_user_never_overlap(b: Backend) {
     assert_eq!(all, (1..=2000).collect::<Vec<_>>());
 }
 
+fn leased(limit: u32, holder: &str, expires: FeedTime) -> PullQuery {
+    PullQuery {
+        limit,
+        format: Format::Json,
+        horizon: FeedTime::now().add_secs(60),
+        lease: Some(scioc_store::LeaseTerms { holder: holder.into(), expires }),
+    }
+}
+
+/// Issue 13, defect 6: a page is delivered at least once. A released page, an expired one, and
+/// those of a holder that starts again are served by the next pull; a confirmed one never is.
+async fn leased_pages_are_served_again_until_delivered(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let u = add_user(&*store, "lena").await;
+    let base = t("2024-01-01T00:00:00");
+    store.append((0..40).map(|i| at(i, base.add_secs(i as i64))).collect(), FeedTime::now()).await.unwrap();
+    store.start_cursor(&u, base).await.unwrap();
+    let later = FeedTime::now().add_secs(600);
+    let q = leased(5, "node-a", later);
+
+    // Confirmed: the next pull goes on.
+    let p = store.pull(&u, q.clone()).await.unwrap();
+    assert_eq!(seqs(&p.page), vec![1, 2, 3, 4, 5]);
+    store.confirm_pull(&u, p.lease.unwrap()).await.unwrap();
+    let p = store.pull(&u, q.clone()).await.unwrap();
+    assert_eq!(seqs(&p.page), vec![6, 7, 8, 9, 10]);
+
+    // Released (the connection broke mid-body): served again, and the page pulled meanwhile too.
+    let in_flight = store.pull(&u, q.clone()).await.unwrap();
+    assert_eq!(seqs(&in_flight.page), vec![11, 12, 13, 14, 15], "a concurrent pull continues after the page in flight");
+    store.release_pull(&u, p.lease.unwrap()).await.unwrap();
+    // A late confirmation of a page released with it changes nothing.
+    store.confirm_pull(&u, in_flight.lease.unwrap()).await.unwrap();
+    let again = store.pull(&u, q.clone()).await.unwrap();
+    assert_eq!(seqs(&again.page), vec![6, 7, 8, 9, 10]);
+    assert_eq!(again.from, base.add_secs(5), "time_range.from is where the delivered pages end");
+    store.confirm_pull(&u, again.lease.unwrap()).await.unwrap();
+
+    // The holder died and started again: its pages in flight are released.
+    let lost = store.pull(&u, q.clone()).await.unwrap();
+    assert_eq!(seqs(&lost.page), vec![11, 12, 13, 14, 15]);
+    assert_eq!(store.release_leases_of("node-b").await.unwrap(), 0, "another holder's pages stay");
+    assert_eq!(store.release_leases_of("node-a").await.unwrap(), 1);
+    let p = store.pull(&u, q.clone()).await.unwrap();
+    assert_eq!(seqs(&p.page), vec![11, 12, 13, 14, 15]);
+    store.confirm_pull(&u, p.lease.unwrap()).await.unwrap();
+
+    // A holder that never came back: its page is served again once its lease expires.
+    let expired = store.pull(&u, leased(5, "node-c", FeedTime::now().add_secs(-1))).await.unwrap();
+    assert_eq!(seqs(&expired.page), vec![16, 17, 18, 19, 20]);
+    let p = store.pull(&u, q.clone()).await.unwrap();
+    assert!(p.rewound);
+    assert_eq!(seqs(&p.page), vec![16, 17, 18, 19, 20]);
+    store.confirm_pull(&u, p.lease.unwrap()).await.unwrap();
+
+    // A copy carries the delivered position, not pages in flight.
+    let _in_flight = store.pull(&u, q.clone()).await.unwrap();
+    let meta = store.export_meta().await.unwrap();
+    let c = meta.cursors.iter().find(|c| c.user == "lena").unwrap();
+    assert_eq!(c.after_seq, 20);
+
+    // Starting the cursor forgets pages in flight.
+    store.start_cursor(&u, base.add_secs(30)).await.unwrap();
+    let p = store.pull(&u, q.clone()).await.unwrap();
+    assert_eq!(seqs(&p.page), vec![31, 32, 33, 34, 35]);
+}
+
+/// Many pulls at once by one user with leases never return an event twice, and the delivered
+/// position settles over them whatever order they are confirmed in.
+async fn concurrent_leased_pulls_never_overlap_and_settle_in_order(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let u = add_user(&*store, "mira").await;
+    let base = t("2024-01-01T00:00:00");
+    store.append((0..600).map(|i| at(i, base.add_secs(i as i64 / 5))).collect(), FeedTime::now()).await.unwrap();
+    store.start_cursor(&u, base).await.unwrap();
+    let q = leased(11, "node-a", FeedTime::now().add_secs(600));
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let (store, u, q) = (store.clone(), u.clone(), q.clone());
+            tokio::spawn(async move {
+                let mut got = Vec::new();
+                loop {
+                    let p = store.pull(&u, q.clone()).await.unwrap();
+                    if p.page.rows.is_empty() {
+                        return got;
+                    }
+                    got.extend(seqs(&p.page));
+                    if i % 2 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                    store.confirm_pull(&u, p.lease.unwrap()).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort();
+    assert_eq!(all, (1..=600).collect::<Vec<_>>(), "each event once");
+    let meta = store.export_meta().await.unwrap();
+    assert_eq!(meta.cursors.iter().find(|c| c.user == "mira").unwrap().after_seq, 600, "all confirmed");
+}
+
 async fn everything_survives_reopening(b: Backend) {
     let s = open(b).await;
     {
@@ -279,13 +389,19 @@ async fn everything_survives_reopening(b: Backend) {
             .await
             .unwrap();
         store.start_cursor(&u, t("2024-01-01T00:00:00")).await.unwrap();
-        let p = store.pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now() }).await.unwrap();
+        let p = store
+            .pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now(), lease: None })
+            .await
+            .unwrap();
         assert_eq!(seqs(&p.page), vec![1, 2, 3, 4]);
     }
     let s = s.reopen().await;
     let store = s.store.clone();
     let u = UserName::parse("dave").unwrap();
-    let p = store.pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now() }).await.unwrap();
+    let p = store
+        .pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now(), lease: None })
+        .await
+        .unwrap();
     assert_eq!(seqs(&p.page), vec![5, 6, 7, 8]);
     assert_eq!(p.from, t("2024-01-01T00:00:04"));
 }
@@ -518,8 +634,13 @@ async fn two_nodes_pulling_for_one_user_deliver_each_event_once(b: Backend) {
             tokio::spawn(async move {
                 let mut got = Vec::new();
                 for i in p.. {
-                    let q = PullQuery { limit: 17, format: Format::Json, horizon: FeedTime::now().add_secs(60) };
-                    let page = nodes[i % 2].pull(&u, q).await.unwrap().page;
+                    let q = PullQuery {
+                        limit: 17,
+                        format: Format::Json,
+                        horizon: FeedTime::now().add_secs(60),
+                        lease: None,
+                    };
+                    let page = nodes[i % 2].pull(&u, q.clone()).await.unwrap().page;
                     if page.rows.is_empty() && !appending.load(std::sync::atomic::Ordering::SeqCst) {
                         return got;
                     }
@@ -565,8 +686,8 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
         .await
         .unwrap();
     store.start_cursor(&u, base).await.unwrap();
-    let q = PullQuery { limit: 10, format: Format::Json, horizon: FeedTime::now() };
-    assert_eq!(seqs(&store.pull(&u, q).await.unwrap().page), (1..=12).collect::<Vec<_>>());
+    let q = PullQuery { limit: 10, format: Format::Json, horizon: FeedTime::now(), lease: None };
+    assert_eq!(seqs(&store.pull(&u, q.clone()).await.unwrap().page), (1..=12).collect::<Vec<_>>());
 
     // Into the other backend, and back again.
     let other = open(if b == Backend::Sqlite { Backend::Postgres } else { Backend::Sqlite }).await;
@@ -582,7 +703,7 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
     assert_eq!(back.store.export_meta().await.unwrap(), store.export_meta().await.unwrap());
 
     // The copy carries on where the source stood: the cursor, the head, the import version.
-    assert_eq!(seqs(&other.store.pull(&u, q).await.unwrap().page), (13..=24).collect::<Vec<_>>());
+    assert_eq!(seqs(&other.store.pull(&u, q.clone()).await.unwrap().page), (13..=24).collect::<Vec<_>>());
     let next = other.store.append(vec![at(9, FeedTime::now())], FeedTime::now()).await.unwrap();
     assert_eq!(next.first_seq, Some(4502));
     assert_eq!(other.store.source_state("osv").await.unwrap().version, 1);

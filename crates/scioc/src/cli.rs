@@ -417,6 +417,20 @@ pub(crate) struct ServeArgs {
     /// Seconds a request may take before it is answered 408 [default: 30]
     #[arg(long, env = "SCIOC_REQUEST_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) request_timeout: Option<u64>,
+
+    /// Most connections open at once; at the limit the longest-idle connection is closed for a
+    /// new one, or the new one is answered 503 when all are busy. Always kept below the file
+    /// descriptor limit [default: 10000]
+    #[arg(long, env = "SCIOC_MAX_CONNECTIONS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_connections: Option<u32>,
+
+    /// Seconds a request's headers (and a TLS handshake) may take to arrive [default: 10]
+    #[arg(long, env = "SCIOC_HEADER_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) header_timeout: Option<u64>,
+
+    /// Seconds a keep-alive connection may stay idle between requests [default: 60]
+    #[arg(long, env = "SCIOC_IDLE_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) idle_timeout: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,9 @@
 //! rate_limit = 20             # requests per second per user
 //! rate_burst = 40
 //! request_timeout = 30        # seconds
+//! max_connections = 10000     # kept below the file descriptor limit
+//! header_timeout = 10         # seconds for a request's headers to arrive
+//! idle_timeout = 60           # seconds a keep-alive connection may idle
 //!
 //! [scan]
 //! format = "sarif"            # table, json, sarif, markdown
@@ -80,6 +83,9 @@ struct FileServe {
     request_timeout: Option<u64>,
     max_upload_bytes: Option<usize>,
     no_starter_set: Option<bool>,
+    max_connections: Option<u32>,
+    header_timeout: Option<u64>,
+    idle_timeout: Option<u64>,
 }
 
 /// Reads the config file named by `--config`/`SCIOC_CONFIG`, or `./scioc.toml` if present.
@@ -92,12 +98,16 @@ pub(crate) fn load(args: &Args) -> Result<FileConfig> {
     let text = std::fs::read_to_string(&path).with_context(|| format!("reading config file {}", path.display()))?;
     let config: FileConfig =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
-    if config.serve.rate_limit == Some(0)
-        || config.serve.rate_burst == Some(0)
-        || config.serve.request_timeout == Some(0)
+    let f = &config.serve;
+    if f.rate_limit == Some(0)
+        || f.rate_burst == Some(0)
+        || f.request_timeout == Some(0)
+        || f.max_connections == Some(0)
+        || f.header_timeout == Some(0)
+        || f.idle_timeout == Some(0)
     {
         bail!(
-            "config file {}: serve.rate_limit, serve.rate_burst and serve.request_timeout must be at least 1",
+            "config file {}: serve.rate_limit, rate_burst, request_timeout, max_connections, header_timeout and idle_timeout must be at least 1",
             path.display()
         );
     }
@@ -193,6 +203,9 @@ pub(crate) fn serve(args: &ServeArgs, file: &FileConfig) -> Result<ServeArgs> {
         request_timeout: args.request_timeout.or(f.request_timeout),
         max_upload_bytes: args.max_upload_bytes.or(f.max_upload_bytes),
         no_starter_set: args.no_starter_set || f.no_starter_set.unwrap_or(false),
+        max_connections: args.max_connections.or(f.max_connections),
+        header_timeout: args.header_timeout.or(f.header_timeout),
+        idle_timeout: args.idle_timeout.or(f.idle_timeout),
     })
 }
 
@@ -221,6 +234,9 @@ mod tests {
             request_timeout: None,
             max_upload_bytes: None,
             no_starter_set: false,
+            max_connections: None,
+            header_timeout: None,
+            idle_timeout: None,
         };
         let merged = serve(&args, &file).unwrap();
         assert_eq!(merged.listen, Some("127.0.0.1:2".parse().unwrap()));

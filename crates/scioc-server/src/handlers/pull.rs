@@ -1,6 +1,7 @@
 //! `GET …/query/pull`: the next page after the caller's cursor.
 
 use super::params::PageParams;
+use crate::delivery::OnDelivery;
 use crate::{App, auth::Caller, error::AppError, page};
 use axum::{
     Extension,
@@ -9,8 +10,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use scioc_api::TimeFormat;
-use scioc_model::FeedTime;
-use scioc_store::PullQuery;
+use scioc_model::{FeedTime, UserName};
+use scioc_store::{LeaseTerms, PullQuery, Store};
 use std::sync::Arc;
 
 /// Returns the next events after the caller's cursor and moves the cursor past them in the same
@@ -23,8 +24,42 @@ pub(crate) async fn pull(
 ) -> Result<Response, AppError> {
     let p = PageParams::parse(query.as_deref())?;
     let now = FeedTime::now();
-    let pulled = app.store.pull(&caller.0, PullQuery { limit: p.limit, format: p.format, horizon: now }).await?;
-    Ok(page::respond(p.format, &page::head(&pulled.page, pulled.from, TimeFormat::Utc, now), &pulled.page))
+    let lease = LeaseTerms {
+        holder: app.node.clone(),
+        expires: now.add_secs(i64::try_from(app.lease_ttl.as_secs()).unwrap_or(i64::MAX)),
+    };
+    let query = PullQuery { limit: p.limit, format: p.format, horizon: now, lease: Some(lease) };
+    let pulled = app.store.pull(&caller.0, query).await?;
+    if pulled.rewound {
+        tracing::warn!(user = caller.0.as_str(), "pages never confirmed delivered are served again");
+    }
+    let mut response =
+        page::respond(p.format, &page::head(&pulled.page, pulled.from, TimeFormat::Utc, now), &pulled.page);
+    if let Some(lease) = pulled.lease {
+        response.extensions_mut().insert(settle_on_delivery(app.store.clone(), caller.0.clone(), lease));
+    }
+    Ok(response)
+}
+
+/// Confirms the page once the response has been handed to the connection, or gives it up (the
+/// next pull serves it again) when the response is dropped before its end.
+fn settle_on_delivery(store: Arc<dyn Store>, user: UserName, lease: i64) -> OnDelivery {
+    OnDelivery::new(move |delivered| {
+        // Fired from the connection's task; the store call runs on its own. Without a runtime
+        // (the process is ending) the lease is left to expire, or to the next start's release.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        runtime.spawn(async move {
+            let settled =
+                if delivered { store.confirm_pull(&user, lease).await } else { store.release_pull(&user, lease).await };
+            match settled {
+                Ok(()) if !delivered => {
+                    tracing::info!(user = user.as_str(), "a pulled page was not delivered; the next pull serves it again")
+                }
+                Ok(()) => {}
+                Err(e) => tracing::warn!(user = user.as_str(), error = %e, delivered, "could not settle a pulled page; its lease will expire"),
+            }
+        });
+    })
 }
 
 /// `HEAD` on the pull route: refused with 405. A pull moves the caller's cursor, and a `HEAD`

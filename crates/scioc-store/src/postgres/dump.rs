@@ -47,7 +47,7 @@ pub(super) async fn meta(c: &mut Conn) -> Result<Meta> {
         c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await.db()?;
     let users = users::list(&tx).await?;
     let cursors = tx
-        .query("SELECT user_name, after_seq, not_before, position, updated_at FROM cursors ORDER BY user_name", &[])
+        .query("SELECT user_name, done_after_seq, done_not_before, done_position, updated_at FROM cursors ORDER BY user_name", &[])
         .await
         .db()?
         .iter()
@@ -132,7 +132,8 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
     }
     for k in &meta.cursors {
         tx.execute(
-            "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at, done_after_seq, done_not_before, done_position)
+             VALUES ($1, $2, $3, $4, $5, $2, $3, $4)",
             &[&k.user, &k.after_seq, &k.not_before, &k.position, &k.updated_at],
         )
         .await

@@ -191,6 +191,18 @@ impl Store for PgStore {
         retry!(self, |c| cursors::pull(&mut c, user, &query))
     }
 
+    async fn confirm_pull(&self, user: &UserName, lease: i64) -> Result<()> {
+        retry!(self, |c| cursors::confirm(&mut c, user, lease))
+    }
+
+    async fn release_pull(&self, user: &UserName, lease: i64) -> Result<()> {
+        retry!(self, |c| cursors::release(&mut c, user, lease))
+    }
+
+    async fn release_leases_of(&self, holder: &str) -> Result<u64> {
+        retry!(self, |c| cursors::release_holder(&mut c, holder))
+    }
+
     async fn source_state(&self, source: &str) -> Result<SourceState> {
         retry!(self, |c| sources::state(&mut c, source))
     }

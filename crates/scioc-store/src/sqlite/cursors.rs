@@ -1,12 +1,16 @@
-//! Per-user pull cursors.
+//! Per-user pull cursors, delivered at least once.
 //!
-//! A cursor is `(after_seq, not_before, position)`: the next pull returns events with a
-//! sequence number above `after_seq` and a time at or after `not_before`. Because times never
-//! go back as sequence numbers grow, that is exactly "the events after the last one delivered".
-//! After a delivery `not_before` becomes the last delivered time, which filters nothing new
-//! (later events are never older) but lets the pull walk the `(ts, seq)` index from there.
-//! Start and pull run in immediate transactions, so two pulls by one user are serialized and
-//! neither repeats nor skips an event.
+//! A cursor's frontier is `(after_seq, not_before, position)`: the next pull returns events with
+//! a sequence number above `after_seq` and a time at or after `not_before`. Because times never
+//! go back as sequence numbers grow, that is exactly "the events after the last one handed out".
+//! After a page `not_before` becomes its last time, which filters nothing new (later events are
+//! never older) but lets the pull walk the `(ts, seq)` index from there.
+//!
+//! A leased pull moves the frontier at once, so a concurrent pull continues after its page, and
+//! records the page in `pull_leases`. The cursor's delivered position (`done_*`) follows when the
+//! page is confirmed ([`crate::rules::settle`]); a released or expired lease puts the frontier
+//! back at the delivered position, so those events are served again. Every step runs in an
+//! immediate transaction, so two pulls by one user are serialized.
 
 use super::{
     SqlResultExt,
@@ -14,12 +18,12 @@ use super::{
 };
 use crate::{
     PullPage, PullQuery, Result,
-    rules::{PageBuilder, fragment_column},
+    rules::{LeaseRow, PageBuilder, Position, fragment_column, settle},
 };
 use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use scioc_model::{FeedTime, UserName};
 
-/// Points `user`'s cursor at the first event at or after `at`.
+/// Points `user`'s cursor at the first event at or after `at`, forgetting pages in flight.
 pub(super) fn start(conn: &mut Connection, user: &UserName, at: FeedTime) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     set(&tx, user, at)?;
@@ -35,27 +39,59 @@ fn set(tx: &Transaction<'_>, user: &UserName, at: FeedTime) -> Result<()> {
         .db()?
         .unwrap_or(0);
     tx.prepare_cached(
-        "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at) VALUES (?1, ?2, ?3, ?3, ?4)
+        "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at,
+                              done_after_seq, done_not_before, done_position)
+         VALUES (?1, ?2, ?3, ?3, ?4, ?2, ?3, ?3)
          ON CONFLICT (user_name) DO UPDATE SET after_seq = excluded.after_seq, not_before = excluded.not_before,
-             position = excluded.position, updated_at = excluded.updated_at",
+             position = excluded.position, updated_at = excluded.updated_at,
+             done_after_seq = excluded.done_after_seq, done_not_before = excluded.done_not_before,
+             done_position = excluded.done_position",
     )
     .db()?
     .execute(params![user.as_str(), after, at.unix(), FeedTime::now().unix()])
     .db()?;
+    forget_leases(tx, user)
+}
+
+fn forget_leases(tx: &Transaction<'_>, user: &UserName) -> Result<()> {
+    tx.prepare_cached("DELETE FROM pull_leases WHERE user_name = ?1").db()?.execute(params![user.as_str()]).db()?;
     Ok(())
+}
+
+/// Puts `user`'s frontier back at the delivered position and forgets every page in flight.
+fn rewind(tx: &Transaction<'_>, user: &UserName) -> Result<()> {
+    tx.prepare_cached(
+        "UPDATE cursors SET after_seq = done_after_seq, not_before = done_not_before, position = done_position,
+                            updated_at = ?2
+         WHERE user_name = ?1",
+    )
+    .db()?
+    .execute(params![user.as_str(), FeedTime::now().unix()])
+    .db()?;
+    forget_leases(tx, user)
 }
 
 /// The next page after `user`'s cursor; the cursor moves past it in the same transaction.
 pub(super) fn pull(conn: &mut Connection, user: &UserName, q: &PullQuery) -> Result<PullPage> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-    let cursor = |tx: &Transaction<'_>| -> Result<Option<(i64, i64, i64)>> {
+    let expired: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM pull_leases WHERE user_name = ?1 AND NOT done AND expires_at <= ?2)",
+        )
+        .db()?
+        .query_row(params![user.as_str(), FeedTime::now().unix()], |r| r.get(0))
+        .db()?;
+    if expired {
+        rewind(&tx, user)?;
+    }
+    let cursor = |tx: &Transaction<'_>| -> Result<Option<Position>> {
         tx.prepare_cached("SELECT after_seq, not_before, position FROM cursors WHERE user_name = ?1")
             .db()?
             .query_row(params![user.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()
             .db()
     };
-    let (after, not_before, position) = match cursor(&tx)? {
+    let from = match cursor(&tx)? {
         Some(c) => c,
         None => {
             // Never started: the feed begins for this user at the time of the first pull.
@@ -63,6 +99,7 @@ pub(super) fn pull(conn: &mut Connection, user: &UserName, q: &PullQuery) -> Res
             cursor(&tx)?.expect("cursor just written")
         }
     };
+    let (after, not_before, position) = from;
     let mut page = PageBuilder::new(q.format, q.limit);
     {
         let sql = format!(
@@ -78,14 +115,126 @@ pub(super) fn pull(conn: &mut Connection, user: &UserName, q: &PullQuery) -> Res
     } else {
         false
     };
+    let mut lease = None;
     if let Some(last) = page.last() {
+        let to = (last.seq, last.time.unix(), last.time.unix() + 1);
         tx.prepare_cached(
             "UPDATE cursors SET after_seq = ?2, not_before = ?3, position = ?4, updated_at = ?5 WHERE user_name = ?1",
         )
         .db()?
-        .execute(params![user.as_str(), last.seq, last.time.unix(), last.time.unix() + 1, FeedTime::now().unix()])
+        .execute(params![user.as_str(), to.0, to.1, to.2, FeedTime::now().unix()])
         .db()?;
+        let (holder, expires) = match &q.lease {
+            Some(terms) => (terms.holder.as_str(), terms.expires.unix()),
+            None => ("", 0),
+        };
+        let id: i64 = tx
+            .prepare_cached(
+                "INSERT INTO pull_leases (user_name, from_after_seq, from_not_before, from_position,
+                                          to_after_seq, to_not_before, to_position, holder, expires_at, done)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+            )
+            .db()?
+            .query_row(
+                params![user.as_str(), from.0, from.1, from.2, to.0, to.1, to.2, holder, expires, q.lease.is_none()],
+                |r| r.get(0),
+            )
+            .db()?;
+        if q.lease.is_some() {
+            lease = Some(id);
+        } else {
+            settle_user(&tx, user)?;
+        }
     }
     tx.commit().db()?;
-    Ok(PullPage { page: page.into_page(more), from: FeedTime::from_unix(position) })
+    Ok(PullPage { page: page.into_page(more), from: FeedTime::from_unix(position), lease, rewound: expired })
+}
+
+/// Moves `user`'s delivered position over the delivered pages that continue it.
+fn settle_user(tx: &Transaction<'_>, user: &UserName) -> Result<()> {
+    let done: Position = tx
+        .prepare_cached("SELECT done_after_seq, done_not_before, done_position FROM cursors WHERE user_name = ?1")
+        .db()?
+        .query_row(params![user.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .db()?;
+    let leases = tx
+        .prepare_cached(
+            "SELECT id, from_after_seq, from_not_before, from_position, to_after_seq, to_not_before, to_position, done
+             FROM pull_leases WHERE user_name = ?1 ORDER BY id",
+        )
+        .db()?
+        .query_map(params![user.as_str()], |r| {
+            Ok(LeaseRow {
+                id: r.get(0)?,
+                from: (r.get(1)?, r.get(2)?, r.get(3)?),
+                to: (r.get(4)?, r.get(5)?, r.get(6)?),
+                done: r.get(7)?,
+            })
+        })
+        .db()?
+        .collect::<Result<Vec<_>, _>>()
+        .db()?;
+    let (at, passed) = settle(done, &leases);
+    if passed.is_empty() {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "UPDATE cursors SET done_after_seq = ?2, done_not_before = ?3, done_position = ?4 WHERE user_name = ?1",
+    )
+    .db()?
+    .execute(params![user.as_str(), at.0, at.1, at.2])
+    .db()?;
+    let mut delete = tx.prepare_cached("DELETE FROM pull_leases WHERE id = ?1").db()?;
+    for id in passed {
+        delete.execute(params![id]).db()?;
+    }
+    Ok(())
+}
+
+/// Marks a leased page delivered.
+pub(super) fn confirm(conn: &mut Connection, user: &UserName, lease: i64) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let marked = tx
+        .prepare_cached("UPDATE pull_leases SET done = 1 WHERE id = ?1 AND user_name = ?2")
+        .db()?
+        .execute(params![lease, user.as_str()])
+        .db()?;
+    if marked > 0 {
+        settle_user(&tx, user)?;
+    }
+    tx.commit().db()
+}
+
+/// Gives a leased page up: the user's cursor goes back to its delivered position.
+pub(super) fn release(conn: &mut Connection, user: &UserName, lease: i64) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let in_flight: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM pull_leases WHERE id = ?1 AND user_name = ?2 AND NOT done)")
+        .db()?
+        .query_row(params![lease, user.as_str()], |r| r.get(0))
+        .db()?;
+    if in_flight {
+        rewind(&tx, user)?;
+    }
+    tx.commit().db()
+}
+
+/// Releases every page in flight that `holder` leased.
+pub(super) fn release_holder(conn: &mut Connection, holder: &str) -> Result<u64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let users = tx
+        .prepare_cached("SELECT DISTINCT user_name FROM pull_leases WHERE holder = ?1 AND NOT done")
+        .db()?
+        .query_map(params![holder], |r| r.get::<_, String>(0))
+        .db()?
+        .collect::<Result<Vec<_>, _>>()
+        .db()?;
+    for name in &users {
+        // Names in the table were valid when stored.
+        if let Ok(user) = UserName::parse(name) {
+            rewind(&tx, &user)?;
+        }
+    }
+    tx.commit().db()?;
+    Ok(users.len() as u64)
 }

@@ -52,7 +52,7 @@ pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
     let users = super::users::list(&tx)?;
     let cursors = {
         let mut stmt = tx
-            .prepare("SELECT user_name, after_seq, not_before, position, updated_at FROM cursors ORDER BY user_name")
+            .prepare("SELECT user_name, done_after_seq, done_not_before, done_position, updated_at FROM cursors ORDER BY user_name")
             .db()?;
         let rows = stmt
             .query_map([], |r| {
@@ -159,7 +159,8 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
     }
     for c in &meta.cursors {
         tx.execute(
-            "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO cursors (user_name, after_seq, not_before, position, updated_at, done_after_seq, done_not_before, done_position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?2, ?3, ?4)",
             params![c.user, c.after_seq, c.not_before, c.position, c.updated_at],
         )
         .db()?;

@@ -49,6 +49,11 @@ const MIGRATIONS: &[migrate::Migration] = &[
         sql: include_str!("../../migrations/sqlite/0004_scan_index.sql"),
     },
     migrate::Migration { version: 5, name: "affected", sql: include_str!("../../migrations/sqlite/0005_affected.sql") },
+    migrate::Migration {
+        version: 6,
+        name: "pull_leases",
+        sql: include_str!("../../migrations/sqlite/0006_pull_leases.sql"),
+    },
 ];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.
@@ -257,6 +262,21 @@ impl Store for SqliteStore {
     async fn pull(&self, user: &UserName, query: PullQuery) -> Result<PullPage> {
         let user = user.clone();
         self.write(move |c| cursors::pull(c, &user, &query)).await
+    }
+
+    async fn confirm_pull(&self, user: &UserName, lease: i64) -> Result<()> {
+        let user = user.clone();
+        self.write(move |c| cursors::confirm(c, &user, lease)).await
+    }
+
+    async fn release_pull(&self, user: &UserName, lease: i64) -> Result<()> {
+        let user = user.clone();
+        self.write(move |c| cursors::release(c, &user, lease)).await
+    }
+
+    async fn release_leases_of(&self, holder: &str) -> Result<u64> {
+        let holder = holder.to_owned();
+        self.write(move |c| cursors::release_holder(c, &holder)).await
     }
 
     async fn source_state(&self, source: &str) -> Result<SourceState> {

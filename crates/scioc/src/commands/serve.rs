@@ -3,7 +3,7 @@
 use super::{Place, open_store};
 use crate::{cli::ServeArgs, output};
 use anyhow::{Context, Result};
-use scioc_server::{App, RateLimit, Server, ServerConfig, TlsMode};
+use scioc_server::{App, ConnectionLimits, RateLimit, Server, ServerConfig, TlsMode};
 use std::{io::Write, time::Duration};
 
 pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
@@ -40,6 +40,13 @@ pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
             .map(|per_second| RateLimit { per_second, burst: args.rate_burst.unwrap_or(per_second.saturating_mul(2)) }),
         request_timeout: args.request_timeout.map_or(defaults.request_timeout, Duration::from_secs),
         max_upload_bytes: args.max_upload_bytes.unwrap_or(defaults.max_upload_bytes),
+        connections: ConnectionLimits {
+            max_connections: args.max_connections.map_or(defaults.connections.max_connections, |n| n as usize),
+            header_timeout: args.header_timeout.map_or(defaults.connections.header_timeout, Duration::from_secs),
+            idle_timeout: args.idle_timeout.map_or(defaults.connections.idle_timeout, Duration::from_secs),
+            ..defaults.connections
+        }
+        .within_fd_limit(),
         ..defaults
     };
     let app = App::new(store.clone(), &config);

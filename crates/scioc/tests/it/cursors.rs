@@ -25,6 +25,9 @@ async fn a_cursor_survives_a_restart_and_a_kill(b: Backend) {
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
     assert_eq!(ids(&c.page(&format!("{FEED}/pull?format=json&limit=10")).await), (10..20).collect::<Vec<_>>());
+    // Delivery is confirmed just after the body is handed over; a kill before that serves the
+    // page again (at least once, the hardening tests show), a kill after it does not.
+    s.await_delivered("alice", 20).await;
     server.kill();
 
     let server = s.serve(&[]);

@@ -81,7 +81,7 @@ impl Scioc {
 
     /// The binary with `--data-dir` set and no SCIOC_* variables leaking in.
     pub fn cmd(&self) -> Command {
-        let mut c = Command::new(crate::support::binary());
+        let mut c = Command::new(binary());
         for (k, _) in std::env::vars() {
             if k.starts_with("SCIOC_") {
                 c.env_remove(k);
@@ -120,6 +120,38 @@ impl Scioc {
         match &self.db {
             None => std::fs::read(self.data_dir().join("scioc.db")).unwrap(),
             Some(db) => db.rows_as_text(table).unwrap().into_bytes(),
+        }
+    }
+
+    /// Opens the store the binary uses, beside it.
+    pub async fn store(&self) -> std::sync::Arc<dyn scioc_store::Store> {
+        match &self.db {
+            None => std::sync::Arc::new(scioc_store::SqliteStore::open(&self.data_dir()).unwrap()),
+            Some(db) => std::sync::Arc::new(
+                scioc_store::PgStore::connect(db.url(), scioc_store::PgOptions { pool_size: 2, ..Default::default() })
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+
+    /// Waits until `user`'s delivered position reaches `seq`: a pulled page is confirmed
+    /// delivered just after its last byte was handed to the connection, so a test that kills the
+    /// server right after reading a page waits for this first when it needs the page settled.
+    pub async fn await_delivered(&self, user: &str, seq: i64) {
+        let store = self.store().await;
+        let start = Instant::now();
+        loop {
+            let meta = store.export_meta().await.unwrap();
+            let at = meta.cursors.iter().find(|c| c.user == user).map_or(0, |c| c.after_seq);
+            if at >= seq {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "{user}'s pages up to {seq} were never confirmed (at {at})"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
