@@ -43,10 +43,38 @@ fn show(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
-/// Checks a parsed candidate document: the schema, then semantic checks.
+/// Most problems listed for one file; the rest are counted in a last line.
+pub const MAX_LISTED_PROBLEMS: usize = 1000;
+
+/// Most candidates one file may hold (real incident files hold dozens).
+pub const MAX_CANDIDATES: usize = 100_000;
+
+/// Largest candidate file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Checks a parsed candidate document: the schema, then semantic checks. At most
+/// [`MAX_LISTED_PROBLEMS`] problems are listed, in document order; a last problem counts the
+/// others, so a file of a million bad objects costs a bounded report.
 pub fn check_document(doc: &Value) -> Vec<Problem> {
+    if let Some(items) = doc.as_array()
+        && items.len() > MAX_CANDIDATES
+    {
+        return vec![Problem {
+            pointer: String::new(),
+            message: format!("{} candidates; a file holds at most {MAX_CANDIDATES} (split it)", items.len()),
+        }];
+    }
     let mut problems = Vec::new();
+    let mut unlisted = 0usize;
     for e in validator().iter_errors(doc) {
+        // Past the cap, problems are only counted, never formatted.
+        if problems.len() >= 4 * MAX_LISTED_PROBLEMS {
+            unlisted += match e.kind() {
+                ValidationErrorKind::AdditionalProperties { unexpected } => unexpected.len(),
+                _ => 1,
+            };
+            continue;
+        }
         let pointer = e.instance_path().as_str().to_owned();
         let got = show(e.instance());
         let message = match e.kind() {
@@ -86,6 +114,16 @@ pub fn check_document(doc: &Value) -> Vec<Problem> {
     problems
         .sort_by(|a, b| natural_pointer(&a.pointer).cmp(&natural_pointer(&b.pointer)).then(a.message.cmp(&b.message)));
     problems.dedup();
+    if problems.len() > MAX_LISTED_PROBLEMS {
+        unlisted += problems.len() - MAX_LISTED_PROBLEMS;
+        problems.truncate(MAX_LISTED_PROBLEMS);
+    }
+    if unlisted > 0 {
+        problems.push(Problem {
+            pointer: String::new(),
+            message: format!("… and {unlisted} more problem(s); only the first {MAX_LISTED_PROBLEMS} are listed"),
+        });
+    }
     problems
 }
 
@@ -156,6 +194,11 @@ fn semantic(item: &Value, i: usize, out: &mut Vec<Problem>) {
 
 /// Reads and validates a candidate file, returning its candidates or every problem found.
 pub fn read_file(path: &Path) -> Result<Vec<Candidate>, Vec<Problem>> {
+    let whole = |message: String| vec![Problem { pointer: String::new(), message }];
+    let size = std::fs::metadata(path).map_err(|e| whole(format!("cannot read: {e}")))?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(whole(format!("{size} bytes; a candidate file is at most {MAX_FILE_BYTES}")));
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| vec![Problem { pointer: String::new(), message: format!("cannot read: {e}") }])?;
     let doc: Value = serde_json::from_slice(&bytes)

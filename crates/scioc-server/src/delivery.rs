@@ -99,3 +99,45 @@ impl http_body::Body for Finish {
         self.inner.size_hint()
     }
 }
+
+/// Counts work running after its request has been answered, so that a shutdown waits for it.
+#[derive(Clone, Default)]
+pub(crate) struct Background(Arc<BackgroundState>);
+
+#[derive(Default)]
+struct BackgroundState {
+    running: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+impl Background {
+    /// Runs `work` on the current runtime, counted until it ends. Without a runtime (the
+    /// process is ending) the work is not run.
+    pub(crate) fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        use std::sync::atomic::Ordering;
+        self.0.running.fetch_add(1, Ordering::AcqRel);
+        let state = self.0.clone();
+        runtime.spawn(async move {
+            work.await;
+            if state.running.fetch_sub(1, Ordering::AcqRel) == 1 {
+                state.idle.notify_waiters();
+            }
+        });
+    }
+
+    /// Waits until no counted work runs, or `limit` passes.
+    pub(crate) async fn drain(&self, limit: std::time::Duration) -> bool {
+        use std::sync::atomic::Ordering;
+        let wait = async {
+            loop {
+                let idle = self.0.idle.notified();
+                if self.0.running.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                idle.await;
+            }
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+}

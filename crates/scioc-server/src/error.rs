@@ -21,6 +21,8 @@ pub(crate) enum AppError {
     NotFound(String),
     /// 409: the request conflicts with the feed's state.
     Conflict(String),
+    /// 413: the request asks for more work than one request may do.
+    TooLarge(String),
     /// 429, with `Retry-After` seconds.
     TooManyRequests(u64),
     /// 503, with `Retry-After` seconds.
@@ -62,6 +64,7 @@ impl IntoResponse for AppError {
             AppError::Forbidden(m) => text(StatusCode::FORBIDDEN, format!("forbidden: {m}")),
             AppError::NotFound(m) => text(StatusCode::NOT_FOUND, format!("not found: {m}")),
             AppError::Conflict(m) => text(StatusCode::CONFLICT, format!("conflict: {m}")),
+            AppError::TooLarge(m) => text(StatusCode::PAYLOAD_TOO_LARGE, format!("too large: {m}")),
             AppError::TooManyRequests(secs) => {
                 let mut r = text(StatusCode::TOO_MANY_REQUESTS, format!("too many requests: retry after {secs} s"));
                 r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

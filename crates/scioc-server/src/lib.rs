@@ -45,6 +45,10 @@ pub struct App {
     pub(crate) node: String,
     /// How long a pulled page may take to be delivered before it counts as lost.
     pub(crate) lease_ttl: std::time::Duration,
+    /// How long a request may take; work a request does in the background stops at it too.
+    pub(crate) request_timeout: std::time::Duration,
+    /// Store writes that outlive their request (settling a pulled page), awaited on shutdown.
+    pub(crate) background: delivery::Background,
 }
 
 impl App {
@@ -56,6 +60,8 @@ impl App {
             knowledge: tokio::sync::Mutex::new(None),
             node: config.node_name(),
             lease_ttl: config.request_timeout + config.connections.stall_timeout,
+            request_timeout: config.request_timeout,
+            background: delivery::Background::default(),
             store,
         })
     }

@@ -72,6 +72,10 @@ impl BoundServer {
         };
         connections::serve(listener, tls, self.app, self.config.connections, self.config.shutdown_grace, shutdown)
             .await?;
+        // Pages delivered just before the stop are confirmed before the process ends.
+        if !self.state.background.drain(self.config.shutdown_grace).await {
+            tracing::warn!("stopped before every delivered page was confirmed; those are served again");
+        }
         Ok(())
     }
 }

@@ -19,6 +19,13 @@ use std::collections::BTreeMap;
 /// record carries them, so a record with thousands of links must not make every event huge.
 const MAX_LISTED: usize = 64;
 
+/// Most versions one affected package may list (the largest real record lists a few hundred):
+/// each becomes an event, so a hostile record of millions must not become millions of events.
+pub const MAX_VERSIONS: usize = 10_000;
+
+/// Most affected packages one record may name.
+pub const MAX_AFFECTED: usize = 1_000;
+
 /// Threat level given to every OSV `MAL-` record: confirmed malicious code.
 pub const OSV_THREAT_LEVEL: u8 = 5;
 
@@ -114,11 +121,23 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
         }
     }
 
+    if record.affected.len() > MAX_AFFECTED {
+        return Err(FieldError::new(
+            "affected",
+            format!("{} affected packages; at most {MAX_AFFECTED} are read", record.affected.len()),
+        ));
+    }
     let mut announcements: Vec<Announcement> = Vec::new();
     let mut indicators = Vec::new();
     let mut skipped = BTreeMap::new();
     for (i, affected) in record.affected.iter().enumerate() {
         let field = |f: &str| format!("affected[{i}].{f}");
+        if affected.versions.len() > MAX_VERSIONS {
+            return Err(FieldError::new(
+                field("versions"),
+                format!("{} versions; at most {MAX_VERSIONS} are read", affected.versions.len()),
+            ));
+        }
         let Some(ptype) = purl_type(&affected.package.ecosystem) else {
             return Err(FieldError::new(
                 field("package.ecosystem"),

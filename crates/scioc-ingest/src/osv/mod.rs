@@ -40,7 +40,13 @@ pub struct Options {
     pub dry_run: bool,
     /// Refuse the whole import when any record is invalid, instead of skipping those.
     pub strict: bool,
+    /// Give up ([`ImportError::TimedOut`]) when reading and planning pass this instant: an
+    /// upload over HTTP is bounded in time, CPU work included.
+    pub deadline: Option<std::time::Instant>,
 }
+
+/// How many records are read or planned between looks at the deadline.
+const DEADLINE_EVERY: usize = 256;
 
 /// What to import.
 #[derive(Debug)]
@@ -92,6 +98,18 @@ pub enum ImportError {
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] scioc_store::Error),
+    /// Reading and planning took past [`Options::deadline`].
+    #[error("the import took longer than allowed ({0} records read); nothing was imported")]
+    TimedOut(usize),
+}
+
+fn check_deadline(options: &Options, done: usize) -> Result<(), ImportError> {
+    match options.deadline {
+        Some(deadline) if done % DEADLINE_EVERY == 0 && std::time::Instant::now() > deadline => {
+            Err(ImportError::TimedOut(done))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A record read this time, waiting to be compared.
@@ -134,6 +152,7 @@ pub async fn import(
         Input::Documents(docs) => {
             for (origin, bytes) in docs {
                 out.files += 1;
+                check_deadline(&options, out.files)?;
                 read_one(source::File { origin, withdrawn_dir: false, bytes }, &known, &mut pending, &mut out);
             }
             &[]
@@ -154,6 +173,7 @@ pub async fn import(
             if out.files % 1000 == 0 {
                 progress(out.files);
             }
+            check_deadline(&options, out.files)?;
             read_one(file, &known, &mut pending, &mut out);
             Ok(())
         })?;
@@ -172,7 +192,8 @@ pub async fn import(
     let mut indicators = Vec::new();
     let mut retired = Vec::new();
     // Each record is dropped once planned, so the import never holds records and events at once.
-    for (id, p) in pending {
+    for (n, (id, p)) in pending.into_iter().enumerate() {
+        check_deadline(&options, n + 1)?;
         let before: Option<RecordState> = known.get(id.as_str()).and_then(|(_, s)| serde_json::from_str(s).ok());
         let now_mapped = if p.withdrawn { None } else { p.mapped.as_ref() };
         let (events, state) = plan::plan(before.as_ref(), now_mapped);

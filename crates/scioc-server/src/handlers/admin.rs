@@ -31,42 +31,99 @@ fn appended(a: &Appended) -> Value {
     json!({"events": a.count, "first_sequence": a.first_seq, "last_sequence": a.last_seq})
 }
 
-/// Imports OSV records posted as one JSON object or an array of them.
-pub(crate) async fn post_osv(State(app): State<Arc<App>>, body: Bytes) -> Result<Json<Value>, AppError> {
-    let value: Value =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("body is not JSON: {e}")))?;
-    let records = match value {
-        Value::Array(items) => items,
-        one @ Value::Object(_) => vec![one],
+/// Most OSV records one upload may carry; larger sets are for `scioc ingest osv`.
+const MAX_UPLOAD_RECORDS: usize = 10_000;
+
+/// Most invalid records an answer lists (all are counted).
+const MAX_LISTED_PROBLEMS: usize = 100;
+
+/// The records of an upload, as `(name, bytes)`: one JSON object, or an array of at most
+/// [`MAX_UPLOAD_RECORDS`]. Read without building a JSON tree: an array of millions of `{}` costs
+/// a pointer each until the limit refuses it, not a parsed object each.
+fn upload_records(body: &[u8]) -> Result<Vec<(String, Vec<u8>)>, AppError> {
+    use serde::de::{Error as _, SeqAccess, Visitor};
+    use serde_json::value::RawValue;
+    struct Limited;
+    impl<'de> Visitor<'de> for Limited {
+        type Value = Vec<&'de RawValue>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an array of OSV records")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(record) = seq.next_element::<&'de RawValue>()? {
+                if out.len() == MAX_UPLOAD_RECORDS {
+                    return Err(A::Error::custom(format!(
+                        "more than {MAX_UPLOAD_RECORDS} records in one upload; import larger sets with `scioc ingest osv`"
+                    )));
+                }
+                out.push(record);
+            }
+            Ok(out)
+        }
+    }
+    let text = std::str::from_utf8(body).map_err(|e| AppError::BadRequest(format!("body is not UTF-8: {e}")))?;
+    let bad = |e: serde_json::Error| AppError::BadRequest(format!("body: {e}"));
+    let records: Vec<&RawValue> = match text.trim_start().as_bytes().first() {
+        Some(b'[') => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let records = serde::Deserializer::deserialize_seq(&mut de, Limited).map_err(bad)?;
+            de.end().map_err(bad)?;
+            records
+        }
+        Some(b'{') => vec![serde_json::from_str::<&RawValue>(text).map_err(bad)?],
         _ => return Err(AppError::BadRequest("expected an OSV record or an array of records".into())),
     };
-    let docs: Vec<(String, Vec<u8>)> = records
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (format!("request[{i}]"), serde_json::to_vec(r).expect("a JSON value serializes")))
-        .collect();
-    // An import is planned against the source's state and refused if another import (from this
-    // node or another one) committed first; plan it again against the new state.
-    let mut attempt = 1;
-    let out = loop {
-        match osv::import(app.store.as_ref(), osv::Input::Documents(docs.clone()), osv::Options::default(), &|_| {})
-            .await
-        {
-            Err(osv::ImportError::Store(scioc_store::Error::Conflict(why))) if attempt < IMPORT_ATTEMPTS => {
-                tracing::debug!(attempt, %why, "OSV import raced another; planning it again");
-                attempt += 1;
+    Ok(records.iter().enumerate().map(|(i, r)| (format!("request[{i}]"), r.get().as_bytes().to_vec())).collect())
+}
+
+/// Imports OSV records posted as one JSON object or an array of them. The work is bounded: the
+/// number of records, the versions per record, the time (the request timeout, CPU work
+/// included: reading and planning give up at it) and the problems listed in the answer.
+pub(crate) async fn post_osv(State(app): State<Arc<App>>, body: Bytes) -> Result<Json<Value>, AppError> {
+    let docs = upload_records(&body)?;
+    drop(body);
+    let deadline = std::time::Instant::now() + app.request_timeout;
+    let options = osv::Options { deadline: Some(deadline), ..osv::Options::default() };
+    // Reading and planning are CPU work: they run on the blocking pool, so a large upload
+    // holds no request worker and the request timeout answers on time.
+    let store = app.store.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let outcome = tokio::task::spawn_blocking(move || {
+        runtime.block_on(async {
+            // An import is planned against the source's state and refused if another import
+            // (from this node or another one) committed first; plan it again against the new state.
+            let mut attempt = 1;
+            loop {
+                match osv::import(store.as_ref(), osv::Input::Documents(docs.clone()), options, &|_| {}).await {
+                    Err(osv::ImportError::Store(scioc_store::Error::Conflict(why))) if attempt < IMPORT_ATTEMPTS => {
+                        tracing::debug!(attempt, %why, "OSV import raced another; planning it again");
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
             }
-            Err(osv::ImportError::Store(s)) => return Err(AppError::from(s)),
-            Err(other) => return Err(AppError::BadRequest(other.to_string())),
-            Ok(out) => break out,
+        })
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let out = match outcome {
+        Ok(out) => out,
+        Err(osv::ImportError::Store(s)) => return Err(AppError::from(s)),
+        Err(e @ osv::ImportError::TimedOut(_)) => {
+            return Err(AppError::TooLarge(format!("{e}; upload fewer records at once")));
         }
+        Err(other) => return Err(AppError::BadRequest(other.to_string())),
     };
+    let listed: Vec<Value> =
+        out.invalid.iter().take(MAX_LISTED_PROBLEMS).map(|p| json!({"record": p.field, "reason": p.message})).collect();
     Ok(Json(json!({
         "records": out.files,
         "compared": out.compared,
         "unchanged": out.unchanged,
         "skipped_not_mal": out.skipped_not_mal,
-        "invalid": out.invalid.iter().map(|p| json!({"record": p.field, "reason": p.message})).collect::<Vec<_>>(),
+        "invalid": listed,
+        "invalid_total": out.invalid.len(),
         "new_malicious": out.events[0],
         "fp": out.events[1],
         "new_threat_name": out.events[2],

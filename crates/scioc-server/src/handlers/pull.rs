@@ -11,7 +11,7 @@ use axum::{
 };
 use scioc_api::TimeFormat;
 use scioc_model::{FeedTime, UserName};
-use scioc_store::{LeaseTerms, PullQuery, Store};
+use scioc_store::{LeaseTerms, PullQuery};
 use std::sync::Arc;
 
 /// Returns the next events after the caller's cursor and moves the cursor past them in the same
@@ -36,19 +36,20 @@ pub(crate) async fn pull(
     let mut response =
         page::respond(p.format, &page::head(&pulled.page, pulled.from, TimeFormat::Utc, now), &pulled.page);
     if let Some(lease) = pulled.lease {
-        response.extensions_mut().insert(settle_on_delivery(app.store.clone(), caller.0.clone(), lease));
+        response.extensions_mut().insert(settle_on_delivery(&app, caller.0.clone(), lease));
     }
     Ok(response)
 }
 
 /// Confirms the page once the response has been handed to the connection, or gives it up (the
 /// next pull serves it again) when the response is dropped before its end.
-fn settle_on_delivery(store: Arc<dyn Store>, user: UserName, lease: i64) -> OnDelivery {
+fn settle_on_delivery(app: &App, user: UserName, lease: i64) -> OnDelivery {
+    let (store, background) = (app.store.clone(), app.background.clone());
     OnDelivery::new(move |delivered| {
-        // Fired from the connection's task; the store call runs on its own. Without a runtime
-        // (the process is ending) the lease is left to expire, or to the next start's release.
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        runtime.spawn(async move {
+        // Fired from the connection's task; the store call runs on its own, and a shutdown
+        // waits for it. Without a runtime (the process is ending) the lease is left to expire,
+        // or to the next start's release.
+        background.spawn(async move {
             let settled =
                 if delivered { store.confirm_pull(&user, lease).await } else { store.release_pull(&user, lease).await };
             match settled {

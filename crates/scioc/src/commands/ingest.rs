@@ -39,7 +39,7 @@ pub(super) async fn run(place: &Place, cmd: IngestCommand) -> Result<()> {
             load_samples(place, &archives, &claims, limits).await
         }
         IngestCommand::Osv { sources, dry_run, strict } => {
-            load_osv(place, &sources, osv::Options { dry_run, strict }).await
+            load_osv(place, &sources, osv::Options { dry_run, strict, deadline: None }).await
         }
     }
 }

@@ -362,3 +362,29 @@ fn demoting_another_ecosystems_indicator_leaves_npms_entry_alone() {
         .collect();
     assert_eq!(domains, vec!["npm"], "the store keeps npm's record and drops PyPI's");
 }
+
+/// Issue 13, defect 12: `candidates validate` on 1M bad objects took 71 s and 5.2 GB and printed
+/// 10M lines. A file holds at most 100,000 candidates, and at most 1,000 problems are listed,
+/// the rest counted.
+#[test]
+fn validating_a_huge_bad_file_is_capped_and_counted() {
+    let s = Scioc::new();
+    let million = s.dir.path().join("million.json");
+    std::fs::write(&million, format!("[{}{{\"x\":1}}]", "{\"x\":1},".repeat(999_999))).unwrap();
+    let start = std::time::Instant::now();
+    let out = s.run(&["candidates", "validate", million.to_str().unwrap()], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.contains("1000000 candidates; a file holds at most 100000"), "{err}");
+    assert!(err.lines().count() < 5, "{err}");
+
+    let many = s.dir.path().join("many.json");
+    std::fs::write(&many, format!("[{}{{\"x\":1}}]", "{\"x\":1},".repeat(99_999))).unwrap();
+    let out = s.run(&["candidates", "validate", many.to_str().unwrap()], "");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(err.lines().count() <= 1003, "{} lines", err.lines().count());
+    assert!(err.contains("more problem(s); only the first 1000 are listed"), "{}", err.lines().last().unwrap_or(""));
+    assert!(err.contains("/0/x: unknown field"), "the first problems are listed in order");
+    assert!(start.elapsed() < std::time::Duration::from_secs(60), "took {:?}", start.elapsed());
+}

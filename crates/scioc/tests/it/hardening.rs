@@ -335,3 +335,67 @@ async fn idle_and_slow_connections_cannot_keep_a_health_probe_out() {
     assert!(t >= Duration::from_millis(2500) && t < Duration::from_secs(6), "idle: closed after {t:?}");
     drop(server);
 }
+
+/// The most memory a process has held (its high-water mark), from /proc.
+fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+/// Defect 7: a 60 MiB body `[{},{},…]` took the server to 10.6 GB and answered 408 after 56 s,
+/// and a 10 MiB one made a 341 MB answer of 3.5M "invalid" items. The work per upload is
+/// bounded now: records, problems listed, memory and time.
+#[tokio::test]
+async fn an_osv_upload_is_bounded_in_records_problems_memory_and_time() {
+    let s = Scioc::new();
+    s.add_user("root", "admin");
+    let server = s.serve(&[]);
+    let c = server.client().as_user("root");
+    let post = |body: Vec<u8>| {
+        let c = c.clone();
+        async move {
+            let start = Instant::now();
+            let r = c.request(reqwest::Method::POST, "/api/scioc/v1/osv").body(body).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap(), start.elapsed())
+        }
+    };
+    let flood = |bytes: usize| {
+        let mut b = Vec::with_capacity(bytes + 2);
+        b.push(b'[');
+        while b.len() < bytes {
+            b.extend_from_slice(b"{},");
+        }
+        b.extend_from_slice(b"{}]");
+        b
+    };
+    for mib in [60, 10] {
+        let (status, body, took) = post(flood(mib * 1024 * 1024)).await;
+        assert_eq!(status, 400, "{mib} MiB of {{}}: {body}");
+        assert!(body.contains("more than 10000 records in one upload"), "{body}");
+        assert!(took < Duration::from_secs(10), "{mib} MiB answered in {took:?}");
+    }
+    // At the limit: every record is invalid, counted, and only the first hundred are listed.
+    let (status, body, _) = post(flood(3 * 9_999)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.len() < 64 * 1024, "an answer of {} bytes", body.len());
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["invalid_total"], 10_000);
+    assert_eq!(v["invalid"].as_array().unwrap().len(), 100);
+    assert_eq!(v["records"], 10_000);
+    // One record listing a million versions is refused, not turned into a million events.
+    let versions: Vec<String> = (0..1_000_000).map(|i| format!("1.0.{i}")).collect();
+    let record = serde_json::json!({"id": "MAL-2099-1", "modified": "2025-01-01T00:00:00Z", "summary": "x",
+        "affected": [{"package": {"ecosystem": "npm", "name": "huge"}, "versions": versions}]});
+    let (status, body, took) = post(serde_json::to_vec(&record).unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("at most 10000 are read"), "{body}");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    let peak = peak_rss_mib(server.child.id());
+    assert!(peak < 1024, "the server peaked at {peak} MiB");
+}
