@@ -6,8 +6,11 @@
 //! removed user takes effect on the next request; the user row is read on every request.
 //! Verifications run on the blocking pool, at most one per core at a time, so a flood of wrong
 //! passwords cannot starve the server. An unknown user costs the same as a wrong password.
+//! Failures are throttled per user and per client address ([`crate::throttle`]), and attempts
+//! with no recent failures behind them take their own lane of permits, so a flood of wrong
+//! passwords cannot keep a legitimate first login waiting.
 
-use crate::{error::AppError, password};
+use crate::{error::AppError, password, throttle::Throttle};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use axum::http::HeaderValue;
 use base64::Engine;
@@ -16,6 +19,7 @@ use scioc_store::Store;
 use sha2::{Digest, Sha256};
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
@@ -26,6 +30,43 @@ const CACHE_TTL: Duration = Duration::from_secs(600);
 /// Most credentials remembered; the cache is emptied when it fills.
 const CACHE_MAX: usize = 10_000;
 
+/// Most attempts waiting for an argon2 permit in one lane; more are answered 429 at once.
+const MAX_WAITING: usize = 64;
+
+/// A lane of argon2 permits with a bounded queue.
+struct Lane {
+    permits: Semaphore,
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl Lane {
+    fn new(permits: usize) -> Self {
+        Lane { permits: Semaphore::new(permits.max(1)), waiting: std::sync::atomic::AtomicUsize::new(0) }
+    }
+
+    /// Runs argon2 once a permit is free, if `still` admits the attempt then (failures may have
+    /// throttled its user or address while it waited); 429 when too many wait already.
+    async fn verify(
+        &self,
+        secret: String,
+        phc: String,
+        still: impl FnOnce() -> Result<(), AppError>,
+    ) -> Result<bool, AppError> {
+        use std::sync::atomic::Ordering;
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return Err(AppError::TooManyRequests(1));
+        }
+        let permit = self.permits.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        let _permit = permit.map_err(|e| AppError::Internal(e.to_string()))?;
+        still()?;
+        tokio::task::spawn_blocking(move || password::verify(&secret, &phc))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub(crate) struct Caller(pub(crate) UserName, pub(crate) scioc_model::Role);
@@ -35,7 +76,11 @@ pub(crate) struct Authenticator {
     store: Arc<dyn Store>,
     key: [u8; 32],
     verified: Mutex<HashMap<[u8; 32], Instant>>,
-    permits: Semaphore,
+    /// Permits for attempts with no recent failures behind them.
+    clean: Lane,
+    /// Permits for the others.
+    suspect: Lane,
+    throttle: Throttle,
 }
 
 /// A PHC string no password matches, verified against when the user does not exist so that
@@ -50,35 +95,58 @@ impl Authenticator {
         let mut key = [0u8; 32];
         OsRng.fill_bytes(&mut key);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Authenticator { store, key, verified: Mutex::new(HashMap::new()), permits: Semaphore::new(cores) }
+        Authenticator {
+            store,
+            key,
+            verified: Mutex::new(HashMap::new()),
+            clean: Lane::new(cores.div_ceil(2)),
+            suspect: Lane::new(cores / 2),
+            throttle: Throttle::default(),
+        }
     }
 
-    /// The user named by a valid `Authorization: Basic` header; 401 otherwise, 403 for a user
-    /// without the feed role.
-    pub(crate) async fn authenticate(&self, header: Option<&HeaderValue>) -> Result<Caller, AppError> {
+    /// The user named by a valid `Authorization: Basic` header, sent from `peer`; 401 otherwise,
+    /// 403 for a user without the feed role, 429 while failures are throttled.
+    pub(crate) async fn authenticate(&self, header: Option<&HeaderValue>, peer: IpAddr) -> Result<Caller, AppError> {
         let (name, secret) = parse_basic(header)?;
-        let Ok(name) = UserName::parse(&name) else {
-            return Err(AppError::Unauthorized("unknown user or wrong password"));
+        let user = match UserName::parse(&name) {
+            Ok(valid) => self.store.user(&valid).await?,
+            Err(_) => None,
         };
-        let user = self.store.user(&name).await?;
+        // Names that are not user names share one throttle key, so the tables stay small.
+        let name = if UserName::parse(&name).is_ok() { name } else { "(not a user name)".to_owned() };
         let phc = user.as_ref().map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
-        let key = self.cache_key(name.as_str(), &phc, &secret);
+        let key = self.cache_key(&name, &phc, &secret);
+        // Credentials verified recently pass whatever the throttle says: a flood aimed at a
+        // user never locks out the clients already using it.
         if let Some(user) = user.as_ref().filter(|_| self.is_cached(&key)) {
             return self.admit(user.clone());
         }
-        let ok = {
-            let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-            let phc = phc.clone();
-            tokio::task::spawn_blocking(move || password::verify(&secret, &phc))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-        };
+        if let Err(refusal) = self.throttle.admit(&name, peer) {
+            tracing::debug!(user = %name, %peer, ?refusal, "login attempt refused while failures are throttled");
+            return Err(AppError::TooManyRequests(refusal.retry_after()));
+        }
+        let lane = if self.throttle.is_clean(&name, peer) { &self.clean } else { &self.suspect };
+        let still =
+            || self.throttle.admit(&name, peer).map_err(|refusal| AppError::TooManyRequests(refusal.retry_after()));
+        let ok = lane.verify(secret, phc, still).await?;
         match user {
             Some(user) if ok => {
                 self.remember(key);
+                self.throttle.succeeded(&name, peer);
                 self.admit(user)
             }
-            _ => Err(AppError::Unauthorized("unknown user or wrong password")),
+            _ => {
+                let (user_full, address_full) = self.throttle.failed(&name, peer);
+                tracing::warn!(user = %name, %peer, "login failed: unknown user or wrong password");
+                if user_full {
+                    tracing::warn!(user = %name, "throttling logins for this user: too many failures");
+                }
+                if address_full {
+                    tracing::warn!(%peer, "throttling logins from this address: too many failures");
+                }
+                Err(AppError::Unauthorized("unknown user or wrong password"))
+            }
         }
     }
 

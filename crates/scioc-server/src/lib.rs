@@ -22,6 +22,7 @@ pub mod password;
 mod rate_limit;
 pub mod router;
 mod server;
+mod throttle;
 mod tls;
 
 pub use config::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};

@@ -287,6 +287,7 @@ async fn idle_and_slow_connections_cannot_keep_a_health_probe_out() {
     for _ in 0..1100 {
         flood.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
     }
+    crate::support::install_crypto();
     let probe = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
     for i in 0..5 {
         let start = Instant::now();
@@ -398,4 +399,81 @@ async fn an_osv_upload_is_bounded_in_records_problems_memory_and_time() {
     assert!(took < Duration::from_secs(10), "{took:?}");
     let peak = peak_rss_mib(server.child.id());
     assert!(peak < 1024, "the server peaked at {peak} MiB");
+}
+
+/// Defect 10: one client could try 66 wrong passwords a second and many clients 130, with no
+/// throttle and no lockout, and during a flood of 1,000 connections a legitimate user's first
+/// login waited 8.8 s. Failures are throttled per user and per address (429 with Retry-After),
+/// and a flood cannot starve a real login.
+#[tokio::test]
+async fn failed_logins_are_throttled_and_a_flood_cannot_starve_a_real_login() {
+    raise_fd_limit(4096);
+    let s = Scioc::new();
+    for u in ["alice", "bob"] {
+        s.add_user(u, "reader");
+    }
+    let server = s.serve(&[]);
+    let path = format!("{}{FEED}/utc/2024-01-01T00:00:00?format=json", server.url);
+    crate::support::install_crypto();
+    let from = |ip: &str| {
+        reqwest::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().unwrap())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap()
+    };
+    let (home, attacker, flooder) = (from("127.0.0.1"), from("127.0.0.2"), from("127.0.0.3"));
+    let ok = home.get(&path).basic_auth("alice", Some(crate::support::PASSWORD)).send().await.unwrap();
+    assert_eq!(ok.status(), 200, "alice logs in from home");
+
+    // Guessing alice's password from another address: ten tries, then 429 before any check.
+    let mut refused = 0;
+    let mut wrong = 0;
+    for i in 0..40 {
+        let start = Instant::now();
+        let r = attacker.get(&path).basic_auth("alice", Some(format!("guess-{i}"))).send().await.unwrap();
+        match r.status().as_u16() {
+            401 => wrong += 1,
+            429 => {
+                refused += 1;
+                let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+                assert!(wait >= 1, "Retry-After {wait}");
+                assert!(start.elapsed() < Duration::from_millis(200), "a throttled try is refused at once");
+            }
+            other => panic!("guess {i}: {other}"),
+        }
+    }
+    assert_eq!((wrong, refused), (10, 30), "ten wrong passwords checked, the rest refused");
+    // The right password from the attacker's address is refused too while throttled …
+    let r = attacker.get(&path).basic_auth("alice", Some("a-fresh-guess")).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    // … while alice, whose credentials were verified from home, is never locked out.
+    let r = home.get(&path).basic_auth("alice", Some(crate::support::PASSWORD)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+
+    // A flood of 1,000 connections spraying user names from one address.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flood: Vec<_> = (0..1000)
+        .map(|i| {
+            let (c, path, stop) = (flooder.clone(), path.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let _ = c.get(&path).basic_auth(format!("spray{i}x{n}"), Some("password1")).send().await;
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Bob, who never logged in, gets in at once.
+    let start = Instant::now();
+    let r = home.get(&path).basic_auth("bob", Some(crate::support::PASSWORD)).send().await.unwrap();
+    let took = start.elapsed();
+    assert_eq!(r.status(), 200);
+    assert!(took < Duration::from_secs(1), "bob's first login during the flood took {took:?}");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let tries: u32 = futures_util::future::join_all(flood).await.into_iter().map(Result::unwrap).sum();
+    assert!(tries > 1000, "the flood ran ({tries} tries)");
 }
