@@ -25,8 +25,8 @@ pub(crate) enum AppError {
     TooLarge(String),
     /// 429, with `Retry-After` seconds.
     TooManyRequests(u64),
-    /// 503, with `Retry-After` seconds.
-    Unavailable(&'static str, u64),
+    /// 503, with a reason and `Retry-After` seconds.
+    Unavailable(String, u64),
     /// 500; the detail is logged, not shown.
     Internal(String),
 }
@@ -34,7 +34,11 @@ pub(crate) enum AppError {
 impl From<scioc_store::Error> for AppError {
     fn from(e: scioc_store::Error) -> Self {
         match e {
-            scioc_store::Error::Busy => AppError::Unavailable("the store is busy; retry shortly", 1),
+            scioc_store::Error::Busy => AppError::Unavailable("the store is busy; retry shortly".into(), 1),
+            scioc_store::Error::Unavailable(why) => {
+                tracing::error!(reason = %why, "the store is unavailable");
+                AppError::Unavailable(format!("the store cannot serve this now ({why}); retry later"), 30)
+            }
             scioc_store::Error::Conflict(m) => AppError::Conflict(m),
             e @ scioc_store::Error::Rejected { .. } => AppError::Conflict(e.to_string()),
             other => AppError::Internal(other.to_string()),

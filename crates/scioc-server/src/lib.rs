@@ -24,6 +24,7 @@ pub mod router;
 mod server;
 mod throttle;
 mod tls;
+mod write_health;
 
 pub use config::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
 pub use error::ServeError;
@@ -50,6 +51,8 @@ pub struct App {
     pub(crate) request_timeout: std::time::Duration,
     /// Store writes that outlive their request (settling a pulled page), awaited on shutdown.
     pub(crate) background: delivery::Background,
+    /// Whether writes work, for `/health`.
+    pub(crate) writes: write_health::WriteHealth,
 }
 
 impl App {
@@ -63,6 +66,7 @@ impl App {
             lease_ttl: config.request_timeout + config.connections.stall_timeout,
             request_timeout: config.request_timeout,
             background: delivery::Background::default(),
+            writes: write_health::WriteHealth::default(),
             store,
         })
     }

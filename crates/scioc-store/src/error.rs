@@ -26,6 +26,10 @@ pub enum Error {
     /// The database stayed locked by another writer past the busy timeout.
     #[error("the store is busy (locked by another writer); try again")]
     Busy,
+    /// The database cannot do this now: its disk is full, it is out of another resource, its
+    /// storage fails, or it cannot be reached. Nothing was stored; what was stored is intact.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
     /// The database schema is not one this build can use.
     #[error("store schema: {0}")]
     Schema(String),

@@ -108,8 +108,11 @@ pub(crate) async fn post_osv(State(app): State<Arc<App>>, body: Bytes) -> Result
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
     let out = match outcome {
-        Ok(out) => out,
-        Err(osv::ImportError::Store(s)) => return Err(AppError::from(s)),
+        Ok(out) => {
+            app.writes.succeeded();
+            out
+        }
+        Err(osv::ImportError::Store(s)) => return Err(app.writes.failed(s).into()),
         Err(e @ osv::ImportError::TimedOut(_)) => {
             return Err(AppError::TooLarge(format!("{e}; upload fewer records at once")));
         }
@@ -185,7 +188,7 @@ pub(crate) async fn post_sample(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
     let event = NewEvent { entry, time: None, affected: None, provenance: Some(provenance) };
-    let a = archive::commit(app.store.as_ref(), vec![event], vec![record]).await?;
+    let a = app.writes.record(archive::commit(app.store.as_ref(), vec![event], vec![record]).await)?;
     Ok(Json(json!({"archive": summary, "appended": appended(&a)})))
 }
 
@@ -233,12 +236,15 @@ pub(crate) async fn post_reclassify(State(app): State<Arc<App>>, body: Bytes) ->
         _ => return Err(bad("give either \"fp\": true with a reason, or a threat_name".into())),
     };
     match reclassify::reclassify(app.store.as_ref(), &target, &change).await {
-        Ok(a) => Ok(Json(appended(&a))),
+        Ok(a) => {
+            app.writes.succeeded();
+            Ok(Json(appended(&a)))
+        }
         Err(reclassify::ReclassifyError::NoMatch(m)) => {
             Err(AppError::NotFound(format!("nothing in the feed matches {m}")))
         }
         Err(reclassify::ReclassifyError::NothingToDo(m)) => Err(AppError::Conflict(m)),
-        Err(reclassify::ReclassifyError::Store(e)) => Err(e.into()),
+        Err(reclassify::ReclassifyError::Store(e)) => Err(app.writes.failed(e).into()),
         Err(e) => Err(AppError::Internal(e.to_string())),
     }
 }

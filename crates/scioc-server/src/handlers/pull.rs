@@ -29,7 +29,7 @@ pub(crate) async fn pull(
         expires: now.add_secs(i64::try_from(app.lease_ttl.as_secs()).unwrap_or(i64::MAX)),
     };
     let query = PullQuery { limit: p.limit, format: p.format, horizon: now, lease: Some(lease) };
-    let pulled = app.store.pull(&caller.0, query).await?;
+    let pulled = app.writes.record(app.store.pull(&caller.0, query).await)?;
     if pulled.rewound {
         tracing::warn!(user = caller.0.as_str(), "pages never confirmed delivered are served again");
     }
@@ -43,15 +43,18 @@ pub(crate) async fn pull(
 
 /// Confirms the page once the response has been handed to the connection, or gives it up (the
 /// next pull serves it again) when the response is dropped before its end.
-fn settle_on_delivery(app: &App, user: UserName, lease: i64) -> OnDelivery {
-    let (store, background) = (app.store.clone(), app.background.clone());
+fn settle_on_delivery(app: &Arc<App>, user: UserName, lease: i64) -> OnDelivery {
+    let (app, background) = (app.clone(), app.background.clone());
     OnDelivery::new(move |delivered| {
         // Fired from the connection's task; the store call runs on its own, and a shutdown
         // waits for it. Without a runtime (the process is ending) the lease is left to expire,
         // or to the next start's release.
         background.spawn(async move {
-            let settled =
-                if delivered { store.confirm_pull(&user, lease).await } else { store.release_pull(&user, lease).await };
+            let settled = app.writes.record(if delivered {
+                app.store.confirm_pull(&user, lease).await
+            } else {
+                app.store.release_pull(&user, lease).await
+            });
             match settled {
                 Ok(()) if !delivered => {
                     tracing::info!(user = user.as_str(), "a pulled page was not delivered; the next pull serves it again")

@@ -16,7 +16,7 @@ pub(crate) async fn now(
     State(app): State<Arc<App>>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, AppError> {
-    app.store.start_cursor(&caller.0, FeedTime::now()).await?;
+    app.writes.record(app.store.start_cursor(&caller.0, FeedTime::now()).await)?;
     Ok((StatusCode::OK, "Successfully started\n").into_response())
 }
 
@@ -27,6 +27,6 @@ pub(crate) async fn at(
     Path((time_format, time)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (_, t) = params::time(&time_format, &time)?;
-    app.store.start_cursor(&caller.0, t).await?;
+    app.writes.record(app.store.start_cursor(&caller.0, t).await)?;
     Ok((StatusCode::OK, "Successfully started\n").into_response())
 }

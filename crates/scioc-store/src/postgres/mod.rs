@@ -106,6 +106,9 @@ impl PgStore {
     async fn client(&self) -> Result<Conn> {
         self.pool.get().await.map_err(|e| match e {
             deadpool_postgres::PoolError::Timeout(_) => Error::Busy,
+            deadpool_postgres::PoolError::Backend(e) if e.as_db_error().is_none() => {
+                Error::Unavailable(format!("cannot reach the database: {e}"))
+            }
             e => Error::Backend(e.into()),
         })
     }
@@ -130,7 +133,23 @@ pub(crate) trait PgResultExt<T> {
 
 impl<T> PgResultExt<T> for Result<T, tokio_postgres::Error> {
     fn db(self) -> Result<T> {
-        self.map_err(|e| Error::Backend(e.into()))
+        self.map_err(|e| {
+            // Class 53: insufficient resources (disk full, out of memory, too many connections);
+            // class 58: system errors (I/O); no code with a closed connection: the server is gone.
+            let unavailable = match e.code() {
+                Some(code) => code.code().starts_with("53") || code.code().starts_with("58"),
+                None => e.is_closed(),
+            };
+            if unavailable {
+                let reason = match e.as_db_error() {
+                    Some(db) => db.message().to_owned(),
+                    None => "the connection to the database was lost".to_owned(),
+                };
+                Error::Unavailable(reason)
+            } else {
+                Error::Backend(e.into())
+            }
+        })
     }
 }
 

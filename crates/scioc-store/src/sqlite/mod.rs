@@ -212,6 +212,10 @@ impl<T> SqlResultExt<T> for rusqlite::Result<T> {
     fn db(self) -> Result<T> {
         self.map_err(|e| match e.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            Some(ErrorCode::DiskFull) => Error::Unavailable("the disk holding the database is full".into()),
+            Some(ErrorCode::SystemIoFailure) => Error::Unavailable(format!("the database's storage fails: {e}")),
+            Some(ErrorCode::ReadOnly) => Error::Unavailable("the database is read-only".into()),
+            Some(ErrorCode::OutOfMemory) => Error::Unavailable("out of memory".into()),
             _ => Error::Backend(e.into()),
         })
     }

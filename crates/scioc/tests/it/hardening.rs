@@ -477,3 +477,105 @@ async fn failed_logins_are_throttled_and_a_flood_cannot_starve_a_real_login() {
     let tries: u32 = futures_util::future::join_all(flood).await.into_iter().map(Result::unwrap).sum();
     assert!(tries > 1000, "the flood ran ({tries} tries)");
 }
+
+/// Defect 11: with the disk full, pulls, starts and uploads answered 500 "internal error" while
+/// `/health` said "ok". They answer 503 with the reason now, `/health` reports writes degraded,
+/// nothing stored is lost, and writes work again once there is room.
+///
+/// The data directory is a small tmpfs mounted in a mount namespace of the server's own
+/// (`unshare`), filled from outside through `/proc/PID/root`.
+#[tokio::test]
+async fn a_full_disk_is_a_503_with_its_reason_and_health_says_writes_are_degraded() {
+    let s = Scioc::new();
+    s.add_user("root", "admin");
+    s.ingest(&[entry(1, "2024-01-01T00:00:00"), entry(2, "2024-01-01T00:00:01"), entry(3, "2024-01-01T00:00:02")]);
+    let disk = s.dir.path().join("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let child = Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
+        .arg("mount -t tmpfs -o size=16m tmpfs \"$1\" && cp -a \"$2\"/. \"$1\"/ && shift 2 && exec \"$@\"")
+        .arg("sh")
+        .arg(&disk)
+        .arg(s.data_dir())
+        .arg(crate::support::binary())
+        .arg("--data-dir")
+        .arg(&disk)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("SCIOC_LOG", "warn")
+        .env("SCIOC_NO_STARTER_SET", "true")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let server = Server::ready(&s, child, &[]);
+    let inside =
+        std::path::PathBuf::from(format!("/proc/{}/root", server.child.id())).join(disk.strip_prefix("/").unwrap());
+    let c = server.client().as_user("root");
+    let upload = |name: String| {
+        let c = c.clone();
+        async move {
+            // An archive of many small distinct files: its event and its record need new pages.
+            let files: Vec<(String, Vec<u8>)> =
+                (0..400).map(|i| (format!("package/f{i}.js"), format!("{name} {i}").repeat(20).into_bytes())).collect();
+            let mut tar = tar::Builder::new(Vec::new());
+            for (path, body) in &files {
+                let mut h = tar::Header::new_gnu();
+                h.set_size(body.len() as u64);
+                h.set_mode(0o644);
+                tar.append_data(&mut h, path, body.as_slice()).unwrap();
+            }
+            let tgz = crate::support::gz(&tar.into_inner().unwrap());
+            let r = c
+                .request(
+                    reqwest::Method::POST,
+                    &format!("/api/scioc/v1/samples?filename={name}-1.0.0.tgz&purl=pkg:npm/{name}@1.0.0"),
+                )
+                .body(tgz)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    assert_eq!(upload("before".into()).await.0, 200);
+
+    // Fill the disk.
+    {
+        use std::io::Write;
+        let mut fill = std::fs::File::create(inside.join("fill")).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while fill.write_all(&block).is_ok() {}
+    }
+    let (status, body) = upload("during".into()).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("full"), "the reason is named: {body}");
+    let health: serde_json::Value = c.get("/health").await.json().await.unwrap();
+    assert_eq!(health["status"], "degraded", "{health}");
+    assert_eq!(health["writes"]["ok"], false);
+    assert!(health["writes"]["error"].as_str().unwrap().contains("full"), "{health}");
+    // Starts and pulls write a little; each either works or says why not, never a 500.
+    for _ in 0..10 {
+        for r in [
+            c.put(&format!("{FEED}/start/utc/2024-01-01T00:00:00")).await,
+            c.get(&format!("{FEED}/pull?format=json&limit=2")).await,
+        ] {
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
+            assert!(status == 200 || (status == 503 && body.contains("full")), "{status}: {body}");
+        }
+    }
+    // Reads are served throughout.
+    assert_eq!(c.get(&format!("{FEED}/utc/2024-01-01T00:00:00?format=json")).await.status(), 200);
+
+    // Room again: writes work, health recovers, nothing stored was lost.
+    std::fs::remove_file(inside.join("fill")).unwrap();
+    assert_eq!(upload("after".into()).await.0, 200);
+    let health: serde_json::Value = c.get("/health").await.json().await.unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+    crate::support::next_second().await;
+    let page = c.page(&format!("{FEED}/utc/2011-03-29T00:00:00?format=json&limit=100")).await;
+    let purls: Vec<String> =
+        page.feed().entries.iter().filter_map(|e| e["identity"]["purl"].as_str().map(str::to_owned)).collect();
+    assert_eq!(purls.len(), 5, "{purls:?}");
+    assert!(purls.contains(&"pkg:npm/before@1.0.0".to_owned()) && purls.contains(&"pkg:npm/after@1.0.0".to_owned()));
+    assert!(!purls.contains(&"pkg:npm/during@1.0.0".to_owned()));
+}

@@ -357,3 +357,10 @@ pub fn npm_tgz(name: &str, version: &str) -> Vec<u8> {
     gz.write_all(&tar.into_inner().unwrap()).unwrap();
     gz.finish().unwrap()
 }
+
+/// `bytes` gzip-compressed.
+pub fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
