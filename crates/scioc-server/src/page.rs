@@ -14,7 +14,8 @@ use scioc_store::Page;
 ///   one second.
 /// - `time_range.from`: `from`.
 /// - `time_range.to`: the second after the last event when more events remain, so that a
-///   client querying again at `to` neither repeats nor skips one; otherwise `now`.
+///   client querying again at `to` neither repeats nor skips one; otherwise `now`, the horizon
+///   the page was read to ([`Page::horizon`]).
 pub(crate) fn head(page: &Page, from: FeedTime, time_format: TimeFormat, now: FeedTime) -> PageHead {
     let last = page.rows.last().map(|r| r.time);
     PageHead {
@@ -51,6 +52,7 @@ mod tests {
                 .collect(),
             entries: Vec::new(),
             more,
+            horizon: FeedTime::from_unix(1_800_000_000),
         }
     }
 

@@ -72,10 +72,13 @@ pub trait Store: Send + Sync + 'static {
     /// An event without a time gets `now`, or the newest event's time if the clock has gone
     /// back. An explicit time is refused ([`Error::Rejected`], naming the event's index) when
     /// it is before the feed epoch, after `now`, or earlier than the event before it.
+    /// A shared database ([`PgStore`]) reads `now` from its own clock instead of taking the
+    /// caller's, so that every node stamps and serves by one clock.
     async fn append(&self, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended>;
 
     /// Events with `from <= time < horizon`, in feed order: `limit` of them plus the rest of
-    /// the last one's second.
+    /// the last one's second. A shared database serves no second its own clock has not left,
+    /// even when `horizon` is later ([`Page::horizon`] says how far it read).
     async fn query(&self, query: TimeQuery) -> Result<Page>;
 
     /// Sets `user`'s cursor so that the next pull starts at the first event at or after the

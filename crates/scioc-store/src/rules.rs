@@ -141,8 +141,8 @@ impl PageBuilder {
         self.rows.len() as u32 >= limit
     }
 
-    pub(crate) fn into_page(self, more: bool) -> crate::Page {
-        crate::Page { rows: self.rows, entries: self.entries, more }
+    pub(crate) fn into_page(self, more: bool, horizon: FeedTime) -> crate::Page {
+        crate::Page { rows: self.rows, entries: self.entries, more, horizon }
     }
 }
 

@@ -135,6 +135,10 @@ pub struct Page {
     pub entries: Vec<u8>,
     /// Whether events remain before the horizon after this page.
     pub more: bool,
+    /// The horizon the page was read to: the caller's, or earlier when the shared database's
+    /// clock is behind the caller's (only seconds the database's clock has left are served).
+    /// A last page's `time_range.to`.
+    pub horizon: FeedTime,
 }
 
 /// A page returned by a pull, with where the cursor stood.

@@ -86,6 +86,14 @@ both!(
     a_copy_equals_its_source_and_refuses_a_full_target,
 );
 
+/// Waits until the current second has closed.
+async fn next_second() {
+    let now = FeedTime::now();
+    while FeedTime::now() <= now {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 fn t(s: &str) -> FeedTime {
     FeedTime::parse_utc(s).unwrap()
 }
@@ -121,8 +129,8 @@ fn seqs(page: &scioc_store::Page) -> Vec<i64> {
     page.rows.iter().map(|r| r.seq).collect()
 }
 
-async fn append_assigns_sequence_and_refuses_going_back(b: Backend) {
-    let s = open(b).await;
+async fn append_assigns_sequence_and_refuses_going_back(backend: Backend) {
+    let s = open(backend).await;
     let store = s.store.clone();
     let now = FeedTime::now();
     let a = store
@@ -150,6 +158,7 @@ async fn append_assigns_sequence_and_refuses_going_back(b: Backend) {
     ));
 
     // Without a time an event takes "now"; if the clock went back it takes the newest time.
+    // A shared database takes its own clock, whatever the caller's says.
     let b = store
         .append(
             vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None }],
@@ -157,7 +166,10 @@ async fn append_assigns_sequence_and_refuses_going_back(b: Backend) {
         )
         .await
         .unwrap();
-    assert_eq!(b.last_time, Some(t("2024-01-02T00:00:00")));
+    match backend {
+        Backend::Sqlite => assert_eq!(b.last_time, Some(t("2024-01-02T00:00:00"))),
+        Backend::Postgres => assert!(b.last_time.unwrap() >= FeedTime::now().add_secs(-5), "{:?}", b.last_time),
+    }
     assert_eq!(store.head().await.unwrap().unwrap().seq, 4);
 }
 
@@ -234,7 +246,8 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
         .append(vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None }], FeedTime::now())
         .await
         .unwrap();
-    let q2 = PullQuery { horizon: FeedTime::now().add_secs(1), ..q.clone() };
+    next_second().await;
+    let q2 = PullQuery { horizon: FeedTime::now(), ..q.clone() };
     assert_eq!(seqs(&store.pull(&alice, q2.clone()).await.unwrap().page), vec![31]);
     assert_eq!(seqs(&store.pull(&bob, q2.clone()).await.unwrap().page), vec![31]);
 }
@@ -653,6 +666,8 @@ async fn two_nodes_pulling_for_one_user_deliver_each_event_once(b: Backend) {
     for a in appenders {
         a.await.unwrap();
     }
+    // The last events are served once their second has closed (on PostgreSQL, by its clock).
+    next_second().await;
     appending.store(false, std::sync::atomic::Ordering::SeqCst);
     let mut all = Vec::new();
     for p in pullers {
@@ -713,4 +728,37 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
     let refused = other.store.restore(&*store, &|_| {}).await;
     assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
     assert_eq!(other.store.digest().await.unwrap(), before);
+}
+
+/// Issue 13, defect 13: nodes stamped untimed events with their own clocks, so a node whose
+/// clock is behind stamped into seconds a node with a correct clock had already served, and a
+/// node whose clock is ahead served seconds the others could still stamp into. On PostgreSQL
+/// the database's clock decides both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stamps_and_serves_by_the_database_clock() {
+    let s = open(Backend::Postgres).await;
+    let store = s.store.clone();
+    let real = FeedTime::now();
+    // A node whose clock is ten minutes behind.
+    let behind = real.add_secs(-600);
+    store.append(vec![at(1, t("2024-01-01T00:00:00"))], behind).await.unwrap();
+    let a = store
+        .append(vec![NewEvent { entry: entry(2), time: None, affected: None, provenance: None }], behind)
+        .await
+        .unwrap();
+    let stamped = a.last_time.unwrap();
+    assert!(stamped >= real.add_secs(-2), "stamped {stamped} by the node's clock, not the database's ({real})");
+    // A node whose clock is ten minutes ahead serves only seconds the database's clock has left.
+    let ahead = real.add_secs(600);
+    let page = store
+        .query(TimeQuery { from: t("2024-01-01T00:00:00"), limit: 10, format: Format::Json, horizon: ahead })
+        .await
+        .unwrap();
+    assert!(page.horizon <= FeedTime::now().add_secs(1), "served up to {} by the node's clock", page.horizon);
+    assert!(page.rows.iter().all(|r| r.time < page.horizon));
+    let u = add_user(&*store, "nina").await;
+    store.start_cursor(&u, t("2024-01-01T00:00:00")).await.unwrap();
+    let pulled =
+        store.pull(&u, PullQuery { limit: 10, format: Format::Json, horizon: ahead, lease: None }).await.unwrap();
+    assert!(pulled.page.horizon <= FeedTime::now().add_secs(1));
 }

@@ -33,8 +33,11 @@ pub(crate) async fn pull(
     if pulled.rewound {
         tracing::warn!(user = caller.0.as_str(), "pages never confirmed delivered are served again");
     }
-    let mut response =
-        page::respond(p.format, &page::head(&pulled.page, pulled.from, TimeFormat::Utc, now), &pulled.page);
+    let mut response = page::respond(
+        p.format,
+        &page::head(&pulled.page, pulled.from, TimeFormat::Utc, pulled.page.horizon),
+        &pulled.page,
+    );
     if let Some(lease) = pulled.lease {
         response.extensions_mut().insert(settle_on_delivery(&app, caller.0.clone(), lease));
     }

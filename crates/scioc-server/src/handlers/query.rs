@@ -23,5 +23,5 @@ pub(crate) async fn by_time(
     let p = PageParams::parse(query.as_deref())?;
     let now = FeedTime::now();
     let page = app.store.query(TimeQuery { from, limit: p.limit, format: p.format, horizon: now }).await?;
-    Ok(page::respond(p.format, &page::head(&page, from, tf, now), &page))
+    Ok(page::respond(p.format, &page::head(&page, from, tf, page.horizon), &page))
 }

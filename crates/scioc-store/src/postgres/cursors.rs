@@ -197,10 +197,11 @@ pub(super) async fn pull(c: &mut Conn, user: &UserName, q: &PullQuery) -> Result
     };
     let from: Position = (row.get(0), row.get(1), row.get(2));
     let (after, not_before, position) = from;
+    // Only seconds the database's clock has left are served, whatever this node's clock says.
+    let horizon = q.horizon.min(super::events::database_now(&tx).await?);
     let mut page = PageBuilder::new(q.format, q.limit);
-    let more =
-        read_page(&mut page, &tx, " AND seq > $4", &[&not_before, &q.horizon.unix(), &i64::from(q.limit), &after])
-            .await?;
+    let more = read_page(&mut page, &tx, " AND seq > $4", &[&not_before, &horizon.unix(), &i64::from(q.limit), &after])
+        .await?;
     let mut lease = None;
     if let Some(last) = page.last() {
         let to: Position = (last.seq, last.time.unix(), last.time.unix() + 1);
@@ -249,5 +250,5 @@ pub(super) async fn pull(c: &mut Conn, user: &UserName, q: &PullQuery) -> Result
         }
     }
     tx.commit().await.db()?;
-    Ok(PullPage { page: page.into_page(more), from: FeedTime::from_unix(position), lease, rewound: expired })
+    Ok(PullPage { page: page.into_page(more, horizon), from: FeedTime::from_unix(position), lease, rewound: expired })
 }

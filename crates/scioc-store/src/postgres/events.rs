@@ -10,6 +10,12 @@ use futures_util::{StreamExt, pin_mut};
 use scioc_model::FeedTime;
 use tokio_postgres::IsolationLevel;
 
+/// The database's clock, in whole seconds.
+pub(super) async fn database_now(c: &impl GenericClient) -> Result<FeedTime> {
+    let row = c.query_one("SELECT floor(extract(epoch FROM clock_timestamp()))::bigint", &[]).await.db()?;
+    Ok(FeedTime::from_unix(row.get(0)))
+}
+
 /// Events inserted per statement.
 const INSERT_CHUNK: usize = 500;
 
@@ -42,10 +48,10 @@ pub(super) async fn stats(c: &Conn) -> Result<Stats> {
     })
 }
 
-/// Appends a batch in one transaction.
-pub(super) async fn append(c: &mut Conn, batch: &[NewEvent], now: FeedTime) -> Result<Appended> {
+/// Appends a batch in one transaction, stamped by the database's clock.
+pub(super) async fn append(c: &mut Conn, batch: &[NewEvent]) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
-    let out = append_in(&tx, batch, now).await?;
+    let out = append_in(&tx, batch).await?;
     tx.commit().await.db()?;
     Ok(out)
 }
@@ -153,14 +159,13 @@ const INSERT_EVENTS: &str = "INSERT INTO events (seq, ts, event_type, purl, comm
         $16::TEXT[])";
 
 /// Appends a batch inside the caller's transaction, after locking the head row: appends from
-/// every node queue here, so sequence numbers follow commit order.
-pub(super) async fn append_in(
-    tx: &deadpool_postgres::Transaction<'_>,
-    batch: &[NewEvent],
-    now: FeedTime,
-) -> Result<Appended> {
+/// every node queue here, so sequence numbers follow commit order. Events are stamped by the
+/// database's clock, read once the head is held, so nodes whose clocks disagree never stamp into
+/// a second that another node has already served (queries serve by the same clock).
+pub(super) async fn append_in(tx: &deadpool_postgres::Transaction<'_>, batch: &[NewEvent]) -> Result<Appended> {
     let row = tx.query_one("SELECT seq, ts FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
     let head = head_of(row.get(0), row.get(1));
+    let now = database_now(tx).await?;
     let mut seq = head.map_or(0, |h| h.seq);
     let mut clock = Clock::new(head, now);
     let mut out = Appended::default();
@@ -217,9 +222,10 @@ pub(super) async fn read_page(
 
 /// A time query.
 pub(super) async fn query(c: &Conn, q: &TimeQuery) -> Result<Page> {
+    let horizon = q.horizon.min(database_now(c).await?);
     let mut page = PageBuilder::new(q.format, q.limit);
-    let more = read_page(&mut page, c, "", &[&q.from.unix(), &q.horizon.unix(), &i64::from(q.limit)]).await?;
-    Ok(page.into_page(more))
+    let more = read_page(&mut page, c, "", &[&q.from.unix(), &horizon.unix(), &i64::from(q.limit)]).await?;
+    Ok(page.into_page(more, horizon))
 }
 
 /// SHA-256 over every event in feed order, streamed from one snapshot.

@@ -33,7 +33,7 @@ pub(super) async fn state(c: &mut Conn, source: &str) -> Result<SourceState> {
 /// imports from all nodes are serialized and the version check below cannot race.
 pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
-    let appended = events::append_in(&tx, &import.events, now).await?;
+    let appended = events::append_in(&tx, &import.events).await?;
     let current = version(&tx, &import.source).await?;
     if current != import.expected_version {
         return Err(Error::Conflict(format!(

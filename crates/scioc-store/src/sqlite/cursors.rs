@@ -147,7 +147,7 @@ pub(super) fn pull(conn: &mut Connection, user: &UserName, q: &PullQuery) -> Res
         }
     }
     tx.commit().db()?;
-    Ok(PullPage { page: page.into_page(more), from: FeedTime::from_unix(position), lease, rewound: expired })
+    Ok(PullPage { page: page.into_page(more, q.horizon), from: FeedTime::from_unix(position), lease, rewound: expired })
 }
 
 /// Moves `user`'s delivered position over the delivered pages that continue it.

@@ -120,7 +120,7 @@ pub(super) fn query(conn: &mut Connection, q: &TimeQuery) -> Result<Page> {
         false
     };
     tx.commit().db()?;
-    Ok(page.into_page(more))
+    Ok(page.into_page(more, q.horizon))
 }
 
 /// SHA-256 over `(seq, ts, event_type, entry_json)` of every event in feed order.
