@@ -14,25 +14,35 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "pull_leases", sql: include_str!("../../migrations/postgres/0003_pull_leases.sql") },
 ];
 
+/// Serializes the creation of the bookkeeping tables across sessions: `IF NOT EXISTS` alone does
+/// not (two sessions creating one table at once collide in the catalog, with one of several
+/// errors). The number is arbitrary and only has to be scioc's own.
 const BOOKKEEPING: &str = "
+    SELECT pg_advisory_xact_lock(5313010013);
     CREATE TABLE IF NOT EXISTS schema_migrations (
         version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL);
     CREATE TABLE IF NOT EXISTS schema_lock (id INTEGER PRIMARY KEY);
     INSERT INTO schema_lock (id) VALUES (1) ON CONFLICT DO NOTHING;";
 
-/// Creates the bookkeeping tables. Two sessions creating the same table at once can collide
-/// in PostgreSQL's catalog even with `IF NOT EXISTS`; the loser tries again.
+/// Creates the bookkeeping tables, one session at a time (see [`BOOKKEEPING`]); a collision
+/// that still happens (a database without advisory locks) is tried again.
 async fn bookkeeping(c: &Conn) -> Result<()> {
     for attempt in 0..5 {
-        match c.batch_execute(BOOKKEEPING).await {
+        match c.batch_execute(&format!("BEGIN; {BOOKKEEPING} COMMIT;")).await {
             Ok(()) => return Ok(()),
             Err(e)
                 if attempt < 4
                     && matches!(e.code(), Some(c) if *c == SqlState::UNIQUE_VIOLATION || *c == SqlState::DUPLICATE_TABLE) =>
             {
+                let _ = c.batch_execute("ROLLBACK").await;
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
-            Err(e) => return Err(Error::Schema(format!("creating the migration tables: {e}"))),
+            Err(e) => {
+                let _ = c.batch_execute("ROLLBACK").await;
+                let detail =
+                    e.as_db_error().map_or_else(|| e.to_string(), |d| format!("{} ({})", d.message(), d.code().code()));
+                return Err(Error::Schema(format!("creating the migration tables: {detail}")));
+            }
         }
     }
     unreachable!("the last attempt returns")
