@@ -1,9 +1,8 @@
 //! The three calls of the API, each retried as [`Retry`] says.
 
-use crate::event::{Event, Page};
+use crate::event::Page;
 use crate::retry::retry_after;
 use crate::{ClientBuilder, Error, FeedTime, Format, Retry};
-use scioc_api::FeedResponse;
 
 /// The API prefix of the feed.
 const API: &str = "api/feed/supply_chain/ioc/v1/query";
@@ -162,23 +161,7 @@ impl Client {
     }
 
     fn page(&self, path: &str, body: &[u8]) -> Result<Page, Error> {
-        let bad = |message: String| Error::Response { url: path.to_owned(), message };
-        let resp = FeedResponse::parse(self.format, body).map_err(bad)?;
-        let body = resp.rl.supply_chain_ioc_feed;
-        let time =
-            |s: &str, what: &str| FeedTime::parse_utc(s).map_err(|e| bad(format!("time_range.{what} {s:?}: {e}")));
-        let events = body
-            .entries
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| Event::from_value(v).map_err(|m| bad(format!("entries[{i}]: {m}"))))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Page {
-            events,
-            from: time(&body.time_range.from, "from")?,
-            to: time(&body.time_range.to, "to")?,
-            last_timestamp: body.last_timestamp,
-        })
+        Page::parse(self.format, body).map_err(|message| Error::Response { url: path.to_owned(), message })
     }
 
     /// Puts the user's cursor at `at`.

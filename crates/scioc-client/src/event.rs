@@ -115,3 +115,26 @@ pub struct Page {
     /// `last_timestamp`, as the server spelled it.
     pub last_timestamp: String,
 }
+
+impl Page {
+    /// Reads a response body in `format`: the envelope, every entry validated into an [`Event`]
+    /// and the time range. The error names what was wrong (`entries[3]: …`,
+    /// `time_range.to "…": …`); nothing a server sends can make it panic.
+    pub fn parse(format: scioc_api::Format, body: &[u8]) -> Result<Page, String> {
+        let resp = scioc_api::FeedResponse::parse(format, body)?;
+        let body = resp.rl.supply_chain_ioc_feed;
+        let time = |s: &str, what: &str| FeedTime::parse_utc(s).map_err(|e| format!("time_range.{what} {s:?}: {e}"));
+        let events = body
+            .entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| Event::from_value(v).map_err(|m| format!("entries[{i}]: {m}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Page {
+            events,
+            from: time(&body.time_range.from, "from")?,
+            to: time(&body.time_range.to, "to")?,
+            last_timestamp: body.last_timestamp,
+        })
+    }
+}

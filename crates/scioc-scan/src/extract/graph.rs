@@ -118,14 +118,14 @@ impl Graph {
 pub(crate) fn node_paths(packages: &[(Vec<String>, Vec<String>)], roots: &[String]) -> Vec<Vec<String>> {
     let key = |chain: &[String]| chain.join("\u{0}");
     let mut graph = Graph::default();
-    for (chain, _) in packages {
-        graph.node(&key(chain), chain.last().map_or("", String::as_str));
-    }
-    let exists: HashMap<String, usize> = packages.iter().enumerate().map(|(i, (c, _))| (key(c), i)).collect();
+    // Two entries may name one install path (`node_modules/a` and `node_modules/a/`): they are
+    // one node, so every package is mapped to its node rather than assumed to be one.
+    let nodes: Vec<usize> =
+        packages.iter().map(|(chain, _)| graph.node(&key(chain), chain.last().map_or("", String::as_str))).collect();
     for (i, (chain, deps)) in packages.iter().enumerate() {
         // A package installed inside another is there because that one needs it.
         if chain.len() > 1
-            && let Some(&parent) = exists.get(&key(&chain[..chain.len() - 1]))
+            && let Some(&parent) = graph.ids.get(&key(&chain[..chain.len() - 1]))
         {
             graph.edge(parent, key(chain));
         }
@@ -135,20 +135,31 @@ pub(crate) fn node_paths(packages: &[(Vec<String>, Vec<String>)], roots: &[Strin
                 c.push(d.clone());
                 key(&c)
             });
-            if let Some(t) = target.into_iter().find(|k| exists.contains_key(k)) {
-                graph.edge(i, t);
+            if let Some(t) = target.into_iter().find(|k| graph.ids.contains_key(k)) {
+                graph.edge(nodes[i], t);
             }
         }
     }
     for r in roots {
         graph.root(key(std::slice::from_ref(r)));
     }
-    graph.paths()
+    let paths = graph.paths();
+    nodes.iter().map(|&n| paths[n].clone()).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::{Graph, node_paths};
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/npm_package_lock.rs`): two entries naming one
+    /// install path indexed past the end of the graph and panicked.
+    #[test]
+    fn entries_naming_one_install_path_share_a_node() {
+        let c = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let packages = vec![(c(&["a"]), c(&["b"])), (c(&["a"]), c(&[])), (c(&["a", "b"]), c(&[])), (c(&["b"]), c(&[]))];
+        let paths = node_paths(&packages, &c(&["a"]));
+        assert_eq!(paths, vec![c(&["a"]), c(&["a"]), c(&["a", "b"]), c(&["b"])]);
+    }
 
     #[test]
     fn node_resolution_prefers_the_nearest_install() {

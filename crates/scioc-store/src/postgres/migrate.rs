@@ -6,7 +6,6 @@
 use super::{Conn, PgResultExt};
 use crate::{Error, Result, migrate::Migration};
 use scioc_model::FeedTime;
-use tokio_postgres::error::SqlState;
 
 const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "feed", sql: include_str!("../../migrations/postgres/0001_feed.sql") },
@@ -14,28 +13,30 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "pull_leases", sql: include_str!("../../migrations/postgres/0003_pull_leases.sql") },
 ];
 
-/// Serializes the creation of the bookkeeping tables across sessions: `IF NOT EXISTS` alone does
-/// not (two sessions creating one table at once collide in the catalog, with one of several
-/// errors). The number is arbitrary and only has to be scioc's own.
 const BOOKKEEPING: &str = "
-    SELECT pg_advisory_xact_lock(5313010013);
     CREATE TABLE IF NOT EXISTS schema_migrations (
         version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at BIGINT NOT NULL);
     CREATE TABLE IF NOT EXISTS schema_lock (id INTEGER PRIMARY KEY);
     INSERT INTO schema_lock (id) VALUES (1) ON CONFLICT DO NOTHING;";
 
-/// Creates the bookkeeping tables, one session at a time (see [`BOOKKEEPING`]); a collision
-/// that still happens (a database without advisory locks) is tried again.
+/// Times creating the bookkeeping tables is tried before giving up.
+const BOOKKEEPING_ATTEMPTS: u32 = 10;
+
+/// Creates the bookkeeping tables. Sessions creating the same table at once collide in
+/// PostgreSQL's catalog even with `IF NOT EXISTS`, with one of several errors (a unique
+/// violation on `pg_type`, a duplicate table or object, a deadlock, "tuple concurrently
+/// updated"); whichever it is, the loser waits a random moment and tries again. (An advisory
+/// lock would serialize them, but the distributed databases this SQL also serves have none.)
 async fn bookkeeping(c: &Conn) -> Result<()> {
-    for attempt in 0..5 {
+    for attempt in 0..BOOKKEEPING_ATTEMPTS {
         match c.batch_execute(&format!("BEGIN; {BOOKKEEPING} COMMIT;")).await {
             Ok(()) => return Ok(()),
-            Err(e)
-                if attempt < 4
-                    && matches!(e.code(), Some(c) if *c == SqlState::UNIQUE_VIOLATION || *c == SqlState::DUPLICATE_TABLE) =>
-            {
+            Err(e) if attempt + 1 < BOOKKEEPING_ATTEMPTS && e.code().is_some() => {
                 let _ = c.batch_execute("ROLLBACK").await;
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let jitter = std::time::Duration::from_millis(
+                    20 + u64::from(std::process::id() % 7) * 10 + u64::from(attempt) * 15,
+                );
+                tokio::time::sleep(jitter).await;
             }
             Err(e) => {
                 let _ = c.batch_execute("ROLLBACK").await;
