@@ -1,10 +1,19 @@
 //! Feed time: whole UTC seconds since the Unix epoch, never before the feed epoch.
 
-use jiff::{Timestamp, civil::DateTime, tz::TimeZone};
+use jiff::{
+    Span, Timestamp,
+    civil::{Date, DateTime},
+};
 use std::fmt;
 
 /// The first second the feed can hold: 2011-03-29T00:00:00 UTC.
 pub const FEED_EPOCH: FeedTime = FeedTime(1_301_356_800);
+
+/// The last second the `utc` spelling can show: 9999-12-31T23:59:59 UTC.
+pub const LAST_TIME: FeedTime = FeedTime(253_402_300_799);
+
+/// 1970-01-01, day 0 of Unix time.
+const UNIX_DAY_ZERO: Date = Date::constant(1970, 1, 1);
 
 /// A feed time in whole UTC seconds since 1970-01-01T00:00:00.
 ///
@@ -30,6 +39,9 @@ pub enum TimeError {
     /// Later than the current time.
     #[error("{0} is in the future (now is {1})")]
     InFuture(FeedTime, FeedTime),
+    /// After 9999-12-31T23:59:59, the last time the `utc` spelling can show.
+    #[error("{0} seconds is after 9999-12-31T23:59:59, the last time scioc spells")]
+    AfterEnd(i64),
 }
 
 impl FeedTime {
@@ -64,12 +76,18 @@ impl FeedTime {
                 13 | 16 => *c == b':',
                 _ => c.is_ascii_digit(),
             });
-        if !shape_ok {
+        // A leap second ("…:60") is no UTC second a feed event can have.
+        if !shape_ok || &s[17..] > "59" {
             return Err(malformed());
         }
         let dt: DateTime = s.parse().map_err(|_| malformed())?;
-        let ts = dt.to_zoned(TimeZone::UTC).map_err(|_| malformed())?.timestamp();
-        Ok(FeedTime(ts.as_second()))
+        // Days since 1970 from the civil date, not through jiff's `Timestamp`, whose range
+        // ends a day early (at 9999-12-30T22:00:00) to leave room for time zones.
+        let days = UNIX_DAY_ZERO.until(dt.date()).map_err(|_| malformed())?.get_days();
+        let t = dt.time();
+        let secs =
+            i64::from(days) * 86_400 + i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second());
+        Ok(FeedTime(secs))
     }
 
     /// Parses the `timestamp` spelling: decimal Unix seconds, no sign, no fraction.
@@ -79,10 +97,10 @@ impl FeedTime {
             return Err(malformed());
         }
         let secs: i64 = s.parse().map_err(|_| malformed())?;
-        // Only times the `utc` spelling can show (up to the end of year 9999, as far as the
-        // calendar library reaches) are times; anything past would be echoed as raw seconds.
-        if Timestamp::from_second(secs).is_err() {
-            return Err(malformed());
+        // Only times the `utc` spelling can show are times; anything past would be echoed as
+        // raw seconds.
+        if secs > LAST_TIME.0 {
+            return Err(TimeError::AfterEnd(secs));
         }
         Ok(FeedTime(secs))
     }
@@ -112,10 +130,14 @@ impl FeedTime {
 
     /// The `utc` spelling, `YYYY-MM-DDThh:mm:ss`.
     pub fn to_utc_string(self) -> String {
-        match Timestamp::from_second(self.0) {
-            Ok(ts) => ts.to_zoned(TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%S").to_string(),
-            // Out of jiff's range only for absurd values, which parsing never produces.
-            Err(_) => self.0.to_string(),
+        let (days, secs) = (self.0.div_euclid(86_400), self.0.rem_euclid(86_400));
+        let date = i32::try_from(days).ok().and_then(|d| UNIX_DAY_ZERO.checked_add(Span::new().days(d)).ok());
+        match date {
+            Some(date) => {
+                format!("{}T{:02}:{:02}:{:02}", date.strftime("%Y-%m-%d"), secs / 3600, secs % 3600 / 60, secs % 60)
+            }
+            // Out of the calendar's range only for absurd values, which parsing never produces.
+            None => self.0.to_string(),
         }
     }
 }
@@ -157,8 +179,29 @@ mod tests {
     #[test]
     fn timestamp_is_digits_only() {
         assert_eq!(FeedTime::parse_timestamp("1760068312").unwrap().unix(), 1_760_068_312);
-        for bad in ["-1", "1.5", "", "12a", "99999999999999", "253402207201", "253402300799"] {
+        for bad in ["-1", "1.5", "", "12a", "99999999999999", "253402300800"] {
             assert!(FeedTime::parse_timestamp(bad).is_err(), "{bad} accepted");
+        }
+        assert!(matches!(FeedTime::parse_timestamp("253402300800"), Err(TimeError::AfterEnd(_))));
+    }
+
+    /// Found by schemathesis: the last day of year 9999 was refused as "malformed" (jiff's
+    /// `Timestamp` ends at 9999-12-30T22:00:00); found by hand: a leap second was accepted.
+    #[test]
+    fn the_whole_calendar_through_9999_and_no_leap_seconds() {
+        for (utc, unix) in [
+            ("9999-12-31T23:59:59", 253_402_300_799),
+            ("9999-12-30T22:00:01", 253_402_207_201),
+            ("1970-01-01T00:00:00", 0),
+            ("2024-02-29T12:34:56", 1_709_210_096),
+        ] {
+            assert_eq!(FeedTime::parse_utc(utc).unwrap().unix(), unix, "{utc}");
+            assert_eq!(FeedTime::from_unix(unix).to_utc_string(), utc);
+            assert_eq!(FeedTime::parse_timestamp(&unix.to_string()).unwrap().unix(), unix);
+        }
+        assert_eq!(FeedTime::from_unix(-1).to_utc_string(), "1969-12-31T23:59:59");
+        for bad in ["2020-01-01T12:30:60", "2016-12-31T23:59:60", "2020-01-01T12:30:99"] {
+            assert!(FeedTime::parse_utc(bad).is_err(), "{bad} accepted");
         }
     }
 

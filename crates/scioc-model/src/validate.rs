@@ -146,7 +146,10 @@ fn size(s: String) -> Result<u64, String> {
 fn url(s: String) -> Result<String, String> {
     let s = text(s)?;
     match url::Url::parse(&s) {
-        Ok(u) if u.has_host() => Ok(s),
+        // Kept as given unless it holds what a URI may not (a space, `<`, non-ASCII …): then
+        // its percent-encoded form, so that the feed only ever serves URIs.
+        Ok(u) if u.has_host() && s.bytes().all(|b| b.is_ascii_graphic() && !b"\"<>\\^`{|}".contains(&b)) => Ok(s),
+        Ok(u) if u.has_host() => Ok(u.to_string()),
         Ok(_) => Err(format!("expected an absolute URL with a host, got {s:?}")),
         Err(e) => Err(format!("expected an absolute URL, got {s:?} ({e})")),
     }

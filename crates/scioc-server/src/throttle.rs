@@ -85,7 +85,8 @@ impl<K: Eq + Hash + Clone> Ledger<K> {
         let b = buckets.entry(key.clone()).or_insert(Bucket { level: 0.0, at: now });
         let level = b.level_at(now, self.drain) + 1.0;
         *b = Bucket { level: level.min(self.burst * 2.0), at: now };
-        level >= self.burst
+        // The same threshold `blocked` applies: this failure is the one that blocks the next.
+        level > self.burst - 1.0
     }
 }
 
@@ -196,6 +197,18 @@ mod tests {
         let refused = t.admit("dave", attacker).unwrap_err();
         assert!(matches!(refused, Refusal::Address(_)));
         assert!(refused.retry_after() >= 1);
+    }
+
+    /// Found by hand while running schemathesis: the bucket drained a little between failures,
+    /// so the failure that filled it never reported it full and "throttling" was never logged.
+    #[test]
+    fn the_failure_that_blocks_reports_it() {
+        let l: Ledger<&str> = Ledger::new(3.0, 0.5);
+        let t0 = Instant::now();
+        assert!(!l.charge(&"k", t0));
+        assert!(!l.charge(&"k", t0 + Duration::from_millis(10)));
+        assert!(l.charge(&"k", t0 + Duration::from_millis(20)), "the third failure fills the bucket");
+        assert!(l.blocked(&"k", t0 + Duration::from_millis(20)).is_some());
     }
 
     #[test]

@@ -204,7 +204,8 @@ pub(crate) struct ReclassifyBody {
     fp: bool,
     reason: Option<String>,
     threat_name: Option<String>,
-    threat_level: Option<u8>,
+    /// A JSON number; `2.0` is the integer 2, as JSON Schema reads it.
+    threat_level: Option<serde_json::Number>,
 }
 
 /// Adds FP or NEW_THREAT_NAME events for what a hash or purl announces.
@@ -228,7 +229,14 @@ pub(crate) async fn post_reclassify(State(app): State<Arc<App>>, body: Bytes) ->
         (false, Some(name)) if !name.trim().is_empty() => {
             let level = b
                 .threat_level
-                .map(|l| ThreatLevel::parse(&l.to_string()))
+                .map(|n| {
+                    let integral =
+                        n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64));
+                    match integral {
+                        Some(l) => ThreatLevel::parse(&l.to_string()),
+                        None => Err(format!("expected an integer from 1 to 5, got {n}")),
+                    }
+                })
                 .transpose()
                 .map_err(|e| bad(format!("threat_level: {e}")))?;
             reclassify::Change::ThreatName { name: clean_text(&name, 200), level }

@@ -15,19 +15,21 @@ pub(crate) struct PageParams {
 }
 
 impl PageParams {
-    /// Parses a raw query string. Unknown parameters are ignored, as the vendor's are.
+    /// Parses a raw query string, percent-decoded as a form is (`format=%6Ason` is `json`).
+    /// Unknown parameters are ignored, as the vendor's are.
     pub(crate) fn parse(query: Option<&str>) -> Result<Self, AppError> {
         let mut params = PageParams { format: Format::Xml, limit: MAX_LIMIT };
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            match key {
+        for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match key.as_ref() {
                 "format" => {
                     params.format =
                         value.parse().map_err(|e: scioc_api::FormatError| AppError::BadRequest(e.to_string()))?;
                 }
                 "limit" => {
+                    // Digits only: `+5` or ` 5` is not a limit.
+                    let digits = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit());
                     params.limit = match value.parse::<u32>() {
-                        Ok(n @ 1..=MAX_LIMIT) => n,
+                        Ok(n @ 1..=MAX_LIMIT) if digits => n,
                         _ => {
                             return Err(AppError::BadRequest(format!(
                                 "limit must be an integer from 1 to {MAX_LIMIT}, got {value:?}"
@@ -60,9 +62,12 @@ mod tests {
         assert_eq!((p.format, p.limit), (Format::Xml, 1000));
         let p = PageParams::parse(Some("limit=10&format=json&other=1")).unwrap();
         assert_eq!((p.format, p.limit), (Format::Json, 10));
-        for bad in ["limit=0", "limit=1001", "limit=ten", "limit=", "format=csv", "format="] {
+        for bad in ["limit=0", "limit=1001", "limit=ten", "limit=", "format=csv", "format=", "limit=%2B5", "limit=+5"] {
             assert!(PageParams::parse(Some(bad)).is_err(), "{bad}");
         }
+        // Found by hand while tightening the OpenAPI document: values were not percent-decoded.
+        let p = PageParams::parse(Some("format=%6Ason&limit=%35")).unwrap();
+        assert_eq!((p.format, p.limit), (Format::Json, 5));
         assert!(time("utc", "2024-01-01T00:00:00").is_ok());
         assert!(time("iso", "2024-01-01T00:00:00").is_err());
         assert!(time("utc", "2024-01-01").is_err());

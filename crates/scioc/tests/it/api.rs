@@ -109,9 +109,11 @@ async fn health_openapi_and_compression(b: Backend) {
     let doc: serde_json::Value = anon.get("/openapi.json").await.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for path in [
-        "/api/feed/supply_chain/ioc/v1/query/{time_format}/{time_value}",
+        "/api/feed/supply_chain/ioc/v1/query/utc/{time}",
+        "/api/feed/supply_chain/ioc/v1/query/timestamp/{time}",
         "/api/feed/supply_chain/ioc/v1/query/start",
-        "/api/feed/supply_chain/ioc/v1/query/start/{time_format}/{time_value}",
+        "/api/feed/supply_chain/ioc/v1/query/start/utc/{time}",
+        "/api/feed/supply_chain/ioc/v1/query/start/timestamp/{time}",
         "/api/feed/supply_chain/ioc/v1/query/pull",
         "/health",
         "/openapi.json",

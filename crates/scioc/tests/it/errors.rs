@@ -22,7 +22,8 @@ async fn bad_requests_are_400_with_a_short_reason(b: Backend) {
         (Method::GET, format!("{FEED}/timestamp/yesterday"), "Unix seconds"),
         (Method::GET, format!("{FEED}/timestamp/-5"), "Unix seconds"),
         // Issue 13: past the last second the utc spelling can show (it was echoed as raw seconds).
-        (Method::GET, format!("{FEED}/timestamp/253402207201"), "Unix seconds"),
+        (Method::GET, format!("{FEED}/timestamp/253402300800"), "after 9999-12-31T23:59:59"),
+        (Method::GET, format!("{FEED}/utc/2020-01-01T12:30:60"), "YYYY-MM-DDThh:mm:ss"),
         (Method::GET, format!("{FEED}/utc/2011-03-28T23:59:59"), "2011-03-29"),
         (Method::GET, format!("{FEED}/timestamp/1301356799"), "2011-03-29"),
         (Method::GET, format!("{FEED}/utc/2024-01-01T00:00:00?limit=0"), "limit"),

@@ -20,6 +20,7 @@ mod reclassify;
 mod scan;
 mod scan_real;
 mod scan_rules;
+mod schemathesis;
 mod sdk_compat;
 mod support;
 mod sync;

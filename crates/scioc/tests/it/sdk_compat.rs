@@ -15,25 +15,7 @@ const SDK: &str = "reversinglabs-sdk-py3==2.15.0";
 
 /// A Python with the SDK installed, made once per target directory.
 pub fn sdk_python() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sdk-venv");
-    let python = venv.join("bin/python");
-    let marker = venv.join(".installed-2.15.0");
-    if !marker.exists() {
-        let _ = std::fs::remove_dir_all(&venv);
-        let st = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .expect("python3 is required for the SDK test");
-        assert!(st.success(), "python3 -m venv failed");
-        let st = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", SDK])
-            .status()
-            .expect("running pip");
-        assert!(st.success(), "pip install {SDK} failed; the SDK test needs PyPI");
-        std::fs::write(&marker, "").unwrap();
-    }
-    python
+    crate::support::python_venv("sdk", SDK).join("bin/python")
 }
 
 /// One event in the feed: its time and its sha256.

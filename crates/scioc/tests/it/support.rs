@@ -364,3 +364,24 @@ pub fn gz(bytes: &[u8]) -> Vec<u8> {
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
 }
+
+/// A Python virtual environment under the target directory with `requirement` installed from
+/// PyPI, made once (`.ci/clients.sh` makes the same ones up front). Fails, never skips, when
+/// that is impossible.
+pub fn python_venv(name: &str, requirement: &str) -> PathBuf {
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-venv"));
+    let python = venv.join("bin/python");
+    let marker = venv.join(format!(".installed-{}", requirement.replace(['=', '<', '>', ' '], "_")));
+    if !marker.exists() {
+        let _ = std::fs::remove_dir_all(&venv);
+        let st = Command::new("python3").args(["-m", "venv"]).arg(&venv).status().expect("python3 is required");
+        assert!(st.success(), "python3 -m venv {} failed", venv.display());
+        let st = Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", requirement])
+            .status()
+            .expect("running pip");
+        assert!(st.success(), "pip install {requirement} failed; this test needs PyPI");
+        std::fs::write(&marker, "").unwrap();
+    }
+    venv
+}
