@@ -46,7 +46,7 @@ pub use event_type::EventType;
 pub use hash::{Md5, Sha1, Sha256, Sha512};
 pub use indicator::{IndicatorKind, MatchKind};
 pub use provenance::{Provenance, Reference, clean_text};
-pub use purl::{build_purl, ecosystem_of, parse_purl, purl_type_of, split_name};
+pub use purl::{build_purl, canonical_purl, ecosystem_of, parse_purl, purl_type_of, split_name};
 pub use raw::{RawEntry, RawIdentity, RawSample, StringOrNumber};
 pub use time::{FEED_EPOCH, FeedTime, LAST_TIME, TimeError};
 pub use user::{Role, UserName};

@@ -22,14 +22,22 @@ pub fn build_purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<
     if let Some(ns) = namespace {
         p.with_namespace(ns).map_err(|e| format!("package name {name:?}: {e}"))?;
     }
-    let base = p.to_string();
-    let Some(v) = version else { return Ok(base) };
-    p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
-    // `packageurl` encodes the version but leaves its `/`, which would end the purl there; the
-    // purl spec percent-encodes it, and reading decodes it.
-    let full = p.to_string();
-    let encoded = full.get(base.len() + 1..).unwrap_or_default().replace('/', "%2F");
-    Ok(format!("{base}@{encoded}"))
+    if let Some(v) = version {
+        p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
+    }
+    Ok(canonical_purl(&p))
+}
+
+/// The one spelling scioc writes a purl in: `packageurl`'s, with a `/` in the version
+/// percent-encoded as the purl spec asks (`packageurl` leaves it, and a reader then takes the
+/// rest for a subpath). Reading decodes it, so a written purl always reads back as itself.
+pub fn canonical_purl(p: &packageurl::PackageUrl<'_>) -> String {
+    let s = p.to_string();
+    // The name and namespace have their `@` encoded, so the first `@` starts the version,
+    // which runs to the qualifiers (`?`) or the subpath (`#`).
+    let Some(at) = s.find('@') else { return s };
+    let end = s[at..].find(['?', '#']).map_or(s.len(), |i| at + i);
+    format!("{}{}{}", &s[..at], s[at..end].replace('/', "%2F"), &s[end..])
 }
 
 /// Reads a purl into its type, the package name as its ecosystem writes it (an npm scope

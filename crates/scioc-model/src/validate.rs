@@ -170,7 +170,12 @@ fn purl(s: &str, community: Option<&str>, version: Option<&str>) -> Result<Strin
     {
         return Err(format!("purl version {pv:?} does not match identity.version {v:?}"));
     }
-    Ok(parsed.to_string())
+    let canonical = crate::purl::canonical_purl(&parsed);
+    // What the feed serves must read back as itself (fuzzing found a version that did not).
+    match packageurl::PackageUrl::from_str(&canonical) {
+        Ok(again) if crate::purl::canonical_purl(&again) == canonical => Ok(canonical),
+        _ => Err(format!("package URL {s:?} has no spelling that reads back as itself")),
+    }
 }
 
 /// Whether a purl type and a community name denote the same ecosystem.
@@ -197,6 +202,20 @@ fn community_matches(purl_type: &str, community: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/osv_record.rs`): an OSV version ending in `/` was
+    /// validated into a purl that did not read back, so every client reading the feed (a
+    /// `scioc sync` mirror among them) refused the entry.
+    #[test]
+    fn a_version_with_a_slash_reads_back_as_itself() {
+        for version in ["1.2.3/", "1/2", "a/b/c"] {
+            let built = crate::build_purl("npm", "pkg", Some(version)).unwrap();
+            let once = purl(&built, Some("npm"), Some(version)).unwrap();
+            let twice = purl(&once, Some("npm"), Some(version)).unwrap();
+            assert_eq!(once, twice, "{version}");
+            assert_eq!(crate::parse_purl(&once).unwrap().2.as_deref(), Some(version));
+        }
+    }
 
     fn check(json: &str) -> Result<Entry, FieldError> {
         Entry::try_from(serde_json::from_str::<RawEntry>(json).unwrap())

@@ -38,7 +38,7 @@ impl Extractor for CargoLock {
                 return Err(ExtractError::at(0, format!("[[package]] number {} has no name or version", i + 1)));
             };
             let line = locator.find(&format!("name = \"{name}\""));
-            let node = graph.node(&format!("{name} {version}"), name);
+            let node = graph.package(&format!("{name} {version}"), name);
             for dep in pkg.get("dependencies").and_then(|d| d.as_array()).into_iter().flatten() {
                 let Some(dep) = dep.as_str() else { continue };
                 let mut parts = dep.split(' ');
@@ -62,7 +62,7 @@ impl Extractor for CargoLock {
         }
         Ok(out
             .into_iter()
-            .zip(graph.paths())
+            .zip(graph.package_paths())
             .filter_map(|(p, chain)| {
                 p.map(|mut p| {
                     p.path = chain;
@@ -86,5 +86,29 @@ mod tests {
         assert_eq!(p[0].path, vec!["app", "rustdecimal"]);
         let e = CargoLock.extract(Path::new("Cargo.lock"), "[[package]\n").unwrap_err();
         assert_eq!((e.line, e.column > 0), (1, true));
+    }
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+
+    /// The same crate listed twice shares one node, and both entries get its path.
+    #[test]
+    fn a_package_listed_twice_keeps_every_path_right() {
+        let entry = |name: &str, deps: &str| {
+            format!(
+                "[[package]]\nname = \"{name}\"\nversion = \"1.0.0\"\nsource = \"registry+https://x\"\ndependencies = [{deps}]\n\n"
+            )
+        };
+        let text = format!(
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"a\"]\n\n{}{}{}",
+            entry("a", "\"b\""),
+            entry("b", ""),
+            entry("b", "")
+        );
+        let p = CargoLock.extract(Path::new("Cargo.lock"), &text).unwrap();
+        let got: Vec<_> = p.iter().map(|p| (p.name.as_str(), p.path.join(">"))).collect();
+        assert_eq!(got, vec![("a", "app>a".into()), ("b", "app>a>b".into()), ("b", "app>a>b".into())]);
     }
 }

@@ -75,9 +75,11 @@ impl Extractor for GemfileLock {
                     let (name, version) = spec(body).ok_or_else(err)?;
                     let version = version.ok_or_else(err)?;
                     let version = version.split('-').next().unwrap_or(version);
+                    let fresh = graph.len();
                     let node = graph.node(name, name);
                     current = Some(node);
-                    if node == out.len() {
+                    if node == fresh {
+                        graph.mark_package(node);
                         let mut p = Package::new("RubyGems", name, Some(version), path, line);
                         if local {
                             p.name.clear(); // a placeholder keeps indices aligned; dropped below
@@ -110,7 +112,7 @@ impl Extractor for GemfileLock {
         }
         Ok(out
             .into_iter()
-            .zip(graph.paths())
+            .zip(graph.package_paths())
             .filter(|(p, _)| !p.name.is_empty())
             .map(|(mut p, chain)| {
                 let key = (p.name.clone(), p.version.clone().unwrap_or_default());

@@ -8,12 +8,18 @@
 use std::collections::{HashMap, VecDeque};
 
 /// Packages by key, with edges to the keys they depend on.
+///
+/// A file may list one key twice (fuzzing found such lockfiles), so a package is never assumed
+/// to be the node of its own index: [`Graph::package`] records which node each package of the
+/// file is, and paths are handed out per package ([`Graph::package_paths`]).
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
     ids: HashMap<String, usize>,
     names: Vec<String>,
     edges: Vec<Vec<String>>,
     roots: Vec<String>,
+    /// The node of each package of the file, in the file's order.
+    members: Vec<usize>,
 }
 
 impl Graph {
@@ -29,6 +35,24 @@ impl Graph {
         i
     }
 
+    /// How many nodes there are: the index the next new key gets.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Adds the file's next package, keyed `key` (entries with one key share a node); returns
+    /// its node.
+    pub(crate) fn package(&mut self, key: &str, name: &str) -> usize {
+        let node = self.node(key, name);
+        self.members.push(node);
+        node
+    }
+
+    /// Records that the file's next package is node `node` (made with [`Graph::node`]).
+    pub(crate) fn mark_package(&mut self, node: usize) {
+        self.members.push(node);
+    }
+
     /// Records that node `from` depends on the package keyed `to` (which may come later).
     pub(crate) fn edge(&mut self, from: usize, to: String) {
         self.edges[from].push(to);
@@ -39,9 +63,17 @@ impl Graph {
         self.roots.push(key);
     }
 
-    /// Sets each package's path to its node's chain: `packages[i]` is node `i`.
+    /// For every package added with [`Graph::package`] or [`Graph::mark_package`], in that
+    /// order, its node's chain.
+    pub(crate) fn package_paths(&self) -> Vec<Vec<String>> {
+        let paths = self.paths();
+        self.members.iter().map(|&n| paths[n].clone()).collect()
+    }
+
+    /// Sets each package's path to its node's chain: `packages[i]` is the `i`-th package added.
     pub(crate) fn assign_paths(&self, packages: &mut [crate::Package]) {
-        for (p, chain) in packages.iter_mut().zip(self.paths()) {
+        debug_assert_eq!(packages.len(), self.members.len(), "every package was added to the graph");
+        for (p, chain) in packages.iter_mut().zip(self.package_paths()) {
             p.path = chain;
         }
     }
@@ -121,7 +153,7 @@ pub(crate) fn node_paths(packages: &[(Vec<String>, Vec<String>)], roots: &[Strin
     // Two entries may name one install path (`node_modules/a` and `node_modules/a/`): they are
     // one node, so every package is mapped to its node rather than assumed to be one.
     let nodes: Vec<usize> =
-        packages.iter().map(|(chain, _)| graph.node(&key(chain), chain.last().map_or("", String::as_str))).collect();
+        packages.iter().map(|(chain, _)| graph.package(&key(chain), chain.last().map_or("", String::as_str))).collect();
     for (i, (chain, deps)) in packages.iter().enumerate() {
         // A package installed inside another is there because that one needs it.
         if chain.len() > 1
@@ -143,8 +175,7 @@ pub(crate) fn node_paths(packages: &[(Vec<String>, Vec<String>)], roots: &[Strin
     for r in roots {
         graph.root(key(std::slice::from_ref(r)));
     }
-    let paths = graph.paths();
-    nodes.iter().map(|&n| paths[n].clone()).collect()
+    graph.package_paths()
 }
 
 #[cfg(test)]

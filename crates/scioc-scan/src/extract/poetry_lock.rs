@@ -28,7 +28,7 @@ impl Extractor for PoetryLock {
             let (Some(name), Some(version)) = (field("name"), field("version")) else {
                 return Err(ExtractError::at(line, format!("[[package]] number {} has no name or version", i + 1)));
             };
-            let node = graph.node(&normalize("PyPI", name), name);
+            let node = graph.package(&normalize("PyPI", name), name);
             for dep in pkg.get("dependencies").and_then(|d| d.as_table()).into_iter().flatten().map(|(k, _)| k) {
                 graph.edge(node, normalize("PyPI", dep));
             }

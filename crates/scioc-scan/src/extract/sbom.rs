@@ -60,9 +60,12 @@ impl Extractor for CycloneDx {
             let line = locator.find(&serde_json::to_string(purl).unwrap_or_default());
             let Some((ecosystem, name, version)) = from_purl(purl) else { continue };
             let reference = c.get("bom-ref").and_then(Value::as_str).unwrap_or(purl);
-            if graph.node(reference, &name) < out.len() {
-                continue;
+            let fresh = graph.len();
+            let node = graph.node(reference, &name);
+            if node < fresh {
+                continue; // listed already
             }
+            graph.mark_package(node);
             let mut p = Package::new(ecosystem, &name, version.as_deref(), path, line);
             for h in c.get("hashes").and_then(Value::as_array).into_iter().flatten() {
                 let alg = h.get("alg").and_then(Value::as_str).and_then(algorithm);
@@ -116,7 +119,7 @@ impl Extractor for Spdx {
                 .find(|r| r.get("referenceType").and_then(Value::as_str) == Some("purl"))
                 .and_then(|r| r.get("referenceLocator").and_then(Value::as_str));
             let Some((ecosystem, name, version)) = purl.and_then(from_purl) else { continue };
-            graph.node(id, &name);
+            graph.package(id, &name);
             let mut p = Package::new(ecosystem, &name, version.as_deref(), path, line);
             for c in pkg.get("checksums").and_then(Value::as_array).into_iter().flatten() {
                 let alg = c.get("algorithm").and_then(Value::as_str).and_then(algorithm);

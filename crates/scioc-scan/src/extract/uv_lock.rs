@@ -28,7 +28,7 @@ impl Extractor for UvLock {
             let Some(name) = pkg.get("name").and_then(|v| v.as_str()) else {
                 return Err(ExtractError::at(line, format!("[[package]] number {} has no name", i + 1)));
             };
-            let node = graph.node(&normalize("PyPI", name), name);
+            let node = graph.package(&normalize("PyPI", name), name);
             for dep in pkg.get("dependencies").and_then(|d| d.as_array()).into_iter().flatten() {
                 if let Some(d) = dep.get("name").and_then(|n| n.as_str()) {
                     graph.edge(node, normalize("PyPI", d));
@@ -54,7 +54,7 @@ impl Extractor for UvLock {
         }
         Ok(out
             .into_iter()
-            .zip(graph.paths())
+            .zip(graph.package_paths())
             .filter_map(|(p, chain)| {
                 let mut p = p?;
                 p.path = chain;

@@ -126,17 +126,17 @@ fn split_dependency(body: &str) -> Option<(&str, &str)> {
 fn finish(path: &Path, entries: Vec<Entry>, roots: Vec<String>) -> Vec<Package> {
     let mut graph = Graph::default();
     let mut keyed = std::collections::HashMap::new();
+    let mut nodes = Vec::with_capacity(entries.len());
     for (i, e) in entries.iter().enumerate() {
-        let node = graph.node(&e.descriptors[0], &e.name);
+        nodes.push(graph.package(&e.descriptors[0], &e.name));
         for d in &e.descriptors {
             keyed.insert(d.clone(), i);
         }
-        debug_assert_eq!(node, i);
     }
     for (i, e) in entries.iter().enumerate() {
         for d in &e.dependencies {
             if let Some(&t) = keyed.get(d) {
-                graph.edge(i, entries[t].descriptors[0].clone());
+                graph.edge(nodes[i], entries[t].descriptors[0].clone());
             }
         }
     }
@@ -147,7 +147,7 @@ fn finish(path: &Path, entries: Vec<Entry>, roots: Vec<String>) -> Vec<Package> 
     }
     entries
         .into_iter()
-        .zip(graph.paths())
+        .zip(graph.package_paths())
         .map(|(e, chain)| {
             let mut p = Package::new("npm", &e.name, e.version.as_deref(), path, e.line);
             p.hashes = e.integrity.as_deref().map(integrity).unwrap_or_default();
@@ -288,5 +288,21 @@ __metadata:
         assert!(p[0].hashes.is_empty());
         let e = YarnLock.extract(Path::new("yarn.lock"), "__metadata:\n  version: 8\n\"a@npm:1\": [\n").unwrap_err();
         assert!(e.line >= 3, "{e:?}");
+    }
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+
+    /// Found by fuzzing (`fuzz/fuzz_targets/yarn_lock.rs`): an entry listed twice made the
+    /// graph's nodes and the entries disagree, which a debug assertion caught (a release build
+    /// gave wrong paths).
+    #[test]
+    fn an_entry_listed_twice_keeps_every_path_right() {
+        let text = "# yarn lockfile v1\n\na@^1.0.0:\n  version \"1.0.0\"\n  dependencies:\n    b \"^2.0.0\"\n\nb@^2.0.0:\n  version \"2.0.0\"\n\nb@^2.0.0:\n  version \"2.0.0\"\n\nc@^3.0.0:\n  version \"3.0.0\"\n";
+        let p = YarnLock.extract(Path::new("yarn.lock"), text).unwrap();
+        let got: Vec<_> = p.iter().map(|p| (p.name.as_str(), p.path.join(">"))).collect();
+        assert_eq!(got, vec![("a", "a".into()), ("b", "a>b".into()), ("b", "a>b".into()), ("c", "c".into())]);
     }
 }

@@ -124,10 +124,12 @@ fn build(path: &Path, lock: Lock) -> Result<Vec<Package>, ExtractError> {
         // Tarball and git dependencies name themselves inside the entry.
         let name = entry.name.unwrap_or_else(|| key_name.clone());
         let version = strip_peers(entry.version.as_deref().unwrap_or(&key_version), v5);
+        let fresh = graph.len();
         let node = graph.node(&format!("{key_name}@{}", strip_peers(&key_version, v5)), &name);
-        if node < out.len() {
+        if node < fresh {
             continue; // another peer variant of a package already listed
         }
+        graph.mark_package(node);
         edges(&mut graph, node, &entry.dependencies, v5);
         let mut p = Package::new("npm", &name, Some(&version), path, entry.line);
         p.hashes = entry.integrity.as_deref().map(integrity).unwrap_or_default();
