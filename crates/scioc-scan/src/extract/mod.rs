@@ -205,13 +205,26 @@ pub(crate) fn algorithm(name: &str) -> Option<&'static str> {
 
 /// Splits an npm `name@version` (the scope's `@` is not a separator).
 pub(crate) fn split_at_version(ident: &str) -> Option<(&str, &str)> {
-    let i = ident[1.min(ident.len())..].find('@')? + 1.min(ident.len());
+    // Past the first character, whatever its width (fuzzing found a name starting with a
+    // four-byte one, which slicing at byte 1 panicked on).
+    let first = ident.chars().next()?.len_utf8();
+    let i = ident[first..].find('@')? + first;
     Some((&ident[..i], &ident[i + 1..]))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_split_from_versions_whatever_their_first_character() {
+        assert_eq!(split_at_version("@scope/x@1.0.0"), Some(("@scope/x", "1.0.0")));
+        assert_eq!(split_at_version("x@^1"), Some(("x", "^1")));
+        assert_eq!(split_at_version("\u{9c5de}lk@4.1.2"), Some(("\u{9c5de}lk", "4.1.2")));
+        assert_eq!(split_at_version("é@1"), Some(("é", "1")));
+        assert_eq!(split_at_version("@"), None);
+        assert_eq!(split_at_version(""), None);
+    }
 
     #[test]
     fn names_are_unique_and_files_are_recognised() {

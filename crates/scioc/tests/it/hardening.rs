@@ -579,3 +579,28 @@ async fn a_full_disk_is_a_503_with_its_reason_and_health_says_writes_are_degrade
     assert!(purls.contains(&"pkg:npm/before@1.0.0".to_owned()) && purls.contains(&"pkg:npm/after@1.0.0".to_owned()));
     assert!(!purls.contains(&"pkg:npm/during@1.0.0".to_owned()));
 }
+
+/// Defect 12: a sample filename with NUL, or over 255 bytes, answered 500; it is a 400 naming
+/// the rule now.
+#[tokio::test]
+async fn a_sample_filename_with_nul_or_too_long_is_a_400() {
+    let s = Scioc::new();
+    s.add_user("root", "admin");
+    let server = s.serve(&[]);
+    let c = server.client().as_user("root");
+    let tgz = crate::support::npm_tgz("named", "1.0.0");
+    for name in ["evil%00.tgz".to_owned(), format!("{}.tgz", "a".repeat(300)), "tab%09name.tgz".to_owned()] {
+        let r = c
+            .request(reqwest::Method::POST, &format!("/api/scioc/v1/samples?filename={name}"))
+            .body(tgz.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 400, "{name}: {body}");
+        assert!(body.contains("at most 255 bytes without control characters"), "{body}");
+    }
+    let r = c.request(reqwest::Method::POST, "/api/scioc/v1/samples?filename=named-1.0.0.tgz").body(tgz).send().await;
+    assert_eq!(r.unwrap().status(), 200, "a plain name is taken");
+}
