@@ -105,7 +105,7 @@ pub enum ImportError {
 
 fn check_deadline(options: &Options, done: usize) -> Result<(), ImportError> {
     match options.deadline {
-        Some(deadline) if done % DEADLINE_EVERY == 0 && std::time::Instant::now() > deadline => {
+        Some(deadline) if done.is_multiple_of(DEADLINE_EVERY) && std::time::Instant::now() > deadline => {
             Err(ImportError::TimedOut(done))
         }
         _ => Ok(()),
