@@ -260,29 +260,32 @@ async fn concurrent_pulls_by_one_user_never_overlap(b: Backend) {
     store.append((0..2000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect(), FeedTime::now()).await.unwrap();
     store.start_cursor(&u, base).await.unwrap();
     let q = PullQuery { limit: 13, format: Format::Json, horizon: FeedTime::now(), lease: None };
-    let tasks: Vec<_> = (0..8)
-        .map(|_| {
-            let store = store.clone();
-            let u = u.clone();
-            let q = q.clone();
-            tokio::spawn(async move {
-                let mut got = Vec::new();
-                loop {
-                    let p = store.pull(&u, q.clone()).await.unwrap();
-                    if p.page.rows.is_empty() {
-                        return got;
-                    }
-                    got.extend(seqs(&p.page));
-                }
-            })
-        })
-        .collect();
+    let tasks: Vec<_> = (0..8).map(|i| tokio::spawn(drain(store.clone(), u.clone(), q.clone(), i))).collect();
     let mut all = Vec::new();
     for task in tasks {
         all.extend(task.await.unwrap());
     }
     all.sort();
     assert_eq!(all, (1..=2000).collect::<Vec<_>>());
+}
+
+/// Pulls for `u` until a page is empty; a leased page is confirmed (every other task yields
+/// first, so that confirmations come out of order). Returns the sequence numbers received.
+async fn drain(store: Arc<dyn Store>, u: UserName, q: PullQuery, task: usize) -> Vec<i64> {
+    let mut got = Vec::new();
+    loop {
+        let p = store.pull(&u, q.clone()).await.unwrap();
+        if p.page.rows.is_empty() {
+            return got;
+        }
+        got.extend(seqs(&p.page));
+        if let Some(lease) = p.lease {
+            if task % 2 == 0 {
+                tokio::task::yield_now().await;
+            }
+            store.confirm_pull(&u, lease).await.unwrap();
+        }
+    }
 }
 
 fn leased(limit: u32, holder: &str, expires: FeedTime) -> PullQuery {
@@ -363,25 +366,7 @@ async fn concurrent_leased_pulls_never_overlap_and_settle_in_order(b: Backend) {
     store.append((0..600).map(|i| at(i, base.add_secs(i as i64 / 5))).collect(), FeedTime::now()).await.unwrap();
     store.start_cursor(&u, base).await.unwrap();
     let q = leased(11, "node-a", FeedTime::now().add_secs(600));
-    let tasks: Vec<_> = (0..6)
-        .map(|i| {
-            let (store, u, q) = (store.clone(), u.clone(), q.clone());
-            tokio::spawn(async move {
-                let mut got = Vec::new();
-                loop {
-                    let p = store.pull(&u, q.clone()).await.unwrap();
-                    if p.page.rows.is_empty() {
-                        return got;
-                    }
-                    got.extend(seqs(&p.page));
-                    if i % 2 == 0 {
-                        tokio::task::yield_now().await;
-                    }
-                    store.confirm_pull(&u, p.lease.unwrap()).await.unwrap();
-                }
-            })
-        })
-        .collect();
+    let tasks: Vec<_> = (0..6).map(|i| tokio::spawn(drain(store.clone(), u.clone(), q.clone(), i))).collect();
     let mut all = Vec::new();
     for task in tasks {
         all.extend(task.await.unwrap());

@@ -64,17 +64,28 @@ fn free_port() -> u16 {
 
 /// `scioc serve` on a fixed address, waited for.
 fn serve_at(s: &Scioc, addr: &str, extra: &[&str]) -> Server {
-    let child = s
-        .cmd()
-        .args(["serve", "--listen", addr])
-        .args(extra)
+    let mut c = s.cmd();
+    c.args(["serve", "--listen", addr]).args(extra);
+    spawn_server(s, c)
+}
+
+/// `scioc --data-dir DATA serve --listen ADDR EXTRA…` run through `wrapper` (a shell that sets a
+/// limit, a namespace of its own …), which must end by running the arguments it is given.
+fn serve_through(s: &Scioc, mut wrapper: Command, data: &std::path::Path, addr: &str, extra: &[&str]) -> Server {
+    wrapper.arg(crate::support::binary()).arg("--data-dir").arg(data).args(["serve", "--listen", addr]).args(extra);
+    spawn_server(s, wrapper)
+}
+
+/// Starts a server command quietly and waits until it listens.
+fn spawn_server(s: &Scioc, mut c: Command) -> Server {
+    let child = c
         .env("SCIOC_LOG", "warn")
         .env("SCIOC_NO_STARTER_SET", "true")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
         .spawn()
         .unwrap();
-    Server::ready(s, child, extra)
+    Server::ready(s, child, &[])
 }
 
 /// Pulls for `user` from `lanes` connections at once until the user has every id below `total`
@@ -267,20 +278,9 @@ async fn idle_and_slow_connections_cannot_keep_a_health_probe_out() {
     let s = Scioc::new();
     s.add_user("alice", "reader");
     let addr = format!("127.0.0.1:{}", free_port());
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -n 1024 && exec \"$@\"")
-        .arg("sh")
-        .arg(crate::support::binary())
-        .arg("--data-dir")
-        .arg(s.data_dir())
-        .args(["serve", "--listen", &addr, "--header-timeout", "2", "--idle-timeout", "3"])
-        .env("SCIOC_LOG", "warn")
-        .env("SCIOC_NO_STARTER_SET", "true")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let server = Server::ready(&s, child, &[]);
+    let mut wrapper = Command::new("sh");
+    wrapper.arg("-c").arg("ulimit -n 1024 && exec \"$@\"").arg("sh");
+    let server = serve_through(&s, wrapper, &s.data_dir(), &addr, &["--header-timeout", "2", "--idle-timeout", "3"]);
 
     // The flood: 1,100 connections that say nothing.
     let mut flood = Vec::new();
@@ -491,22 +491,14 @@ async fn a_full_disk_is_a_503_with_its_reason_and_health_says_writes_are_degrade
     s.ingest(&[entry(1, "2024-01-01T00:00:00"), entry(2, "2024-01-01T00:00:01"), entry(3, "2024-01-01T00:00:02")]);
     let disk = s.dir.path().join("disk");
     std::fs::create_dir_all(&disk).unwrap();
-    let child = Command::new("unshare")
+    let mut wrapper = Command::new("unshare");
+    wrapper
         .args(["--user", "--map-root-user", "--mount", "sh", "-c"])
         .arg("mount -t tmpfs -o size=16m tmpfs \"$1\" && cp -a \"$2\"/. \"$1\"/ && shift 2 && exec \"$@\"")
         .arg("sh")
         .arg(&disk)
-        .arg(s.data_dir())
-        .arg(crate::support::binary())
-        .arg("--data-dir")
-        .arg(&disk)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("SCIOC_LOG", "warn")
-        .env("SCIOC_NO_STARTER_SET", "true")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let server = Server::ready(&s, child, &[]);
+        .arg(s.data_dir());
+    let server = serve_through(&s, wrapper, &disk, "127.0.0.1:0", &[]);
     let inside =
         std::path::PathBuf::from(format!("/proc/{}/root", server.child.id())).join(disk.strip_prefix("/").unwrap());
     let c = server.client().as_user("root");
