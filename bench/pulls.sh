@@ -15,11 +15,12 @@ cargo build --release -q
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 python3 bench/gen_events.py 20000 > "$WORK/events.jsonl"
-target/release/scioc --data-dir "$WORK/seed" ingest entries "$WORK/events.jsonl" >/dev/null
-echo bench-password | target/release/scioc --data-dir "$WORK/seed" user add bench --password-stdin >/dev/null
 run() { # NAME BIN PORT
-  cp -r "$WORK/seed" "$WORK/$1"
+  # Each binary loads the same events into a store of its own schema.
+  "$2" --data-dir "$WORK/$1" ingest entries "$WORK/events.jsonl" >/dev/null
+  echo bench-password | "$2" --data-dir "$WORK/$1" user add bench --password-stdin >/dev/null
   SCIOC_LOG=warn "$2" --data-dir "$WORK/$1" serve --listen 127.0.0.1:$3 --no-starter-set >/dev/null 2>&1 &
+  local server=$!
   for _ in $(seq 100); do curl -sf http://127.0.0.1:$3/health >/dev/null && break; sleep 0.1; done
   curl -sf -X PUT -u bench:bench-password "http://127.0.0.1:$3/api/feed/supply_chain/ioc/v1/query/start/utc/2011-03-29T00:00:00" >/dev/null
   python3 - "$3" "$PULLS" "$1" <<'PY'
@@ -36,7 +37,7 @@ for _ in range(n):
 took = time.time() - start
 print(f"{name}: {n / took:.0f} pulls/s ({events / took:.0f} events/s, {n} pulls in {took:.2f} s)")
 PY
-  kill %1 2>/dev/null || true; wait 2>/dev/null || true
+  kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
 }
 run current target/release/scioc 18401
 if [ -n "$BASELINE" ]; then run baseline "$BASELINE" 18402; fi
