@@ -16,7 +16,7 @@ for src in fuzz_targets/*.rs; do
   cp corpus/"$t"/* "$WORK/$t"/
   if "$BIN/$t" "$WORK/$t" -max_total_time="$SECS" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
       -artifact_prefix="$WORK/$t-" >"$WORK/$t.log" 2>&1; then
-    echo "fuzz smoke: $t ok ($(grep -cE '^#[0-9]+' "$WORK/$t.log") status lines)"
+    echo "fuzz smoke: $t ok ($(grep -oE 'Done [0-9]+ runs' "$WORK/$t.log" | tail -1 | awk '{print $2}') runs)"
   else
     echo "fuzz smoke: $t CRASHED" >&2
     grep -m10 -E 'panicked|ERROR|SUMMARY|Test unit written' "$WORK/$t.log" >&2 || true
