@@ -472,7 +472,8 @@ async fn failed_logins_are_throttled_and_a_flood_cannot_starve_a_real_login() {
     let r = home.get(&path).basic_auth("bob", Some(crate::support::PASSWORD)).send().await.unwrap();
     let took = start.elapsed();
     assert_eq!(r.status(), 200);
-    assert!(took < Duration::from_secs(1), "bob's first login during the flood took {took:?}");
+    // Before, it waited 8.8 s; the bound leaves room for a CI machine busy with other tests.
+    assert!(took < Duration::from_secs(2), "bob's first login during the flood took {took:?}");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let tries: u32 = futures_util::future::join_all(flood).await.into_iter().map(Result::unwrap).sum();
     assert!(tries > 1000, "the flood ran ({tries} tries)");
