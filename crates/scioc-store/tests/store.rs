@@ -280,7 +280,7 @@ async fn drain(store: Arc<dyn Store>, u: UserName, q: PullQuery, task: usize) ->
         }
         got.extend(seqs(&p.page));
         if let Some(lease) = p.lease {
-            if task % 2 == 0 {
+            if task.is_multiple_of(2) {
                 tokio::task::yield_now().await;
             }
             store.confirm_pull(&u, lease).await.unwrap();
