@@ -6,7 +6,7 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 
 macro_rules! digest {
-    ($(#[$doc:meta])* $name:ident, $algo:literal, $hex_len:literal) => {
+    ($(#[$doc:meta])* $name:ident, $algo:literal, $hex_len:literal, $bytes:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
@@ -31,6 +31,11 @@ macro_rules! digest {
                 Ok($name(s.to_ascii_lowercase()))
             }
 
+            /// The digest of raw bytes, as a hasher gives it: always valid, never parsed.
+            pub fn from_bytes(bytes: [u8; $bytes]) -> Self {
+                $name(hex::encode(bytes))
+            }
+
             /// The digest as lower-case hex.
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -53,19 +58,19 @@ macro_rules! digest {
 
 digest!(
     /// An MD5 digest (32 hex digits).
-    Md5, "MD5", 32
+    Md5, "MD5", 32, 16
 );
 digest!(
     /// A SHA-1 digest (40 hex digits).
-    Sha1, "SHA-1", 40
+    Sha1, "SHA-1", 40, 20
 );
 digest!(
     /// A SHA-256 digest (64 hex digits).
-    Sha256, "SHA-256", 64
+    Sha256, "SHA-256", 64, 32
 );
 digest!(
     /// A SHA-512 digest (128 hex digits).
-    Sha512, "SHA-512", 128
+    Sha512, "SHA-512", 128, 64
 );
 
 #[cfg(test)]

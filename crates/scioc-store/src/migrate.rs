@@ -19,7 +19,7 @@ pub(crate) struct Migration {
 impl Migration {
     /// Hex SHA-256 of the SQL text.
     pub(crate) fn checksum(&self) -> String {
-        Sha256::digest(self.sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(Sha256::digest(self.sql.as_bytes()))
     }
 }
 

@@ -96,7 +96,7 @@ impl FeedDigest {
     }
 
     pub(crate) fn hex(self) -> String {
-        self.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.0.finalize())
     }
 }
 

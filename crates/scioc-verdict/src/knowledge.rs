@@ -69,7 +69,7 @@ impl Knowledge {
     /// The SHA-256 of a document's bytes ([`Knowledge::to_bytes`]), in hex: equal documents,
     /// equal digests.
     pub fn digest(bytes: &[u8]) -> String {
-        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(Sha256::digest(bytes))
     }
 
     /// Reads a document, checking its format.

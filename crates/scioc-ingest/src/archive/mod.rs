@@ -6,6 +6,7 @@
 //! is absolute or climbs out with `..`, or a link pointing outside the archive, refuses the
 //! archive; [`Limits`] bound entries, expansion and compression ratio against bombs.
 
+mod digest;
 mod event;
 mod limits;
 pub mod manifest;
@@ -14,14 +15,12 @@ pub use event::{Claims, SOURCE, commit, entry, record};
 pub use limits::Limits;
 pub use manifest::Manifest;
 
+use digest::{Digests, Tee};
 use limits::Budget;
-use md5::Md5 as Md5Hasher;
 use scioc_model::{Md5, Sha1, Sha256, Sha512};
-use sha1::Sha1 as Sha1Hasher;
-use sha2::{Digest, Sha256 as Sha256Hasher, Sha512 as Sha512Hasher};
 use std::{
     fs::File,
-    io::{BufReader, Read},
+    io::{BufReader, Read, Seek, SeekFrom},
     path::Path,
 };
 
@@ -53,6 +52,13 @@ pub struct FileHash {
     pub sha256: Sha256,
 }
 
+impl FileHash {
+    fn new(path: String, digests: Digests) -> FileHash {
+        let d = digests.finish();
+        FileHash { path, size: d.size, md5: d.md5, sha1: d.sha1, sha256: d.sha256 }
+    }
+}
+
 /// What reading an archive found.
 #[derive(Debug, Clone)]
 pub struct Inspected {
@@ -74,54 +80,41 @@ pub struct Inspected {
     pub files: Vec<FileHash>,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The kinds of archive read, chosen once from the file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveKind {
+    /// An npm `.tgz` (or any gzipped tar whose manifest is `package/package.json`).
+    Tgz,
+    /// A PyPI sdist `.tar.gz`.
+    TarGz,
+    /// A PyPI sdist `.zip`.
+    Zip,
+    /// A PyPI wheel `.whl` (a zip with `*.dist-info/METADATA`).
+    Wheel,
+    /// A RubyGems `.gem` (a plain tar of `metadata.gz` and `data.tar.gz`).
+    Gem,
+    /// A crates.io `.crate` (a gzipped tar with `Cargo.toml`).
+    Crate,
 }
 
-/// Hashes of a stream.
-struct Hashes {
-    md5: Md5Hasher,
-    sha1: Sha1Hasher,
-    sha256: Sha256Hasher,
-    size: u64,
-}
-
-impl Hashes {
-    fn new() -> Self {
-        Hashes { md5: Md5Hasher::new(), sha1: Sha1Hasher::new(), sha256: Sha256Hasher::new(), size: 0 }
-    }
-
-    fn update(&mut self, buf: &[u8]) {
-        self.md5.update(buf);
-        self.sha1.update(buf);
-        self.sha256.update(buf);
-        self.size += buf.len() as u64;
-    }
-
-    fn finish(self, path: String) -> FileHash {
-        FileHash {
-            path,
-            size: self.size,
-            md5: Md5::parse(&hex(&self.md5.finalize())).expect("an MD5 digest"),
-            sha1: Sha1::parse(&hex(&self.sha1.finalize())).expect("a SHA-1 digest"),
-            sha256: Sha256::parse(&hex(&self.sha256.finalize())).expect("a SHA-256 digest"),
-        }
+impl ArchiveKind {
+    /// The kind a file name says, by its ending in any case; `None` for other names.
+    pub fn from_name(name: &str) -> Option<ArchiveKind> {
+        let lower = name.to_ascii_lowercase();
+        let kinds = [
+            (".tgz", ArchiveKind::Tgz),
+            (".tar.gz", ArchiveKind::TarGz),
+            (".zip", ArchiveKind::Zip),
+            (".whl", ArchiveKind::Wheel),
+            (".gem", ArchiveKind::Gem),
+            (".crate", ArchiveKind::Crate),
+        ];
+        kinds.into_iter().find(|(end, _)| lower.ends_with(end)).map(|(_, kind)| kind)
     }
 }
 
-/// A reader that hashes what passes through it.
-struct Tee<R> {
-    inner: R,
-    hashes: Hashes,
-}
-
-impl<R: Read> Read for Tee<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hashes.update(&buf[..n]);
-        Ok(n)
-    }
-}
+/// What a name must end in to be read as an archive.
+pub const ARCHIVE_NAMES: &str = "an npm .tgz, a PyPI .whl/.tar.gz/.zip, a RubyGems .gem or a .crate";
 
 /// A normalized path inside an archive, or why it is hostile.
 pub fn safe_path(raw: &str) -> Result<String, String> {
@@ -165,56 +158,62 @@ fn link_stays_inside(path: &str, target: &str) -> bool {
     true
 }
 
-/// Reads an archive: hashes it, hashes every file inside and reads its manifest.
+/// Reads the archive file at `path`: [`read`] with the kind its name says.
 pub fn inspect(path: &Path, limits: Limits) -> Result<Inspected, ArchiveError> {
-    let name = path.display().to_string();
-    let fail = |message: String| ArchiveError { archive: name.clone(), message };
+    let fail = |message: String| ArchiveError { archive: path.display().to_string(), message };
     let filename =
         path.file_name().map(|f| f.to_string_lossy().into_owned()).ok_or_else(|| fail("not a file".into()))?;
-    let lower = filename.to_ascii_lowercase();
+    let kind = ArchiveKind::from_name(&filename).ok_or_else(|| fail(format!("expected {ARCHIVE_NAMES}")))?;
+    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
+    read(&filename, kind, BufReader::new(file), limits)
+        .map_err(|e| ArchiveError { archive: path.display().to_string(), ..e })
+}
 
-    // The archive itself, hashed whole.
-    let mut f = File::open(path).map_err(|e| fail(e.to_string()))?;
-    let (mut md5, mut sha1, mut sha256, mut sha512) =
-        (Md5Hasher::new(), Sha1Hasher::new(), Sha256Hasher::new(), Sha512Hasher::new());
-    let mut size = 0u64;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| fail(e.to_string()))?;
-        if n == 0 {
-            break;
+/// Reads an archive of `kind` named `filename` from `input`: hashes it whole, hashes every
+/// file inside as it streams past and reads its manifest. Nothing is written anywhere: an
+/// upload is read from memory as it came.
+pub fn read(
+    filename: &str,
+    kind: ArchiveKind,
+    mut input: impl Read + Seek,
+    limits: Limits,
+) -> Result<Inspected, ArchiveError> {
+    let fail = |message: String| ArchiveError { archive: filename.to_owned(), message };
+    // The archive itself, hashed whole, then read again from the start.
+    let mut whole = Tee { inner: &mut input, digests: Digests::new(true) };
+    std::io::copy(&mut whole, &mut std::io::sink()).map_err(|e| fail(e.to_string()))?;
+    let digested = whole.digests.finish();
+    input.seek(SeekFrom::Start(0)).map_err(|e| fail(e.to_string()))?;
+
+    let mut reader = Reader { budget: Budget::new(limits, digested.size), files: Vec::new(), manifests: Vec::new() };
+    match kind {
+        ArchiveKind::Zip | ArchiveKind::Wheel => reader.zip(input),
+        ArchiveKind::Gem => reader.tar(input, Layout::Gem),
+        ArchiveKind::Tgz | ArchiveKind::TarGz | ArchiveKind::Crate => {
+            reader.tar(flate2::read::GzDecoder::new(input), Layout::Package { prefix: "" })
         }
-        md5.update(&buf[..n]);
-        sha1.update(&buf[..n]);
-        sha256.update(&buf[..n]);
-        sha512.update(&buf[..n]);
-        size += n as u64;
     }
-
-    let mut reader = Reader { budget: Budget::new(limits, size), files: Vec::new(), manifests: Vec::new() };
-    let open = || File::open(path).map(BufReader::new).map_err(|e| fail(e.to_string()));
-    let result = if lower.ends_with(".whl") || lower.ends_with(".zip") {
-        reader.zip(File::open(path).map_err(|e| fail(e.to_string()))?)
-    } else if lower.ends_with(".gem") {
-        reader.gem(open()?)
-    } else if lower.ends_with(".tgz") || lower.ends_with(".tar.gz") || lower.ends_with(".crate") {
-        reader.tar(flate2::read::GzDecoder::new(open()?), "")
-    } else {
-        return Err(fail("expected an npm .tgz, a PyPI .whl/.tar.gz/.zip, a RubyGems .gem or a .crate".into()));
-    };
-    result.map_err(fail)?;
-
-    let manifest = reader.pick_manifest(&lower).map_err(fail)?;
+    .map_err(fail)?;
+    let manifest = reader.pick_manifest(kind).map_err(fail)?;
     Ok(Inspected {
-        filename,
-        size,
-        md5: Md5::parse(&hex(&md5.finalize())).expect("an MD5 digest"),
-        sha1: Sha1::parse(&hex(&sha1.finalize())).expect("a SHA-1 digest"),
-        sha256: Sha256::parse(&hex(&sha256.finalize())).expect("a SHA-256 digest"),
-        sha512: Sha512::parse(&hex(&sha512.finalize())).expect("a SHA-512 digest"),
+        filename: filename.to_owned(),
+        size: digested.size,
+        md5: digested.md5,
+        sha1: digested.sha1,
+        sha256: digested.sha256,
+        sha512: digested.sha512.expect("asked for"),
         manifest,
         files: reader.files,
     })
+}
+
+/// How a tar is laid out.
+#[derive(Clone, Copy)]
+enum Layout<'a> {
+    /// A package's files, named under `prefix` (a gem's nested `data.tar.gz/`).
+    Package { prefix: &'a str },
+    /// A gem: `metadata.gz`, `checksums.yaml.gz` and the files in a nested `data.tar.gz`.
+    Gem,
 }
 
 /// The walk over an archive's entries.
@@ -240,7 +239,7 @@ impl Reader {
     /// [`MAX_MANIFEST`]: a larger manifest is hashed but never held, so a small archive that
     /// expands to a huge `package.json` costs time within the [`Limits`], not memory.
     fn file(&mut self, path: String, mut content: impl Read) -> Result<(), String> {
-        let mut hashes = Hashes::new();
+        let mut hashes = Digests::new(false);
         let manifest = is_manifest(&path);
         let mut kept = Some(Vec::new());
         let mut buf = vec![0u8; 64 * 1024];
@@ -259,17 +258,23 @@ impl Reader {
                 }
             }
         }
-        self.files.push(hashes.finish(path.clone()));
+        self.files.push(FileHash::new(path.clone(), hashes));
         if manifest {
             self.manifests.push((path, kept));
         }
         Ok(())
     }
 
-    fn tar(&mut self, input: impl Read, prefix: &str) -> Result<(), String> {
+    /// Walks a tar: every file hashed, links checked to stay inside, a gem's nested
+    /// `data.tar.gz` read as it streams past (hashed on the way, never held).
+    fn tar(&mut self, input: impl Read, layout: Layout<'_>) -> Result<(), String> {
+        let what = match layout {
+            Layout::Package { .. } => "tar",
+            Layout::Gem => "gem (tar)",
+        };
         let mut archive = tar::Archive::new(input);
-        for entry in archive.entries().map_err(|e| format!("not a readable tar: {e}"))? {
-            let entry = entry.map_err(|e| format!("not a readable tar: {e}"))?;
+        for entry in archive.entries().map_err(|e| format!("not a readable {what}: {e}"))? {
+            let entry = entry.map_err(|e| format!("not a readable {what}: {e}"))?;
             self.budget.entry()?;
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             let path = safe_path(&raw)?;
@@ -285,13 +290,25 @@ impl Reader {
             if !kind.is_file() {
                 continue;
             }
-            self.file(format!("{prefix}{path}"), entry)?;
+            match layout {
+                Layout::Package { prefix } => self.file(format!("{prefix}{path}"), entry)?,
+                Layout::Gem if path == "data.tar.gz" => {
+                    let at = self.files.len();
+                    let mut tee = Tee { inner: entry, digests: Digests::new(false) };
+                    // Read through a trait object: a generic reader nested in itself has no end.
+                    let nested: &mut dyn Read = &mut flate2::read::GzDecoder::new(&mut tee);
+                    self.tar(nested, Layout::Package { prefix: "data.tar.gz/" })?;
+                    std::io::copy(&mut tee, &mut std::io::sink()).map_err(|e| format!("{path}: {e}"))?;
+                    self.files.insert(at, FileHash::new(path, tee.digests));
+                }
+                Layout::Gem => self.file(path, entry)?,
+            }
         }
         Ok(())
     }
 
-    fn zip(&mut self, file: File) -> Result<(), String> {
-        let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a readable zip: {e}"))?;
+    fn zip(&mut self, input: impl Read + Seek) -> Result<(), String> {
+        let mut zip = zip::ZipArchive::new(input).map_err(|e| format!("not a readable zip: {e}"))?;
         for i in 0..zip.len() {
             let entry = zip.by_index(i).map_err(|e| format!("not a readable zip: {e}"))?;
             self.budget.entry()?;
@@ -313,31 +330,6 @@ impl Reader {
         Ok(())
     }
 
-    /// A `.gem`: a plain tar holding `metadata.gz`, `data.tar.gz` and `checksums.yaml.gz`.
-    fn gem(&mut self, input: impl Read) -> Result<(), String> {
-        let mut archive = tar::Archive::new(input);
-        for entry in archive.entries().map_err(|e| format!("not a readable gem (tar): {e}"))? {
-            let entry = entry.map_err(|e| format!("not a readable gem (tar): {e}"))?;
-            self.budget.entry()?;
-            let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-            let path = safe_path(&raw)?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            if path != "data.tar.gz" {
-                self.file(path, entry)?;
-                continue;
-            }
-            // The nested archive is read as it streams past, hashed on the way: never held.
-            let at = self.files.len();
-            let mut tee = Tee { inner: entry, hashes: Hashes::new() };
-            self.tar(flate2::read::GzDecoder::new(&mut tee), "data.tar.gz/")?;
-            std::io::copy(&mut tee, &mut std::io::sink()).map_err(|e| format!("{path}: {e}"))?;
-            self.files.insert(at, tee.hashes.finish(path));
-        }
-        Ok(())
-    }
-
     /// The first candidate manifest whose path matches; an error when it was too large to keep.
     fn find(&self, pred: impl Fn(&str) -> bool) -> Result<Option<&[u8]>, String> {
         match self.manifests.iter().find(|(p, _)| pred(p)) {
@@ -347,8 +339,8 @@ impl Reader {
         }
     }
 
-    fn pick_manifest(&self, lower_name: &str) -> Result<Option<Manifest>, String> {
-        if lower_name.ends_with(".gem") {
+    fn pick_manifest(&self, kind: ArchiveKind) -> Result<Option<Manifest>, String> {
+        if kind == ArchiveKind::Gem {
             let Some(gz) = self.find(|p| p == "metadata.gz")? else { return Ok(None) };
             let mut yaml = Vec::new();
             flate2::read::GzDecoder::new(gz)
@@ -360,10 +352,10 @@ impl Reader {
             }
             return manifest::gem(&yaml).map(Some);
         }
-        if lower_name.ends_with(".crate") {
+        if kind == ArchiveKind::Crate {
             return self.find(|p| p.ends_with("/Cargo.toml"))?.map(manifest::cargo).transpose();
         }
-        if lower_name.ends_with(".whl") {
+        if kind == ArchiveKind::Wheel {
             return self.find(|p| p.ends_with(".dist-info/METADATA"))?.map(manifest::python).transpose();
         }
         if let Some(npm) = self.find(|p| p == "package/package.json")? {

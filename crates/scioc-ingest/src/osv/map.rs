@@ -70,7 +70,7 @@ pub fn sri_to_hex(sri: &str) -> Result<String, String> {
     if bytes.len() != 64 {
         return Err(format!("sha512 SRI {sri:?} decodes to {} bytes, expected 64", bytes.len()));
     }
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 fn parse_time(s: Option<&str>) -> Option<FeedTime> {

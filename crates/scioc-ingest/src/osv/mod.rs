@@ -128,7 +128,7 @@ fn content_hash(bytes: &[u8], withdrawn_dir: bool) -> String {
     h.update(MAPPING_VERSION);
     h.update(bytes);
     h.update([withdrawn_dir as u8]);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 /// Imports `input` into `store` in one transaction. `progress` is called with the number of

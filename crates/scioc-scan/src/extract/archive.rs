@@ -9,8 +9,7 @@ use std::path::Path;
 
 /// Whether `path` names an archive format scioc reads.
 pub fn is_archive(path: &Path) -> bool {
-    let name = path.file_name().and_then(|f| f.to_str()).unwrap_or("").to_ascii_lowercase();
-    [".tgz", ".tar.gz", ".whl", ".zip", ".gem", ".crate"].iter().any(|ext| name.ends_with(ext))
+    path.file_name().and_then(|f| f.to_str()).and_then(scioc_ingest::archive::ArchiveKind::from_name).is_some()
 }
 
 /// The package an archive holds, with the archive's four hashes.

@@ -162,16 +162,6 @@ pub(crate) fn yaml_error(e: &serde_yaml_ng::Error, what: &str) -> ExtractError {
     ExtractError { line, column, message: format!("not {what}: {e}") }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    s
-}
-
 /// Subresource-integrity strings (`sha512-<base64> sha1-<base64>`) as `(algorithm, hex)`.
 pub(crate) fn integrity(s: &str) -> Vec<(&'static str, String)> {
     s.split_whitespace()
@@ -179,7 +169,7 @@ pub(crate) fn integrity(s: &str) -> Vec<(&'static str, String)> {
             let (algo, b64) = part.split_once('-')?;
             let algo = algorithm(algo)?;
             let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-            Some((algo, hex(&bytes)))
+            Some((algo, hex::encode(&bytes)))
         })
         .collect()
 }

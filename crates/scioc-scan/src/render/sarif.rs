@@ -82,7 +82,7 @@ fn fingerprint(f: &Finding, base: &Path) -> String {
     use sha2::{Digest, Sha256};
     let id = f.purl.clone().unwrap_or_else(|| format!("{}/{}", f.ecosystem, f.package));
     let digest = Sha256::digest(format!("{}\0{id}\0{}\0{}", f.rule, relative(&f.file, base), f.evidence));
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    hex::encode(&digest[..16])
 }
 
 fn result(f: &Finding, base: &Path, suppression: Option<&str>) -> SarifResult {

@@ -169,14 +169,12 @@ pub(crate) async fn post_sample(
         threat_level: level,
         source_url: q.source_url,
     };
-    // The archive is read from a private temporary directory under its own name, which selects
-    // the reader; the name cannot leave the directory (checked above).
+    // The name says the kind; the archive is read from the request's bytes as they came.
+    let kind = archive::ArchiveKind::from_name(name)
+        .ok_or_else(|| AppError::BadRequest(format!("filename: expected {}, got {name:?}", archive::ARCHIVE_NAMES)))?;
     let name = name.to_owned();
     let (entry, provenance, record, summary) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
-        let dir = tempfile::tempdir().map_err(|e| AppError::Internal(e.to_string()))?;
-        let path = dir.path().join(&name);
-        std::fs::write(&path, &body).map_err(|e| AppError::Internal(e.to_string()))?;
-        let inspected = archive::inspect(&path, archive::Limits::default())
+        let inspected = archive::read(&name, kind, std::io::Cursor::new(body), archive::Limits::default())
             .map_err(|e| AppError::BadRequest(format!("{name}: {}", e.message)))?;
         let (entry, provenance) =
             archive::entry(&inspected, &claims).map_err(|e| AppError::BadRequest(e.to_string()))?;

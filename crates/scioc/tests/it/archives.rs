@@ -4,9 +4,7 @@ use crate::support::{FEED, Scioc};
 use sha2::{Digest, Sha256};
 use std::io::Write;
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+use hex::encode as hex;
 
 /// A tar of `(path, content)` files; paths are written raw, so hostile ones survive.
 fn tar_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
@@ -106,13 +104,13 @@ async fn every_archive_kind_is_hashed_file_by_file() {
     let npm_entry = &e[0];
     assert_eq!(npm_entry["identity"]["purl"], "pkg:npm/%40evil/pkg@1.2.3");
     assert_eq!(npm_entry["identity"]["repository"], "https://github.com/e/p.git");
-    assert_eq!(npm_entry["sha256"], hex(&Sha256::digest(&npm)));
+    assert_eq!(npm_entry["sha256"], hex(Sha256::digest(&npm)));
     assert_eq!(npm_entry["sample_size"], npm.len().to_string());
     assert_eq!(npm_entry["filename"], "pkg-1.2.3.tgz");
     assert_eq!(npm_entry["source_url"], "https://registry.npmjs.org/@evil/pkg/-/pkg-1.2.3.tgz");
     let samples = npm_entry["sample_list"].as_array().unwrap();
     assert_eq!(samples.len(), 3, "the archive and each file inside");
-    assert_eq!(samples[2]["sha256"], hex(&Sha256::digest(index_js)));
+    assert_eq!(samples[2]["sha256"], hex(Sha256::digest(index_js)));
     assert_eq!(samples[2]["threat_name"], "Script-JS.Downloader.SupplyChain");
     assert_eq!(samples[2]["threat_level"], "4");
     assert_eq!(
@@ -224,5 +222,5 @@ async fn an_archive_of_many_files_makes_a_bounded_event_and_the_store_keeps_ever
     let kept = kept["files"].as_array().unwrap();
     assert_eq!(kept.len(), files as usize, "every file, with its hashes");
     assert_eq!(kept[files as usize - 1]["path"], format!("package/f{}", files - 1));
-    assert_eq!(kept[5]["sha256"], hex(&Sha256::digest(b"")));
+    assert_eq!(kept[5]["sha256"], hex(Sha256::digest(b"")));
 }

@@ -316,7 +316,7 @@ fn trust_is_a_ca_bundle_or_a_pin_and_nothing_else() {
         .take_while(|l| !l.starts_with("-----END"))
         .collect();
     let der = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
-    let pin: String = Sha256::digest(&der).iter().map(|b| format!("{b:02x}")).collect();
+    let pin = hex::encode(Sha256::digest(&der));
     let query = |extra: &[&str]| {
         let mut args = vec!["feed", "query", "--last", "1h", "--url", &server.url, "--user", "mirror"];
         args.extend(extra);
