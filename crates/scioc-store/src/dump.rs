@@ -5,13 +5,15 @@
 //! equality between source and copy is the second half of the check.
 
 use crate::{Indicator, SourceRecord, UserRecord};
+use scioc_model::FeedTime;
 
 /// Events read per batch when copying.
 pub const COPY_BATCH: u32 = 2000;
 
-/// An event exactly as stored.
+/// One row of the `events` table, the same on both backends: what [`crate::Store::append`]
+/// makes of a new event ([`EventRow::new`]), what a dump reads and what a restore writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawEvent {
+pub struct EventRow {
     /// Sequence number.
     pub seq: i64,
     /// Feed time, Unix seconds.
@@ -45,6 +47,65 @@ pub struct RawEvent {
     /// The ranges of a versionless event, as JSON, when less than every version.
     pub affected: Option<String>,
 }
+
+impl EventRow {
+    /// The columns of an event row, in the order of the struct's fields: every statement that
+    /// reads or writes a whole row names them with this text.
+    pub(crate) const COLUMNS: &'static str = "seq, ts, event_type, purl, community, package, version, md5, sha1, \
+        sha256, sha512, entry_json, entry_xml, source, source_id, affected";
+
+    /// The row of a new event at `seq` and `time`, with its renderings.
+    pub(crate) fn new(seq: i64, time: FeedTime, event: &crate::NewEvent, fragments: scioc_api::Fragments) -> EventRow {
+        let e = &event.entry;
+        let id = e.identity.as_ref();
+        let text = |v: Option<&String>| v.cloned();
+        EventRow {
+            seq,
+            ts: time.unix(),
+            event_type: e.event_type.as_str().to_owned(),
+            purl: text(id.and_then(|i| i.purl.as_ref())),
+            community: text(id.and_then(|i| i.community.as_ref())),
+            package: text(id.and_then(|i| i.package.as_ref())),
+            version: text(id.and_then(|i| i.version.as_ref())),
+            md5: e.md5.as_ref().map(|h| h.as_str().to_owned()),
+            sha1: e.sha1.as_ref().map(|h| h.as_str().to_owned()),
+            sha256: e.sha256.as_ref().map(|h| h.as_str().to_owned()),
+            sha512: e.sha512.as_ref().map(|h| h.as_str().to_owned()),
+            entry_json: fragments.json,
+            entry_xml: fragments.xml,
+            source: event.provenance.as_ref().map(|p| p.source.clone()),
+            source_id: event.provenance.as_ref().and_then(|p| p.id.clone()),
+            affected: event.affected_column(),
+        }
+    }
+}
+
+/// Reads an [`EventRow`] from database row `$row`, whose columns are [`EventRow::COLUMNS`], with
+/// the driver's fallible getter `$get` (`get` for SQLite, `try_get` for PostgreSQL): one place
+/// knows the column order for both backends.
+macro_rules! event_row {
+    ($row:expr, $get:ident) => {
+        $crate::dump::EventRow {
+            seq: $row.$get(0)?,
+            ts: $row.$get(1)?,
+            event_type: $row.$get(2)?,
+            purl: $row.$get(3)?,
+            community: $row.$get(4)?,
+            package: $row.$get(5)?,
+            version: $row.$get(6)?,
+            md5: $row.$get(7)?,
+            sha1: $row.$get(8)?,
+            sha256: $row.$get(9)?,
+            sha512: $row.$get(10)?,
+            entry_json: $row.$get(11)?,
+            entry_xml: $row.$get(12)?,
+            source: $row.$get(13)?,
+            source_id: $row.$get(14)?,
+            affected: $row.$get(15)?,
+        }
+    };
+}
+pub(crate) use event_row;
 
 /// A user's pull cursor as stored: where its delivered pages end (pages still in flight are
 /// not carried over, so a copy serves them again).
@@ -113,7 +174,7 @@ pub(crate) fn group_sources(
 
 /// Checks that `batch` continues a copy whose last event was `prev` (`(seq, ts)`): sequence
 /// numbers one apart, times never going back. Returns the new last event.
-pub(crate) fn check_continuity(prev: (i64, i64), batch: &[RawEvent]) -> crate::Result<(i64, i64)> {
+pub(crate) fn check_continuity(prev: (i64, i64), batch: &[EventRow]) -> crate::Result<(i64, i64)> {
     let mut last = prev;
     for e in batch {
         if e.seq != last.0 + 1 || e.ts < last.1 {

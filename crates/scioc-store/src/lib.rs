@@ -34,6 +34,7 @@ pub mod dump;
 mod error;
 mod migrate;
 mod postgres;
+mod rows;
 mod rules;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -155,7 +156,7 @@ pub trait Store: Send + Sync + 'static {
     async fn set_role(&self, name: &UserName, role: Role) -> Result<()>;
 
     /// Up to `limit` events after sequence number `after_seq`, exactly as stored.
-    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<dump::RawEvent>>;
+    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<dump::EventRow>>;
 
     /// Everything but the events: users, cursors, sources and indicators, sorted.
     async fn export_meta(&self) -> Result<dump::Meta>;

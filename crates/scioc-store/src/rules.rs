@@ -192,6 +192,19 @@ pub(crate) fn settle(done: Position, leases: &[LeaseRow]) -> (Position, Vec<i64>
     (at, passed)
 }
 
+/// The refusal of an import whose source moved on since its state was read.
+pub(crate) fn import_conflict(source: &str, current: i64, expected: i64) -> Error {
+    Error::Conflict(format!(
+        "another import of {source} ran while this one was prepared (version {current}, expected {expected}); run it again"
+    ))
+}
+
+/// Where a cursor stands after delivering `last`: past its sequence number, from its second
+/// (later events are never older), with the next page's `time_range.from` one second on.
+pub(crate) fn cursor_after(last: crate::PageRow) -> Position {
+    (last.seq, last.time.unix(), last.time.unix() + 1)
+}
+
 #[cfg(test)]
 mod lease_tests {
     use super::*;

@@ -204,7 +204,7 @@ pub(super) async fn pull(c: &mut Conn, user: &UserName, q: &PullQuery) -> Result
         .await?;
     let mut lease = None;
     if let Some(last) = page.last() {
-        let to: Position = (last.seq, last.time.unix(), last.time.unix() + 1);
+        let to = crate::rules::cursor_after(last);
         let advance = tx
             .prepare_cached(
                 "UPDATE cursors SET after_seq = $2, not_before = $3, position = $4, updated_at = $5 WHERE user_name = $1",

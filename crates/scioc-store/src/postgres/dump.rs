@@ -1,44 +1,22 @@
 //! Reading the whole store as rows, and filling an empty store from another one.
 
 use super::{Conn, PgResultExt, events::Columns, sources::indicator, users};
+use crate::rows::INDICATOR_COLUMNS;
 use crate::{
     Error, Result, SourceRecord, Store,
-    dump::{COPY_BATCH, CursorRecord, Meta, RawEvent, check_continuity, group_sources},
+    dump::{COPY_BATCH, CursorRecord, EventRow, Meta, check_continuity, event_row, group_sources},
 };
 use tokio_postgres::IsolationLevel;
 
 /// Up to `limit` events after `after_seq`, in sequence order.
-pub(super) async fn events(c: &Conn, after_seq: i64, limit: u32) -> Result<Vec<RawEvent>> {
-    let stmt = c
-        .prepare_cached(
-            "SELECT seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
-                    entry_json, entry_xml, source, source_id, affected
-             FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .await
-        .db()?;
+pub(super) async fn events(c: &Conn, after_seq: i64, limit: u32) -> Result<Vec<EventRow>> {
+    let sql = format!("SELECT {} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2", EventRow::COLUMNS);
+    let stmt = c.prepare_cached(&sql).await.db()?;
     let rows = c.query(&stmt, &[&after_seq, &i64::from(limit)]).await.db()?;
-    Ok(rows
-        .iter()
-        .map(|r| RawEvent {
-            seq: r.get(0),
-            ts: r.get(1),
-            event_type: r.get(2),
-            purl: r.get(3),
-            community: r.get(4),
-            package: r.get(5),
-            version: r.get(6),
-            md5: r.get(7),
-            sha1: r.get(8),
-            sha256: r.get(9),
-            sha512: r.get(10),
-            entry_json: r.get(11),
-            entry_xml: r.get(12),
-            source: r.get(13),
-            source_id: r.get(14),
-            affected: r.get(15),
-        })
-        .collect())
+    rows.iter()
+        .map(|r| -> Result<EventRow, tokio_postgres::Error> { Ok(event_row!(r, try_get)) })
+        .collect::<Result<Vec<_>, _>>()
+        .db()
 }
 
 /// Everything but the events, in one snapshot.
@@ -76,15 +54,17 @@ pub(super) async fn meta(c: &mut Conn) -> Result<Meta> {
     let sources = group_sources(versions, records);
     let indicators = tx
         .query(
-            "SELECT kind, value, ecosystem, package, source, source_id, match_kind, confidence, action, added_at
-             FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id",
+            &format!(
+                "SELECT {INDICATOR_COLUMNS}, added_at FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id"
+            ),
             &[],
         )
         .await
         .db()?
         .iter()
-        .map(|r| (indicator(r), r.get(9)))
-        .collect();
+        .map(|r| Ok((indicator(r)?, r.try_get(9)?)))
+        .collect::<Result<_, tokio_postgres::Error>>()
+        .db()?;
     tx.commit().await.db()?;
     Ok(Meta { users, cursors, sources, indicators })
 }
@@ -115,7 +95,7 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
         last = check_continuity(last, &batch)?;
         let mut cols = Columns::default();
         for e in &batch {
-            cols.push_raw(e);
+            cols.push(e);
         }
         cols.insert(&tx).await?;
         progress(last.0 as u64);

@@ -1,14 +1,18 @@
 //! Appending events under the head lock, and reading pages of them.
 
 use super::{Conn, PgResultExt};
+use crate::rows::{PACKAGE_EVENT_COLUMNS, STORED_EVENT_COLUMNS, package_event, stored_event};
 use crate::{
     Appended, Head, NewEvent, Page, Result, Stats, TimeQuery,
+    dump::EventRow,
     rules::{Clock, FeedDigest, PageBuilder, fragment_column, render},
 };
+use crate::{EventFilter, PackageEvent, StoredEvent};
 use deadpool_postgres::GenericClient;
 use futures_util::{StreamExt, pin_mut};
 use scioc_model::FeedTime;
 use tokio_postgres::IsolationLevel;
+use tokio_postgres::Row;
 
 /// The database's clock, in whole seconds.
 pub(super) async fn database_now(c: &impl GenericClient) -> Result<FeedTime> {
@@ -70,38 +74,16 @@ pub(super) struct Columns<'a> {
     sha1: Vec<Option<&'a str>>,
     sha256: Vec<Option<&'a str>>,
     sha512: Vec<Option<&'a str>>,
-    entry_json: Vec<Vec<u8>>,
-    entry_xml: Vec<Vec<u8>>,
+    entry_json: Vec<&'a [u8]>,
+    entry_xml: Vec<&'a [u8]>,
     source: Vec<Option<&'a str>>,
     source_id: Vec<Option<&'a str>>,
-    affected: Vec<Option<String>>,
+    affected: Vec<Option<&'a str>>,
 }
 
 impl<'a> Columns<'a> {
-    /// Adds an event being appended, with its renderings.
-    fn push_new(&mut self, seq: i64, time: FeedTime, event: &'a NewEvent, fragments: scioc_api::Fragments) {
-        let e = &event.entry;
-        let id = e.identity.as_ref();
-        self.seq.push(seq);
-        self.ts.push(time.unix());
-        self.event_type.push(e.event_type.as_str());
-        self.purl.push(id.and_then(|i| i.purl.as_deref()));
-        self.community.push(id.and_then(|i| i.community.as_deref()));
-        self.package.push(id.and_then(|i| i.package.as_deref()));
-        self.version.push(id.and_then(|i| i.version.as_deref()));
-        self.md5.push(e.md5.as_ref().map(|h| h.as_str()));
-        self.sha1.push(e.sha1.as_ref().map(|h| h.as_str()));
-        self.sha256.push(e.sha256.as_ref().map(|h| h.as_str()));
-        self.sha512.push(e.sha512.as_ref().map(|h| h.as_str()));
-        self.entry_json.push(fragments.json);
-        self.entry_xml.push(fragments.xml);
-        self.source.push(event.provenance.as_ref().map(|p| p.source.as_str()));
-        self.source_id.push(event.provenance.as_ref().and_then(|p| p.id.as_deref()));
-        self.affected.push(event.affected_column());
-    }
-
-    /// Adds an event exactly as another store holds it.
-    pub(super) fn push_raw(&mut self, e: &'a crate::dump::RawEvent) {
+    /// Adds a row.
+    pub(super) fn push(&mut self, e: &'a EventRow) {
         self.seq.push(e.seq);
         self.ts.push(e.ts);
         self.event_type.push(&e.event_type);
@@ -113,16 +95,16 @@ impl<'a> Columns<'a> {
         self.sha1.push(e.sha1.as_deref());
         self.sha256.push(e.sha256.as_deref());
         self.sha512.push(e.sha512.as_deref());
-        self.entry_json.push(e.entry_json.clone());
-        self.entry_xml.push(e.entry_xml.clone());
+        self.entry_json.push(&e.entry_json);
+        self.entry_xml.push(&e.entry_xml);
         self.source.push(e.source.as_deref());
         self.source_id.push(e.source_id.as_deref());
-        self.affected.push(e.affected.clone());
+        self.affected.push(e.affected.as_deref());
     }
 
-    /// Inserts the rows with [`INSERT_EVENTS`].
+    /// Inserts the rows with one statement ([`insert_events_sql`]).
     pub(super) async fn insert(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<()> {
-        let insert = tx.prepare_cached(INSERT_EVENTS).await.db()?;
+        let insert = tx.prepare_cached(insert_events_sql()).await.db()?;
         tx.execute(
             &insert,
             &[
@@ -152,11 +134,17 @@ impl<'a> Columns<'a> {
 
 /// Inserts rows given as one array per column (`UNNEST` turns them back into rows); one round
 /// trip per chunk instead of one per event.
-const INSERT_EVENTS: &str = "INSERT INTO events (seq, ts, event_type, purl, community, package, version,
-        md5, sha1, sha256, sha512, entry_json, entry_xml, source, source_id, affected)
-    SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
-        $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BYTEA[], $13::BYTEA[], $14::TEXT[], $15::TEXT[],
-        $16::TEXT[])";
+fn insert_events_sql() -> &'static str {
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "INSERT INTO events ({}) SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
+             $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BYTEA[], \
+             $13::BYTEA[], $14::TEXT[], $15::TEXT[], $16::TEXT[])",
+            EventRow::COLUMNS
+        )
+    });
+    &SQL
+}
 
 /// Appends a batch inside the caller's transaction, after locking the head row: appends from
 /// every node queue here, so sequence numbers follow commit order. Events are stamped by the
@@ -170,14 +158,16 @@ pub(super) async fn append_in(tx: &deadpool_postgres::Transaction<'_>, batch: &[
     let mut clock = Clock::new(head, now);
     let mut out = Appended::default();
     for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
-        let mut cols = Columns::default();
+        let mut rows = Vec::with_capacity(chunk.len());
         for (i, event) in chunk.iter().enumerate() {
             let index = chunk_no * INSERT_CHUNK + i;
             let time = clock.assign(index, event.time)?;
             seq += 1;
-            cols.push_new(seq, time, event, render(event, index, seq, time)?);
+            rows.push(EventRow::new(seq, time, event, render(event, index, seq, time)?));
             out.record(seq, time);
         }
+        let mut cols = Columns::default();
+        rows.iter().for_each(|r| cols.push(r));
         cols.insert(tx).await?;
     }
     if let (Some(seq), Some(time)) = (out.last_seq, out.last_time) {
@@ -246,4 +236,46 @@ pub(super) async fn digest(c: &mut Conn) -> Result<String> {
     }
     tx.commit().await.db()?;
     Ok(h.hex())
+}
+
+/// Reads `(seq, ts, event_type, purl, entry_json)`.
+fn stored_event(r: &Row) -> Result<StoredEvent, tokio_postgres::Error> {
+    Ok(stored_event!(r, try_get))
+}
+
+/// Events matching a filter, in feed order.
+pub(super) async fn find_events(c: &Conn, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
+    let cols = format!("SELECT {STORED_EVENT_COLUMNS} FROM events");
+    let (sql, value) = match filter {
+        EventFilter::Sha256(h) => (format!("{cols} WHERE sha256 = $1 ORDER BY seq"), h.to_ascii_lowercase()),
+        EventFilter::Sha1(h) => (format!("{cols} WHERE sha1 = $1 ORDER BY seq"), h.to_ascii_lowercase()),
+        EventFilter::Md5(h) => (format!("{cols} WHERE md5 = $1 ORDER BY seq"), h.to_ascii_lowercase()),
+        EventFilter::Purl(p) => (
+            format!(
+                "{cols} WHERE purl = $1 OR (strpos($1, '@') = 0 AND substr(purl, 1, length($1) + 1) = $1 || '@') ORDER BY seq"
+            ),
+            p.clone(),
+        ),
+    };
+    let stmt = c.prepare_cached(&sql).await.db()?;
+    c.query(&stmt, &[&value]).await.db()?.iter().map(stored_event).collect::<Result<Vec<_>, _>>().db()
+}
+
+/// The matching columns of every event, in feed order.
+pub(super) async fn package_events(c: &Conn, after_seq: i64) -> Result<Vec<PackageEvent>> {
+    let sql = format!("SELECT {PACKAGE_EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq");
+    let rows = c.query(&sql, &[&after_seq]).await.db()?;
+    rows.iter()
+        .map(|r| -> Result<PackageEvent, tokio_postgres::Error> { Ok(package_event!(r, try_get)) })
+        .collect::<Result<Vec<_>, _>>()
+        .db()
+}
+
+/// Events by sequence number, in the order asked.
+pub(super) async fn entries(c: &Conn, seqs: &[i64]) -> Result<Vec<StoredEvent>> {
+    let sql = format!("SELECT {STORED_EVENT_COLUMNS} FROM events WHERE seq = ANY($1)");
+    let rows = c.query(&sql, &[&seqs]).await.db()?;
+    let mut found: std::collections::HashMap<i64, StoredEvent> =
+        rows.iter().map(stored_event).map(|e| e.map(|e| (e.seq, e))).collect::<Result<_, _>>().db()?;
+    Ok(seqs.iter().filter_map(|s| found.remove(s)).collect())
 }

@@ -236,11 +236,11 @@ impl Store for PgStore {
     }
 
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>> {
-        sources::find_events(&self.client().await?, &filter).await
+        events::find_events(&self.client().await?, &filter).await
     }
 
     async fn package_events(&self, after_seq: i64) -> Result<Vec<PackageEvent>> {
-        sources::package_events(&self.client().await?, after_seq).await
+        events::package_events(&self.client().await?, after_seq).await
     }
 
     async fn source_versions(&self) -> Result<Vec<(String, i64)>> {
@@ -248,7 +248,7 @@ impl Store for PgStore {
     }
 
     async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>> {
-        sources::entries(&self.client().await?, &seqs).await
+        events::entries(&self.client().await?, &seqs).await
     }
 
     async fn indicators(&self) -> Result<Vec<Indicator>> {
@@ -279,7 +279,7 @@ impl Store for PgStore {
         users::set_role(&self.client().await?, name, role).await
     }
 
-    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::dump::RawEvent>> {
+    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::dump::EventRow>> {
         dump::events(&self.client().await?, after_seq, limit).await
     }
 

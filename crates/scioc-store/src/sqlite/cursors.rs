@@ -117,7 +117,7 @@ pub(super) fn pull(conn: &mut Connection, user: &UserName, q: &PullQuery) -> Res
     };
     let mut lease = None;
     if let Some(last) = page.last() {
-        let to = (last.seq, last.time.unix(), last.time.unix() + 1);
+        let to = crate::rules::cursor_after(last);
         tx.prepare_cached(
             "UPDATE cursors SET after_seq = ?2, not_before = ?3, position = ?4, updated_at = ?5 WHERE user_name = ?1",
         )

@@ -1,48 +1,25 @@
 //! Reading the whole store as rows, and filling an empty store from another one.
 
 use super::SqlResultExt;
+use crate::rows::INDICATOR_COLUMNS;
 use crate::{
     Error, Result, SourceRecord,
-    dump::{CursorRecord, Meta, RawEvent, check_continuity, group_sources},
+    dump::{CursorRecord, EventRow, Meta, check_continuity, event_row, group_sources},
 };
 use r2d2_sqlite::rusqlite::{Connection, Row, TransactionBehavior, params};
 use tokio::sync::mpsc;
 
 /// What a restore receives, in order: event batches, then the meta, then the end of the channel.
 pub(super) enum Part {
-    Events(Vec<RawEvent>),
+    Events(Vec<EventRow>),
     Meta(Box<Meta>),
 }
 
-const EVENT_COLUMNS: &str = "seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
-    entry_json, entry_xml, source, source_id, affected";
-
-fn raw_event(r: &Row<'_>) -> r2d2_sqlite::rusqlite::Result<RawEvent> {
-    Ok(RawEvent {
-        seq: r.get(0)?,
-        ts: r.get(1)?,
-        event_type: r.get(2)?,
-        purl: r.get(3)?,
-        community: r.get(4)?,
-        package: r.get(5)?,
-        version: r.get(6)?,
-        md5: r.get(7)?,
-        sha1: r.get(8)?,
-        sha256: r.get(9)?,
-        sha512: r.get(10)?,
-        entry_json: r.get(11)?,
-        entry_xml: r.get(12)?,
-        source: r.get(13)?,
-        source_id: r.get(14)?,
-        affected: r.get(15)?,
-    })
-}
-
 /// Up to `limit` events after `after_seq`, in sequence order.
-pub(super) fn events(conn: &mut Connection, after_seq: i64, limit: u32) -> Result<Vec<RawEvent>> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+pub(super) fn events(conn: &mut Connection, after_seq: i64, limit: u32) -> Result<Vec<EventRow>> {
+    let sql = format!("SELECT {} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2", EventRow::COLUMNS);
     let mut stmt = conn.prepare_cached(&sql).db()?;
-    let rows = stmt.query_map(params![after_seq, limit], raw_event).db()?;
+    let rows = stmt.query_map(params![after_seq, limit], |r: &Row<'_>| Ok(event_row!(r, get))).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()
 }
 
@@ -87,10 +64,9 @@ pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
     let sources = group_sources(versions, records);
     let indicators = {
         let mut stmt = tx
-            .prepare(
-                "SELECT kind, value, ecosystem, package, source, source_id, match_kind, confidence, action, added_at
-                 FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id",
-            )
+            .prepare(&format!(
+                "SELECT {INDICATOR_COLUMNS}, added_at FROM indicators ORDER BY kind, value, ecosystem, package, source, source_id"
+            ))
             .db()?;
         let rows = stmt.query_map([], |r| Ok((super::sources::indicator(r)?, r.get(9)?))).db()?;
         rows.collect::<Result<Vec<_>, _>>().db()?
@@ -119,31 +95,9 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
         match parts.blocking_recv() {
             Some(Part::Events(batch)) => {
                 last = check_continuity(last, &batch)?;
-                let sql = format!(
-                    "INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
-                );
-                let mut insert = tx.prepare_cached(&sql).db()?;
+                let mut insert = super::events::insert_statement(&tx)?;
                 for e in &batch {
-                    insert
-                        .execute(params![
-                            e.seq,
-                            e.ts,
-                            e.event_type,
-                            e.purl,
-                            e.community,
-                            e.package,
-                            e.version,
-                            e.md5,
-                            e.sha1,
-                            e.sha256,
-                            e.sha512,
-                            e.entry_json,
-                            e.entry_xml,
-                            e.source,
-                            e.source_id,
-                            e.affected
-                        ])
-                        .db()?;
+                    super::events::insert_row(&mut insert, e)?;
                 }
             }
             Some(Part::Meta(meta)) => break meta,

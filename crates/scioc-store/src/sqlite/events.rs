@@ -1,10 +1,14 @@
 //! Appending events and reading pages of them.
 
 use super::{SqlResultExt, optional_head};
+use crate::rows::{PACKAGE_EVENT_COLUMNS, STORED_EVENT_COLUMNS, package_event, stored_event};
 use crate::{
     Appended, Error, Head, NewEvent, Page, Result, TimeQuery,
+    dump::EventRow,
     rules::{Clock, FeedDigest, PageBuilder, fragment_column, render},
 };
+use crate::{EventFilter, PackageEvent, StoredEvent};
+use r2d2_sqlite::rusqlite::OptionalExtension;
 use r2d2_sqlite::rusqlite::{Connection, Statement, TransactionBehavior, params};
 use scioc_model::FeedTime;
 
@@ -28,43 +32,50 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) ->
     let mut clock = Clock::new(head, now);
     let mut out = Appended::default();
     {
-        let mut insert = tx
-            .prepare_cached(
-                "INSERT INTO events (seq, ts, event_type, purl, community, package, version, md5, sha1, sha256, sha512,
-                                     entry_json, entry_xml, source, source_id, affected)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )
-            .db()?;
+        let mut insert = insert_statement(tx)?;
         for (index, event) in batch.into_iter().enumerate() {
             let time = clock.assign(index, event.time)?;
             seq += 1;
-            let e = &event.entry;
-            let id = e.identity.as_ref();
             let fragments = render(&event, index, seq, time)?;
-            insert
-                .execute(params![
-                    seq,
-                    time.unix(),
-                    e.event_type.as_str(),
-                    id.and_then(|i| i.purl.as_deref()),
-                    id.and_then(|i| i.community.as_deref()),
-                    id.and_then(|i| i.package.as_deref()),
-                    id.and_then(|i| i.version.as_deref()),
-                    e.md5.as_ref().map(|h| h.as_str()),
-                    e.sha1.as_ref().map(|h| h.as_str()),
-                    e.sha256.as_ref().map(|h| h.as_str()),
-                    e.sha512.as_ref().map(|h| h.as_str()),
-                    fragments.json,
-                    fragments.xml,
-                    event.provenance.as_ref().map(|p| p.source.as_str()),
-                    event.provenance.as_ref().and_then(|p| p.id.as_deref()),
-                    event.affected_column(),
-                ])
-                .db()?;
+            insert_row(&mut insert, &EventRow::new(seq, time, &event, fragments))?;
             out.record(seq, time);
         }
     }
     Ok(out)
+}
+
+/// The statement that inserts one [`EventRow`].
+pub(super) fn insert_statement(tx: &Connection) -> Result<r2d2_sqlite::rusqlite::CachedStatement<'_>> {
+    let sql = format!(
+        "INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        EventRow::COLUMNS
+    );
+    tx.prepare_cached(&sql).db()
+}
+
+/// Inserts one row with [`insert_statement`].
+pub(super) fn insert_row(insert: &mut Statement<'_>, e: &EventRow) -> Result<()> {
+    insert
+        .execute(params![
+            e.seq,
+            e.ts,
+            e.event_type,
+            e.purl,
+            e.community,
+            e.package,
+            e.version,
+            e.md5,
+            e.sha1,
+            e.sha256,
+            e.sha512,
+            e.entry_json,
+            e.entry_xml,
+            e.source,
+            e.source_id,
+            e.affected
+        ])
+        .db()?;
+    Ok(())
 }
 
 /// Reads `(seq, ts, fragment)` rows from a prepared statement into `page`.
@@ -139,4 +150,47 @@ pub(super) fn digest(conn: &mut Connection) -> Result<String> {
     }
     tx.commit().db()?;
     Ok(h.hex())
+}
+
+/// Reads `(seq, ts, event_type, purl, entry_json)`.
+fn stored_event(r: &r2d2_sqlite::rusqlite::Row<'_>) -> r2d2_sqlite::rusqlite::Result<StoredEvent> {
+    Ok(stored_event!(r, get))
+}
+
+/// Events matching a filter, in feed order.
+pub(super) fn find_events(conn: &mut Connection, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
+    let cols = format!("SELECT {STORED_EVENT_COLUMNS} FROM events");
+    let (sql, value) = match filter {
+        EventFilter::Sha256(h) => (format!("{cols} WHERE sha256 = ?1 ORDER BY seq"), h.to_ascii_lowercase()),
+        EventFilter::Sha1(h) => (format!("{cols} WHERE sha1 = ?1 ORDER BY seq"), h.to_ascii_lowercase()),
+        EventFilter::Md5(h) => (format!("{cols} WHERE md5 = ?1 ORDER BY seq"), h.to_ascii_lowercase()),
+        EventFilter::Purl(p) => (
+            format!(
+                "{cols} WHERE purl = ?1 OR (instr(?1, '@') = 0 AND substr(purl, 1, length(?1) + 1) = ?1 || '@') ORDER BY seq"
+            ),
+            p.clone(),
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let rows = stmt.query_map(params![value], stored_event).db()?;
+    rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// The matching columns of every event, in feed order.
+pub(super) fn package_events(conn: &mut Connection, after_seq: i64) -> Result<Vec<PackageEvent>> {
+    let sql = format!("SELECT {PACKAGE_EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq");
+    let mut stmt = conn.prepare_cached(&sql).db()?;
+    let rows = stmt.query_map([after_seq], |r| Ok(package_event!(r, get))).db()?;
+    rows.collect::<Result<Vec<_>, _>>().db()
+}
+
+/// Events by sequence number.
+pub(super) fn entries(conn: &mut Connection, seqs: &[i64]) -> Result<Vec<StoredEvent>> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT {STORED_EVENT_COLUMNS} FROM events WHERE seq = ?1")).db()?;
+    let mut out = Vec::new();
+    for seq in seqs {
+        let row = stmt.query_row(params![seq], stored_event).optional().db()?;
+        out.extend(row);
+    }
+    Ok(out)
 }

@@ -297,11 +297,11 @@ impl Store for SqliteStore {
     }
 
     async fn find_events(&self, filter: EventFilter) -> Result<Vec<StoredEvent>> {
-        self.read(move |c| sources::find_events(c, &filter)).await
+        self.read(move |c| events::find_events(c, &filter)).await
     }
 
     async fn package_events(&self, after_seq: i64) -> Result<Vec<PackageEvent>> {
-        self.read(move |c| sources::package_events(c, after_seq)).await
+        self.read(move |c| events::package_events(c, after_seq)).await
     }
 
     async fn source_versions(&self) -> Result<Vec<(String, i64)>> {
@@ -309,7 +309,7 @@ impl Store for SqliteStore {
     }
 
     async fn entries(&self, seqs: Vec<i64>) -> Result<Vec<StoredEvent>> {
-        self.read(move |c| sources::entries(c, &seqs)).await
+        self.read(move |c| events::entries(c, &seqs)).await
     }
 
     async fn indicators(&self) -> Result<Vec<Indicator>> {
@@ -344,7 +344,7 @@ impl Store for SqliteStore {
         self.write(move |c| users::set_role(c, &name, role)).await
     }
 
-    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::dump::RawEvent>> {
+    async fn export_events(&self, after_seq: i64, limit: u32) -> Result<Vec<crate::dump::EventRow>> {
         self.read(move |c| dump::events(c, after_seq, limit)).await
     }
 
