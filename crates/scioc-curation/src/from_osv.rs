@@ -22,21 +22,6 @@ struct OsvState {
     active: BTreeMap<String, String>,
 }
 
-/// Parses `24h`, `7d`, `90m`, or a date `YYYY-MM-DD` / date-time, into a time.
-pub fn parse_since(s: &str, now: FeedTime) -> Result<FeedTime, String> {
-    let err = || format!("expected a duration like 24h, 7d or 90m, or a date YYYY-MM-DD, got {s:?}");
-    if let Some(unit) = s.chars().last().filter(|c| matches!(c, 'h' | 'd' | 'm')) {
-        let n: i64 = s[..s.len() - 1].parse().map_err(|_| err())?;
-        let secs = match unit {
-            'h' => 3600,
-            'd' => 86_400,
-            _ => 60,
-        };
-        return Ok(now.add_secs(-n.saturating_mul(secs)));
-    }
-    scioc_model::Published::parse(s).map(|p| FeedTime::from_unix(p.unix())).map_err(|_| err())
-}
-
 /// Candidates for every active OSV record modified at or after `since` whose package name
 /// matches `filter`, listing only versions no blacklist entry holds yet.
 pub fn draft(

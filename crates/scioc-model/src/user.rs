@@ -4,6 +4,7 @@ use std::{fmt, str::FromStr};
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Role {
     /// May read the feed: time queries, start and pull.
     Reader,

@@ -41,7 +41,13 @@ impl Curated {
             if specs.is_empty() {
                 continue;
             }
-            let severity = Severity::parse(&e.severity).unwrap_or(Severity::Critical);
+            let severity = e.severity.parse().unwrap_or_else(|err| {
+                warnings.push(format!(
+                    "blacklist rule {} ({} {}): severity: {err}; read as critical",
+                    e.id, e.ecosystem, e.component
+                ));
+                Severity::Critical
+            });
             out.count += 1;
             let by_name = out.rules.entry(e.ecosystem.clone()).or_default();
             let rules = by_name.entry(normalize(&e.ecosystem, &e.component)).or_default();

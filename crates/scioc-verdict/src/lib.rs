@@ -32,4 +32,4 @@ pub use knowledge::{FORMAT, Knowledge, KnowledgeError};
 pub use load::{LoadError, MIRROR_SOURCE, Sources, knowledge_of, tooltrust};
 pub use names::normalize;
 pub use query::{Query, Verdict};
-pub use rule::{Rule, Severity};
+pub use rule::{Rule, Severity, UnknownSeverity};

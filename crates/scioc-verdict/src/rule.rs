@@ -48,30 +48,40 @@ impl Serialize for Rule {
 
 /// How bad a verdict is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
-    /// Low.
+    /// Low: an indicator flagged with low confidence
     Low,
-    /// Medium.
+    /// Medium: an indicator flagged with medium confidence
     Medium,
-    /// High.
+    /// High: a blocking indicator, or a flagged one with high confidence
     High,
-    /// Critical.
+    /// Critical: a known-malicious version or archive
     Critical,
 }
 
-impl Severity {
+/// Text that names no severity.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a severity low, medium, high or critical, got {0:?}")]
+pub struct UnknownSeverity(pub String);
+
+impl std::str::FromStr for Severity {
+    type Err = UnknownSeverity;
+
     /// Parses `low` … `critical` in any case.
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s.to_ascii_lowercase().as_str() {
+    fn from_str(s: &str) -> Result<Severity, UnknownSeverity> {
+        Ok(match s.to_ascii_lowercase().as_str() {
             "low" => Severity::Low,
             "medium" => Severity::Medium,
             "high" => Severity::High,
             "critical" => Severity::Critical,
-            _ => return None,
+            _ => return Err(UnknownSeverity(s.to_owned())),
         })
     }
+}
 
+impl Severity {
     /// Lower-case name, as `--fail-on` spells it.
     pub fn as_lower(self) -> &'static str {
         match self {

@@ -1,10 +1,14 @@
-//! Command-line arguments.
+//! Command-line arguments as typed: the raw flags.
 //!
 //! Every setting can come from a flag, an environment variable (`SCIOC_…`) or the config file,
-//! in that order of precedence; flags here are therefore optional, and defaults are applied in
-//! [`crate::config`] after the file is read.
+//! in that order of precedence; flags the config file may also set are therefore optional here,
+//! and [`crate::settings`] resolves them, with their defaults, into one typed value per command.
+//! Enumerations parse straight into the library's types (`Role`, `Severity`).
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+use scioc_ingest::archive::Limits;
+use scioc_model::Role;
+use scioc_verdict::Severity;
 use std::{net::SocketAddr, path::PathBuf};
 
 /// scioc: an open supply-chain threat-intelligence feed.
@@ -504,13 +508,13 @@ pub(crate) enum IngestCommand {
         #[arg(long, value_name = "URL")]
         source_url: Option<String>,
         /// Most entries an archive may hold
-        #[arg(long, value_name = "N", default_value_t = 100_000)]
+        #[arg(long, value_name = "N", default_value_t = Limits::default().max_entries)]
         max_files: u64,
         /// Most bytes an archive may expand to
-        #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024 * 1024)]
+        #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_expanded)]
         max_expanded: u64,
         /// Highest expansion ratio (checked past 16 MiB expanded)
-        #[arg(long, value_name = "N", default_value_t = 100)]
+        #[arg(long, value_name = "N", default_value_t = Limits::default().max_ratio)]
         max_ratio: u64,
     },
 }
@@ -522,8 +526,8 @@ pub(crate) enum UserCommand {
         /// User name: letters, digits and . _ @ -
         name: String,
         /// What the user may do: reader and admin read the feed; disabled is refused (403)
-        #[arg(long, default_value = "reader", value_parser = ["reader", "admin", "disabled"])]
-        role: String,
+        #[arg(long, value_enum, default_value_t = Role::Reader)]
+        role: Role,
         /// Read the password from the first line of stdin
         #[arg(long)]
         password_stdin: bool,
@@ -551,9 +555,9 @@ pub(crate) enum UserCommand {
     Role {
         /// User name
         name: String,
-        /// reader, admin or disabled
-        #[arg(value_parser = ["reader", "admin", "disabled"])]
-        role: String,
+        /// The new role
+        #[arg(value_enum)]
+        role: Role,
     },
 }
 
@@ -598,8 +602,8 @@ pub(crate) struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
     /// Lowest severity that fails the scan (exit 1) [default: low] [config: scan.fail_on]
-    #[arg(long, value_name = "SEVERITY", env = "SCIOC_FAIL_ON", value_parser = ["low", "medium", "high", "critical"])]
-    pub(crate) fail_on: Option<String>,
+    #[arg(long, value_name = "SEVERITY", env = "SCIOC_FAIL_ON", value_enum)]
+    pub(crate) fail_on: Option<Severity>,
     /// Also match against a ToolTrust blacklist.json (rule AS-008)
     #[arg(long, value_name = "FILE")]
     pub(crate) blacklist: Option<PathBuf>,

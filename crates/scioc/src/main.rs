@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod config;
 mod output;
+mod settings;
 mod store_url;
 
 use clap::Parser;
@@ -19,11 +20,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let args = cli::Args::parse();
-    match commands::run(args) {
+    // A scan reports every error with its own exit code (127), settings included.
+    let failure = if matches!(args.command, cli::Command::Scan(_)) { 127 } else { 1 };
+    match settings::Settings::resolve(args).and_then(commands::run) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => {
             output::error(&format!("{e:#}"));
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(failure)
         }
     }
 }

@@ -1,10 +1,7 @@
 //! `scioc candidates …` and `scioc export …`.
 
 use super::{Place, open_store};
-use crate::{
-    cli::{CandidatesCommand, ExportCommand},
-    output,
-};
+use crate::{cli::ExportCommand, output, settings::Candidates};
 use anyhow::{Context, Result, bail};
 use scioc_curation::{
     Candidate,
@@ -17,32 +14,9 @@ use scioc_model::FeedTime;
 use scioc_store::Store;
 use std::path::{Path, PathBuf};
 
-pub(super) async fn run(place: &Place, cmd: CandidatesCommand) -> Result<()> {
+pub(super) async fn run(place: &Place, cmd: Candidates) -> Result<()> {
     match cmd {
-        CandidatesCommand::Validate { files } => {
-            let candidates = read_all(&files)?;
-            output::ok(&format!("{} candidate(s) in {} file(s) are valid", candidates.len(), files.len()));
-            Ok(())
-        }
-        CandidatesCommand::Promote { files, dir, dry_run } => {
-            let candidates = read_all(&files)?;
-            let store = open_store(place).await?;
-            let state = store.source_state(promote::SOURCE).await?;
-            let before = DataFiles::load(&dir)?;
-            let plan = promote::plan_promotion(before.clone(), &candidates, &state);
-            apply(store.as_ref(), &dir, &before, plan, dry_run).await
-        }
-        CandidatesCommand::Demote { files, dir, reason, dry_run } => {
-            let candidates = read_all(&files)?;
-            let store = open_store(place).await?;
-            let state = store.source_state(promote::SOURCE).await?;
-            let before = DataFiles::load(&dir)?;
-            let plan = promote::plan_demotion(before.clone(), &candidates, &state, &reason);
-            apply(store.as_ref(), &dir, &before, plan, dry_run).await
-        }
-        CandidatesCommand::FromOsv { since, filter, out, dir } => {
-            let since = from_osv::parse_since(&since, FeedTime::now()).map_err(|e| anyhow::anyhow!("--since: {e}"))?;
-            let filter = filter.map(|f| regex::Regex::new(&f)).transpose().context("--filter")?;
+        Candidates::FromOsv { since, filter, out, dir } => {
             let store = open_store(place).await?;
             let osv = store.source_state("osv").await?;
             let mut blacklist = DataFiles::load(&dir)?.blacklist;
@@ -58,6 +32,27 @@ pub(super) async fn run(place: &Place, cmd: CandidatesCommand) -> Result<()> {
                 None => print!("{text}"),
             }
             Ok(())
+        }
+        Candidates::Validate { files } => {
+            let candidates = read_all(&files)?;
+            output::ok(&format!("{} candidate(s) in {} file(s) are valid", candidates.len(), files.len()));
+            Ok(())
+        }
+        Candidates::Promote { files, dir, dry_run } => {
+            let candidates = read_all(&files)?;
+            let store = open_store(place).await?;
+            let state = store.source_state(promote::SOURCE).await?;
+            let before = DataFiles::load(&dir)?;
+            let plan = promote::plan_promotion(before.clone(), &candidates, &state);
+            apply(store.as_ref(), &dir, &before, plan, dry_run).await
+        }
+        Candidates::Demote { files, dir, reason, dry_run } => {
+            let candidates = read_all(&files)?;
+            let store = open_store(place).await?;
+            let state = store.source_state(promote::SOURCE).await?;
+            let before = DataFiles::load(&dir)?;
+            let plan = promote::plan_demotion(before.clone(), &candidates, &state, &reason);
+            apply(store.as_ref(), &dir, &before, plan, dry_run).await
         }
     }
 }

@@ -1,24 +1,18 @@
 //! `scioc feed start|pull|query`: the remote feed from a shell.
 
-use super::remote::{connect, duration, time};
-use crate::cli::{EventFormat, FeedCommand};
-use crate::config::{self, FileConfig};
-use anyhow::{Result, bail};
+use super::remote::connect;
+use crate::cli::EventFormat;
+use crate::settings::{Feed, FeedAction};
+use anyhow::Result;
 use futures_util::{Stream, StreamExt};
-use scioc_client::{Error, Event, FeedTime, StartAt};
+use scioc_client::{Error, Event, StartAt};
 use serde_json::{Value, json};
 use std::io::Write;
 
-pub(super) async fn run(cmd: FeedCommand, file: &FileConfig) -> Result<u8> {
-    match cmd {
-        FeedCommand::Start { since, utc, timestamp, remote } => {
-            let client = connect(&config::remote(&remote, file))?;
-            let at = match (since, utc, timestamp) {
-                (Some(d), _, _) => StartAt::Utc(FeedTime::now().add_secs(-(duration(&d)?.as_secs() as i64))),
-                (_, Some(t), _) => StartAt::Utc(time(&t)?),
-                (_, _, Some(t)) => StartAt::Timestamp(FeedTime::from_unix(t)),
-                _ => StartAt::Now,
-            };
+pub(super) async fn run(feed: Feed) -> Result<u8> {
+    let client = connect(&feed.remote)?;
+    match feed.action {
+        FeedAction::Start(at) => {
             client.start(at).await?;
             let shown = match at {
                 StartAt::Now => "now".to_owned(),
@@ -27,34 +21,13 @@ pub(super) async fn run(cmd: FeedCommand, file: &FileConfig) -> Result<u8> {
             eprintln!("cursor set at {shown}");
             Ok(0)
         }
-        FeedCommand::Pull { limit, follow, interval, format, remote } => {
-            let client = connect(&config::remote(&remote, file))?;
-            if follow {
-                if matches!(format, EventFormat::Json | EventFormat::Table) {
-                    bail!("--follow never ends: use --format jsonl or csv");
-                }
-                print(client.follow(limit, duration(&interval)?), format, |_| true).await
-            } else {
-                print(client.pull_all(limit), format, |_| true).await
-            }
+        FeedAction::Pull { limit, follow: Some(interval), format } => {
+            print(client.follow(limit, interval), format, |_| true).await
         }
-        FeedCommand::Query { last, from, to, event_type, ecosystem, format, remote } => {
-            let client = connect(&config::remote(&remote, file))?;
-            let (from, to) = match (last, from, to) {
-                (Some(d), _, _) => {
-                    let now = FeedTime::now();
-                    (now.add_secs(-(duration(&d)?.as_secs() as i64)), now)
-                }
-                (None, Some(f), Some(t)) => (time(&f)?, time(&t)?),
-                _ => bail!("give --last DURATION, or --from TIME and --to TIME"),
-            };
-            if from >= to {
-                bail!("--from must be before --to (the window is [from, to))");
-            }
-            let types: Vec<String> = event_type.iter().map(|t| t.to_ascii_uppercase()).collect();
-            let ecosystems: Vec<String> = ecosystem.iter().map(|e| e.to_ascii_lowercase()).collect();
+        FeedAction::Pull { limit, follow: None, format } => print(client.pull_all(limit), format, |_| true).await,
+        FeedAction::Query { from, to, event_types, ecosystems, format } => {
             let keep = move |e: &Event| {
-                let type_ok = types.is_empty() || types.iter().any(|t| t == e.event_type());
+                let type_ok = event_types.is_empty() || event_types.iter().any(|t| t == e.event_type());
                 let community = e.entry.identity.as_ref().and_then(|i| i.community.clone()).unwrap_or_default();
                 let eco = scioc_model::ecosystem_of(&community).unwrap_or_default().to_ascii_lowercase();
                 let eco_ok = ecosystems.is_empty() || ecosystems.iter().any(|x| *x == community || *x == eco);

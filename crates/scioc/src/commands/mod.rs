@@ -12,23 +12,20 @@ mod status;
 mod sync;
 mod user;
 
-use crate::{
-    cli::{Args, Command},
-    config,
-};
+use crate::settings::{Job, Settings};
 use anyhow::{Context, Result};
 use scioc_store::{PgOptions, PgStore, SqliteStore, Store};
-use std::{io::IsTerminal, path::PathBuf, sync::Arc};
+use std::{io::IsTerminal, sync::Arc};
 
-/// Runs the parsed command, returning the process exit code.
-pub(crate) fn run(args: Args) -> Result<u8> {
+pub(crate) use crate::settings::Place;
+
+/// Runs resolved settings, returning the process exit code.
+pub(crate) fn run(settings: Settings) -> Result<u8> {
     // One TLS implementation for every client and server in the process: ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let file = config::load(&args)?;
-    let place = config::place(&args, &file)?;
-    let default_log = if matches!(args.command, Command::Serve(_)) { "info" } else { "warn" };
+    let Settings { log, place, job } = settings;
     // Held to the end of `run`: dropping it flushes the log lines still queued.
-    let _log = init_logging(args.log.as_deref().unwrap_or(default_log))?;
+    let _log = init_logging(&log)?;
     // Store calls run on the blocking pool; bound it so a burst of requests cannot spawn
     // hundreds of threads (each with its own allocator arena).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -36,36 +33,23 @@ pub(crate) fn run(args: Args) -> Result<u8> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
+    let done = |r: Result<()>| r.map(|()| 0);
     runtime.block_on(async {
-        match args.command {
-            Command::Scan(scan) => {
-                // A scan reports every error with its own exit code (127), settings included.
-                return Ok(match config::scan(scan, &file) {
-                    Ok(scan) => scan::run(&place, scan).await,
-                    Err(e) => {
-                        crate::output::error(&format!("{e:#}"));
-                        127
-                    }
-                });
-            }
-            Command::Feed(cmd) => return feed::run(cmd, &file).await,
-            Command::Sync(args) => return sync::run(&place, args, &file).await,
-            _ => {}
+        match job {
+            Job::Scan(scan) => Ok(scan::run(&place, scan).await),
+            Job::Feed(feed) => feed::run(feed).await,
+            Job::Sync(sync) => done(sync::run(&place, sync).await),
+            Job::Serve(serve) => done(serve::run(&place, serve).await),
+            Job::Ingest(cmd) => done(ingest::run(&place, cmd).await),
+            Job::User(cmd) => done(user::run(&place, cmd).await),
+            Job::Status(status) => done(status::run(&place, status).await),
+            Job::Reclassify(args) => done(reclassify::run(&place, args).await),
+            Job::Indicators(args) => done(status::indicators(&place, args).await),
+            Job::Candidates(cmd) => done(candidates::run(&place, cmd).await),
+            Job::Export(cmd) => done(candidates::export(&place, cmd).await),
+            Job::Migrate(args) => copy::migrate(&place, args).await,
+            Job::Copy(args) => done(copy::copy(&place, args).await),
         }
-        match args.command {
-            Command::Serve(serve) => serve::run(&place, config::serve(&serve, &file)?).await,
-            Command::Ingest(cmd) => ingest::run(&place, cmd).await,
-            Command::User(cmd) => user::run(&place, cmd).await,
-            Command::Status(status) => status::run(&place, status).await,
-            Command::Reclassify(args) => reclassify::run(&place, args).await,
-            Command::Indicators(args) => status::indicators(&place, args).await,
-            Command::Candidates(cmd) => candidates::run(&place, cmd).await,
-            Command::Export(cmd) => candidates::export(&place, cmd).await,
-            Command::Migrate(args) => return copy::migrate(&place, args).await,
-            Command::Copy(args) => copy::copy(&place, args).await,
-            Command::Scan(_) | Command::Feed(_) | Command::Sync(_) => unreachable!("handled above"),
-        }
-        .map(|()| 0)
     })
 }
 
@@ -106,33 +90,6 @@ impl<W: std::io::Write> std::io::Write for IgnoreErrors<W> {
     fn flush(&mut self) -> std::io::Result<()> {
         let _ = self.0.flush();
         Ok(())
-    }
-}
-
-/// Where the store is, after flags, environment and config file are merged.
-#[derive(Debug, Clone)]
-pub(crate) struct Place {
-    /// The data directory: the embedded store, TLS material and other local files.
-    pub(crate) data_dir: PathBuf,
-    /// A PostgreSQL URL, when the store is shared instead of embedded.
-    pub(crate) database: Option<String>,
-    /// Most database connections to open.
-    pub(crate) pool: usize,
-    /// CA certificates to verify the database's TLS certificate with.
-    pub(crate) ca: Option<PathBuf>,
-}
-
-impl Place {
-    /// Connection settings for PostgreSQL, with `pool_size` connections at most.
-    pub(crate) fn pg_options(&self, pool_size: usize) -> PgOptions {
-        PgOptions { pool_size, ca_file: self.ca.clone(), ..Default::default() }
-    }
-}
-
-impl Place {
-    /// Whether a store exists here already (a shared database always does).
-    pub(crate) fn has_store(&self) -> bool {
-        self.database.is_some() || self.data_dir.join(scioc_store::DB_FILE).exists()
     }
 }
 

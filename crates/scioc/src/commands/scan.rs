@@ -2,10 +2,7 @@
 //! CI exit code.
 
 use super::{Place, open_store};
-use crate::{
-    cli::{ScanArgs, ScanFormat},
-    output,
-};
+use crate::{cli::ScanFormat, output, settings::Scan};
 use anstream::print;
 use anstyle::{AnsiColor, Style};
 use anyhow::{Context, Result, bail};
@@ -20,7 +17,7 @@ use std::sync::Arc;
 const IGNORE_FILE: &str = "scioc-ignore.toml";
 
 /// Runs a scan and returns its exit code: 0 clean, 1 findings, 127 error, 128 no packages.
-pub(super) async fn run(place: &Place, args: ScanArgs) -> u8 {
+pub(super) async fn run(place: &Place, args: Scan) -> u8 {
     match scan(place, args).await {
         Ok(code) => code,
         Err(e) => {
@@ -32,7 +29,7 @@ pub(super) async fn run(place: &Place, args: ScanArgs) -> u8 {
 
 /// Builds the verdict engine from the store (when there is one) and the ToolTrust files
 /// given. Returns the store it opened, if any, for naming matches.
-async fn load_engine(place: &Place, args: &ScanArgs) -> Result<(Engine, Option<Arc<dyn Store>>)> {
+async fn load_engine(place: &Place, args: &Scan) -> Result<(Engine, Option<Arc<dyn Store>>)> {
     let tooltrust = args.blacklist.is_some() || args.iocs.is_some();
     // A scan with only ToolTrust files must not create a store as a side effect.
     let store = if !tooltrust || place.has_store() { Some(open_store(place).await?) } else { None };
@@ -71,7 +68,7 @@ async fn name_feed_matches(store: Option<&dyn Store>, report: &mut Report) -> Re
     Ok(())
 }
 
-fn ignore_file(args: &ScanArgs, paths: &[PathBuf]) -> Option<PathBuf> {
+fn ignore_file(args: &Scan, paths: &[PathBuf]) -> Option<PathBuf> {
     if let Some(f) = &args.ignore_file {
         return Some(f.clone());
     }
@@ -79,9 +76,9 @@ fn ignore_file(args: &ScanArgs, paths: &[PathBuf]) -> Option<PathBuf> {
     [first_dir.join(IGNORE_FILE), PathBuf::from(IGNORE_FILE)].into_iter().find(|p| p.is_file())
 }
 
-async fn scan(place: &Place, args: ScanArgs) -> Result<u8> {
-    let fail_on = args.fail_on.as_deref().and_then(Severity::parse).unwrap_or(Severity::Low);
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+async fn scan(place: &Place, args: Scan) -> Result<u8> {
+    let fail_on = args.fail_on;
+    let paths = args.paths.clone();
     for p in &paths {
         if !p.exists() {
             bail!("{}: no such file or directory", p.display());
@@ -125,7 +122,7 @@ async fn scan(place: &Place, args: ScanArgs) -> Result<u8> {
         ));
     }
     let base = paths.iter().find(|p| p.is_dir()).cloned().unwrap_or_else(|| PathBuf::from("."));
-    let text = match args.format.unwrap_or(ScanFormat::Table) {
+    let text = match args.format {
         ScanFormat::Json => serde_json::to_string_pretty(&render::json(&report))? + "\n",
         ScanFormat::Sarif => serde_json::to_string_pretty(&render::sarif(&report, &base))? + "\n",
         ScanFormat::Markdown => render::markdown(&report, &base),

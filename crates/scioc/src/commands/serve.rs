@@ -1,15 +1,15 @@
 //! `scioc serve`.
 
 use super::{Place, open_store};
-use crate::{cli::ServeArgs, output};
+use crate::{output, settings::Serve};
 use anyhow::{Context, Result};
-use scioc_server::{App, ConnectionLimits, RateLimit, Server, ServerConfig, TlsMode};
-use std::{io::Write, time::Duration};
+use scioc_server::{App, Server};
+use std::io::Write;
 
-pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
+pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     let store = open_store(place).await?;
     let mut starter = None;
-    if !args.no_starter_set && store.head().await?.is_none() {
+    if settings.starter_set && store.head().await?.is_none() {
         let candidates = scioc_curation::starter::candidates().map_err(anyhow::Error::msg)?;
         let state = store.source_state(scioc_curation::promote::SOURCE).await?;
         let plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
@@ -26,29 +26,7 @@ pub(super) async fn run(place: &Place, args: ServeArgs) -> Result<()> {
             Err(e) => return Err(e.into()),
         };
     }
-    let defaults = ServerConfig::default();
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => TlsMode::Files { cert: cert.clone(), key: key.clone() },
-        _ if args.tls_self_signed => TlsMode::SelfSigned { dir: place.data_dir.join("tls") },
-        _ => TlsMode::Off,
-    };
-    let config = ServerConfig {
-        listen: args.listen.unwrap_or(defaults.listen),
-        tls,
-        rate_limit: args
-            .rate_limit
-            .map(|per_second| RateLimit { per_second, burst: args.rate_burst.unwrap_or(per_second.saturating_mul(2)) }),
-        request_timeout: args.request_timeout.map_or(defaults.request_timeout, Duration::from_secs),
-        max_upload_bytes: args.max_upload_bytes.unwrap_or(defaults.max_upload_bytes),
-        connections: ConnectionLimits {
-            max_connections: args.max_connections.map_or(defaults.connections.max_connections, |n| n as usize),
-            header_timeout: args.header_timeout.map_or(defaults.connections.header_timeout, Duration::from_secs),
-            idle_timeout: args.idle_timeout.map_or(defaults.connections.idle_timeout, Duration::from_secs),
-            ..defaults.connections
-        }
-        .within_fd_limit(),
-        ..defaults
-    };
+    let config = settings.server;
     let app = App::new(store.clone(), &config);
     let server = Server::bind(config.clone(), app)?;
     let stats = store.stats().await?;

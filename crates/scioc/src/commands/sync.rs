@@ -1,21 +1,16 @@
 //! `scioc sync --from URL`: mirror a remote feed into the local store.
 
 use super::{Place, open_store, remote};
-use crate::cli::SyncArgs;
-use crate::config::{self, FileConfig};
 use crate::output;
+use crate::settings::Sync;
 use anyhow::Result;
 use std::time::{Duration, Instant};
 
-pub(super) async fn run(place: &Place, args: SyncArgs, file: &FileConfig) -> Result<u8> {
-    let mut remote_args = config::remote(&args.remote, file);
-    if args.from.is_some() {
-        remote_args.url = args.from.clone();
-    }
-    let client = remote::connect(&remote_args)?;
-    let url = remote_args.url.clone().unwrap_or_default();
+pub(super) async fn run(place: &Place, args: Sync) -> Result<()> {
+    let client = remote::connect(&args.remote)?;
+    let url = args.remote.url.clone();
     let store = open_store(place).await?;
-    let follow = if args.follow { Some(remote::duration(&args.interval)?) } else { None };
+    let follow = args.follow;
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg}")
@@ -51,7 +46,7 @@ pub(super) async fn run(place: &Place, args: SyncArgs, file: &FileConfig) -> Res
             "the server offers no knowledge document (not a scioc server): indicators and curated rules are not mirrored",
         ),
     }
-    Ok(0)
+    Ok(())
 }
 
 fn lag(secs: i64) -> String {

@@ -6,7 +6,7 @@ use crate::{
     output,
 };
 use anyhow::{Context, Result, bail};
-use scioc_model::{FeedTime, Role, UserName};
+use scioc_model::{FeedTime, UserName};
 use scioc_server::password;
 use scioc_store::NewUser;
 use std::io::IsTerminal;
@@ -16,7 +16,6 @@ pub(super) async fn run(place: &Place, cmd: UserCommand) -> Result<()> {
     match cmd {
         UserCommand::Add { name, role, password_stdin } => {
             let name = user_name(&name)?;
-            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             let hash = read_and_hash(password_stdin)?;
             store.create_user(NewUser { name: name.clone(), role, password_hash: hash, now: FeedTime::now() }).await?;
             output::ok(&format!("added user {name} ({role})"));
@@ -78,7 +77,6 @@ pub(super) async fn run(place: &Place, cmd: UserCommand) -> Result<()> {
         }
         UserCommand::Role { name, role } => {
             let name = user_name(&name)?;
-            let role: Role = role.parse().map_err(anyhow::Error::msg)?;
             store.set_role(&name, role).await?;
             output::ok(&format!("{name} is now {role}"));
         }

@@ -1,0 +1,517 @@
+//! Settings resolved once.
+//!
+//! [`crate::cli`] holds the raw flags: what was typed or set in `SCIOC_…` variables, every
+//! setting that the config file may also give left optional. [`Settings::resolve`] merges them
+//! with the config file ([`crate::config`]) and the defaults into one typed value per command,
+//! and checks them; commands never look at a flag again. Precedence is always flag, then
+//! environment (clap reads both), then file, then default.
+//!
+//! Every default lives in one place: the library type a setting configures
+//! ([`ServerConfig::default`], [`archive::Limits::default`]) or, for the CLI's own settings, a
+//! constant here. Help texts that name a default are checked against these by a test.
+
+use crate::{
+    cli::{
+        Args, CandidatesCommand, Command, CopyArgs, EventFormat, ExportCommand, FeedCommand, IndicatorsArgs,
+        IngestCommand, MigrateArgs, ReclassifyArgs, RemoteArgs, ScanArgs, ScanFormat, ServeArgs, StatusArgs,
+        UserCommand, WireFormat,
+    },
+    config::FileConfig,
+};
+use anyhow::{Context, Result, anyhow, bail};
+use scioc_model::FeedTime;
+use scioc_server::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
+use scioc_store::PgOptions;
+use scioc_verdict::Severity;
+use std::{path::PathBuf, time::Duration};
+
+/// The embedded store's directory when none is given.
+pub(crate) const DEFAULT_DATA_DIR: &str = "scioc-data";
+/// Most database connections a process opens when none is given.
+pub(crate) const DEFAULT_POOL: u32 = 16;
+/// The log filter of `scioc serve` when none is given; other commands log warnings only.
+pub(crate) const DEFAULT_SERVE_LOG: &str = "info";
+/// The log filter of every command but `serve` when none is given.
+pub(crate) const DEFAULT_LOG: &str = "warn";
+/// The lowest severity that fails a scan when none is given.
+pub(crate) const DEFAULT_FAIL_ON: Severity = Severity::Low;
+/// A scan's report format when none is given.
+pub(crate) const DEFAULT_SCAN_FORMAT: ScanFormat = ScanFormat::Table;
+
+/// Everything a run needs, resolved.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// The log filter.
+    pub(crate) log: String,
+    /// Where the store is.
+    pub(crate) place: Place,
+    /// The command and its settings.
+    pub(crate) job: Job,
+}
+
+/// One command with its resolved settings. Commands with nothing to merge or default keep
+/// their parsed arguments.
+#[derive(Debug)]
+pub(crate) enum Job {
+    Serve(Serve),
+    Scan(Scan),
+    Feed(Feed),
+    Sync(Sync),
+    Ingest(IngestCommand),
+    User(UserCommand),
+    Status(StatusArgs),
+    Indicators(IndicatorsArgs),
+    Reclassify(ReclassifyArgs),
+    Candidates(Candidates),
+    Export(ExportCommand),
+    Migrate(MigrateArgs),
+    Copy(CopyArgs),
+}
+
+/// Where the store is, after flags, environment and config file are merged.
+#[derive(Debug, Clone)]
+pub(crate) struct Place {
+    /// The data directory: the embedded store, TLS material and other local files.
+    pub(crate) data_dir: PathBuf,
+    /// A PostgreSQL URL, when the store is shared instead of embedded.
+    pub(crate) database: Option<String>,
+    /// Most database connections to open.
+    pub(crate) pool: usize,
+    /// CA certificates to verify the database's TLS certificate with.
+    pub(crate) ca: Option<PathBuf>,
+}
+
+impl Place {
+    /// Connection settings for PostgreSQL, with `pool_size` connections at most.
+    pub(crate) fn pg_options(&self, pool_size: usize) -> PgOptions {
+        PgOptions { pool_size, ca_file: self.ca.clone(), ..Default::default() }
+    }
+
+    /// Whether a store exists here already (a shared database always does).
+    pub(crate) fn has_store(&self) -> bool {
+        self.database.is_some() || self.data_dir.join(scioc_store::DB_FILE).exists()
+    }
+}
+
+/// `scioc serve`.
+#[derive(Debug)]
+pub(crate) struct Serve {
+    /// The server's settings, defaults applied.
+    pub(crate) server: ServerConfig,
+    /// Whether to promote the built-in starter set into an empty feed.
+    pub(crate) starter_set: bool,
+}
+
+/// `scioc scan`.
+#[derive(Debug)]
+pub(crate) struct Scan {
+    /// What to scan; never empty.
+    pub(crate) paths: Vec<PathBuf>,
+    /// Whether to walk subdirectories.
+    pub(crate) recursive: bool,
+    /// How to write the report.
+    pub(crate) format: ScanFormat,
+    /// Where to write it (atomically); standard output when `None`.
+    pub(crate) output: Option<PathBuf>,
+    /// The lowest severity that fails the scan.
+    pub(crate) fail_on: Severity,
+    /// A ToolTrust blacklist to match against as well.
+    pub(crate) blacklist: Option<PathBuf>,
+    /// A ToolTrust npm_iocs.json to match against as well.
+    pub(crate) iocs: Option<PathBuf>,
+    /// The ignore file named by flag, environment or config; else it is looked for.
+    pub(crate) ignore_file: Option<PathBuf>,
+}
+
+/// A remote feed: where it is, who logs in and what to trust.
+#[derive(Debug, Clone)]
+pub(crate) struct Remote {
+    /// The server's base URL.
+    pub(crate) url: String,
+    /// The user name; the password comes from `SCIOC_PASSWORD` or a prompt.
+    pub(crate) user: String,
+    /// Trust only the CAs of this PEM bundle.
+    pub(crate) ca_cert: Option<PathBuf>,
+    /// Trust only the server certificate with this SHA-256.
+    pub(crate) pin_sha256: Option<String>,
+    /// The wire format.
+    pub(crate) wire: scioc_client::Format,
+}
+
+/// `scioc feed …`.
+#[derive(Debug)]
+pub(crate) struct Feed {
+    /// The feed to talk to.
+    pub(crate) remote: Remote,
+    /// What to do there.
+    pub(crate) action: FeedAction,
+}
+
+/// What `scioc feed` does.
+#[derive(Debug)]
+pub(crate) enum FeedAction {
+    /// Put the cursor at a time.
+    Start(scioc_client::StartAt),
+    /// Pull until drained, or forever every `follow` interval.
+    Pull { limit: u32, follow: Option<Duration>, format: EventFormat },
+    /// The events of `[from, to)`, filtered by event type and ecosystem (lower case).
+    Query { from: FeedTime, to: FeedTime, event_types: Vec<String>, ecosystems: Vec<String>, format: EventFormat },
+}
+
+/// `scioc sync`.
+#[derive(Debug)]
+pub(crate) struct Sync {
+    /// The feed to mirror.
+    pub(crate) remote: Remote,
+    /// Keep polling at this interval once caught up.
+    pub(crate) follow: Option<Duration>,
+    /// Page size.
+    pub(crate) limit: u32,
+}
+
+/// `scioc candidates …`, with `from-osv`'s time and filter resolved.
+#[derive(Debug)]
+pub(crate) enum Candidates {
+    /// Check candidate files.
+    Validate { files: Vec<PathBuf> },
+    /// Promote candidates into the data files in `dir` and the feed.
+    Promote { files: Vec<PathBuf>, dir: PathBuf, dry_run: bool },
+    /// Take candidates out of the data files in `dir`, FP in the feed.
+    Demote { files: Vec<PathBuf>, dir: PathBuf, reason: String, dry_run: bool },
+    /// Draft candidates from OSV records modified since `since`.
+    FromOsv { since: FeedTime, filter: Option<regex::Regex>, out: Option<PathBuf>, dir: PathBuf },
+}
+
+impl Settings {
+    /// Reads the config file and resolves `args` into settings.
+    pub(crate) fn resolve(args: Args) -> Result<Settings> {
+        let file = crate::config::load(args.config.as_deref())?;
+        let place = place(&args, &file)?;
+        let default_log = if matches!(args.command, Command::Serve(_)) { DEFAULT_SERVE_LOG } else { DEFAULT_LOG };
+        let log = args.log.clone().unwrap_or_else(|| default_log.to_owned());
+        let job = match args.command {
+            Command::Serve(a) => Job::Serve(serve(a, &file, &place)?),
+            Command::Scan(a) => Job::Scan(scan(a, &file)?),
+            Command::Feed(cmd) => Job::Feed(feed(cmd, &file)?),
+            Command::Sync(a) => {
+                let mut remote_args = a.remote;
+                if a.from.is_some() {
+                    remote_args.url = a.from;
+                }
+                Job::Sync(Sync {
+                    remote: remote(remote_args, &file)?,
+                    follow: a.follow.then(|| duration("--interval", &a.interval)).transpose()?,
+                    limit: a.limit,
+                })
+            }
+            Command::Candidates(cmd) => Job::Candidates(candidates(cmd)?),
+            Command::Ingest(cmd) => Job::Ingest(cmd),
+            Command::User(cmd) => Job::User(cmd),
+            Command::Status(a) => Job::Status(a),
+            Command::Indicators(a) => Job::Indicators(a),
+            Command::Reclassify(a) => Job::Reclassify(a),
+            Command::Export(cmd) => Job::Export(cmd),
+            Command::Migrate(a) => Job::Migrate(a),
+            Command::Copy(a) => Job::Copy(a),
+        };
+        Ok(Settings { log, place, job })
+    }
+}
+
+/// Where the store is: `--database`/`SCIOC_DATABASE_URL`, then the file's `database_url`, else
+/// the embedded store in the data directory (flag or env, then file, then the default).
+fn place(args: &Args, file: &FileConfig) -> Result<Place> {
+    let mut data_dir =
+        args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let database = match args.database.as_deref().or(file.database_url.as_deref()) {
+        None => None,
+        Some(text) => match crate::store_url::StoreUrl::parse(text, "--database")? {
+            crate::store_url::StoreUrl::Postgres(url) => Some(url),
+            crate::store_url::StoreUrl::Sqlite(dir) => {
+                data_dir = dir;
+                None
+            }
+        },
+    };
+    let pool = args.database_pool.or(file.database_pool.map(u32::from)).unwrap_or(DEFAULT_POOL);
+    let ca = args.database_ca.clone().or_else(|| file.database_ca.clone());
+    Ok(Place { data_dir, database, pool: pool as usize, ca })
+}
+
+/// `scioc serve`: flags, then file, over [`ServerConfig::default`].
+fn serve(args: ServeArgs, file: &FileConfig, place: &Place) -> Result<Serve> {
+    let f = &file.serve;
+    let defaults = ServerConfig::default();
+    // TLS is one choice: flags that make it replace the file's, never mix with them.
+    let from_flags = args.tls_cert.is_some() || args.tls_self_signed;
+    let (cert, key, self_signed) = if from_flags {
+        (args.tls_cert, args.tls_key, args.tls_self_signed)
+    } else {
+        (f.tls_cert.clone(), f.tls_key.clone(), f.tls_self_signed.unwrap_or(false))
+    };
+    let tls = match (cert, key) {
+        (Some(_), Some(_)) if self_signed => {
+            bail!("serve.tls_self_signed cannot be combined with tls_cert/tls_key")
+        }
+        (Some(cert), Some(key)) => TlsMode::Files { cert, key },
+        (None, None) if self_signed => TlsMode::SelfSigned { dir: place.data_dir.join("tls") },
+        (None, None) => TlsMode::Off,
+        _ => bail!("serve.tls_cert and serve.tls_key go together; give both or neither"),
+    };
+    let secs = |flag: Option<u64>, file: Option<std::num::NonZeroU64>, default: Duration| {
+        flag.or(file.map(u64::from)).map_or(default, Duration::from_secs)
+    };
+    let rate = args.rate_limit.or(f.rate_limit.map(u32::from));
+    let burst = args.rate_burst.or(f.rate_burst.map(u32::from));
+    let server = ServerConfig {
+        listen: args.listen.or(f.listen).unwrap_or(defaults.listen),
+        tls,
+        rate_limit: rate
+            .map(|per_second| RateLimit { per_second, burst: burst.unwrap_or(per_second.saturating_mul(2)) }),
+        request_timeout: secs(args.request_timeout, f.request_timeout, defaults.request_timeout),
+        max_upload_bytes: args.max_upload_bytes.or(f.max_upload_bytes).unwrap_or(defaults.max_upload_bytes),
+        connections: ConnectionLimits {
+            max_connections: args
+                .max_connections
+                .or(f.max_connections.map(u32::from))
+                .map_or(defaults.connections.max_connections, |n| n as usize),
+            header_timeout: secs(args.header_timeout, f.header_timeout, defaults.connections.header_timeout),
+            idle_timeout: secs(args.idle_timeout, f.idle_timeout, defaults.connections.idle_timeout),
+            ..defaults.connections
+        }
+        .within_fd_limit(),
+        ..defaults
+    };
+    Ok(Serve { server, starter_set: !(args.no_starter_set || f.no_starter_set.unwrap_or(false)) })
+}
+
+/// `scioc scan`: flags and environment, then the file's `[scan]`, then the defaults.
+fn scan(args: ScanArgs, file: &FileConfig) -> Result<Scan> {
+    let f = &file.scan;
+    let format = match (args.format, &f.format) {
+        (Some(format), _) => format,
+        (None, Some(name)) => <ScanFormat as clap::ValueEnum>::from_str(name, true).map_err(|_| {
+            anyhow!("config file {}: scan.format: expected table, json, sarif or markdown, got {name:?}", file.name())
+        })?,
+        (None, None) => DEFAULT_SCAN_FORMAT,
+    };
+    let fail_on = match (args.fail_on, &f.fail_on) {
+        (Some(severity), _) => severity,
+        (None, Some(name)) => name.parse().map_err(|e| anyhow!("config file {}: scan.fail_on: {e}", file.name()))?,
+        (None, None) => DEFAULT_FAIL_ON,
+    };
+    Ok(Scan {
+        paths: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths },
+        recursive: args.recursive,
+        format,
+        output: args.output,
+        fail_on,
+        blacklist: args.blacklist,
+        iocs: args.iocs,
+        ignore_file: args.ignore_file.or_else(|| f.ignore_file.clone()),
+    })
+}
+
+/// A remote feed: flags and environment, then the file's `[remote]`. URL and user are required.
+fn remote(args: RemoteArgs, file: &FileConfig) -> Result<Remote> {
+    let f = &file.remote;
+    let url = args
+        .url
+        .or_else(|| f.url.clone())
+        .ok_or_else(|| anyhow!("no feed server: give --url, SCIOC_URL or remote.url"))?;
+    let user = args
+        .user
+        .or_else(|| f.user.clone())
+        .ok_or_else(|| anyhow!("no user: give --user, SCIOC_USER or remote.user"))?;
+    Ok(Remote {
+        url,
+        user,
+        ca_cert: args.ca_cert.or_else(|| f.ca_cert.clone()),
+        pin_sha256: args.pin_sha256.or_else(|| f.pin_sha256.clone()),
+        wire: match args.wire {
+            WireFormat::Json => scioc_client::Format::Json,
+            WireFormat::Xml => scioc_client::Format::Xml,
+        },
+    })
+}
+
+/// `scioc feed …`: times are resolved against the clock now.
+fn feed(cmd: FeedCommand, file: &FileConfig) -> Result<Feed> {
+    use scioc_client::StartAt;
+    let now = FeedTime::now();
+    let (remote_args, action) = match cmd {
+        FeedCommand::Start { since, utc, timestamp, remote } => {
+            let at = match (since, utc, timestamp) {
+                (Some(d), _, _) => StartAt::Utc(ago(now, duration("--since", &d)?)),
+                (_, Some(t), _) => StartAt::Utc(time("--utc", &t)?),
+                (_, _, Some(t)) => StartAt::Timestamp(FeedTime::from_unix(t)),
+                _ => StartAt::Now,
+            };
+            (remote, FeedAction::Start(at))
+        }
+        FeedCommand::Pull { limit, follow, interval, format, remote } => {
+            if follow && matches!(format, EventFormat::Json | EventFormat::Table) {
+                bail!("--follow never ends: use --format jsonl or csv");
+            }
+            let follow = follow.then(|| duration("--interval", &interval)).transpose()?;
+            (remote, FeedAction::Pull { limit, follow, format })
+        }
+        FeedCommand::Query { last, from, to, event_type, ecosystem, format, remote } => {
+            let (from, to) = match (last, from, to) {
+                (Some(d), _, _) => (ago(now, duration("--last", &d)?), now),
+                (None, Some(f), Some(t)) => (time("--from", &f)?, time("--to", &t)?),
+                _ => bail!("give --last DURATION, or --from TIME and --to TIME"),
+            };
+            if from >= to {
+                bail!("--from must be before --to (the window is [from, to))");
+            }
+            let event_types = event_type.iter().map(|t| t.to_ascii_uppercase()).collect();
+            let ecosystems = ecosystem.iter().map(|e| e.to_ascii_lowercase()).collect();
+            (remote, FeedAction::Query { from, to, event_types, ecosystems, format })
+        }
+    };
+    Ok(Feed { remote: remote(remote_args, file)?, action })
+}
+
+fn candidates(cmd: CandidatesCommand) -> Result<Candidates> {
+    Ok(match cmd {
+        CandidatesCommand::Validate { files } => Candidates::Validate { files },
+        CandidatesCommand::Promote { files, dir, dry_run } => Candidates::Promote { files, dir, dry_run },
+        CandidatesCommand::Demote { files, dir, reason, dry_run } => Candidates::Demote { files, dir, reason, dry_run },
+        CandidatesCommand::FromOsv { since: text, filter, out, dir } => {
+            let since = since("--since", &text, FeedTime::now())?;
+            let filter = filter.map(|f| regex::Regex::new(&f)).transpose().context("--filter")?;
+            Candidates::FromOsv { since, filter, out, dir }
+        }
+    })
+}
+
+/// How long ago, as people write it: `90s`, `30m`, `24h`, `7d`, `2w`, or combined
+/// (`1h 30m`), through jiff's friendly duration format. Months and years are refused: their
+/// length depends on the date.
+pub(crate) fn duration(flag: &str, text: &str) -> Result<Duration> {
+    let expected = || anyhow!("{flag}: expected a duration like 90s, 30m, 24h, 7d or 2w, got {text:?}");
+    let span: jiff::Span = text.trim().parse().map_err(|_| expected())?;
+    let signed = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|_| expected())?;
+    Duration::try_from(signed).map_err(|_| expected())
+}
+
+/// A point in time given as how long ago ([`duration`]) or as a date (`YYYY-MM-DD`) or
+/// date-time with an offset.
+pub(crate) fn since(flag: &str, text: &str, now: FeedTime) -> Result<FeedTime> {
+    if let Ok(d) = duration(flag, text) {
+        return Ok(ago(now, d));
+    }
+    scioc_model::Published::parse(text)
+        .map(|p| FeedTime::from_unix(p.unix()))
+        .map_err(|_| anyhow!("{flag}: expected a duration like 24h, 7d or 90m, or a date YYYY-MM-DD, got {text:?}"))
+}
+
+/// `YYYY-MM-DDThh:mm:ss` (UTC) or Unix seconds.
+pub(crate) fn time(flag: &str, text: &str) -> Result<FeedTime> {
+    FeedTime::parse_any(text).map_err(|e| anyhow!("{flag}: {text:?}: {e}"))
+}
+
+fn ago(now: FeedTime, d: Duration) -> FeedTime {
+    now.add_secs(-i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    fn resolve(argv: &[&str]) -> Result<Settings> {
+        Settings::resolve(Args::try_parse_from([&["scioc", "--config", "/dev/null"], argv].concat())?)
+    }
+
+    #[test]
+    fn durations_are_parsed_once_for_every_flag() {
+        assert_eq!(duration("--x", "7d").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(duration("--x", "2w").unwrap(), Duration::from_secs(1_209_600));
+        assert_eq!(duration("--x", "90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(duration("--x", "1h 30m").unwrap(), Duration::from_secs(5400));
+        for bad in ["h", "", "yesterday", "3 months", "-5m"] {
+            let err = duration("--x", bad).unwrap_err().to_string();
+            assert!(err.starts_with("--x: expected a duration"), "{bad}: {err}");
+        }
+        let now = FeedTime::from_unix(2_000_000_000);
+        assert_eq!(since("--since", "2w", now).unwrap().unix(), 2_000_000_000 - 1_209_600);
+        assert_eq!(since("--since", "2025-06-01", now).unwrap().unix(), 1_748_736_000);
+        assert!(since("--since", "yesterday", now).unwrap_err().to_string().contains("--since"));
+        assert_eq!(time("--from", "2025-06-01T00:00:00").unwrap().unix(), time("--to", "1748736000").unwrap().unix());
+    }
+
+    #[test]
+    fn the_same_duration_works_for_feed_and_for_candidates() {
+        let feed = resolve(&["feed", "start", "--since", "2w", "--url", "https://x", "--user", "u"]).unwrap();
+        let Job::Feed(Feed { action: FeedAction::Start(scioc_client::StartAt::Utc(at)), .. }) = feed.job else {
+            panic!("{feed:?}")
+        };
+        assert!((FeedTime::now().unix() - at.unix() - 1_209_600).abs() <= 2);
+        let drafting = resolve(&["candidates", "from-osv", "--since", "2w"]).unwrap();
+        let Job::Candidates(Candidates::FromOsv { since, .. }) = drafting.job else { panic!("{drafting:?}") };
+        assert_eq!(since.unix(), at.unix());
+    }
+
+    #[test]
+    fn defaults_come_from_one_place() {
+        let s = resolve(&["serve"]).unwrap();
+        assert_eq!(s.log, DEFAULT_SERVE_LOG);
+        assert_eq!(s.place.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(s.place.pool, DEFAULT_POOL as usize);
+        let Job::Serve(serve) = s.job else { panic!() };
+        let d = ServerConfig::default();
+        assert_eq!(serve.server.listen, d.listen);
+        assert_eq!(serve.server.request_timeout, d.request_timeout);
+        assert_eq!(serve.server.max_upload_bytes, d.max_upload_bytes);
+        assert!(serve.starter_set && serve.server.rate_limit.is_none());
+        let Job::Scan(scan) = resolve(&["scan"]).unwrap().job else { panic!() };
+        assert_eq!((scan.format, scan.fail_on, scan.paths), (DEFAULT_SCAN_FORMAT, DEFAULT_FAIL_ON, vec![".".into()]));
+        assert_eq!(resolve(&["status"]).unwrap().log, DEFAULT_LOG);
+    }
+
+    /// The help texts name defaults they do not set (a flag with a clap default would hide
+    /// the config file's value); each must say what the resolution applies.
+    #[test]
+    fn help_names_the_defaults_that_apply() {
+        let mut cmd = Args::command();
+        let global = cmd.render_long_help().to_string();
+        assert!(global.contains(&format!("[default: ./{DEFAULT_DATA_DIR}]")), "{global}");
+        assert!(global.contains(&format!("[default: {DEFAULT_POOL}]")), "{global}");
+        let serve = cmd.find_subcommand_mut("serve").unwrap().render_long_help().to_string();
+        let d = ServerConfig::default();
+        let c = &d.connections;
+        for expected in [
+            format!("[default: {}]", d.listen),
+            format!("[default: {}]", d.request_timeout.as_secs()),
+            format!("[default: {} MiB]", d.max_upload_bytes >> 20),
+            format!("[default: {}]", c.max_connections),
+            format!("[default: {}]", c.header_timeout.as_secs()),
+            format!("[default: {}]", c.idle_timeout.as_secs()),
+        ] {
+            assert!(serve.contains(&expected), "serve --help lacks {expected}");
+        }
+        let scan = cmd.find_subcommand_mut("scan").unwrap().render_long_help().to_string();
+        assert!(scan.contains(&format!("[default: {}]", DEFAULT_FAIL_ON.as_lower())), "{scan}");
+    }
+
+    #[test]
+    fn the_file_fills_what_flags_leave_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scioc.toml");
+        std::fs::write(&path, "[serve]\nlisten = \"127.0.0.1:1\"\nrate_limit = 5\n[scan]\nfail_on = \"high\"\n")
+            .unwrap();
+        let config = path.to_str().unwrap();
+        let args = Args::try_parse_from(["scioc", "--config", config, "serve", "--listen", "127.0.0.1:2"]).unwrap();
+        let Job::Serve(serve) = Settings::resolve(args).unwrap().job else { panic!() };
+        assert_eq!(serve.server.listen, "127.0.0.1:2".parse().unwrap());
+        assert_eq!(serve.server.rate_limit, Some(RateLimit { per_second: 5, burst: 10 }));
+        let args = Args::try_parse_from(["scioc", "--config", config, "scan"]).unwrap();
+        let Job::Scan(scan) = Settings::resolve(args).unwrap().job else { panic!() };
+        assert_eq!(scan.fail_on, Severity::High);
+        let args = Args::try_parse_from(["scioc", "--config", config, "scan", "--fail-on", "critical"]).unwrap();
+        let Job::Scan(scan) = Settings::resolve(args).unwrap().job else { panic!() };
+        assert_eq!(scan.fail_on, Severity::Critical);
+    }
+}
