@@ -97,20 +97,49 @@ impl FeedResponse {
     }
 
     /// Parses a response body in either format.
-    pub fn parse(format: Format, body: &[u8]) -> Result<Self, String> {
+    pub fn parse(format: Format, body: &[u8]) -> Result<Self, ResponseError> {
+        let fail = |kind, message: String| ResponseError { format, kind, message };
         match format {
-            Format::Json => serde_json::from_slice(body).map_err(|e| format!("invalid JSON feed response: {e}")),
+            Format::Json => serde_json::from_slice(body)
+                .map_err(|e| fail(ResponseErrorKind::Shape, format!("invalid JSON feed response: {e}"))),
             Format::Xml => {
-                let text = std::str::from_utf8(body).map_err(|e| format!("XML feed response is not UTF-8: {e}"))?;
-                let (name, value) = xml::parse_document(text).map_err(|e| format!("invalid XML feed response: {e}"))?;
+                let text = std::str::from_utf8(body)
+                    .map_err(|e| fail(ResponseErrorKind::Syntax, format!("XML feed response is not UTF-8: {e}")))?;
+                let (name, value) = xml::parse_document(text)
+                    .map_err(|e| fail(ResponseErrorKind::Syntax, format!("invalid XML feed response: {e}")))?;
                 if name != "rl" {
-                    return Err(format!("XML feed response: expected root <rl>, got <{name}>"));
+                    return Err(fail(
+                        ResponseErrorKind::Shape,
+                        format!("XML feed response: expected root <rl>, got <{name}>"),
+                    ));
                 }
                 let wrapped = serde_json::json!({ "rl": value });
-                serde_json::from_value(wrapped).map_err(|e| format!("XML feed response has the wrong shape: {e}"))
+                serde_json::from_value(wrapped)
+                    .map_err(|e| fail(ResponseErrorKind::Shape, format!("XML feed response has the wrong shape: {e}")))
             }
         }
     }
+}
+
+/// A body that is not a feed response.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ResponseError {
+    /// The format it was read as.
+    pub format: Format,
+    /// What kind of failure.
+    pub kind: ResponseErrorKind,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// Why a body is not a feed response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseErrorKind {
+    /// It is not a well-formed document (bad XML, not UTF-8).
+    Syntax,
+    /// It is a document of the wrong shape (JSON errors of either kind land here too).
+    Shape,
 }
 
 #[cfg(test)]

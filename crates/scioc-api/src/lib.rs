@@ -30,7 +30,9 @@ mod render;
 mod time_format;
 pub mod xml;
 
-pub use envelope::{FeedBody, FeedResponse, PageHead, TimeRange, join_entries, write_page};
+pub use envelope::{
+    FeedBody, FeedResponse, PageHead, ResponseError, ResponseErrorKind, TimeRange, join_entries, write_page,
+};
 pub use format::{Format, FormatError};
 pub use render::{Fragments, render_entry};
 pub use time_format::{TimeFormat, TimeFormatError};

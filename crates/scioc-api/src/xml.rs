@@ -97,19 +97,28 @@ impl Open {
     }
 }
 
+/// A document this module cannot read, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct XmlError {
+    /// What was wrong, with the byte offset where the reader knows it.
+    pub message: String,
+}
+
 /// Parses a document written by this module into its root element's name and JSON value.
-pub fn parse_document(text: &str) -> Result<(String, Value), String> {
+pub fn parse_document(text: &str) -> Result<(String, Value), XmlError> {
+    let fail = |message: String| XmlError { message };
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<Open> = Vec::new();
     loop {
-        let event = reader.read_event().map_err(|e| format!("at byte {}: {e}", reader.buffer_position()))?;
+        let event = reader.read_event().map_err(|e| fail(format!("at byte {}: {e}", reader.buffer_position())))?;
         match event {
             Event::Start(e) => {
-                let name = String::from_utf8(e.name().as_ref().to_vec()).map_err(|e| e.to_string())?;
+                let name = String::from_utf8(e.name().as_ref().to_vec()).map_err(|e| fail(e.to_string()))?;
                 stack.push(Open::new(name));
             }
             Event::Empty(e) => {
-                let name = String::from_utf8(e.name().as_ref().to_vec()).map_err(|e| e.to_string())?;
+                let name = String::from_utf8(e.name().as_ref().to_vec()).map_err(|e| fail(e.to_string()))?;
                 let value = Open::new(name.clone()).into_value();
                 match stack.last_mut() {
                     Some(parent) => parent.children.push((name, value)),
@@ -117,7 +126,7 @@ pub fn parse_document(text: &str) -> Result<(String, Value), String> {
                 }
             }
             Event::End(_) => {
-                let done = stack.pop().ok_or("unbalanced end tag")?;
+                let done = stack.pop().ok_or_else(|| fail("unbalanced end tag".into()))?;
                 let name = done.name.clone();
                 let value = done.into_value();
                 match stack.last_mut() {
@@ -127,7 +136,7 @@ pub fn parse_document(text: &str) -> Result<(String, Value), String> {
             }
             Event::Text(t) => {
                 if let Some(top) = stack.last_mut() {
-                    top.text.push_str(&t.decode().map_err(|e| e.to_string())?);
+                    top.text.push_str(&t.decode().map_err(|e| fail(e.to_string()))?);
                 }
             }
             Event::CData(t) => {
@@ -136,12 +145,12 @@ pub fn parse_document(text: &str) -> Result<(String, Value), String> {
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref().map_err(|e| e.to_string())? {
+                let resolved = match r.resolve_char_ref().map_err(|e| fail(e.to_string()))? {
                     Some(c) => c.to_string(),
                     None => {
-                        let name = r.decode().map_err(|e| e.to_string())?;
+                        let name = r.decode().map_err(|e| fail(e.to_string()))?;
                         quick_xml::escape::resolve_predefined_entity(&name)
-                            .ok_or_else(|| format!("unknown entity &{name};"))?
+                            .ok_or_else(|| fail(format!("unknown entity &{name};")))?
                             .to_owned()
                     }
                 };
@@ -149,7 +158,7 @@ pub fn parse_document(text: &str) -> Result<(String, Value), String> {
                     top.text.push_str(&resolved);
                 }
             }
-            Event::Eof => return Err("document ended before its root element closed".into()),
+            Event::Eof => return Err(fail("document ended before its root element closed".into())),
             Event::Decl(_) | Event::Comment(_) | Event::PI(_) | Event::DocType(_) => {}
         }
     }

@@ -161,7 +161,7 @@ impl Client {
     }
 
     fn page(&self, path: &str, body: &[u8]) -> Result<Page, Error> {
-        Page::parse(self.format, body).map_err(|message| Error::Response { url: path.to_owned(), message })
+        Page::parse(self.format, body).map_err(|e| Error::Response { url: path.to_owned(), message: e.to_string() })
     }
 
     /// Puts the user's cursor at `at`.

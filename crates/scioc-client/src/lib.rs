@@ -50,7 +50,7 @@ mod tls;
 pub use builder::ClientBuilder;
 pub use client::{Client, KnowledgeAnswer, StartAt};
 pub use error::Error;
-pub use event::{Event, Page};
+pub use event::{Page, PageError, ReceivedEvent};
 pub use retry::Retry;
 pub use scioc_api::Format;
 pub use scioc_model::FeedTime;

@@ -1,6 +1,6 @@
 //! Streams of events over many pages, each event once.
 
-use crate::{Client, Error, Event, FeedTime, Page};
+use crate::{Client, Error, FeedTime, Page, ReceivedEvent};
 use futures_util::stream::{self, Stream};
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
@@ -14,7 +14,7 @@ struct Boundary {
 
 impl Boundary {
     /// Whether `e` (at time `t`) is new; remembers it.
-    fn admit(&mut self, t: Option<FeedTime>, e: &Event) -> bool {
+    fn admit(&mut self, t: Option<FeedTime>, e: &ReceivedEvent) -> bool {
         if self.second != t {
             self.second = t;
             self.seen.clear();
@@ -30,7 +30,7 @@ struct WindowState {
     at: FeedTime,
     limit: u32,
     boundary: Boundary,
-    buffer: VecDeque<Event>,
+    buffer: VecDeque<ReceivedEvent>,
     done: bool,
 }
 
@@ -100,7 +100,7 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn window(&self, from: FeedTime, to: FeedTime) -> impl Stream<Item = Result<Event, Error>> + use<> {
+    pub fn window(&self, from: FeedTime, to: FeedTime) -> impl Stream<Item = Result<ReceivedEvent, Error>> + use<> {
         self.window_paged(from, to, 1000)
     }
 
@@ -110,7 +110,7 @@ impl Client {
         from: FeedTime,
         to: FeedTime,
         limit: u32,
-    ) -> impl Stream<Item = Result<Event, Error>> + use<> {
+    ) -> impl Stream<Item = Result<ReceivedEvent, Error>> + use<> {
         let state = WindowState {
             client: self.clone(),
             from,
@@ -137,13 +137,13 @@ impl Client {
 
     /// The events of the last `ago`: the window from `ago` before now until now, fixed when
     /// called.
-    pub fn since(&self, ago: Duration) -> impl Stream<Item = Result<Event, Error>> + use<> {
+    pub fn since(&self, ago: Duration) -> impl Stream<Item = Result<ReceivedEvent, Error>> + use<> {
         let now = FeedTime::now();
         self.window(now.add_secs(-(ago.as_secs() as i64)), now)
     }
 
     /// Pulls from the user's cursor until a page comes back empty.
-    pub fn pull_all(&self, limit: u32) -> impl Stream<Item = Result<Event, Error>> + use<> {
+    pub fn pull_all(&self, limit: u32) -> impl Stream<Item = Result<ReceivedEvent, Error>> + use<> {
         self.pulling(limit, None)
     }
 
@@ -162,12 +162,16 @@ impl Client {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn follow(&self, limit: u32, interval: Duration) -> impl Stream<Item = Result<Event, Error>> + use<> {
+    pub fn follow(&self, limit: u32, interval: Duration) -> impl Stream<Item = Result<ReceivedEvent, Error>> + use<> {
         self.pulling(limit, Some(interval))
     }
 
-    fn pulling(&self, limit: u32, interval: Option<Duration>) -> impl Stream<Item = Result<Event, Error>> + use<> {
-        let state = (self.clone(), VecDeque::<Event>::new(), Boundary::default(), false);
+    fn pulling(
+        &self,
+        limit: u32,
+        interval: Option<Duration>,
+    ) -> impl Stream<Item = Result<ReceivedEvent, Error>> + use<> {
+        let state = (self.clone(), VecDeque::<ReceivedEvent>::new(), Boundary::default(), false);
         stream::try_unfold(state, move |(client, mut buffer, mut boundary, mut drained)| async move {
             loop {
                 if let Some(e) = buffer.pop_front() {
@@ -194,17 +198,17 @@ impl Client {
 mod tests {
     use super::*;
 
-    fn event(seq: i64, t: i64) -> Event {
+    fn event(seq: i64, t: i64) -> ReceivedEvent {
         let v = serde_json::json!({
             "event_type": "NEW_MALICIOUS",
             "sha256": format!("{seq:064x}"),
             "sample_list": [{"status": "MALICIOUS", "threat_name": "T", "threat_level": "5"}],
             "scioc": {"sequence": seq, "timestamp": FeedTime::from_unix(t).to_utc_string()},
         });
-        Event::from_value(v).unwrap()
+        ReceivedEvent::from_value(v).unwrap()
     }
 
-    fn page(events: Vec<Event>, from: i64, to: i64) -> Page {
+    fn page(events: Vec<ReceivedEvent>, from: i64, to: i64) -> Page {
         Page { events, from: FeedTime::from_unix(from), to: FeedTime::from_unix(to), last_timestamp: String::new() }
     }
 

@@ -2,25 +2,10 @@
 //! store: the upstream half of the review loop.
 
 use crate::{Candidate, files::BlacklistEntry};
-use scioc_model::{FeedTime, ecosystem_of};
+use scioc_model::{FeedTime, ecosystem_of, osv::RecordState};
 use scioc_store::SourceState;
-use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// The part of an OSV record's stored state this reads (written by `scioc-ingest`).
-#[derive(Debug, Deserialize)]
-struct OsvState {
-    #[serde(default)]
-    threat_name: String,
-    #[serde(default)]
-    withdrawn: bool,
-    #[serde(default)]
-    modified: Option<String>,
-    #[serde(default)]
-    published: Option<String>,
-    #[serde(default)]
-    active: BTreeMap<String, String>,
-}
+use std::str::FromStr;
 
 /// Candidates for every active OSV record modified at or after `since` whose package name
 /// matches `filter`, listing only versions no blacklist entry holds yet.
@@ -32,8 +17,8 @@ pub fn draft(
 ) -> Vec<Candidate> {
     let mut out = Vec::new();
     for rec in &osv.records {
-        let Ok(state) = serde_json::from_str::<OsvState>(&rec.state) else { continue };
-        let modified = state.modified.as_deref().and_then(|m| scioc_model::Published::parse(m).ok());
+        let Ok(state) = serde_json::from_str::<RecordState>(&rec.state) else { continue };
+        let modified = state.modified.as_deref().and_then(|m| scioc_model::Published::from_str(m).ok());
         if state.withdrawn || modified.is_none_or(|m| m.unix() < since.unix()) {
             continue;
         }

@@ -14,6 +14,7 @@ use scioc_model::{
 use scioc_store::{Import, Indicator, NewEvent, SourceRecord, SourceState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 /// The store's name for curated data.
 pub const SOURCE: &str = "curation";
@@ -113,7 +114,7 @@ fn threat_level(severity: &str) -> ThreatLevel {
         "MEDIUM" => 3,
         _ => 2,
     };
-    ThreatLevel::parse(&n.to_string()).expect("1 to 5")
+    ThreatLevel::from_str(&n.to_string()).expect("1 to 5")
 }
 
 /// A feed entry for one blacklisted version.

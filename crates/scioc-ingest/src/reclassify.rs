@@ -64,6 +64,73 @@ pub enum Change {
     },
 }
 
+/// A reclassification as asked for, by the command line or the admin API: which field names
+/// the target and what changes. [`Request::parse`] is the one place it is checked.
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    /// A SHA-256 target.
+    pub sha256: Option<&'a str>,
+    /// A SHA-1 target.
+    pub sha1: Option<&'a str>,
+    /// An MD5 target.
+    pub md5: Option<&'a str>,
+    /// A purl target.
+    pub purl: Option<&'a str>,
+    /// Whether this is a false positive (needs `reason`).
+    pub fp: bool,
+    /// Why it is a false positive.
+    pub reason: Option<&'a str>,
+    /// The new threat name.
+    pub threat_name: Option<&'a str>,
+    /// The new threat level, with `threat_name`.
+    pub threat_level: Option<u64>,
+}
+
+/// A field of a [`Request`] that is missing, extra or malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct RequestError {
+    /// The field at fault (`sha256`, `purl`, `reason`, `threat_level`, …), or `target` or
+    /// `change` when the fields given do not make one.
+    pub field: &'static str,
+    /// What was expected.
+    pub message: String,
+}
+
+impl Request<'_> {
+    /// Checks the request into its target and change.
+    pub fn parse(&self) -> Result<(Target, Change), RequestError> {
+        let err = |field, message: String| RequestError { field, message };
+        let target = match (self.sha256, self.sha1, self.md5, self.purl) {
+            (Some(h), None, None, None) => Target::Sha256(h.parse().map_err(|e| err("sha256", format!("{e}")))?),
+            (None, Some(h), None, None) => Target::Sha1(h.parse().map_err(|e| err("sha1", format!("{e}")))?),
+            (None, None, Some(h), None) => Target::Md5(h.parse().map_err(|e| err("md5", format!("{e}")))?),
+            (None, None, None, Some(p)) => Target::purl(p).map_err(|e| err("purl", e.to_string()))?,
+            _ => return Err(err("target", "give exactly one of sha256, sha1, md5, purl".into())),
+        };
+        let change = match (self.fp, self.threat_name) {
+            (true, None) => match self.reason.filter(|r| !r.trim().is_empty()) {
+                Some(reason) => Change::FalsePositive { reason: reason.to_owned() },
+                None => return Err(err("reason", "say why this is a false positive".into())),
+            },
+            (false, Some(name)) => {
+                let name = scioc_model::clean_text(name, 200);
+                if name.is_empty() {
+                    return Err(err("threat_name", "expected a threat name, got an empty one".into()));
+                }
+                let level = self
+                    .threat_level
+                    .map(ThreatLevel::try_from)
+                    .transpose()
+                    .map_err(|e| err("threat_level", e.to_string()))?;
+                Change::ThreatName { name, level }
+            }
+            _ => return Err(err("change", "give either a false positive with a reason, or a threat name".into())),
+        };
+        Ok((target, change))
+    }
+}
+
 /// Why nothing was reclassified.
 #[derive(Debug, thiserror::Error)]
 pub enum ReclassifyError {
@@ -101,7 +168,7 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
     let mut batch = Vec::new();
     let mut already_fp = 0;
     for event in latest.values() {
-        if event.event_type == EventType::FalsePositive.as_str() {
+        if event.event_type == EventType::FalsePositive {
             already_fp += 1;
             continue;
         }

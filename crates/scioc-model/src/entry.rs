@@ -3,9 +3,9 @@
 //! Serializing an [`Entry`] gives the wire JSON: fields in the vendor's order, absent fields
 //! omitted, numbers written as strings.
 
-use crate::{EventType, Md5, Sha1, Sha256, Sha512};
+use crate::{EventType, Md5, Sha1, Sha256, Sha512, ValueError, ValueKind};
 use serde::{Serialize, Serializer};
-use std::fmt;
+use std::{fmt, str::FromStr};
 
 /// One feed entry: a package or file, its identity, its samples and what the event says of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -154,15 +154,20 @@ pub enum SampleStatus {
     Unknown,
 }
 
-impl SampleStatus {
+impl FromStr for SampleStatus {
+    type Err = ValueError;
+
     /// Parses the wire spelling.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, ValueError> {
         match s {
             "MALICIOUS" => Ok(SampleStatus::Malicious),
             "SUSPICIOUS" => Ok(SampleStatus::Suspicious),
             "KNOWN" => Ok(SampleStatus::Known),
             "UNKNOWN" => Ok(SampleStatus::Unknown),
-            _ => Err(format!("expected MALICIOUS, SUSPICIOUS, KNOWN or UNKNOWN, got {s:?}")),
+            _ => Err(ValueError::new(
+                ValueKind::SampleStatus,
+                format!("expected MALICIOUS, SUSPICIOUS, KNOWN or UNKNOWN, got {s:?}"),
+            )),
         }
     }
 }
@@ -171,15 +176,31 @@ impl SampleStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ThreatLevel(u8);
 
-impl ThreatLevel {
+impl FromStr for ThreatLevel {
+    type Err = ValueError;
+
     /// Parses `1` to `5`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        match s.trim().parse::<u8>() {
-            Ok(n @ 1..=5) if s.trim() == s => Ok(ThreatLevel(n)),
-            _ => Err(format!("expected a threat level 1 to 5, got {s:?}")),
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        match s.parse::<u8>() {
+            Ok(n @ 1..=5) => Ok(ThreatLevel(n)),
+            _ => Err(ValueError::new(ValueKind::ThreatLevel, format!("expected a threat level 1 to 5, got {s:?}"))),
         }
     }
+}
 
+impl TryFrom<u64> for ThreatLevel {
+    type Error = ValueError;
+
+    /// Takes `1` to `5`.
+    fn try_from(n: u64) -> Result<Self, ValueError> {
+        match n {
+            1..=5 => Ok(ThreatLevel(n as u8)),
+            _ => Err(ValueError::new(ValueKind::ThreatLevel, format!("expected a threat level 1 to 5, got {n}"))),
+        }
+    }
+}
+
+impl ThreatLevel {
     /// The level, 1 to 5.
     pub fn get(self) -> u8 {
         self.0
@@ -197,11 +218,18 @@ impl Serialize for ThreatLevel {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Published(i64);
 
-impl Published {
+impl FromStr for Published {
+    type Err = ValueError;
+
     /// Parses an ISO 8601 time with an offset (`Z`, `+00:00` or `+0000`, fraction allowed)
     /// or a bare date `YYYY-MM-DD` (taken as midnight UTC).
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("expected a date-time like 2025-10-10T03:51:52+0000 or a date YYYY-MM-DD, got {s:?}");
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        let err = || {
+            ValueError::new(
+                ValueKind::Published,
+                format!("expected a date-time like 2025-10-10T03:51:52+0000 or a date YYYY-MM-DD, got {s:?}"),
+            )
+        };
         if let Ok(ts) = s.parse::<jiff::Timestamp>() {
             return Ok(Published(ts.as_second()));
         }
@@ -216,7 +244,9 @@ impl Published {
         }
         Err(err())
     }
+}
 
+impl Published {
     /// Unix seconds.
     pub fn unix(self) -> i64 {
         self.0

@@ -1,19 +1,24 @@
 //! The three kinds of feed event.
 
+use crate::{ValueError, ValueKind};
 use serde::{Deserialize, Serialize};
 use std::{fmt, str::FromStr};
 
 /// What an event announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum EventType {
     /// A confirmed malicious package or file.
     #[serde(rename = "NEW_MALICIOUS")]
+    #[cfg_attr(feature = "clap", value(name = "NEW_MALICIOUS"))]
     NewMalicious,
     /// A previously flagged sample reclassified as not malicious (a false positive).
     #[serde(rename = "FP")]
+    #[cfg_attr(feature = "clap", value(name = "FP"))]
     FalsePositive,
     /// A sample reclassified under a new threat name.
     #[serde(rename = "NEW_THREAT_NAME")]
+    #[cfg_attr(feature = "clap", value(name = "NEW_THREAT_NAME"))]
     NewThreatName,
 }
 
@@ -38,12 +43,14 @@ impl fmt::Display for EventType {
 }
 
 impl FromStr for EventType {
-    type Err = String;
+    type Err = ValueError;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        EventType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("expected one of NEW_MALICIOUS, FP, NEW_THREAT_NAME, got {s:?}"))
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == s).ok_or_else(|| {
+            ValueError::new(
+                ValueKind::EventType,
+                format!("expected one of NEW_MALICIOUS, FP, NEW_THREAT_NAME, got {s:?}"),
+            )
+        })
     }
 }

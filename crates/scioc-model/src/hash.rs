@@ -2,8 +2,9 @@
 //!
 //! A digest is stored in lower case; input in either case is accepted.
 
+use crate::{ValueError, ValueKind};
 use serde::{Serialize, Serializer};
-use std::fmt;
+use std::{fmt, str::FromStr};
 
 macro_rules! digest {
     ($(#[$doc:meta])* $name:ident, $algo:literal, $hex_len:literal, $bytes:literal) => {
@@ -15,22 +16,6 @@ macro_rules! digest {
             /// Number of hex digits in this digest.
             pub const HEX_LEN: usize = $hex_len;
 
-            /// Parses a hex digest in either case, refusing a wrong length or a non-hex digit.
-            pub fn parse(s: &str) -> Result<Self, String> {
-                if s.len() != $hex_len {
-                    return Err(format!(
-                        "expected {} hex digits of {}, got {} characters",
-                        $hex_len,
-                        $algo,
-                        s.chars().count()
-                    ));
-                }
-                if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
-                    return Err(format!("expected a hex digest of {}, found {:?}", $algo, c));
-                }
-                Ok($name(s.to_ascii_lowercase()))
-            }
-
             /// The digest of raw bytes, as a hasher gives it: always valid, never parsed.
             pub fn from_bytes(bytes: [u8; $bytes]) -> Self {
                 $name(hex::encode(bytes))
@@ -39,6 +24,27 @@ macro_rules! digest {
             /// The digest as lower-case hex.
             pub fn as_str(&self) -> &str {
                 &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ValueError;
+
+            /// Parses a hex digest in either case, refusing a wrong length or a non-hex digit.
+            fn from_str(s: &str) -> Result<Self, ValueError> {
+                let err = |m: String| ValueError::new(ValueKind::Digest, m);
+                if s.len() != $hex_len {
+                    return Err(err(format!(
+                        "expected {} hex digits of {}, got {} characters",
+                        $hex_len,
+                        $algo,
+                        s.chars().count()
+                    )));
+                }
+                if let Some(c) = s.chars().find(|c| !c.is_ascii_hexdigit()) {
+                    return Err(err(format!("expected a hex digest of {}, found {:?}", $algo, c)));
+                }
+                Ok($name(s.to_ascii_lowercase()))
             }
         }
 
@@ -79,16 +85,16 @@ mod tests {
 
     #[test]
     fn accepts_either_case_and_stores_lower() {
-        let d = Md5::parse("99D1BDAAA2E4A198521BC12DF599EAD0").unwrap();
+        let d = Md5::from_str("99D1BDAAA2E4A198521BC12DF599EAD0").unwrap();
         assert_eq!(d.as_str(), "99d1bdaaa2e4a198521bc12df599ead0");
     }
 
     #[test]
     fn refuses_wrong_length_and_non_hex() {
-        assert!(Sha1::parse("abc").unwrap_err().contains("40 hex digits"));
+        assert!(Sha1::from_str("abc").unwrap_err().message.contains("40 hex digits"));
         let bad = "g".repeat(64);
-        assert!(Sha256::parse(&bad).unwrap_err().contains("'g'"));
-        assert!(Sha512::parse(&"a".repeat(127)).is_err());
-        assert!(Sha512::parse(&"a".repeat(128)).is_ok());
+        assert!(Sha256::from_str(&bad).unwrap_err().message.contains("'g'"));
+        assert!(Sha512::from_str(&"a".repeat(127)).is_err());
+        assert!(Sha512::from_str(&"a".repeat(128)).is_ok());
     }
 }

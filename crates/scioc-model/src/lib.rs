@@ -32,6 +32,7 @@ mod error;
 mod event_type;
 mod hash;
 mod indicator;
+pub mod osv;
 mod provenance;
 mod purl;
 mod raw;
@@ -41,7 +42,7 @@ mod validate;
 
 pub use affected::{Affected, Range, RangeEvent, RangeKind};
 pub use entry::{Entry, Identity, Published, Sample, SampleStatus, ThreatLevel};
-pub use error::FieldError;
+pub use error::{FieldError, ValueError, ValueKind};
 pub use event_type::EventType;
 pub use hash::{Md5, Sha1, Sha256, Sha512};
 pub use indicator::{IndicatorKind, MatchKind};
@@ -51,14 +52,3 @@ pub use raw::{RawEntry, RawIdentity, RawSample, StringOrNumber};
 pub use time::{FEED_EPOCH, FeedTime, LAST_TIME, TimeError};
 pub use user::{Role, UserName};
 pub use validate::MAX_SAMPLES;
-
-/// An event as the feed holds it: an entry, its type, its feed time and its sequence number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Event {
-    /// Monotonic position in the feed, starting at 1.
-    pub seq: i64,
-    /// When the event entered the feed.
-    pub time: FeedTime,
-    /// The entry itself; its `event_type` is the event's type.
-    pub entry: Entry,
-}

@@ -1,5 +1,7 @@
 //! Building canonical package URLs from an ecosystem's package name.
 
+use crate::{ValueError, ValueKind};
+
 /// Splits a package name into purl namespace and name, per purl type: an npm scope, a Maven
 /// group, a Go or Composer path prefix.
 pub fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a str) {
@@ -16,14 +18,16 @@ pub fn split_name<'a>(purl_type: &str, name: &'a str) -> (Option<&'a str>, &'a s
 }
 
 /// The canonical purl of a package (and version) of a purl type.
-pub fn build_purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<String, String> {
+pub fn build_purl(purl_type: &str, name: &str, version: Option<&str>) -> Result<String, ValueError> {
+    let err = |m: String| ValueError::new(ValueKind::Purl, m);
     let (namespace, short) = split_name(purl_type, name);
-    let mut p = packageurl::PackageUrl::new(purl_type, short).map_err(|e| format!("package name {name:?}: {e}"))?;
+    let mut p =
+        packageurl::PackageUrl::new(purl_type, short).map_err(|e| err(format!("package name {name:?}: {e}")))?;
     if let Some(ns) = namespace {
-        p.with_namespace(ns).map_err(|e| format!("package name {name:?}: {e}"))?;
+        p.with_namespace(ns).map_err(|e| err(format!("package name {name:?}: {e}")))?;
     }
     if let Some(v) = version {
-        p.with_version(v).map_err(|e| format!("version {v:?}: {e}"))?;
+        p.with_version(v).map_err(|e| err(format!("version {v:?}: {e}")))?;
     }
     Ok(canonical_purl(&p))
 }

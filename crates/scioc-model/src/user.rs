@@ -1,5 +1,6 @@
 //! Feed users: names and roles.
 
+use crate::{ValueError, ValueKind};
 use std::{fmt, str::FromStr};
 
 /// What a user may do.
@@ -37,14 +38,14 @@ impl fmt::Display for Role {
 }
 
 impl FromStr for Role {
-    type Err = String;
+    type Err = ValueError;
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    fn from_str(s: &str) -> Result<Self, ValueError> {
         match s {
             "reader" => Ok(Role::Reader),
             "admin" => Ok(Role::Admin),
             "disabled" => Ok(Role::Disabled),
-            _ => Err(format!("expected a role reader, admin or disabled, got {s:?}")),
+            _ => Err(ValueError::new(ValueKind::Role, format!("expected a role reader, admin or disabled, got {s:?}"))),
         }
     }
 }
@@ -55,19 +56,24 @@ impl FromStr for Role {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserName(String);
 
-impl UserName {
+impl FromStr for UserName {
+    type Err = ValueError;
+
     /// Parses a user name.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, ValueError> {
+        let err = |m: String| ValueError::new(ValueKind::UserName, m);
         let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
         if s.is_empty() || s.len() > 64 {
-            return Err(format!("a user name has 1 to 64 characters, got {}", s.len()));
+            return Err(err(format!("a user name has 1 to 64 characters, got {}", s.len())));
         }
         if let Some(c) = s.chars().find(|c| !ok_char(*c)) {
-            return Err(format!("a user name may hold only letters, digits and . _ @ -, found {c:?}"));
+            return Err(err(format!("a user name may hold only letters, digits and . _ @ -, found {c:?}")));
         }
         Ok(UserName(s.to_owned()))
     }
+}
 
+impl UserName {
     /// The name.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -86,10 +92,10 @@ mod tests {
 
     #[test]
     fn names_and_roles() {
-        assert!(UserName::parse("alice@example.com").is_ok());
-        assert!(UserName::parse("a:b").is_err());
-        assert!(UserName::parse("").is_err());
-        assert!(UserName::parse(&"a".repeat(65)).is_err());
+        assert!(UserName::from_str("alice@example.com").is_ok());
+        assert!(UserName::from_str("a:b").is_err());
+        assert!(UserName::from_str("").is_err());
+        assert!(UserName::from_str(&"a".repeat(65)).is_err());
         assert!(Role::Reader.can_read_feed() && Role::Admin.can_read_feed() && !Role::Disabled.can_read_feed());
         assert_eq!("admin".parse::<Role>().unwrap(), Role::Admin);
         assert!("root".parse::<Role>().is_err());

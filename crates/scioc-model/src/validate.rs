@@ -25,7 +25,7 @@ impl TryFrom<RawEntry> for Entry {
             None => {
                 return Err(FieldError::new("event_type", "missing; expected NEW_MALICIOUS, FP or NEW_THREAT_NAME"));
             }
-            Some(s) => EventType::from_str(s).map_err(|m| FieldError::new("event_type", m))?,
+            Some(s) => EventType::from_str(s).map_err(|m| FieldError::new("event_type", m.to_string()))?,
         };
         let identity = match raw.identity {
             Some(raw) => Some(identity(raw).map_err(|e| e.within("identity"))?).filter(|i| !i.is_empty()),
@@ -45,10 +45,10 @@ impl TryFrom<RawEntry> for Entry {
             .collect::<Result<Vec<_>, _>>()?;
         let entry = Entry {
             event_type,
-            md5: opt(raw.md5, "md5", |s| Md5::parse(&s))?,
-            sha1: opt(raw.sha1, "sha1", |s| Sha1::parse(&s))?,
-            sha256: opt(raw.sha256, "sha256", |s| Sha256::parse(&s))?,
-            sha512: opt(raw.sha512, "sha512", |s| Sha512::parse(&s))?,
+            md5: opt(raw.md5, "md5", |s| Md5::from_str(&s))?,
+            sha1: opt(raw.sha1, "sha1", |s| Sha1::from_str(&s))?,
+            sha256: opt(raw.sha256, "sha256", |s| Sha256::from_str(&s))?,
+            sha512: opt(raw.sha512, "sha512", |s| Sha512::from_str(&s))?,
             filename: opt(raw.filename, "filename", filename)?,
             sample_size: opt(raw.sample_size.map(|v| v.to_text()), "sample_size", size)?,
             source_url: opt(raw.source_url, "source_url", url)?,
@@ -87,35 +87,36 @@ fn identity(raw: RawIdentity) -> Result<Identity, FieldError> {
         artifact: opt(raw.artifact, "artifact", text)?,
         homepage: opt(raw.homepage, "homepage", url)?,
         repository: opt(raw.repository, "repository", url)?,
-        published: opt(raw.published, "published", |s| Published::parse(&s))?,
+        published: opt(raw.published, "published", |s| Published::from_str(&s))?,
     })
 }
 
 fn sample(raw: RawSample) -> Result<Sample, FieldError> {
     let status = match raw.status {
-        Some(s) => SampleStatus::parse(&s).map_err(|m| FieldError::new("status", m))?,
+        Some(s) => SampleStatus::from_str(&s).map_err(|m| FieldError::new("status", m.to_string()))?,
         None => return Err(FieldError::new("status", "missing; expected MALICIOUS, SUSPICIOUS, KNOWN or UNKNOWN")),
     };
     Ok(Sample {
         status,
         threat_name: opt(raw.threat_name, "threat_name", text)?,
-        threat_level: opt(raw.threat_level.map(|v| v.to_text()), "threat_level", |s| ThreatLevel::parse(&s))?,
-        md5: opt(raw.md5, "md5", |s| Md5::parse(&s))?,
-        sha1: opt(raw.sha1, "sha1", |s| Sha1::parse(&s))?,
-        sha256: opt(raw.sha256, "sha256", |s| Sha256::parse(&s))?,
+        threat_level: opt(raw.threat_level.map(|v| v.to_text()), "threat_level", |s| ThreatLevel::from_str(&s))?,
+        md5: opt(raw.md5, "md5", |s| Md5::from_str(&s))?,
+        sha1: opt(raw.sha1, "sha1", |s| Sha1::from_str(&s))?,
+        sha256: opt(raw.sha256, "sha256", |s| Sha256::from_str(&s))?,
     })
 }
 
 /// Applies `check` to a present value, naming `field` on failure.
-fn opt<T, F>(value: Option<String>, field: &str, check: F) -> Result<Option<T>, FieldError>
+fn opt<T, E, F>(value: Option<String>, field: &str, check: F) -> Result<Option<T>, FieldError>
 where
-    F: FnOnce(String) -> Result<T, String>,
+    E: std::fmt::Display,
+    F: FnOnce(String) -> Result<T, E>,
 {
-    value.map(check).transpose().map_err(|m| FieldError::new(field, m))
+    value.map(check).transpose().map_err(|m| FieldError::new(field, m.to_string()))
 }
 
 /// A text field: non-empty, no control characters, at most [`MAX_TEXT`] bytes.
-pub(crate) fn text(s: String) -> Result<String, String> {
+fn text(s: String) -> Result<String, String> {
     if s.is_empty() {
         return Err("empty; omit the field instead".into());
     }
@@ -250,11 +251,11 @@ mod tests {
             "2025-10-10T05:51:52+02:00",
             "2025-10-10T03:51:52.250Z",
         ] {
-            assert_eq!(Published::parse(s).unwrap().to_string(), "2025-10-10T03:51:52+0000", "{s}");
+            assert_eq!(Published::from_str(s).unwrap().to_string(), "2025-10-10T03:51:52+0000", "{s}");
         }
-        assert_eq!(Published::parse("2025-10-10").unwrap().to_string(), "2025-10-10T00:00:00+0000");
-        assert!(Published::parse("10/10/2025").is_err());
-        assert!(Published::parse("2025-10-10T03:51:52").is_err(), "a time without a zone is ambiguous");
+        assert_eq!(Published::from_str("2025-10-10").unwrap().to_string(), "2025-10-10T00:00:00+0000");
+        assert!(Published::from_str("10/10/2025").is_err());
+        assert!(Published::from_str("2025-10-10T03:51:52").is_err(), "a time without a zone is ambiguous");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use base64::Engine;
 use scioc_model::UserName;
 use scioc_store::Store;
 use sha2::{Digest, Sha256};
+use std::str::FromStr;
 use std::{
     collections::HashMap,
     net::IpAddr,
@@ -109,12 +110,12 @@ impl Authenticator {
     /// 403 for a user without the feed role, 429 while failures are throttled.
     pub(crate) async fn authenticate(&self, header: Option<&HeaderValue>, peer: IpAddr) -> Result<Caller, AppError> {
         let (name, secret) = parse_basic(header)?;
-        let user = match UserName::parse(&name) {
+        let user = match UserName::from_str(&name) {
             Ok(valid) => self.store.user(&valid).await?,
             Err(_) => None,
         };
         // Names that are not user names share one throttle key, so the tables stay small.
-        let name = if UserName::parse(&name).is_ok() { name } else { "(not a user name)".to_owned() };
+        let name = if UserName::from_str(&name).is_ok() { name } else { "(not a user name)".to_owned() };
         let phc = user.as_ref().map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
         let key = self.cache_key(&name, &phc, &secret);
         // Credentials verified recently pass whatever the throttle says: a flood aimed at a

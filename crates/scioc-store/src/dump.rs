@@ -5,7 +5,7 @@
 //! equality between source and copy is the second half of the check.
 
 use crate::{Indicator, SourceRecord, UserRecord};
-use scioc_model::FeedTime;
+use scioc_model::{EventType, FeedTime};
 
 /// Events read per batch when copying.
 pub const COPY_BATCH: u32 = 2000;
@@ -18,8 +18,8 @@ pub struct EventRow {
     pub seq: i64,
     /// Feed time, Unix seconds.
     pub ts: i64,
-    /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
-    pub event_type: String,
+    /// What the event announces.
+    pub event_type: EventType,
     /// The entry's purl.
     pub purl: Option<String>,
     /// Its community (purl type).
@@ -62,7 +62,7 @@ impl EventRow {
         EventRow {
             seq,
             ts: time.unix(),
-            event_type: e.event_type.as_str().to_owned(),
+            event_type: e.event_type,
             purl: text(id.and_then(|i| i.purl.as_ref())),
             community: text(id.and_then(|i| i.community.as_ref())),
             package: text(id.and_then(|i| i.package.as_ref())),
@@ -88,7 +88,7 @@ macro_rules! event_row {
         $crate::dump::EventRow {
             seq: $row.$get(0)?,
             ts: $row.$get(1)?,
-            event_type: $row.$get(2)?,
+            event_type: $row.$get::<_, $crate::rows::TypeColumn>(2)?.0,
             purl: $row.$get(3)?,
             community: $row.$get(4)?,
             package: $row.$get(5)?,

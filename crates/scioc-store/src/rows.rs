@@ -2,6 +2,33 @@
 //! mapping from a row to its type. Each macro takes the row and the driver's fallible getter
 //! (`get` for SQLite, `try_get` for PostgreSQL), so column order lives in one place.
 
+/// An event type as a column holds it: its wire spelling. Reading one the model does not
+/// know is an error that names it, on either backend.
+pub(crate) struct TypeColumn(pub(crate) scioc_model::EventType);
+
+impl r2d2_sqlite::rusqlite::types::FromSql for TypeColumn {
+    fn column_result(
+        value: r2d2_sqlite::rusqlite::types::ValueRef<'_>,
+    ) -> r2d2_sqlite::rusqlite::types::FromSqlResult<Self> {
+        let text = value.as_str()?;
+        text.parse().map(TypeColumn).map_err(|e| r2d2_sqlite::rusqlite::types::FromSqlError::Other(Box::new(e)))
+    }
+}
+
+impl<'a> tokio_postgres::types::FromSql<'a> for TypeColumn {
+    fn from_sql(
+        ty: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let text = <&str as tokio_postgres::types::FromSql>::from_sql(ty, raw)?;
+        Ok(TypeColumn(text.parse()?))
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        <&str as tokio_postgres::types::FromSql>::accepts(ty)
+    }
+}
+
 /// Columns of a [`crate::StoredEvent`].
 pub(crate) const STORED_EVENT_COLUMNS: &str = "seq, ts, event_type, purl, entry_json";
 
@@ -20,7 +47,7 @@ macro_rules! stored_event {
         $crate::StoredEvent {
             seq: $row.$get(0)?,
             time: scioc_model::FeedTime::from_unix($row.$get(1)?),
-            event_type: $row.$get(2)?,
+            event_type: $row.$get::<_, $crate::rows::TypeColumn>(2)?.0,
             purl: $row.$get(3)?,
             entry_json: $row.$get(4)?,
         }
@@ -32,7 +59,7 @@ macro_rules! package_event {
     ($row:expr, $get:ident) => {
         $crate::PackageEvent {
             seq: $row.$get(0)?,
-            event_type: $row.$get(1)?,
+            event_type: $row.$get::<_, $crate::rows::TypeColumn>(1)?.0,
             purl: $row.$get(2)?,
             community: $row.$get(3)?,
             package: $row.$get(4)?,

@@ -1,7 +1,7 @@
 //! Values passed to and returned by a [`crate::Store`].
 
 use scioc_api::Format;
-use scioc_model::{Affected, Entry, FeedTime, IndicatorKind, MatchKind, Provenance, Role};
+use scioc_model::{Affected, Entry, EventType, FeedTime, IndicatorKind, MatchKind, Provenance, Role};
 
 /// The newest event of the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,8 +265,8 @@ pub enum EventFilter {
 pub struct PackageEvent {
     /// Sequence number.
     pub seq: i64,
-    /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
-    pub event_type: String,
+    /// What the event announces.
+    pub event_type: EventType,
     /// The entry's purl, read only when the entry names no package otherwise (the rest is in
     /// `community`, `package` and `version`).
     pub purl: Option<String>,
@@ -300,8 +300,8 @@ pub struct StoredEvent {
     pub seq: i64,
     /// Feed time.
     pub time: FeedTime,
-    /// `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`.
-    pub event_type: String,
+    /// What the event announces.
+    pub event_type: EventType,
     /// The entry's purl, if any.
     pub purl: Option<String>,
     /// The entry as wire JSON (with its `scioc` object).

@@ -9,6 +9,7 @@ use scioc_store::{
     Error, EventFilter, Import, Indicator, NewEvent, NewUser, PgOptions, PgStore, PullQuery, SourceRecord, SqliteStore,
     Store, TimeQuery, testing::TestDatabase,
 };
+use std::str::FromStr;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +113,7 @@ fn at(i: usize, time: FeedTime) -> NewEvent {
 }
 
 async fn add_user(store: &dyn Store, name: &str) -> UserName {
-    let name = UserName::parse(name).unwrap();
+    let name = UserName::from_str(name).unwrap();
     store
         .create_user(NewUser {
             name: name.clone(),
@@ -395,7 +396,7 @@ async fn everything_survives_reopening(b: Backend) {
     }
     let s = s.reopen().await;
     let store = s.store.clone();
-    let u = UserName::parse("dave").unwrap();
+    let u = UserName::from_str("dave").unwrap();
     let p = store
         .pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now(), lease: None })
         .await

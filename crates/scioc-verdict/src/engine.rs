@@ -33,7 +33,7 @@ impl Sizes {
 /// use scioc_store::PackageEvent;
 ///
 /// let event = PackageEvent {
-///     seq: 1, event_type: "NEW_MALICIOUS".into(), purl: Some("pkg:npm/evil@1.0.0".into()),
+///     seq: 1, event_type: scioc_model::EventType::NewMalicious, purl: Some("pkg:npm/evil@1.0.0".into()),
 ///     community: Some("npm".into()), package: Some("evil".into()), version: Some("1.0.0".into()),
 ///     md5: None, sha1: None, sha256: None, sha512: None,
 ///     source: Some("osv".into()), source_id: Some("MAL-2025-1".into()), affected: None,
@@ -120,7 +120,7 @@ mod tests {
     fn event(seq: i64, kind: &str, name: &str, version: Option<&str>, record: Option<&str>) -> PackageEvent {
         PackageEvent {
             seq,
-            event_type: kind.into(),
+            event_type: kind.parse().unwrap(),
             purl: Some(format!("pkg:npm/{name}{}", version.map(|v| format!("@{v}")).unwrap_or_default())),
             community: Some("npm".into()),
             package: Some(name.into()),
@@ -180,7 +180,7 @@ mod tests {
         assert!(hit(&engine, "x", "0.1.0").unwrap().contains("every version"));
         let mut fp = old;
         fp.seq = 3;
-        fp.event_type = "FP".into();
+        fp.event_type = scioc_model::EventType::FalsePositive;
         let narrowed = ranged(event(4, "NEW_MALICIOUS", "x", None, Some("MAL-1")), &[intro("1.0.0"), fixed("1.1.0")]);
         engine.apply_events(vec![fp, narrowed]);
         assert_eq!(hit(&engine, "x", "0.1.0"), None, "the FP withdrew the old range");

@@ -12,7 +12,7 @@
 //! `NEW_THREAT_NAME` renames what is already announced and changes no coverage.
 
 use crate::{Query, Rule, Severity, Verdict, normalize};
-use scioc_model::{Affected, RangeEvent};
+use scioc_model::{Affected, EventType, RangeEvent};
 use scioc_store::PackageEvent;
 use scioc_versions::{Coverage, Scheme, Version, affects};
 
@@ -64,10 +64,10 @@ impl Feed {
         let after = self.seq;
         for mut e in events.into_iter().filter(|e| e.seq > after) {
             self.seq = e.seq;
-            let malicious = match e.event_type.as_str() {
-                "NEW_MALICIOUS" => true,
-                "FP" => false,
-                _ => continue,
+            let malicious = match e.event_type {
+                EventType::NewMalicious => true,
+                EventType::FalsePositive => false,
+                EventType::NewThreatName => continue,
             };
             for h in [e.md5.take(), e.sha1.take(), e.sha256.take(), e.sha512.take()].into_iter().flatten() {
                 if malicious {

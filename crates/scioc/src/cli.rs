@@ -7,7 +7,7 @@
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use scioc_ingest::archive::Limits;
-use scioc_model::Role;
+use scioc_model::{EventType, Role};
 use scioc_verdict::Severity;
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -249,9 +249,9 @@ pub(crate) enum FeedCommand {
         /// End, exclusive: YYYY-MM-DDThh:mm:ss or Unix seconds
         #[arg(long, value_name = "TIME")]
         to: Option<String>,
-        /// Only these event types (NEW_MALICIOUS, FP, NEW_THREAT_NAME)
-        #[arg(long, value_name = "TYPE")]
-        event_type: Vec<String>,
+        /// Only these event types (any case)
+        #[arg(long, value_name = "TYPE", value_enum, ignore_case = true)]
+        event_type: Vec<EventType>,
         /// Only these ecosystems (npm, PyPI, crates.io, … or purl types)
         #[arg(long, value_name = "ECOSYSTEM")]
         ecosystem: Vec<String>,

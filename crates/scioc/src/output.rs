@@ -35,3 +35,13 @@ pub(crate) fn hint(message: &str) {
 pub(crate) fn line(message: &str) {
     let _ = writeln!(anstream::stdout(), "{message}");
 }
+
+/// Writes one file atomically: beside its target, synced, then renamed over it, through the
+/// same staging the data files use, so a reader never sees half of it.
+pub(crate) fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().with_context(|| format!("{}: not a file name", path.display()))?;
+    scioc_curation::files::stage_named(dir, vec![(name.to_string_lossy().into_owned(), text.to_owned())])?.commit()?;
+    Ok(())
+}

@@ -19,10 +19,11 @@ use crate::{
     config::FileConfig,
 };
 use anyhow::{Context, Result, anyhow, bail};
-use scioc_model::FeedTime;
+use scioc_model::{EventType, FeedTime};
 use scioc_server::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
 use scioc_store::PgOptions;
 use scioc_verdict::Severity;
+use std::str::FromStr;
 use std::{path::PathBuf, time::Duration};
 
 /// The embedded store's directory when none is given.
@@ -155,7 +156,7 @@ pub(crate) enum FeedAction {
     /// Pull until drained, or forever every `follow` interval.
     Pull { limit: u32, follow: Option<Duration>, format: EventFormat },
     /// The events of `[from, to)`, filtered by event type and ecosystem (lower case).
-    Query { from: FeedTime, to: FeedTime, event_types: Vec<String>, ecosystems: Vec<String>, format: EventFormat },
+    Query { from: FeedTime, to: FeedTime, event_types: Vec<EventType>, ecosystems: Vec<String>, format: EventFormat },
 }
 
 /// `scioc sync`.
@@ -365,9 +366,8 @@ fn feed(cmd: FeedCommand, file: &FileConfig) -> Result<Feed> {
             if from >= to {
                 bail!("--from must be before --to (the window is [from, to))");
             }
-            let event_types = event_type.iter().map(|t| t.to_ascii_uppercase()).collect();
             let ecosystems = ecosystem.iter().map(|e| e.to_ascii_lowercase()).collect();
-            (remote, FeedAction::Query { from, to, event_types, ecosystems, format })
+            (remote, FeedAction::Query { from, to, event_types: event_type, ecosystems, format })
         }
     };
     Ok(Feed { remote: remote(remote_args, file)?, action })
@@ -402,7 +402,7 @@ pub(crate) fn since(flag: &str, text: &str, now: FeedTime) -> Result<FeedTime> {
     if let Ok(d) = duration(flag, text) {
         return Ok(ago(now, d));
     }
-    scioc_model::Published::parse(text)
+    scioc_model::Published::from_str(text)
         .map(|p| FeedTime::from_unix(p.unix()))
         .map_err(|_| anyhow!("{flag}: expected a duration like 24h, 7d or 90m, or a date YYYY-MM-DD, got {text:?}"))
 }

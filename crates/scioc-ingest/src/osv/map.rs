@@ -14,6 +14,7 @@ use scioc_model::{
 };
 use scioc_store::Indicator;
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 /// Most aliases, references and contributors an event's provenance lists: every event of a
 /// record carries them, so a record with thousands of links must not make every event huge.
@@ -74,7 +75,7 @@ pub fn sri_to_hex(sri: &str) -> Result<String, String> {
 }
 
 fn parse_time(s: Option<&str>) -> Option<FeedTime> {
-    s.and_then(|s| Published::parse(s).ok()).map(|p| FeedTime::from_unix(p.unix()))
+    s.and_then(|s| Published::from_str(s).ok()).map(|p| FeedTime::from_unix(p.unix()))
 }
 
 /// Maps a `MAL-` record. Errors name the field of the record at fault.
@@ -88,7 +89,7 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
     );
     let published_text = record.published.as_deref().or(record.modified.as_deref());
     let published = match published_text {
-        Some(s) => Some(Published::parse(s).map_err(|m| FieldError::new("published", m))?),
+        Some(s) => Some(Published::from_str(s).map_err(|m| FieldError::new("published", m))?),
         None => None,
     };
     let modified = parse_time(record.modified.as_deref()).map(|t| format!("{}Z", t.to_utc_string()));
@@ -238,7 +239,7 @@ fn announce(
     let affected_ranges = (!ranges.is_empty()).then(|| scioc_model::Affected::new(ranges));
     let mut out = Vec::new();
     for version in versions {
-        let key = purl(ptype, name, version).map_err(|m| ("package.name".to_owned(), m))?;
+        let key = purl(ptype, name, version).map_err(|m| ("package.name".to_owned(), m.to_string()))?;
         let (namespace, _) = split_name(ptype, name);
         let identity = Identity {
             purl: Some(key.clone()),
@@ -249,7 +250,7 @@ fn announce(
             published,
             ..Identity::default()
         };
-        let level = ThreatLevel::parse(&OSV_THREAT_LEVEL.to_string()).expect("a valid level");
+        let level = ThreatLevel::from_str(&OSV_THREAT_LEVEL.to_string()).expect("a valid level");
         let mut entry = Entry::package(
             EventType::NewMalicious,
             identity,
@@ -263,15 +264,15 @@ fn announce(
         });
         if let Some(int) = matching {
             if let Some(h) = &int.hashes.sha1 {
-                let sha1 = Sha1::parse(h)
-                    .map_err(|m| ("database_specific.indicators.package_integrity.sha1".to_owned(), m))?;
+                let sha1 = Sha1::from_str(h)
+                    .map_err(|m| ("database_specific.indicators.package_integrity.sha1".to_owned(), m.to_string()))?;
                 entry.sample_list[0].sha1 = Some(sha1.clone());
                 entry.sha1 = Some(sha1);
             }
             if let Some(sri) = &int.hashes.sha512_sri {
                 let hex = sri_to_hex(sri)
                     .map_err(|m| ("database_specific.indicators.package_integrity.sha512_sri".to_owned(), m))?;
-                entry.sha512 = Some(Sha512::parse(&hex).map_err(|m| ("sha512".to_owned(), m))?);
+                entry.sha512 = Some(Sha512::from_str(&hex).map_err(|m| ("sha512".to_owned(), m.to_string()))?);
             }
             entry.filename =
                 int.filename.as_deref().map(|f| clean_text(f, 1024)).filter(|f| !f.is_empty() && !f.contains('/'));

@@ -14,7 +14,6 @@ pub mod source;
 
 pub use source::{Source, SourceError};
 
-use crate::entries::Problem;
 use plan::RecordState;
 use scioc_model::{EventType, FEED_EPOCH, FeedTime, Provenance};
 use scioc_store::{Appended, Import, NewEvent, SourceRecord, Store};
@@ -73,7 +72,7 @@ pub struct Outcome {
     /// Records that appeared more than once; the withdrawn copy, else the last, was used.
     pub duplicates: usize,
     /// Invalid records, skipped with their reasons (or refusing the import when strict).
-    pub invalid: Vec<Problem>,
+    pub invalid: Vec<InvalidRecord>,
     /// Events by type: `NEW_MALICIOUS`, `FP`, `NEW_THREAT_NAME`.
     pub events: [usize; 3],
     /// Indicators offered to the store (existing ones are kept once).
@@ -86,6 +85,16 @@ pub struct Outcome {
     pub appended: Option<Appended>,
 }
 
+/// A record the import could not read, named by where it came from (a path in a tree, an
+/// entry of a zip, a URL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRecord {
+    /// Where the record came from.
+    pub origin: String,
+    /// Why it was refused.
+    pub message: String,
+}
+
 /// Why an import failed; nothing was stored.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -94,7 +103,7 @@ pub enum ImportError {
     Source(#[from] SourceError),
     /// Some records are invalid.
     #[error("{} invalid record(s); nothing was imported", .0.len())]
-    Invalid(Vec<Problem>),
+    Invalid(Vec<InvalidRecord>),
     /// The store refused or failed.
     #[error(transparent)]
     Store(#[from] scioc_store::Error),
@@ -275,11 +284,7 @@ fn read_one(
                 out.skipped_not_mal += 1;
                 return;
             }
-            out.invalid.push(Problem {
-                line: 0,
-                field: file.origin.clone(),
-                message: format!("not an OSV record: {e}"),
-            });
+            out.invalid.push(InvalidRecord { origin: file.origin.clone(), message: format!("not an OSV record: {e}") });
             return;
         }
     };
@@ -297,7 +302,7 @@ fn read_one(
         // A withdrawn record needs no mapping to retract what it announced.
         Err(_) if withdrawn => None,
         Err(e) => {
-            out.invalid.push(Problem { line: 0, field: file.origin.clone(), message: e.to_string() });
+            out.invalid.push(InvalidRecord { origin: file.origin.clone(), message: e.to_string() });
             return;
         }
     };

@@ -16,29 +16,9 @@
 //! announcement, which meant every version: it equals new ranges that cover every version.
 
 use super::map::{Mapped, as_event};
+pub use scioc_model::osv::RecordState;
 use scioc_model::{Affected, Entry, EventType, RawEntry};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What the store keeps of one record between imports.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordState {
-    /// The threat name last announced.
-    pub threat_name: String,
-    /// Whether the record was withdrawn.
-    pub withdrawn: bool,
-    /// Announcements in force, by key (purl), with the entry announced (wire JSON).
-    pub active: BTreeMap<String, String>,
-    /// The record's `modified` time, `YYYY-MM-DDThh:mm:ssZ`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
-    /// The record's publication time, `YYYY-MM-DDThh:mm:ss`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub published: Option<String>,
-    /// The ranges of the versionless announcement in force, by key.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub ranges: BTreeMap<String, Affected>,
-}
 
 /// One event a record's change calls for.
 #[derive(Debug, Clone)]

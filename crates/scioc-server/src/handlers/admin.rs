@@ -15,7 +15,7 @@ use axum::{
     extract::{Query, State},
 };
 use scioc_ingest::{archive, osv, reclassify};
-use scioc_model::{Md5, Sha1, Sha256, ThreatLevel, clean_text};
+use scioc_model::{ThreatLevel, clean_text};
 use scioc_store::{Appended, NewEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -118,8 +118,12 @@ pub(crate) async fn post_osv(State(app): State<Arc<App>>, body: Bytes) -> Result
         }
         Err(other) => return Err(AppError::BadRequest(other.to_string())),
     };
-    let listed: Vec<Value> =
-        out.invalid.iter().take(MAX_LISTED_PROBLEMS).map(|p| json!({"record": p.field, "reason": p.message})).collect();
+    let listed: Vec<Value> = out
+        .invalid
+        .iter()
+        .take(MAX_LISTED_PROBLEMS)
+        .map(|p| json!({"record": p.origin, "reason": p.message}))
+        .collect();
     Ok(Json(json!({
         "records": out.files,
         "compared": out.compared,
@@ -162,7 +166,8 @@ pub(crate) async fn post_sample(
             name.len()
         )));
     }
-    let level = ThreatLevel::parse(&q.threat_level.unwrap_or(5).to_string()).map_err(AppError::BadRequest)?;
+    let level = ThreatLevel::try_from(u64::from(q.threat_level.unwrap_or(5)))
+        .map_err(|e| AppError::BadRequest(format!("threat_level: {e}")))?;
     let claims = archive::Claims {
         purl: q.purl,
         threat_name: clean_text(q.threat_name.as_deref().unwrap_or("Malicious.SupplyChain"), 200),
@@ -209,38 +214,29 @@ pub(crate) struct ReclassifyBody {
 /// Adds FP or NEW_THREAT_NAME events for what a hash or purl announces.
 pub(crate) async fn post_reclassify(State(app): State<Arc<App>>, body: Bytes) -> Result<Json<Value>, AppError> {
     let b: ReclassifyBody = serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("body: {e}")))?;
-    let bad = AppError::BadRequest;
-    let target = match (&b.sha256, &b.sha1, &b.md5, &b.purl) {
-        (Some(h), None, None, None) => {
-            reclassify::Target::Sha256(Sha256::parse(h).map_err(|e| bad(format!("sha256: {e}")))?)
+    // A JSON number: `2.0` is the integer 2, as JSON Schema reads it.
+    let threat_level = match b.threat_level {
+        None => None,
+        Some(n) => {
+            match n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)) {
+                Some(level) => Some(level),
+                None => {
+                    return Err(AppError::BadRequest(format!("threat_level: expected an integer from 1 to 5, got {n}")));
+                }
+            }
         }
-        (None, Some(h), None, None) => reclassify::Target::Sha1(Sha1::parse(h).map_err(|e| bad(format!("sha1: {e}")))?),
-        (None, None, Some(h), None) => reclassify::Target::Md5(Md5::parse(h).map_err(|e| bad(format!("md5: {e}")))?),
-        (None, None, None, Some(p)) => reclassify::Target::purl(p).map_err(|e| bad(format!("purl: {e}")))?,
-        _ => return Err(bad("give exactly one of sha256, sha1, md5, purl".into())),
     };
-    let change = match (b.fp, b.threat_name) {
-        (true, None) => match b.reason.filter(|r| !r.trim().is_empty()) {
-            Some(reason) => reclassify::Change::FalsePositive { reason },
-            None => return Err(bad("reason: say why this is a false positive".into())),
-        },
-        (false, Some(name)) if !name.trim().is_empty() => {
-            let level = b
-                .threat_level
-                .map(|n| {
-                    let integral =
-                        n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64));
-                    match integral {
-                        Some(l) => ThreatLevel::parse(&l.to_string()),
-                        None => Err(format!("expected an integer from 1 to 5, got {n}")),
-                    }
-                })
-                .transpose()
-                .map_err(|e| bad(format!("threat_level: {e}")))?;
-            reclassify::Change::ThreatName { name: clean_text(&name, 200), level }
-        }
-        _ => return Err(bad("give either \"fp\": true with a reason, or a threat_name".into())),
+    let request = reclassify::Request {
+        sha256: b.sha256.as_deref(),
+        sha1: b.sha1.as_deref(),
+        md5: b.md5.as_deref(),
+        purl: b.purl.as_deref(),
+        fp: b.fp,
+        reason: b.reason.as_deref(),
+        threat_name: b.threat_name.as_deref(),
+        threat_level,
     };
+    let (target, change) = request.parse().map_err(|e| AppError::BadRequest(e.to_string()))?;
     match reclassify::reclassify(app.store.as_ref(), &target, &change).await {
         Ok(a) => {
             app.writes.succeeded();

@@ -86,7 +86,7 @@ impl<'a> Columns<'a> {
     pub(super) fn push(&mut self, e: &'a EventRow) {
         self.seq.push(e.seq);
         self.ts.push(e.ts);
-        self.event_type.push(&e.event_type);
+        self.event_type.push(e.event_type.as_str());
         self.purl.push(e.purl.as_deref());
         self.community.push(e.community.as_deref());
         self.package.push(e.package.as_deref());

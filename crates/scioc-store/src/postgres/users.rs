@@ -3,6 +3,7 @@
 use super::{Conn, PgResultExt};
 use crate::{Error, NewUser, Result, UserRecord};
 use scioc_model::{FeedTime, Role, UserName};
+use std::str::FromStr;
 use tokio_postgres::{Row, error::SqlState};
 
 const COLUMNS: &str = "name, role, password_hash, created_at, updated_at";
@@ -12,7 +13,7 @@ pub(super) fn record(row: &Row) -> Result<UserRecord> {
     let name: String = row.get(0);
     let role: String = row.get(1);
     Ok(UserRecord {
-        name: UserName::parse(&name).map_err(|e| Error::Schema(format!("stored user name {name:?}: {e}")))?,
+        name: UserName::from_str(&name).map_err(|e| Error::Schema(format!("stored user name {name:?}: {e}")))?,
         role: role.parse().map_err(|e| Error::Schema(format!("stored role of {name:?}: {e}")))?,
         password_hash: row.get(2),
         created_at: FeedTime::from_unix(row.get(3)),

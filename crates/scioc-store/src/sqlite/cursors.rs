@@ -22,6 +22,7 @@ use crate::{
 };
 use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use scioc_model::{FeedTime, UserName};
+use std::str::FromStr;
 
 /// Points `user`'s cursor at the first event at or after `at`, forgetting pages in flight.
 pub(super) fn start(conn: &mut Connection, user: &UserName, at: FeedTime) -> Result<()> {
@@ -231,7 +232,7 @@ pub(super) fn release_holder(conn: &mut Connection, holder: &str) -> Result<u64>
         .db()?;
     for name in &users {
         // Names in the table were valid when stored.
-        if let Ok(user) = UserName::parse(name) {
+        if let Ok(user) = UserName::from_str(name) {
             rewind(&tx, &user)?;
         }
     }

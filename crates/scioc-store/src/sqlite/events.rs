@@ -59,7 +59,7 @@ pub(super) fn insert_row(insert: &mut Statement<'_>, e: &EventRow) -> Result<()>
         .execute(params![
             e.seq,
             e.ts,
-            e.event_type,
+            e.event_type.as_str(),
             e.purl,
             e.community,
             e.package,

@@ -4,6 +4,7 @@ use super::SqlResultExt;
 use crate::{Error, NewUser, Result, UserRecord};
 use r2d2_sqlite::rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use scioc_model::{FeedTime, Role, UserName};
+use std::str::FromStr;
 
 const COLUMNS: &str = "name, role, password_hash, created_at, updated_at";
 
@@ -13,7 +14,7 @@ fn record(row: &Row<'_>) -> r2d2_sqlite::rusqlite::Result<(String, String, Strin
 
 fn to_record((name, role, hash, created, updated): (String, String, String, i64, i64)) -> Result<UserRecord> {
     Ok(UserRecord {
-        name: UserName::parse(&name).map_err(|e| Error::Schema(format!("stored user name {name:?}: {e}")))?,
+        name: UserName::from_str(&name).map_err(|e| Error::Schema(format!("stored user name {name:?}: {e}")))?,
         role: role.parse().map_err(|e| Error::Schema(format!("stored role of {name:?}: {e}")))?,
         password_hash: hash,
         created_at: FeedTime::from_unix(created),

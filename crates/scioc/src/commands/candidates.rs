@@ -2,7 +2,7 @@
 
 use super::{Place, open_store};
 use crate::{cli::ExportCommand, output, settings::Candidates};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use scioc_curation::{
     Candidate,
     files::{self, DataFiles},
@@ -26,7 +26,7 @@ pub(super) async fn run(place: &Place, cmd: Candidates) -> Result<()> {
             let text = serde_json::to_string_pretty(&drafted)? + "\n";
             match out {
                 Some(path) => {
-                    write_one(&path, &text)?;
+                    output::write_file(&path, &text)?;
                     output::ok(&format!("drafted {} watch_only candidate(s) into {}", drafted.len(), path.display()));
                 }
                 None => print!("{text}"),
@@ -151,13 +151,6 @@ fn report(plan: &Plan) {
             }
         }
     }
-}
-
-fn write_one(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().context("--out needs a file name")?.to_string_lossy().into_owned();
-    files::stage_named(dir, vec![(name, text.to_owned())])?.commit()?;
-    Ok(())
 }
 
 pub(super) async fn export(place: &Place, cmd: ExportCommand) -> Result<()> {

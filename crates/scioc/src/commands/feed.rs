@@ -5,7 +5,7 @@ use crate::cli::EventFormat;
 use crate::settings::{Feed, FeedAction};
 use anyhow::Result;
 use futures_util::{Stream, StreamExt};
-use scioc_client::{Error, Event, StartAt};
+use scioc_client::{Error, ReceivedEvent, StartAt};
 use serde_json::{Value, json};
 use std::io::Write;
 
@@ -26,8 +26,8 @@ pub(super) async fn run(feed: Feed) -> Result<u8> {
         }
         FeedAction::Pull { limit, follow: None, format } => print(client.pull_all(limit), format, |_| true).await,
         FeedAction::Query { from, to, event_types, ecosystems, format } => {
-            let keep = move |e: &Event| {
-                let type_ok = event_types.is_empty() || event_types.iter().any(|t| t == e.event_type());
+            let keep = move |e: &ReceivedEvent| {
+                let type_ok = event_types.is_empty() || event_types.contains(&e.event_type());
                 let community = e.entry.identity.as_ref().and_then(|i| i.community.clone()).unwrap_or_default();
                 let eco = scioc_model::ecosystem_of(&community).unwrap_or_default().to_ascii_lowercase();
                 let eco_ok = ecosystems.is_empty() || ecosystems.iter().any(|x| *x == community || *x == eco);
@@ -39,7 +39,7 @@ pub(super) async fn run(feed: Feed) -> Result<u8> {
 }
 
 /// The entry as the feed gives it, with scioc's sequence, time and provenance.
-fn event_json(e: &Event) -> Value {
+fn event_json(e: &ReceivedEvent) -> Value {
     let mut v = e.entry_json();
     let mut scioc = serde_json::Map::new();
     if let Some(s) = e.sequence {
@@ -60,13 +60,13 @@ fn event_json(e: &Event) -> Value {
 const COLUMNS: [&str; 9] =
     ["sequence", "time", "event_type", "community", "package", "version", "purl", "sha256", "threat_name"];
 
-fn row(e: &Event) -> [String; 9] {
+fn row(e: &ReceivedEvent) -> [String; 9] {
     let id = e.entry.identity.as_ref();
     let field = |f: Option<&Option<String>>| f.and_then(|x| x.clone()).unwrap_or_default();
     [
         e.sequence.map(|s| s.to_string()).unwrap_or_default(),
         e.time.map(|t| t.to_utc_string()).unwrap_or_default(),
-        e.event_type().to_owned(),
+        e.event_type().as_str().to_owned(),
         field(id.map(|i| &i.community)),
         field(id.map(|i| &i.package)),
         field(id.map(|i| &i.version)),
@@ -79,9 +79,9 @@ fn row(e: &Event) -> [String; 9] {
 /// Prints events as they arrive (jsonl, csv) or at the end (json, table); exit 0, or 1 with
 /// what was printed so far kept when the feed fails midway.
 async fn print(
-    events: impl Stream<Item = Result<Event, Error>>,
+    events: impl Stream<Item = Result<ReceivedEvent, Error>>,
     format: EventFormat,
-    keep: impl Fn(&Event) -> bool,
+    keep: impl Fn(&ReceivedEvent) -> bool,
 ) -> Result<u8> {
     let mut events = std::pin::pin!(events);
     let stdout = std::io::stdout();

@@ -31,7 +31,7 @@ pub(super) async fn run(place: &Place, cmd: IngestCommand) -> Result<()> {
             let claims = archive::Claims {
                 purl,
                 threat_name: scioc_model::clean_text(&threat_name, 200),
-                threat_level: scioc_model::ThreatLevel::parse(&threat_level.to_string()).map_err(anyhow::Error::msg)?,
+                threat_level: scioc_model::ThreatLevel::try_from(u64::from(threat_level))?,
                 source_url,
             };
             let limits =
@@ -125,7 +125,7 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
         Ok(out) => out,
         Err(osv::ImportError::Invalid(problems)) => {
             for p in &problems {
-                anstream::eprintln!("{}: {}", p.field, p.message);
+                anstream::eprintln!("{}: {}", p.origin, p.message);
             }
             bail!(
                 "{} invalid OSV record(s); nothing was imported (without --strict the rest would be)",
@@ -135,7 +135,7 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
         Err(e) => return Err(e.into()),
     };
     for p in &out.invalid {
-        output::warn(&format!("skipped invalid record {}: {}", p.field, p.message));
+        output::warn(&format!("skipped invalid record {}: {}", p.origin, p.message));
     }
     let [new, fp, renamed] = out.events;
     let dating = match out.dating {

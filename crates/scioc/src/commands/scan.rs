@@ -5,12 +5,12 @@ use super::{Place, open_store};
 use crate::{cli::ScanFormat, output, settings::Scan};
 use anstream::print;
 use anstyle::{AnsiColor, Style};
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use scioc_scan::{Report, Severity, ignore::Ignores, render};
 use scioc_store::Store;
 use scioc_verdict::{Engine, Sources};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The name of the ignore file looked for by default.
@@ -130,7 +130,7 @@ async fn scan(place: &Place, args: Scan) -> Result<u8> {
         ScanFormat::Table => table(&report),
     };
     match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes())?,
+        Some(path) => output::write_file(path, &text)?,
         None => print!("{text}"),
     }
     let failing = report.findings.iter().any(|f| f.severity >= fail_on);
@@ -151,15 +151,6 @@ fn strip(s: &str) -> String {
     let mut w = anstream::StripStream::new(&mut out);
     let _ = w.write_all(s.as_bytes());
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing {}", path.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }
 
 fn style(s: Severity) -> Style {

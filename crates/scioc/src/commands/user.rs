@@ -10,6 +10,7 @@ use scioc_model::{FeedTime, UserName};
 use scioc_server::password;
 use scioc_store::NewUser;
 use std::io::IsTerminal;
+use std::str::FromStr;
 
 pub(super) async fn run(place: &Place, cmd: UserCommand) -> Result<()> {
     let store = open_store(place).await?;
@@ -85,7 +86,7 @@ pub(super) async fn run(place: &Place, cmd: UserCommand) -> Result<()> {
 }
 
 fn user_name(name: &str) -> Result<UserName> {
-    UserName::parse(name).map_err(|e| anyhow::anyhow!("user name {name:?}: {e}"))
+    UserName::from_str(name).map_err(|e| anyhow::anyhow!("user name {name:?}: {e}"))
 }
 
 /// Reads a password from stdin's first line or, on a terminal, a hidden prompt; then hashes it.
