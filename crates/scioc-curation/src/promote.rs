@@ -486,3 +486,7 @@ pub fn export(state: &SourceState) -> (DataFiles, Vec<Candidate>) {
     });
     (files, candidates)
 }
+
+#[cfg(test)]
+#[path = "promote_tests.rs"]
+mod tests;

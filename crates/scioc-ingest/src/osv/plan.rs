@@ -113,3 +113,7 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
 fn parse_entry(json: &str) -> Option<Entry> {
     serde_json::from_str::<RawEntry>(json).ok().and_then(|raw| Entry::try_from(raw).ok())
 }
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -221,7 +221,9 @@ pub(crate) async fn post_reclassify(State(app): State<Arc<App>>, body: Bytes) ->
             match n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)) {
                 Some(level) => Some(level),
                 None => {
-                    return Err(AppError::BadRequest(format!("threat_level: expected an integer from 1 to 5, got {n}")));
+                    return Err(AppError::BadRequest(format!(
+                        "threat_level: expected an integer from 1 to 5, got {n}"
+                    )));
                 }
             }
         }

@@ -1,22 +1,33 @@
 //! `scioc scan` on lockfiles produced by real package managers (`tests/data/scan/real/`, each
 //! with the command that produced it), copied and injected with known-malicious entries: from
 //! the shared OSV snapshot (loaded whole), from the starter candidates, and an innocent-looking
-//! entry whose integrity hash is that of a malicious archive ingested as a sample. Each injected
-//! entry must be found with the right rule, line and path, and nothing else.
+//! entry whose integrity hash is that of a malicious archive ingested as a sample. Unmodified,
+//! each lockfile must give no finding; injected, each injected entry must be found with the
+//! right rule, line and path, and nothing else. Formats no package manager here can produce
+//! (Bundler, SBOM generators) are written by hand and scanned against the same store.
+//!
+//! One test per format, each over its fixtures; `every_fixture_is_covered` checks that the
+//! tables name every fixture directory. The store is prepared once per test process by the
+//! first test that needs it ([`shared`]) and only read by the scans, which run side by side.
 
 use crate::support::{Scioc, npm_tgz};
 use base64::Engine;
 use serde_json::Value;
 use sha2::{Digest, Sha256, Sha512};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scan/real");
 
 /// What a finding must be: rule, `name@version`, file name, line, path.
 type Want = (String, String, String, usize, Vec<String>);
 
-/// Injects entries into a copied project and says what must be found.
-type Injector<'a> = Box<dyn Fn(&Path) -> Vec<Want> + 'a>;
+/// Injects entries into a copied project, with the hashes of the ingested malicious archive,
+/// and says what must be found.
+type Injector = fn(&Path, &Hashes) -> Vec<Want>;
+
+/// Fixture directories of one format, each with what to inject into it.
+type Fixtures = &'static [(&'static str, Injector)];
 
 fn want(rule: &str, pkg: &str, file: &str, text: &str, needle: &str, path: &[&str]) -> Want {
     let at = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in {file}"));
@@ -383,11 +394,69 @@ fn found(s: &Scioc, dir: &Path) -> (i32, Vec<Want>, Value) {
     (out.status.code().unwrap(), got, v)
 }
 
-#[test]
-fn injected_entries_in_real_lockfiles_are_found_exactly() {
-    let s = Scioc::new();
-    // The store: the whole shared OSV snapshot, the starter candidates, and one malicious
-    // archive ingested as a sample (its hashes are what the innocent-looking entries carry).
+const PACKAGE_LOCK: Fixtures = &[
+    ("npm", |d: &Path, h: &Hashes| npm_lock(d, h, 3)),
+    ("npm-v2", |d: &Path, h: &Hashes| npm_lock(d, h, 2)),
+    ("npm-v1", |d: &Path, h: &Hashes| npm_lock(d, h, 1)),
+];
+const PNPM_LOCK: Fixtures = &[
+    ("pnpm", |d: &Path, h: &Hashes| pnpm(d, h, 9)),
+    ("pnpm-v6", |d: &Path, h: &Hashes| pnpm(d, h, 6)),
+    ("pnpm-v5", |d: &Path, h: &Hashes| pnpm(d, h, 5)),
+];
+const YARN_CLASSIC: Fixtures = &[("yarn-classic", yarn_classic)];
+const YARN_BERRY: Fixtures = &[("yarn-berry", |d: &Path, _: &Hashes| yarn_berry(d))];
+const BUN_LOCK: Fixtures = &[("bun", bun), ("bun-lockv1", bun)];
+const REQUIREMENTS: Fixtures = &[("pip", requirements)];
+const PIPFILE_LOCK: Fixtures = &[("pipenv", pipfile)];
+const POETRY_LOCK: Fixtures = &[("poetry", poetry)];
+/// A uv project holds three lockfiles: `requirements.txt`, `uv.lock` and `pylock.toml`.
+const UV: Fixtures = &[("uv", |d: &Path, h: &Hashes| [requirements(d, h), uv_lock(d, h), pylock(d, h)].concat())];
+const CARGO_LOCK: Fixtures = &[("cargo", cargo_lock)];
+
+/// Every table above.
+const ALL: &[Fixtures] = &[
+    PACKAGE_LOCK,
+    PNPM_LOCK,
+    YARN_CLASSIC,
+    YARN_BERRY,
+    BUN_LOCK,
+    REQUIREMENTS,
+    PIPFILE_LOCK,
+    POETRY_LOCK,
+    UV,
+    CARGO_LOCK,
+];
+
+/// The store every scan reads, and the hashes of the malicious archive ingested into it.
+struct Shared {
+    scioc: Scioc,
+    hashes: Hashes,
+}
+
+/// The store, prepared once per process by the first test that asks; the others wait for it.
+fn shared() -> &'static Shared {
+    static SHARED: OnceLock<Shared> = OnceLock::new();
+    SHARED.get_or_init(prepare)
+}
+
+/// The store: the whole shared OSV snapshot, the starter candidates, and one malicious archive
+/// ingested as a sample (its hashes are what the innocent-looking entries carry). A static is
+/// never dropped, so its directory lives under the target directory, named for this process;
+/// those of processes that have ended are removed, and a concurrent run keeps its own.
+fn prepare() -> Shared {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    for e in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("scan-real-")
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+    let parent = root.join(format!("scan-real-{}", std::process::id()));
+    std::fs::create_dir_all(&parent).unwrap();
+    let s = Scioc { dir: tempfile::tempdir_in(&parent).unwrap(), db: None };
     s.ok(&["ingest", "osv", crate::osv_snapshot::snapshot().to_str().unwrap()], "");
     let starter: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/candidates"))
         .unwrap()
@@ -401,53 +470,107 @@ fn injected_entries_in_real_lockfiles_are_found_exactly() {
     let sample = s.dir.path().join("evil-hash-6.6.6.tgz");
     std::fs::write(&sample, &tgz).unwrap();
     s.ok(&["ingest", "sample", sample.to_str().unwrap()], "");
-    let h = Hashes {
+    let hashes = Hashes {
         sri: format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(&tgz))),
         sha256: format!("{:x}", Sha256::digest(&tgz)),
     };
+    Shared { scioc: s, hashes }
+}
 
-    let work = s.dir.path().join("projects");
-    // Unmodified, the real lockfiles hold nothing malicious: no false positive.
-    for dir in std::fs::read_dir(REAL).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()) {
-        if !Path::new(REAL).join(&dir).is_dir() {
-            continue;
-        }
-        let clean = copy(&dir, &s.dir.path().join("clean"));
-        let (code, got, v) = found(&s, &clean);
+/// Scans each fixture as it is (no false positive) and then injected (each injected entry found
+/// with its rule, line and path, and nothing else), in a scratch directory of the test's own.
+fn check(fixtures: Fixtures) {
+    let Shared { scioc: s, hashes: h } = shared();
+    let work = tempfile::tempdir().unwrap();
+    for &(dir, inject) in fixtures {
+        let clean = copy(dir, &work.path().join("clean"));
+        let (code, got, v) = found(s, &clean);
         assert_eq!((code, got.len()), (0, 0), "{dir}: {v:#}");
         assert!(v["packages"].as_u64().unwrap() >= 3, "{dir}: {v:#}");
-    }
-    let cases: Vec<(&str, Injector)> = vec![
-        ("npm", Box::new(|d: &Path| npm_lock(d, &h, 3))),
-        ("npm-v2", Box::new(|d: &Path| npm_lock(d, &h, 2))),
-        ("npm-v1", Box::new(|d: &Path| npm_lock(d, &h, 1))),
-        ("pnpm", Box::new(|d: &Path| pnpm(d, &h, 9))),
-        ("pnpm-v6", Box::new(|d: &Path| pnpm(d, &h, 6))),
-        ("pnpm-v5", Box::new(|d: &Path| pnpm(d, &h, 5))),
-        ("yarn-classic", Box::new(|d: &Path| yarn_classic(d, &h))),
-        ("yarn-berry", Box::new(yarn_berry)),
-        ("bun", Box::new(|d: &Path| bun(d, &h))),
-        ("bun-lockv1", Box::new(|d: &Path| bun(d, &h))),
-        ("pip", Box::new(|d: &Path| requirements(d, &h))),
-        ("pipenv", Box::new(|d: &Path| pipfile(d, &h))),
-        ("poetry", Box::new(|d: &Path| poetry(d, &h))),
-        ("uv", Box::new(|d: &Path| [requirements(d, &h), uv_lock(d, &h), pylock(d, &h)].concat())),
-        ("cargo", Box::new(|d: &Path| cargo_lock(d, &h))),
-    ];
-    for (dir, inject) in &cases {
-        let project = copy(dir, &work);
-        let mut want = inject(&project);
-        let (code, mut got, v) = found(&s, &project);
+
+        let project = copy(dir, &work.path().join("projects"));
+        let mut want = inject(&project, h);
+        let (code, mut got, v) = found(s, &project);
         want.sort();
         got.sort();
         assert_eq!(got, want, "{dir}: each injected entry found with its rule, line and path, and nothing else\n{v:#}");
         assert_eq!(code, 1, "{dir}");
         assert!(v["errors"].as_array().unwrap().is_empty(), "{dir}: {v:#}");
     }
+}
 
+#[test]
+fn package_lock_json() {
+    check(PACKAGE_LOCK);
+}
+
+#[test]
+fn pnpm_lock_yaml() {
+    check(PNPM_LOCK);
+}
+
+#[test]
+fn yarn_lock_classic() {
+    check(YARN_CLASSIC);
+}
+
+#[test]
+fn yarn_lock_berry() {
+    check(YARN_BERRY);
+}
+
+#[test]
+fn bun_lock() {
+    check(BUN_LOCK);
+}
+
+#[test]
+fn requirements_txt() {
+    check(REQUIREMENTS);
+}
+
+#[test]
+fn pipfile_lock() {
+    check(PIPFILE_LOCK);
+}
+
+#[test]
+fn poetry_lock() {
+    check(POETRY_LOCK);
+}
+
+#[test]
+fn uv_project() {
+    check(UV);
+}
+
+#[test]
+fn cargo_lock_file() {
+    check(CARGO_LOCK);
+}
+
+/// Each fixture directory is in exactly one table, and each table entry is a directory.
+#[test]
+fn every_fixture_is_covered() {
+    let mut dirs: Vec<String> = std::fs::read_dir(REAL)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    dirs.sort();
+    let mut covered: Vec<String> = ALL.iter().flat_map(|t| t.iter().map(|(dir, _)| (*dir).to_owned())).collect();
+    covered.sort();
+    assert_eq!(covered, dirs);
+}
+
+#[test]
+fn bundler_and_sboms() {
+    let Shared { scioc: s, hashes: h } = shared();
+    let work = tempfile::tempdir().unwrap();
     // Formats no package manager here can produce (Bundler, SBOM generators), written by hand in
     // their documented shapes, against the same store.
-    let other = work.join("other");
+    let other = work.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     let gemfile = "GEM\n  remote: https://rubygems.org/\n  specs:\n    batman_rails (0.16.1)\n      rack (>= 2.0)\n    rack (3.1.8)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  batman_rails\n\nBUNDLED WITH\n   2.5.3\n";
     std::fs::write(other.join("Gemfile.lock"), gemfile).unwrap();
@@ -481,7 +604,7 @@ fn injected_entries_in_real_lockfiles_are_found_exactly() {
     });
     let spdx_text = serde_json::to_string_pretty(&spdx).unwrap();
     std::fs::write(other.join("app.spdx.json"), &spdx_text).unwrap();
-    let (code, mut got, v) = found(&s, &other);
+    let (code, mut got, v) = found(s, &other);
     let mut want = vec![
         want("AS-008", "batman_rails@0.16.1", "Gemfile.lock", gemfile, "batman_rails (0.16.1)", &["batman_rails"]),
         want(
