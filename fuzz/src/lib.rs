@@ -122,7 +122,7 @@ pub fn archive(data: &[u8]) {
         let claims = scioc_ingest::archive::Claims {
             purl: None,
             threat_name: "Fuzz".into(),
-            threat_level: scioc_model::ThreatLevel::parse("3").expect("a level"),
+            threat_level: "3".parse::<scioc_model::ThreatLevel>().expect("a level"),
             source_url: None,
         };
         if let Ok((entry, _)) = scioc_ingest::archive::entry(&inspected, &claims) {
@@ -149,7 +149,7 @@ pub fn http_request(data: &[u8]) {
             std::sync::Arc::new(scioc_store::SqliteStore::open(dir.path()).expect("a store"));
         runtime.block_on(async {
             let hash = scioc_server::password::hash("fuzz-password").expect("a hash");
-            let name = scioc_model::UserName::parse("fuzz").expect("a name");
+            let name = "fuzz".parse::<scioc_model::UserName>().expect("a name");
             store
                 .create_user(scioc_store::NewUser {
                     name,

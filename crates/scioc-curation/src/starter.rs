@@ -35,11 +35,13 @@ pub const STARTER_SET: &[(&str, &str)] = &[
 ];
 
 /// Every starter candidate, parsed.
-pub fn candidates() -> Result<Vec<crate::Candidate>, String> {
+pub fn candidates() -> Result<Vec<crate::Candidate>, crate::CurationError> {
     let mut all = Vec::new();
     for (name, text) in STARTER_SET {
-        let items: Vec<crate::Candidate> =
-            serde_json::from_str(text).map_err(|e| format!("starter set {name}: {e}"))?;
+        let items: Vec<crate::Candidate> = serde_json::from_str(text).map_err(|e| crate::CurationError::File {
+            path: format!("starter set {name}").into(),
+            message: e.to_string(),
+        })?;
         all.extend(items);
     }
     Ok(all)

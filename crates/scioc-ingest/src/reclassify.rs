@@ -1,7 +1,10 @@
 //! Reclassifications: a false positive (`FP`) or a new threat name (`NEW_THREAT_NAME`) for
 //! everything the feed currently announces under a hash or a purl.
 
-use scioc_model::{Entry, EventType, FeedTime, Md5, Provenance, RawEntry, SampleStatus, Sha1, Sha256, ThreatLevel};
+use scioc_model::{
+    Entry, EventType, FeedTime, Md5, Provenance, RawEntry, SampleStatus, Sha1, Sha256, ThreatLevel, ValueError,
+    ValueKind,
+};
 use scioc_store::{Appended, EventFilter, NewEvent, Store, StoredEvent};
 use std::collections::BTreeMap;
 
@@ -20,9 +23,10 @@ pub enum Target {
 
 impl Target {
     /// Parses a purl into its canonical form.
-    pub fn purl(s: &str) -> Result<Target, String> {
-        let p: packageurl::PackageUrl<'_> =
-            s.parse().map_err(|e| format!("expected a package URL pkg:TYPE/NAME[@VERSION], got {s:?} ({e})"))?;
+    pub fn purl(s: &str) -> Result<Target, ValueError> {
+        let p: packageurl::PackageUrl<'_> = s.parse().map_err(|e| {
+            ValueError::new(ValueKind::Purl, format!("expected a package URL pkg:TYPE/NAME[@VERSION], got {s:?} ({e})"))
+        })?;
         Ok(Target::Purl(p.to_string()))
     }
 

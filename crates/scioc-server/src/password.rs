@@ -13,27 +13,44 @@ pub const MIN_LEN: usize = 8;
 /// Longest password accepted, in bytes.
 pub const MAX_LEN: usize = 1024;
 
+/// A password refused, or one that could not be hashed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    /// Fewer than [`MIN_LEN`] characters.
+    #[error("a password needs at least {MIN_LEN} characters")]
+    TooShort,
+    /// More than [`MAX_LEN`] bytes.
+    #[error("a password may have at most {MAX_LEN} bytes")]
+    TooLong,
+    /// A control character, which no terminal or HTTP header carries faithfully.
+    #[error("a password may not contain control characters")]
+    ControlCharacter,
+    /// argon2 failed.
+    #[error("hashing the password failed: {0}")]
+    Hashing(String),
+}
+
 /// Refuses a password that is too short, too long or holds control characters.
-pub fn check(password: &str) -> Result<(), String> {
+pub fn check(password: &str) -> Result<(), PasswordError> {
     if password.chars().count() < MIN_LEN {
-        return Err(format!("a password needs at least {MIN_LEN} characters"));
+        return Err(PasswordError::TooShort);
     }
     if password.len() > MAX_LEN {
-        return Err(format!("a password may have at most {MAX_LEN} bytes"));
+        return Err(PasswordError::TooLong);
     }
     if password.chars().any(char::is_control) {
-        return Err("a password may not contain control characters".into());
+        return Err(PasswordError::ControlCharacter);
     }
     Ok(())
 }
 
 /// Hashes a password into an argon2id PHC string.
-pub fn hash(password: &str) -> Result<String, String> {
+pub fn hash(password: &str) -> Result<String, PasswordError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| format!("hashing the password failed: {e}"))
+        .map_err(|e| PasswordError::Hashing(e.to_string()))
 }
 
 /// Whether `password` matches the PHC string `phc`. A malformed PHC string matches nothing.

@@ -23,17 +23,35 @@ impl Migration {
     }
 }
 
+/// Why the migrations a database has applied cannot be continued by this build.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum MigrationError {
+    /// Applied by a newer build.
+    #[error("the database has migration {version}, which this build does not know; it was written by a newer scioc")]
+    Unknown {
+        /// Its version.
+        version: i64,
+    },
+    /// Its text differs from what was applied.
+    #[error("migration {version} ({name}) was changed after it was applied")]
+    Changed {
+        /// Its version.
+        version: i64,
+        /// Its name.
+        name: &'static str,
+    },
+}
+
 /// What to do given the migrations already applied (version, checksum), in version order.
-pub(crate) fn plan<'a>(known: &'a [Migration], applied: &[(i64, String)]) -> Result<Vec<&'a Migration>, String> {
+pub(crate) fn plan<'a>(
+    known: &'a [Migration],
+    applied: &[(i64, String)],
+) -> Result<Vec<&'a Migration>, MigrationError> {
     for (version, checksum) in applied {
         match known.iter().find(|m| m.version == *version) {
-            None => {
-                return Err(format!(
-                    "the database has migration {version}, which this build does not know; it was written by a newer scioc"
-                ));
-            }
+            None => return Err(MigrationError::Unknown { version: *version }),
             Some(m) if m.checksum() != *checksum => {
-                return Err(format!("migration {version} ({}) was changed after it was applied", m.name));
+                return Err(MigrationError::Changed { version: *version, name: m.name });
             }
             Some(_) => {}
         }
@@ -54,7 +72,9 @@ mod tests {
     fn plans_pending_and_refuses_drift() {
         assert_eq!(plan(&M, &[]).unwrap().len(), 2);
         assert_eq!(plan(&M, &[(1, M[0].checksum())]).unwrap()[0].version, 2);
-        assert!(plan(&M, &[(1, "x".into())]).unwrap_err().contains("changed"));
-        assert!(plan(&M, &[(3, "x".into())]).unwrap_err().contains("newer scioc"));
+        assert_eq!(plan(&M, &[(1, "x".into())]).unwrap_err(), MigrationError::Changed { version: 1, name: M[0].name });
+        assert!(plan(&M, &[(1, "x".into())]).unwrap_err().to_string().contains("changed"));
+        assert_eq!(plan(&M, &[(3, "x".into())]).unwrap_err(), MigrationError::Unknown { version: 3 });
+        assert!(plan(&M, &[(3, "x".into())]).unwrap_err().to_string().contains("newer scioc"));
     }
 }

@@ -53,18 +53,18 @@ impl TestDatabase {
     }
 
     /// A server setting, as `SHOW` prints it. `name` is a plain identifier (checked).
-    pub fn setting(&self, name: &str) -> Result<String, String> {
+    pub fn setting(&self, name: &str) -> Result<String, TestDbError> {
         if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("not a setting name: {name:?}"));
+            return Err(TestDbError::Name(name.to_owned()));
         }
         query_text(&self.url, &format!("SHOW {name}")).map(|s| s.trim_end().to_owned())
     }
 
     /// Every row of `table` in this schema as PostgreSQL prints it, one per line. `table` is a
     /// plain identifier (checked), never input from outside a test.
-    pub fn rows_as_text(&self, table: &str) -> Result<String, String> {
+    pub fn rows_as_text(&self, table: &str) -> Result<String, TestDbError> {
         if !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(format!("not a table name: {table:?}"));
+            return Err(TestDbError::Name(table.to_owned()));
         }
         query_text(&self.url, &format!("SELECT t::text FROM {table} t"))
     }
@@ -90,8 +90,19 @@ fn execute(url: &str, sql: &str) -> Result<(), String> {
 }
 
 /// The first column of every row of a query, as text, one per line.
-fn query_text(url: &str, sql: &str) -> Result<String, String> {
-    run_sql(url, sql, true)
+fn query_text(url: &str, sql: &str) -> Result<String, TestDbError> {
+    run_sql(url, sql, true).map_err(TestDbError::Query)
+}
+
+/// Why a test database could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TestDbError {
+    /// Not a plain identifier: refused before it reaches SQL.
+    #[error("not a plain identifier: {0:?}")]
+    Name(String),
+    /// The query failed.
+    #[error("query failed: {0}")]
+    Query(String),
 }
 
 /// Connects and runs `sql` (as a query whose rows are returned, or as statements), from a

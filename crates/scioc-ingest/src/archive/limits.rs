@@ -1,5 +1,7 @@
 //! Limits that keep a hostile archive from exhausting the machine.
 
+use super::{ArchiveError, ArchiveErrorKind};
+
 /// Bounds on what reading one archive may cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -20,6 +22,10 @@ impl Default for Limits {
     }
 }
 
+fn bomb(message: String) -> ArchiveError {
+    ArchiveError::new(ArchiveErrorKind::Bomb, message)
+}
+
 /// Running totals checked against [`Limits`].
 #[derive(Debug)]
 pub(crate) struct Budget {
@@ -35,25 +41,25 @@ impl Budget {
     }
 
     /// Counts one entry.
-    pub(crate) fn entry(&mut self) -> Result<(), String> {
+    pub(crate) fn entry(&mut self) -> Result<(), ArchiveError> {
         self.entries += 1;
         if self.entries > self.limits.max_entries {
-            return Err(format!("more than {} entries: refused as an archive bomb", self.limits.max_entries));
+            return Err(bomb(format!("more than {} entries: refused as an archive bomb", self.limits.max_entries)));
         }
         Ok(())
     }
 
     /// Counts `n` expanded bytes.
-    pub(crate) fn expand(&mut self, n: u64) -> Result<(), String> {
+    pub(crate) fn expand(&mut self, n: u64) -> Result<(), ArchiveError> {
         self.expanded += n;
         if self.expanded > self.limits.max_expanded {
-            return Err(format!("expands past {} bytes: refused as an archive bomb", self.limits.max_expanded));
+            return Err(bomb(format!("expands past {} bytes: refused as an archive bomb", self.limits.max_expanded)));
         }
         if self.expanded > self.limits.ratio_floor && self.expanded / self.compressed > self.limits.max_ratio {
-            return Err(format!(
+            return Err(bomb(format!(
                 "expands more than {}× its size of {} bytes: refused as an archive bomb",
                 self.limits.max_ratio, self.compressed
-            ));
+            )));
         }
         Ok(())
     }

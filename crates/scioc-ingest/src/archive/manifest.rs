@@ -4,6 +4,12 @@
 //! `METADATA`/`PKG-INFO` as RFC 822 headers, and a gem's YAML specification by its plain
 //! `name:`/`version:`/`homepage:` lines, because it is tagged with Ruby object types that
 //! general YAML readers refuse.
+use super::{ArchiveError, ArchiveErrorKind};
+
+/// A manifest refused: what was wrong with it.
+fn bad(message: impl Into<String>) -> ArchiveError {
+    ArchiveError::new(ArchiveErrorKind::Manifest, message)
+}
 
 /// What a manifest says of its package.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -28,8 +34,9 @@ fn url(s: Option<&str>) -> Option<String> {
 }
 
 /// npm's `package.json`.
-pub fn npm(bytes: &[u8]) -> Result<Manifest, String> {
-    let v: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| format!("package.json is not JSON: {e}"))?;
+pub fn npm(bytes: &[u8]) -> Result<Manifest, ArchiveError> {
+    let v: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("package.json is not JSON: {e}")))?;
     let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
     let repository = match v.get("repository") {
         Some(serde_json::Value::String(s)) => url(Some(s)),
@@ -38,15 +45,15 @@ pub fn npm(bytes: &[u8]) -> Result<Manifest, String> {
     };
     Ok(Manifest {
         purl_type: "npm",
-        name: field("name").ok_or("package.json has no name")?,
-        version: field("version").ok_or("package.json has no version")?,
+        name: field("name").ok_or_else(|| bad("package.json has no name"))?,
+        version: field("version").ok_or_else(|| bad("package.json has no version"))?,
         homepage: url(field("homepage").as_deref()),
         repository,
     })
 }
 
 /// Python core metadata (`METADATA` in a wheel, `PKG-INFO` in an sdist).
-pub fn python(bytes: &[u8]) -> Result<Manifest, String> {
+pub fn python(bytes: &[u8]) -> Result<Manifest, ArchiveError> {
     let text = String::from_utf8_lossy(bytes);
     let mut m = Manifest { purl_type: "pypi", ..Manifest::default() };
     for line in text.lines() {
@@ -75,28 +82,28 @@ pub fn python(bytes: &[u8]) -> Result<Manifest, String> {
         }
     }
     if m.name.is_empty() || m.version.is_empty() {
-        return Err("the metadata lacks Name or Version".into());
+        return Err(bad("the metadata lacks Name or Version"));
     }
     Ok(m)
 }
 
 /// A crate's `Cargo.toml`.
-pub fn cargo(bytes: &[u8]) -> Result<Manifest, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("Cargo.toml is not UTF-8: {e}"))?;
-    let v: toml::Value = toml::from_str(text).map_err(|e| format!("Cargo.toml: {e}"))?;
-    let pkg = v.get("package").ok_or("Cargo.toml has no [package]")?;
+pub fn cargo(bytes: &[u8]) -> Result<Manifest, ArchiveError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(format!("Cargo.toml is not UTF-8: {e}")))?;
+    let v: toml::Value = toml::from_str(text).map_err(|e| bad(format!("Cargo.toml: {e}")))?;
+    let pkg = v.get("package").ok_or_else(|| bad("Cargo.toml has no [package]"))?;
     let field = |k: &str| pkg.get(k).and_then(|x| x.as_str()).map(str::to_owned);
     Ok(Manifest {
         purl_type: "cargo",
-        name: field("name").ok_or("Cargo.toml has no package.name")?,
-        version: field("version").ok_or("Cargo.toml has no package.version")?,
+        name: field("name").ok_or_else(|| bad("Cargo.toml has no package.name"))?,
+        version: field("version").ok_or_else(|| bad("Cargo.toml has no package.version"))?,
         homepage: url(field("homepage").as_deref()),
         repository: url(field("repository").as_deref()),
     })
 }
 
 /// A gem's YAML specification (the gunzipped `metadata.gz`).
-pub fn gem(bytes: &[u8]) -> Result<Manifest, String> {
+pub fn gem(bytes: &[u8]) -> Result<Manifest, ArchiveError> {
     let text = String::from_utf8_lossy(bytes);
     let mut m = Manifest { purl_type: "gem", ..Manifest::default() };
     let mut lines = text.lines().peekable();
@@ -113,7 +120,7 @@ pub fn gem(bytes: &[u8]) -> Result<Manifest, String> {
         }
     }
     if m.name.is_empty() || m.version.is_empty() {
-        return Err("the gem specification lacks name or version".into());
+        return Err(bad("the gem specification lacks name or version"));
     }
     Ok(m)
 }

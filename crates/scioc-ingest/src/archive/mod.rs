@@ -28,13 +28,43 @@ use std::{
 const MAX_MANIFEST: usize = 4 * 1024 * 1024;
 
 /// Why an archive was refused.
-#[derive(Debug, thiserror::Error)]
-#[error("{archive}: {message}")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", if archive.is_empty() { String::new() } else { format!("{archive}: ") })]
 pub struct ArchiveError {
-    /// The archive.
+    /// The archive (empty until the reader that met the problem names it).
     pub archive: String,
+    /// What kind of refusal.
+    pub kind: ArchiveErrorKind,
     /// What was wrong.
     pub message: String,
+}
+
+impl ArchiveError {
+    /// A refusal of `kind`, before the archive is named.
+    pub fn new(kind: ArchiveErrorKind, message: impl Into<String>) -> Self {
+        ArchiveError { archive: String::new(), kind, message: message.into() }
+    }
+
+    /// The same refusal, naming its archive.
+    fn of(self, archive: &str) -> Self {
+        ArchiveError { archive: archive.to_owned(), ..self }
+    }
+}
+
+/// Why an archive was refused, to match on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ArchiveErrorKind {
+    /// Its name is not that of an archive kind scioc reads.
+    Name,
+    /// It cannot be read: an I/O error, or not a zip, tar or gzip stream.
+    Unreadable,
+    /// An entry's path climbs out, is absolute or empty, or a link points outside.
+    Hostile,
+    /// It expands past the [`Limits`].
+    Bomb,
+    /// Its manifest is missing what it must say, unreadable, or too large.
+    Manifest,
 }
 
 /// One file inside an archive.
@@ -117,21 +147,22 @@ impl ArchiveKind {
 pub const ARCHIVE_NAMES: &str = "an npm .tgz, a PyPI .whl/.tar.gz/.zip, a RubyGems .gem or a .crate";
 
 /// A normalized path inside an archive, or why it is hostile.
-pub fn safe_path(raw: &str) -> Result<String, String> {
+pub fn safe_path(raw: &str) -> Result<String, ArchiveError> {
+    let hostile = |m: String| ArchiveError::new(ArchiveErrorKind::Hostile, m);
     let unified = raw.replace('\\', "/");
     if unified.starts_with('/') || unified.as_bytes().get(1) == Some(&b':') {
-        return Err(format!("entry {raw:?} has an absolute path"));
+        return Err(hostile(format!("entry {raw:?} has an absolute path")));
     }
     let mut parts = Vec::new();
     for part in unified.split('/') {
         match part {
             "" | "." => {}
-            ".." => return Err(format!("entry {raw:?} climbs out of the archive with '..'")),
+            ".." => return Err(hostile(format!("entry {raw:?} climbs out of the archive with '..'"))),
             p => parts.push(p),
         }
     }
     if parts.is_empty() {
-        return Err(format!("entry {raw:?} has an empty path"));
+        return Err(hostile(format!("entry {raw:?} has an empty path")));
     }
     Ok(parts.join("/"))
 }
@@ -160,13 +191,16 @@ fn link_stays_inside(path: &str, target: &str) -> bool {
 
 /// Reads the archive file at `path`: [`read`] with the kind its name says.
 pub fn inspect(path: &Path, limits: Limits) -> Result<Inspected, ArchiveError> {
-    let fail = |message: String| ArchiveError { archive: path.display().to_string(), message };
-    let filename =
-        path.file_name().map(|f| f.to_string_lossy().into_owned()).ok_or_else(|| fail("not a file".into()))?;
-    let kind = ArchiveKind::from_name(&filename).ok_or_else(|| fail(format!("expected {ARCHIVE_NAMES}")))?;
-    let file = File::open(path).map_err(|e| fail(e.to_string()))?;
-    read(&filename, kind, BufReader::new(file), limits)
-        .map_err(|e| ArchiveError { archive: path.display().to_string(), ..e })
+    let shown = path.display().to_string();
+    let fail = |kind, message: String| ArchiveError::new(kind, message).of(&shown);
+    let filename = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .ok_or_else(|| fail(ArchiveErrorKind::Name, "not a file".into()))?;
+    let kind = ArchiveKind::from_name(&filename)
+        .ok_or_else(|| fail(ArchiveErrorKind::Name, format!("expected {ARCHIVE_NAMES}")))?;
+    let file = File::open(path).map_err(|e| fail(ArchiveErrorKind::Unreadable, e.to_string()))?;
+    read(&filename, kind, BufReader::new(file), limits).map_err(|e| e.of(&shown))
 }
 
 /// Reads an archive of `kind` named `filename` from `input`: hashes it whole, hashes every
@@ -178,12 +212,12 @@ pub fn read(
     mut input: impl Read + Seek,
     limits: Limits,
 ) -> Result<Inspected, ArchiveError> {
-    let fail = |message: String| ArchiveError { archive: filename.to_owned(), message };
+    let fail = |e: ArchiveError| e.of(filename);
     // The archive itself, hashed whole, then read again from the start.
     let mut whole = Tee { inner: &mut input, digests: Digests::new(true) };
-    std::io::copy(&mut whole, &mut std::io::sink()).map_err(|e| fail(e.to_string()))?;
+    std::io::copy(&mut whole, &mut std::io::sink()).map_err(|e| fail(unreadable(e)))?;
     let digested = whole.digests.finish();
-    input.seek(SeekFrom::Start(0)).map_err(|e| fail(e.to_string()))?;
+    input.seek(SeekFrom::Start(0)).map_err(|e| fail(unreadable(e)))?;
 
     let mut reader = Reader { budget: Budget::new(limits, digested.size), files: Vec::new(), manifests: Vec::new() };
     match kind {
@@ -205,6 +239,11 @@ pub fn read(
         manifest,
         files: reader.files,
     })
+}
+
+/// An archive that cannot be read, for a reason the reader gives.
+fn unreadable(e: impl std::fmt::Display) -> ArchiveError {
+    ArchiveError::new(ArchiveErrorKind::Unreadable, e.to_string())
 }
 
 /// How a tar is laid out.
@@ -238,13 +277,13 @@ impl Reader {
     /// Hashes one file's content as it streams past, keeping a manifest's bytes up to
     /// [`MAX_MANIFEST`]: a larger manifest is hashed but never held, so a small archive that
     /// expands to a huge `package.json` costs time within the [`Limits`], not memory.
-    fn file(&mut self, path: String, mut content: impl Read) -> Result<(), String> {
+    fn file(&mut self, path: String, mut content: impl Read) -> Result<(), ArchiveError> {
         let mut hashes = Digests::new(false);
         let manifest = is_manifest(&path);
         let mut kept = Some(Vec::new());
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = content.read(&mut buf).map_err(|e| format!("{path}: {e}"))?;
+            let n = content.read(&mut buf).map_err(|e| unreadable(format!("{path}: {e}")))?;
             if n == 0 {
                 break;
             }
@@ -267,14 +306,14 @@ impl Reader {
 
     /// Walks a tar: every file hashed, links checked to stay inside, a gem's nested
     /// `data.tar.gz` read as it streams past (hashed on the way, never held).
-    fn tar(&mut self, input: impl Read, layout: Layout<'_>) -> Result<(), String> {
+    fn tar(&mut self, input: impl Read, layout: Layout<'_>) -> Result<(), ArchiveError> {
         let what = match layout {
             Layout::Package { .. } => "tar",
             Layout::Gem => "gem (tar)",
         };
         let mut archive = tar::Archive::new(input);
-        for entry in archive.entries().map_err(|e| format!("not a readable {what}: {e}"))? {
-            let entry = entry.map_err(|e| format!("not a readable {what}: {e}"))?;
+        for entry in archive.entries().map_err(|e| unreadable(format!("not a readable {what}: {e}")))? {
+            let entry = entry.map_err(|e| unreadable(format!("not a readable {what}: {e}")))?;
             self.budget.entry()?;
             let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
             let path = safe_path(&raw)?;
@@ -283,7 +322,10 @@ impl Reader {
                 let target =
                     entry.link_name_bytes().map(|t| String::from_utf8_lossy(&t).into_owned()).unwrap_or_default();
                 if !link_stays_inside(&path, &target) {
-                    return Err(format!("link {raw:?} points outside the archive, to {target:?}"));
+                    return Err(ArchiveError::new(
+                        ArchiveErrorKind::Hostile,
+                        format!("link {raw:?} points outside the archive, to {target:?}"),
+                    ));
                 }
                 continue;
             }
@@ -298,7 +340,7 @@ impl Reader {
                     // Read through a trait object: a generic reader nested in itself has no end.
                     let nested: &mut dyn Read = &mut flate2::read::GzDecoder::new(&mut tee);
                     self.tar(nested, Layout::Package { prefix: "data.tar.gz/" })?;
-                    std::io::copy(&mut tee, &mut std::io::sink()).map_err(|e| format!("{path}: {e}"))?;
+                    std::io::copy(&mut tee, &mut std::io::sink()).map_err(|e| unreadable(format!("{path}: {e}")))?;
                     self.files.insert(at, FileHash::new(path, tee.digests));
                 }
                 Layout::Gem => self.file(path, entry)?,
@@ -307,18 +349,21 @@ impl Reader {
         Ok(())
     }
 
-    fn zip(&mut self, input: impl Read + Seek) -> Result<(), String> {
-        let mut zip = zip::ZipArchive::new(input).map_err(|e| format!("not a readable zip: {e}"))?;
+    fn zip(&mut self, input: impl Read + Seek) -> Result<(), ArchiveError> {
+        let mut zip = zip::ZipArchive::new(input).map_err(|e| unreadable(format!("not a readable zip: {e}")))?;
         for i in 0..zip.len() {
-            let entry = zip.by_index(i).map_err(|e| format!("not a readable zip: {e}"))?;
+            let entry = zip.by_index(i).map_err(|e| unreadable(format!("not a readable zip: {e}")))?;
             self.budget.entry()?;
             let raw = String::from_utf8_lossy(entry.name_raw()).into_owned();
             let path = safe_path(&raw)?;
             if entry.is_symlink() {
                 let mut target = String::new();
-                entry.take(4096).read_to_string(&mut target).map_err(|e| format!("{raw}: {e}"))?;
+                entry.take(4096).read_to_string(&mut target).map_err(|e| unreadable(format!("{raw}: {e}")))?;
                 if !link_stays_inside(&path, &target) {
-                    return Err(format!("link {raw:?} points outside the archive, to {target:?}"));
+                    return Err(ArchiveError::new(
+                        ArchiveErrorKind::Hostile,
+                        format!("link {raw:?} points outside the archive, to {target:?}"),
+                    ));
                 }
                 continue;
             }
@@ -331,24 +376,30 @@ impl Reader {
     }
 
     /// The first candidate manifest whose path matches; an error when it was too large to keep.
-    fn find(&self, pred: impl Fn(&str) -> bool) -> Result<Option<&[u8]>, String> {
+    fn find(&self, pred: impl Fn(&str) -> bool) -> Result<Option<&[u8]>, ArchiveError> {
         match self.manifests.iter().find(|(p, _)| pred(p)) {
             None => Ok(None),
             Some((_, Some(bytes))) => Ok(Some(bytes)),
-            Some((path, None)) => Err(format!("{path} is larger than the {MAX_MANIFEST}-byte manifest limit")),
+            Some((path, None)) => Err(ArchiveError::new(
+                ArchiveErrorKind::Manifest,
+                format!("{path} is larger than the {MAX_MANIFEST}-byte manifest limit"),
+            )),
         }
     }
 
-    fn pick_manifest(&self, kind: ArchiveKind) -> Result<Option<Manifest>, String> {
+    fn pick_manifest(&self, kind: ArchiveKind) -> Result<Option<Manifest>, ArchiveError> {
         if kind == ArchiveKind::Gem {
             let Some(gz) = self.find(|p| p == "metadata.gz")? else { return Ok(None) };
             let mut yaml = Vec::new();
             flate2::read::GzDecoder::new(gz)
                 .take(MAX_MANIFEST as u64 + 1)
                 .read_to_end(&mut yaml)
-                .map_err(|e| format!("metadata.gz: {e}"))?;
+                .map_err(|e| ArchiveError::new(ArchiveErrorKind::Manifest, format!("metadata.gz: {e}")))?;
             if yaml.len() > MAX_MANIFEST {
-                return Err(format!("metadata.gz expands past the {MAX_MANIFEST}-byte manifest limit"));
+                return Err(ArchiveError::new(
+                    ArchiveErrorKind::Manifest,
+                    format!("metadata.gz expands past the {MAX_MANIFEST}-byte manifest limit"),
+                ));
             }
             return manifest::gem(&yaml).map(Some);
         }

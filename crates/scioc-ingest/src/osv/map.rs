@@ -10,7 +10,7 @@ use super::record::{Affected, Record};
 use base64::Engine;
 use scioc_model::{
     Entry, EventType, FeedTime, FieldError, Identity, IndicatorKind, MatchKind, Provenance, Published, Reference,
-    Sample, SampleStatus, Sha1, Sha512, ThreatLevel, clean_text,
+    Sample, SampleStatus, Sha1, Sha512, ThreatLevel, ValueError, ValueKind, clean_text,
 };
 use scioc_store::Indicator;
 use std::collections::BTreeMap;
@@ -62,16 +62,17 @@ pub struct Mapped {
 pub use scioc_model::purl_type_of as purl_type;
 pub(crate) use scioc_model::{build_purl as purl, split_name};
 
-/// `sha512-<base64>` (the npm SRI form) to hex.
-pub fn sri_to_hex(sri: &str) -> Result<String, String> {
-    let b64 = sri.strip_prefix("sha512-").ok_or_else(|| format!("expected sha512-<base64>, got {sri:?}"))?;
+/// The SHA-512 of an npm SRI string, `sha512-<base64>`.
+pub fn sha512_of_sri(sri: &str) -> Result<Sha512, ValueError> {
+    let err = |m: String| ValueError::new(ValueKind::Digest, m);
+    let b64 = sri.strip_prefix("sha512-").ok_or_else(|| err(format!("expected sha512-<base64>, got {sri:?}")))?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
-        .map_err(|e| format!("sha512 SRI {sri:?} is not base64: {e}"))?;
-    if bytes.len() != 64 {
-        return Err(format!("sha512 SRI {sri:?} decodes to {} bytes, expected 64", bytes.len()));
-    }
-    Ok(hex::encode(bytes))
+        .map_err(|e| err(format!("sha512 SRI {sri:?} is not base64: {e}")))?;
+    let bytes: [u8; 64] = bytes
+        .try_into()
+        .map_err(|b: Vec<u8>| err(format!("sha512 SRI {sri:?} decodes to {} bytes, expected 64", b.len())))?;
+    Ok(Sha512::from_bytes(bytes))
 }
 
 fn parse_time(s: Option<&str>) -> Option<FeedTime> {
@@ -270,9 +271,10 @@ fn announce(
                 entry.sha1 = Some(sha1);
             }
             if let Some(sri) = &int.hashes.sha512_sri {
-                let hex = sri_to_hex(sri)
-                    .map_err(|m| ("database_specific.indicators.package_integrity.sha512_sri".to_owned(), m))?;
-                entry.sha512 = Some(Sha512::from_str(&hex).map_err(|m| ("sha512".to_owned(), m.to_string()))?);
+                let sha512 = sha512_of_sri(sri).map_err(|m| {
+                    ("database_specific.indicators.package_integrity.sha512_sri".to_owned(), m.to_string())
+                })?;
+                entry.sha512 = Some(sha512);
             }
             entry.filename =
                 int.filename.as_deref().map(|f| clean_text(f, 1024)).filter(|f| !f.is_empty() && !f.contains('/'));
@@ -310,13 +312,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sri_converts_to_hex() {
-        let hex = sri_to_hex(
+    fn sri_converts_to_a_sha512() {
+        let hex = sha512_of_sri(
             "sha512-EdEWUN/Dk/3ETQ2ejbRD/2iyJrC8QLKXXUa6/5H69n3ZpXTYcbi5R5Y4PVGpG9UpGdNLtCjHQPb49sXrfMPKkA==",
         )
         .unwrap();
-        assert_eq!(hex.len(), 128);
-        assert!(sri_to_hex("sha1-abc").is_err());
-        assert!(sri_to_hex("sha512-AAAA").is_err());
+        assert_eq!(hex.as_str().len(), 128);
+        assert!(sha512_of_sri("sha1-abc").is_err());
+        assert!(sha512_of_sri("sha512-AAAA").is_err());
     }
 }

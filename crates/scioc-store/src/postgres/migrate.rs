@@ -60,7 +60,7 @@ pub(super) async fn apply(c: &mut Conn) -> Result<()> {
     let tx = c.transaction().await.db()?;
     tx.query_one("SELECT id FROM schema_lock WHERE id = 1 FOR UPDATE", &[]).await.db()?;
     let done = applied(&tx).await?;
-    for m in crate::migrate::plan(MIGRATIONS, &done).map_err(Error::Schema)? {
+    for m in crate::migrate::plan(MIGRATIONS, &done).map_err(|e| Error::Schema(e.to_string()))? {
         tx.batch_execute(m.sql)
             .await
             .map_err(|e| Error::Schema(format!("migration {} ({}): {e}", m.version, m.name)))?;
@@ -79,7 +79,7 @@ pub(super) async fn apply(c: &mut Conn) -> Result<()> {
 pub(super) async fn status(c: &mut Conn) -> Result<Vec<(i64, &'static str, bool)>> {
     bookkeeping(c).await?;
     let done = applied(&*c).await?;
-    crate::migrate::plan(MIGRATIONS, &done).map_err(Error::Schema)?;
+    crate::migrate::plan(MIGRATIONS, &done).map_err(|e| Error::Schema(e.to_string()))?;
     Ok(MIGRATIONS.iter().map(|m| (m.version, m.name, done.iter().any(|(v, _)| *v == m.version))).collect())
 }
 

@@ -128,7 +128,7 @@ impl SqliteStore {
             .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')", [], |r| r.get(0))
             .db()?;
         let done = if has_table { applied(&conn)? } else { Vec::new() };
-        Ok(migrate::plan(MIGRATIONS, &done).map_err(Error::Schema)?.len())
+        Ok(migrate::plan(MIGRATIONS, &done).map_err(|e| Error::Schema(e.to_string()))?.len())
     }
 
     async fn read<T, F>(&self, f: F) -> Result<T>
@@ -183,7 +183,7 @@ fn migrate_sqlite(conn: &mut Connection) -> Result<()> {
     )
     .db()?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-    let pending = migrate::plan(MIGRATIONS, &applied(&tx)?).map_err(Error::Schema)?;
+    let pending = migrate::plan(MIGRATIONS, &applied(&tx)?).map_err(|e| Error::Schema(e.to_string()))?;
     for m in pending {
         tx.execute_batch(m.sql).map_err(|e| Error::Schema(format!("migration {} ({}): {e}", m.version, m.name)))?;
         tx.execute(

@@ -39,7 +39,7 @@ pub struct Version {
 
 impl Version {
     /// Parses `text`; the error says what was expected.
-    pub fn parse(text: &str) -> Result<Version, String> {
+    fn read_text(text: &str) -> Result<Version, String> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err("expected a version such as 1.2.3 or 1.0-SNAPSHOT, found nothing".to_owned());
@@ -206,12 +206,26 @@ impl fmt::Display for Version {
     }
 }
 
+impl std::str::FromStr for Version {
+    type Err = super::VersionError;
+
+    /// Parses `text`; the error says what was expected.
+    fn from_str(text: &str) -> Result<Version, super::VersionError> {
+        Version::read_text(text).map_err(|why| super::VersionError::Invalid {
+            text: text.to_owned(),
+            scheme: super::Scheme::Maven.name(),
+            why,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn v(text: &str) -> Version {
-        Version::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        Version::from_str(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
     }
 
     fn assert_ascending(versions: &str) {
@@ -271,7 +285,7 @@ mod tests {
             assert!(!v(text).is_prerelease(), "{text}");
         }
         for text in ["", "   ", "1.0 beta", "1.0\u{7}", "1.0\u{0}"] {
-            assert!(Version::parse(text).is_err(), "{text:?}");
+            assert!(Version::from_str(text).is_err(), "{text:?}");
         }
         assert_eq!(v("1.0-SNAPSHOT").to_string(), "1.0-SNAPSHOT");
     }

@@ -97,9 +97,9 @@ impl Version {
                 Ok(Version::Semver(v))
             }
             Scheme::Pep440 => t.parse::<pep440_rs::Version>().map(Version::Pep440).map_err(|e| invalid(e.to_string())),
-            Scheme::RubyGems => rubygems::Version::parse(t).map(Version::RubyGems).map_err(invalid),
-            Scheme::NuGet => nuget::Version::parse(t).map(Version::NuGet).map_err(invalid),
-            Scheme::Maven => maven::Version::parse(t).map(Version::Maven).map_err(invalid),
+            Scheme::RubyGems => t.parse().map(Version::RubyGems),
+            Scheme::NuGet => t.parse().map(Version::NuGet),
+            Scheme::Maven => t.parse().map(Version::Maven),
             Scheme::Unknown => Err(VersionError::NoOrdering(text.to_owned())),
         }
     }

@@ -32,7 +32,7 @@ enum Label {
 
 impl Version {
     /// Parses `text`; the error says what was expected.
-    pub fn parse(text: &str) -> Result<Version, String> {
+    fn read_text(text: &str) -> Result<Version, String> {
         let (rest, metadata) = split(text.trim(), '+');
         let (numbers, labels) = split(rest, '-');
         let numbers = parse_numbers(numbers)?;
@@ -138,12 +138,26 @@ impl fmt::Display for Version {
     }
 }
 
+impl std::str::FromStr for Version {
+    type Err = super::VersionError;
+
+    /// Parses `text`; the error says what was expected.
+    fn from_str(text: &str) -> Result<Version, super::VersionError> {
+        Version::read_text(text).map_err(|why| super::VersionError::Invalid {
+            text: text.to_owned(),
+            scheme: super::Scheme::NuGet.name(),
+            why,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn v(text: &str) -> Version {
-        Version::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        Version::from_str(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
     }
 
     fn assert_ascending(versions: &str) {
@@ -188,7 +202,7 @@ mod tests {
         let garbage = "a.b 1..2 1.2.3.4.5 1.0.0- 1.0.0-beta..1 1.0.0-01 1.0.0+ 1.0.0+a..b 1.0.0+meta+more \
                        1.0.0-beta_1 -1.0 v1.0 2147483648.0 1.0.0-é +1.0";
         for text in garbage.split_whitespace().chain(["", " ", "1.0 beta"]) {
-            assert!(Version::parse(text).is_err(), "{text:?}");
+            assert!(Version::from_str(text).is_err(), "{text:?}");
         }
     }
 

@@ -53,7 +53,7 @@ impl Segment {
 
 impl Version {
     /// Parses `text`; the error says what was expected.
-    pub fn parse(text: &str) -> Result<Version, String> {
+    fn read_text(text: &str) -> Result<Version, String> {
         let trimmed = text.trim_matches(is_ruby_space);
         if trimmed.is_empty() {
             // `Gem::Version.new("")` is version 0, whose canonical segments are empty.
@@ -170,12 +170,26 @@ impl fmt::Display for Version {
     }
 }
 
+impl std::str::FromStr for Version {
+    type Err = super::VersionError;
+
+    /// Parses `text`; the error says what was expected.
+    fn from_str(text: &str) -> Result<Version, super::VersionError> {
+        Version::read_text(text).map_err(|why| super::VersionError::Invalid {
+            text: text.to_owned(),
+            scheme: super::Scheme::RubyGems.name(),
+            why,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn v(text: &str) -> Version {
-        Version::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        Version::from_str(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
     }
 
     fn assert_ascending(versions: &str) {
@@ -224,7 +238,7 @@ mod tests {
     fn refuses_what_gem_version_refuses() {
         let garbage = "junk 1..2 1. 1- -1 1.0-rc_1 v1.0 1.0+build 1a 1.0-é";
         for text in garbage.split_whitespace().chain(["1.0 beta", "1.0\n2.0", "1 .0"]) {
-            assert!(Version::parse(text).is_err(), "{text:?}");
+            assert!(Version::from_str(text).is_err(), "{text:?}");
         }
     }
 

@@ -10,7 +10,7 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     let store = open_store(place).await?;
     let mut starter = None;
     if settings.starter_set && store.head().await?.is_none() {
-        let candidates = scioc_curation::starter::candidates().map_err(anyhow::Error::msg)?;
+        let candidates = scioc_curation::starter::candidates()?;
         let state = store.source_state(scioc_curation::promote::SOURCE).await?;
         let plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
         let (events, indicators) = (plan.import.events.len(), plan.import.indicators.len());

@@ -105,6 +105,6 @@ fn read_and_hash(from_stdin: bool) -> Result<String> {
     } else {
         bail!("no password given: pass --password-stdin and pipe the password in, or run on a terminal to be prompted");
     };
-    password::check(&password).map_err(anyhow::Error::msg)?;
-    password::hash(&password).map_err(anyhow::Error::msg)
+    password::check(&password)?;
+    Ok(password::hash(&password)?)
 }
