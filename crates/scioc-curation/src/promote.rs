@@ -8,13 +8,12 @@ use crate::{
     files::{BLACKLIST, BlacklistEntry, DataFiles, NPM_IOCS, NpmIoc, WATCHLIST},
 };
 use scioc_model::{
-    Entry, EventType, Identity, IndicatorKind, MatchKind, Provenance, Reference, Sample, SampleStatus, ThreatLevel,
-    build_purl, purl_type_of, split_name,
+    Entry, EventType, IndicatorKind, MatchKind, Provenance, RawEntry, RawIdentity, RawSample, Reference, SampleStatus,
+    StringOrNumber, build_purl, purl_type_of, split_name,
 };
 use scioc_store::{Import, Indicator, NewEvent, SourceRecord, SourceState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
 /// The store's name for curated data.
 pub const SOURCE: &str = "curation";
@@ -107,14 +106,14 @@ fn tooltrust_ioc(c: &Candidate) -> Option<NpmIoc> {
     })
 }
 
-fn threat_level(severity: &str) -> ThreatLevel {
-    let n = match severity {
+/// The threat level, 1 to 5, of a curated severity.
+fn threat_level(severity: &str) -> u8 {
+    match severity {
         "CRITICAL" => 5,
         "HIGH" => 4,
         "MEDIUM" => 3,
         _ => 2,
-    };
-    ThreatLevel::from_str(&n.to_string()).expect("1 to 5")
+    }
 }
 
 /// A feed entry for one blacklisted version.
@@ -122,18 +121,27 @@ fn version_entry(entry: &BlacklistEntry, version: &str, event_type: EventType) -
     let ptype = purl_type_of(&entry.ecosystem)?;
     let purl = build_purl(ptype, &entry.component, Some(version)).ok()?;
     let status = if event_type == EventType::FalsePositive { SampleStatus::Known } else { SampleStatus::Malicious };
-    let identity = Identity {
+    let identity = RawIdentity {
         purl: Some(purl),
         community: Some(ptype.to_owned()),
         namespace: split_name(ptype, &entry.component).0.map(str::to_owned),
         package: Some(entry.component.clone()),
         version: Some(version.to_owned()),
-        ..Identity::default()
+        ..RawIdentity::default()
     };
-    let e =
-        Entry::package(event_type, identity, Sample::threat(status, entry.id.clone(), threat_level(&entry.severity)));
-    // Through the model's validation, so curated entries obey every rule loaded ones do.
-    let raw: scioc_model::RawEntry = serde_json::from_value(serde_json::to_value(&e).ok()?).ok()?;
+    let sample = RawSample {
+        status: Some(status.as_str().to_owned()),
+        threat_name: Some(entry.id.clone()),
+        threat_level: Some(StringOrNumber::String(threat_level(&entry.severity).to_string())),
+        ..RawSample::default()
+    };
+    let raw = RawEntry {
+        event_type: Some(event_type.as_str().to_owned()),
+        identity: Some(identity),
+        sample_list: Some(vec![sample]),
+        ..RawEntry::default()
+    };
+    // Validated once, by the model, so curated entries obey every rule loaded ones do.
     Entry::try_from(raw).ok()
 }
 

@@ -217,7 +217,7 @@ fn a_blacklist_candidate_becomes_an_entry_and_one_event_per_concrete_version() {
         assert_eq!(identity.version.as_deref(), Some(version));
         assert_eq!(e.entry.sample_list.len(), 1);
         assert_eq!(e.entry.sample_list[0].status, SampleStatus::Malicious);
-        assert_eq!(e.entry.sample_list[0].threat_level.map(ThreatLevel::get), Some(4), "HIGH is level 4");
+        assert_eq!(e.entry.sample_list[0].threat_level.map(scioc_model::ThreatLevel::get), Some(4), "HIGH is level 4");
         assert!(e.time.is_none() && e.affected.is_none(), "no time, no ranges");
         assert_eq!(
             e.provenance,

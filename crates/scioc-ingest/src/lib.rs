@@ -2,7 +2,9 @@
 //!
 //! - [`entries`]: JSON Lines of entries in the vendor's shape.
 //! - [`osv`]: OSV malicious-package reports, incrementally.
+//! - [`archive`]: package archives read as hostile input, hashed file by file.
 //! - [`reclassify`]: false positives and new threat names, by hash or purl.
+//! - [`sync`]: a remote feed mirrored page by page, resumably.
 //!
 //! Each loader reads its input completely and validates every record before anything is
 //! stored, so a bad record refuses the whole input and nothing is half-imported.

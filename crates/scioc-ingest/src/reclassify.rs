@@ -2,8 +2,8 @@
 //! everything the feed currently announces under a hash or a purl.
 
 use scioc_model::{
-    Entry, EventType, FeedTime, Md5, Provenance, RawEntry, SampleStatus, Sha1, Sha256, ThreatLevel, ValueError,
-    ValueKind,
+    Entry, EventType, FeedTime, Md5, Provenance, RawEntry, RawSample, SampleStatus, Sha1, Sha256, StringOrNumber,
+    ThreatLevel, ValueError, ValueKind,
 };
 use scioc_store::{Appended, EventFilter, NewEvent, Store, StoredEvent};
 use std::collections::BTreeMap;
@@ -176,14 +176,9 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
             already_fp += 1;
             continue;
         }
-        let (mut entry, source_id) = read_back(event)?;
-        match change {
-            Change::FalsePositive { .. } => {
-                entry.event_type = EventType::FalsePositive;
-                for s in &mut entry.sample_list {
-                    s.status = SampleStatus::Known;
-                }
-            }
+        let (entry, mut raw, source_id) = read_back(event)?;
+        let entry = match change {
+            Change::FalsePositive { .. } => entry.as_event(EventType::FalsePositive),
             Change::ThreatName { name, level } => {
                 let unchanged = !entry.sample_list.is_empty()
                     && entry.sample_list.iter().all(|s| s.threat_name.as_deref() == Some(name.as_str()))
@@ -191,25 +186,29 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
                 if unchanged {
                     continue;
                 }
-                entry.event_type = EventType::NewThreatName;
-                if entry.sample_list.is_empty() {
-                    entry.sample_list.push(scioc_model::Sample {
-                        status: SampleStatus::Malicious,
-                        threat_name: None,
-                        threat_level: None,
-                        md5: entry.md5.clone(),
-                        sha1: entry.sha1.clone(),
-                        sha256: entry.sha256.clone(),
+                // The stored raw form, renamed, validated once.
+                raw.event_type = Some(EventType::NewThreatName.as_str().to_owned());
+                raw.scioc = None;
+                raw.timestamp = None;
+                let samples = raw.sample_list.get_or_insert_with(Vec::new);
+                if samples.is_empty() {
+                    samples.push(RawSample {
+                        status: Some(SampleStatus::Malicious.as_str().to_owned()),
+                        md5: raw.md5.clone(),
+                        sha1: raw.sha1.clone(),
+                        sha256: raw.sha256.clone(),
+                        ..RawSample::default()
                     });
                 }
-                for s in &mut entry.sample_list {
+                for s in samples.iter_mut() {
                     s.threat_name = Some(name.clone());
                     if let Some(l) = level {
-                        s.threat_level = Some(*l);
+                        s.threat_level = Some(StringOrNumber::String(l.get().to_string()));
                     }
                 }
+                Entry::try_from(raw).map_err(|e| ReclassifyError::Corrupt { seq: event.seq, message: e.to_string() })?
             }
-        }
+        };
         let reason = match change {
             Change::FalsePositive { reason } => Some(scioc_model::clean_text(reason, 1000)),
             Change::ThreatName { .. } => None,
@@ -231,8 +230,8 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
     Ok(store.append(batch, FeedTime::now()).await?)
 }
 
-/// The entry of a stored event, and the source record id it came from.
-fn read_back(event: &StoredEvent) -> Result<(Entry, Option<String>), ReclassifyError> {
+/// The entry of a stored event, validated and as written, and the source record id it came from.
+fn read_back(event: &StoredEvent) -> Result<(Entry, RawEntry, Option<String>), ReclassifyError> {
     let corrupt = |message: String| ReclassifyError::Corrupt { seq: event.seq, message };
     let raw: RawEntry = serde_json::from_slice(&event.entry_json).map_err(|e| corrupt(e.to_string()))?;
     let source_id = raw
@@ -242,6 +241,6 @@ fn read_back(event: &StoredEvent) -> Result<(Entry, Option<String>), ReclassifyE
         .and_then(|p| p.get("id"))
         .and_then(|id| id.as_str())
         .map(str::to_owned);
-    let entry = Entry::try_from(raw).map_err(|e| corrupt(e.to_string()))?;
-    Ok((entry, source_id))
+    let entry = Entry::try_from(raw.clone()).map_err(|e| corrupt(e.to_string()))?;
+    Ok((entry, raw, source_id))
 }

@@ -8,8 +8,26 @@ use serde::{Serialize, Serializer};
 use std::{fmt, str::FromStr};
 
 /// One feed entry: a package or file, its identity, its samples and what the event says of it.
+///
+/// Validation is the only way to get one: [`Entry::try_from`] a [`crate::RawEntry`]. Code that
+/// makes entries writes the raw form and validates it once; the fields are read through
+/// [`EntryFields`] (by `Deref`) and never changed in place, so no `Entry` in memory breaks a
+/// rule. [`Entry::as_event`] is the one change, and it keeps every rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Entry {
+#[serde(transparent)]
+pub struct Entry(pub(crate) EntryFields);
+
+impl std::ops::Deref for Entry {
+    type Target = EntryFields;
+
+    fn deref(&self) -> &EntryFields {
+        &self.0
+    }
+}
+
+/// The fields of an [`Entry`], read-only through it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryFields {
     /// What the event announces.
     pub event_type: EventType,
     /// MD5 of the package file.
@@ -42,34 +60,17 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// An entry naming a package (no archive hashes), with one sample carrying the threat.
-    pub fn package(event_type: EventType, identity: Identity, sample: Sample) -> Entry {
-        Entry {
-            event_type,
-            md5: None,
-            sha1: None,
-            sha256: None,
-            sha512: None,
-            filename: None,
-            sample_size: None,
-            source_url: None,
-            identity: Some(identity),
-            sample_list: vec![sample],
+    /// The same entry as another event type; an `FP` marks its samples `KNOWN` (not
+    /// malicious after all). Every rule an entry obeys still holds.
+    pub fn as_event(&self, event_type: EventType) -> Entry {
+        let mut e = self.0.clone();
+        e.event_type = event_type;
+        if event_type == EventType::FalsePositive {
+            for s in &mut e.sample_list {
+                s.status = SampleStatus::Known;
+            }
         }
-    }
-}
-
-impl Sample {
-    /// A sample with a verdict and a threat, and no file hashes.
-    pub fn threat(status: SampleStatus, threat_name: String, threat_level: ThreatLevel) -> Sample {
-        Sample {
-            status,
-            threat_name: Some(threat_name),
-            threat_level: Some(threat_level),
-            md5: None,
-            sha1: None,
-            sha256: None,
-        }
+        Entry(e)
     }
 }
 
@@ -152,6 +153,18 @@ pub enum SampleStatus {
     /// Not classified.
     #[serde(rename = "UNKNOWN")]
     Unknown,
+}
+
+impl SampleStatus {
+    /// The wire spelling: `MALICIOUS`, `SUSPICIOUS`, `KNOWN` or `UNKNOWN`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SampleStatus::Malicious => "MALICIOUS",
+            SampleStatus::Suspicious => "SUSPICIOUS",
+            SampleStatus::Known => "KNOWN",
+            SampleStatus::Unknown => "UNKNOWN",
+        }
+    }
 }
 
 impl FromStr for SampleStatus {

@@ -41,7 +41,7 @@ mod user;
 mod validate;
 
 pub use affected::{Affected, Range, RangeEvent, RangeKind};
-pub use entry::{Entry, Identity, Published, Sample, SampleStatus, ThreatLevel};
+pub use entry::{Entry, EntryFields, Identity, Published, Sample, SampleStatus, ThreatLevel};
 pub use error::{FieldError, ValueError, ValueKind};
 pub use event_type::EventType;
 pub use hash::{Md5, Sha1, Sha256, Sha512};

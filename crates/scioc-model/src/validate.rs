@@ -5,8 +5,8 @@
 //! XML 1.0) and of bounded length.
 
 use crate::{
-    Entry, EventType, FieldError, Identity, Md5, Published, RawEntry, RawIdentity, RawSample, Sample, SampleStatus,
-    Sha1, Sha256, Sha512, ThreatLevel,
+    Entry, EntryFields, EventType, FieldError, Identity, Md5, Published, RawEntry, RawIdentity, RawSample, Sample,
+    SampleStatus, Sha1, Sha256, Sha512, ThreatLevel,
 };
 use std::str::FromStr;
 
@@ -43,7 +43,7 @@ impl TryFrom<RawEntry> for Entry {
             .enumerate()
             .map(|(i, s)| sample(s).map_err(|e| e.within(&format!("sample_list[{i}]"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let entry = Entry {
+        let entry = EntryFields {
             event_type,
             md5: opt(raw.md5, "md5", |s| Md5::from_str(&s))?,
             sha1: opt(raw.sha1, "sha1", |s| Sha1::from_str(&s))?,
@@ -66,7 +66,7 @@ impl TryFrom<RawEntry> for Entry {
                 "names nothing; expected at least one of md5, sha1, sha256, sha512, identity.purl, identity.package",
             ));
         }
-        Ok(entry)
+        Ok(Entry(entry))
     }
 }
 

@@ -1,8 +1,8 @@
 //! Versioned schema migrations.
 //!
-//! Hand-written rather than taken from a migration crate because the same runner must serve
-//! SQLite now and PostgreSQL later with identical rules, and the candidates tie us to their
-//! own driver versions. The rules: migrations apply in version order, each in its own
+//! Hand-written rather than taken from a migration crate because the same rules must serve
+//! SQLite (`sqlite/mod.rs`) and PostgreSQL (`postgres/migrate.rs`, under the `schema_lock` row),
+//! and the candidates tie us to their own driver versions. The rules: migrations apply in version order, each in its own
 //! transaction; an applied migration whose text has changed is refused (its checksum no
 //! longer matches); a database newer than this build is refused.
 

@@ -1,9 +1,10 @@
 //! The feed event for an inspected archive.
 
 use super::Inspected;
-use crate::osv::map::{purl, revalidate, split_name};
+use crate::osv::map::{purl, split_name};
 use scioc_model::{
-    Entry, EventType, FeedTime, FieldError, Identity, Provenance, Sample, SampleStatus, ThreatLevel, clean_text,
+    Entry, EventType, FeedTime, FieldError, Md5, Provenance, RawEntry, RawIdentity, RawSample, SampleStatus, Sha1,
+    Sha256, StringOrNumber, ThreatLevel, clean_text,
 };
 use scioc_store::{Appended, Import, NewEvent, SourceRecord, Store};
 
@@ -29,7 +30,7 @@ const MAX_LISTED_PATH: usize = 256;
 /// archive of more files lists its first ones and counts the rest in
 /// `provenance.omitted_files`; [`record`] keeps the whole list.
 pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenance), FieldError> {
-    let mut identity = Identity::default();
+    let mut identity = RawIdentity::default();
     if let Some(m) = &inspected.manifest {
         identity.purl =
             Some(purl(m.purl_type, &m.name, Some(&m.version)).map_err(|e| FieldError::new("identity.purl", e))?);
@@ -58,32 +59,33 @@ pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenanc
             "no manifest (package.json, METADATA/PKG-INFO, gem metadata, Cargo.toml) names the package; pass --purl",
         ));
     }
-    let sample = |md5, sha1, sha256| Sample {
-        status: SampleStatus::Malicious,
+    let sample = |md5: &Md5, sha1: &Sha1, sha256: &Sha256| RawSample {
+        status: Some(SampleStatus::Malicious.as_str().to_owned()),
         threat_name: Some(claims.threat_name.clone()),
-        threat_level: Some(claims.threat_level),
-        md5: Some(md5),
-        sha1: Some(sha1),
-        sha256: Some(sha256),
+        threat_level: Some(StringOrNumber::String(claims.threat_level.get().to_string())),
+        md5: Some(md5.to_string()),
+        sha1: Some(sha1.to_string()),
+        sha256: Some(sha256.to_string()),
     };
-    let mut samples = vec![sample(inspected.md5.clone(), inspected.sha1.clone(), inspected.sha256.clone())];
+    let mut samples = vec![sample(&inspected.md5, &inspected.sha1, &inspected.sha256)];
     let mut files = vec![inspected.filename.clone()];
     let listed = inspected.files.len().min(scioc_model::MAX_SAMPLES - 1);
     for f in &inspected.files[..listed] {
-        samples.push(sample(f.md5.clone(), f.sha1.clone(), f.sha256.clone()));
+        samples.push(sample(&f.md5, &f.sha1, &f.sha256));
         files.push(clean_text(&f.path, MAX_LISTED_PATH));
     }
-    let entry = Entry {
-        event_type: EventType::NewMalicious,
-        md5: Some(inspected.md5.clone()),
-        sha1: Some(inspected.sha1.clone()),
-        sha256: Some(inspected.sha256.clone()),
-        sha512: Some(inspected.sha512.clone()),
+    let entry = RawEntry {
+        event_type: Some(EventType::NewMalicious.as_str().to_owned()),
+        md5: Some(inspected.md5.to_string()),
+        sha1: Some(inspected.sha1.to_string()),
+        sha256: Some(inspected.sha256.to_string()),
+        sha512: Some(inspected.sha512.to_string()),
         filename: Some(inspected.filename.clone()),
-        sample_size: Some(inspected.size),
+        sample_size: Some(StringOrNumber::String(inspected.size.to_string())),
         source_url: claims.source_url.clone(),
         identity: Some(identity),
-        sample_list: samples,
+        sample_list: Some(samples),
+        ..RawEntry::default()
     };
     let provenance = Provenance {
         source: SOURCE.into(),
@@ -91,7 +93,7 @@ pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenanc
         omitted_files: (inspected.files.len() - listed) as u64,
         ..Provenance::default()
     };
-    Ok((revalidate(entry)?, provenance))
+    Ok((Entry::try_from(entry)?, provenance))
 }
 
 /// The source name under which the store keeps archives' whole file lists.

@@ -9,8 +9,8 @@
 use super::record::{Affected, Record};
 use base64::Engine;
 use scioc_model::{
-    Entry, EventType, FeedTime, FieldError, Identity, IndicatorKind, MatchKind, Provenance, Published, Reference,
-    Sample, SampleStatus, Sha1, Sha512, ThreatLevel, ValueError, ValueKind, clean_text,
+    Entry, EventType, FeedTime, FieldError, IndicatorKind, MatchKind, Provenance, Published, RawEntry, RawIdentity,
+    RawSample, Reference, SampleStatus, Sha1, Sha512, StringOrNumber, ValueError, ValueKind, clean_text,
 };
 use scioc_store::Indicator;
 use std::collections::BTreeMap;
@@ -242,21 +242,26 @@ fn announce(
     for version in versions {
         let key = purl(ptype, name, version).map_err(|m| ("package.name".to_owned(), m.to_string()))?;
         let (namespace, _) = split_name(ptype, name);
-        let identity = Identity {
+        let identity = RawIdentity {
             purl: Some(key.clone()),
             community: Some(ptype.to_owned()),
             namespace: namespace.map(str::to_owned),
             package: Some(clean_text(name, 4096)),
             version: version.map(|v| clean_text(v, 4096)),
-            published,
-            ..Identity::default()
+            published: published.map(|p| p.to_string()),
+            ..RawIdentity::default()
         };
-        let level = ThreatLevel::from_str(&OSV_THREAT_LEVEL.to_string()).expect("a valid level");
-        let mut entry = Entry::package(
-            EventType::NewMalicious,
-            identity,
-            Sample::threat(SampleStatus::Malicious, threat_name.to_owned(), level),
-        );
+        let mut sample = RawSample {
+            status: Some(SampleStatus::Malicious.as_str().to_owned()),
+            threat_name: Some(threat_name.to_owned()),
+            threat_level: Some(StringOrNumber::String(OSV_THREAT_LEVEL.to_string())),
+            ..RawSample::default()
+        };
+        let mut entry = RawEntry {
+            event_type: Some(EventType::NewMalicious.as_str().to_owned()),
+            identity: Some(identity),
+            ..RawEntry::default()
+        };
         // An archive hash belongs to the version its file name carries, or to the only entry.
         let matching = integrity.iter().find(|i| match (version, i.filename.as_deref()) {
             (Some(v), Some(f)) => f.contains(&format!("-{v}.")),
@@ -267,44 +272,25 @@ fn announce(
             if let Some(h) = &int.hashes.sha1 {
                 let sha1 = Sha1::from_str(h)
                     .map_err(|m| ("database_specific.indicators.package_integrity.sha1".to_owned(), m.to_string()))?;
-                entry.sample_list[0].sha1 = Some(sha1.clone());
-                entry.sha1 = Some(sha1);
+                sample.sha1 = Some(sha1.to_string());
+                entry.sha1 = Some(sha1.to_string());
             }
             if let Some(sri) = &int.hashes.sha512_sri {
                 let sha512 = sha512_of_sri(sri).map_err(|m| {
                     ("database_specific.indicators.package_integrity.sha512_sri".to_owned(), m.to_string())
                 })?;
-                entry.sha512 = Some(sha512);
+                entry.sha512 = Some(sha512.to_string());
             }
             entry.filename =
                 int.filename.as_deref().map(|f| clean_text(f, 1024)).filter(|f| !f.is_empty() && !f.contains('/'));
         }
-        // Re-validate through the model so a mapped entry obeys every rule a loaded one does.
-        let entry = revalidate(entry).map_err(|e| (e.field, e.message))?;
+        entry.sample_list = Some(vec![sample]);
+        // Validated once, by the model, so a mapped entry obeys every rule a loaded one does.
+        let entry = Entry::try_from(entry).map_err(|e| (e.field, e.message))?;
         let affected = if version.is_none() { affected_ranges.clone() } else { None };
         out.push(Announcement { key, entry, affected });
     }
     Ok(out)
-}
-
-/// Round-trips an entry through its wire form and the model's validation.
-pub(crate) fn revalidate(entry: Entry) -> Result<Entry, FieldError> {
-    let value = serde_json::to_value(&entry).expect("an entry serializes");
-    let raw: scioc_model::RawEntry =
-        serde_json::from_value(value).map_err(|e| FieldError::new("entry", e.to_string()))?;
-    Entry::try_from(raw)
-}
-
-/// The same announcement as another event type: `FP` marks the samples `KNOWN`.
-pub fn as_event(entry: &Entry, event_type: EventType) -> Entry {
-    let mut e = entry.clone();
-    e.event_type = event_type;
-    if event_type == EventType::FalsePositive {
-        for s in &mut e.sample_list {
-            s.status = SampleStatus::Known;
-        }
-    }
-    e
 }
 
 #[cfg(test)]

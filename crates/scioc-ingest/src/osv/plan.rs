@@ -15,7 +15,7 @@
 //! the ranges it withdraws. A state written before ranges were kept has none for its versionless
 //! announcement, which meant every version: it equals new ranges that cover every version.
 
-use super::map::{Mapped, as_event};
+use super::map::Mapped;
 pub use scioc_model::osv::RecordState;
 use scioc_model::{Affected, Entry, EventType, RawEntry};
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
             for (key, entry_json) in before_active.into_iter().flatten() {
                 if let Some(entry) = parse_entry(entry_json) {
                     let affected = before.and_then(|b| b.ranges.get(key)).cloned();
-                    events.push(Planned { entry: as_event(&entry, EventType::FalsePositive), affected });
+                    events.push(Planned { entry: entry.as_event(EventType::FalsePositive), affected });
                 }
             }
             let threat_name = before.map(|b| b.threat_name.clone()).unwrap_or_default();
@@ -74,12 +74,12 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                     Some(old_json) if !same_ranges(before_ranges(&a.key), a.affected.as_ref()) => {
                         if let Some(old) = parse_entry(old_json) {
                             let affected = before_ranges(&a.key).cloned();
-                            events.push(Planned { entry: as_event(&old, EventType::FalsePositive), affected });
+                            events.push(Planned { entry: old.as_event(EventType::FalsePositive), affected });
                         }
                         events.push(new());
                     }
                     Some(_) if renamed => events.push(Planned {
-                        entry: as_event(&a.entry, EventType::NewThreatName),
+                        entry: a.entry.as_event(EventType::NewThreatName),
                         affected: a.affected.clone(),
                     }),
                     Some(_) => {}
@@ -94,7 +94,7 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                     && let Some(entry) = parse_entry(entry_json)
                 {
                     let affected = before_ranges(key).cloned();
-                    events.push(Planned { entry: as_event(&entry, EventType::FalsePositive), affected });
+                    events.push(Planned { entry: entry.as_event(EventType::FalsePositive), affected });
                 }
             }
             let state = RecordState {

@@ -276,6 +276,6 @@ fn an_fp_withdraws_the_entry_announced_before() {
     assert_eq!(events.len(), 1);
     let old = mapped(Rec { summary: T1, versions: &["1.0.0", "1.0.1"], range: None });
     let dropped = old.announcements.iter().find(|a| a.key == V2).expect("1.0.1 was announced");
-    assert_eq!(events[0].entry, as_event(&dropped.entry, Fp));
+    assert_eq!(events[0].entry, dropped.entry.as_event(Fp));
     assert_eq!(events[0].affected, None);
 }
