@@ -192,6 +192,22 @@ pub(crate) fn settle(done: Position, leases: &[LeaseRow]) -> (Position, Vec<i64>
     (at, passed)
 }
 
+/// The condition and the one parameter of [`crate::EventFilter`]'s events, for a dialect that
+/// writes the parameter as `p` and finds a substring's position with `position(haystack,
+/// needle)` (PostgreSQL's `strpos`, SQLite's `instr`). A purl without a version also matches
+/// each of its versions.
+pub(crate) fn filter_condition(filter: &crate::EventFilter, p: &str, position: &str) -> (String, String) {
+    match filter {
+        crate::EventFilter::Sha256(h) => (format!("sha256 = {p}"), h.to_ascii_lowercase()),
+        crate::EventFilter::Sha1(h) => (format!("sha1 = {p}"), h.to_ascii_lowercase()),
+        crate::EventFilter::Md5(h) => (format!("md5 = {p}"), h.to_ascii_lowercase()),
+        crate::EventFilter::Purl(purl) => (
+            format!("purl = {p} OR ({position}({p}, '@') = 0 AND substr(purl, 1, length({p}) + 1) = {p} || '@')"),
+            purl.clone(),
+        ),
+    }
+}
+
 /// The refusal of an import whose source moved on since its state was read.
 pub(crate) fn import_conflict(source: &str, current: i64, expected: i64) -> Error {
     Error::Conflict(format!(

@@ -245,18 +245,8 @@ fn stored_event(r: &Row) -> Result<StoredEvent, tokio_postgres::Error> {
 
 /// Events matching a filter, in feed order.
 pub(super) async fn find_events(c: &Conn, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
-    let cols = format!("SELECT {STORED_EVENT_COLUMNS} FROM events");
-    let (sql, value) = match filter {
-        EventFilter::Sha256(h) => (format!("{cols} WHERE sha256 = $1 ORDER BY seq"), h.to_ascii_lowercase()),
-        EventFilter::Sha1(h) => (format!("{cols} WHERE sha1 = $1 ORDER BY seq"), h.to_ascii_lowercase()),
-        EventFilter::Md5(h) => (format!("{cols} WHERE md5 = $1 ORDER BY seq"), h.to_ascii_lowercase()),
-        EventFilter::Purl(p) => (
-            format!(
-                "{cols} WHERE purl = $1 OR (strpos($1, '@') = 0 AND substr(purl, 1, length($1) + 1) = $1 || '@') ORDER BY seq"
-            ),
-            p.clone(),
-        ),
-    };
+    let (condition, value) = crate::rules::filter_condition(filter, "$1", "strpos");
+    let sql = format!("SELECT {STORED_EVENT_COLUMNS} FROM events WHERE {condition} ORDER BY seq");
     let stmt = c.prepare_cached(&sql).await.db()?;
     c.query(&stmt, &[&value]).await.db()?.iter().map(stored_event).collect::<Result<Vec<_>, _>>().db()
 }

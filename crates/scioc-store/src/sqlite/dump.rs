@@ -134,26 +134,9 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
         }
     }
     {
-        let mut add = tx
-            .prepare_cached(
-                "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, added_at, match_kind, confidence, action)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .db()?;
+        let mut add = tx.prepare_cached(super::sources::INSERT_INDICATOR).db()?;
         for (i, added_at) in &meta.indicators {
-            add.execute(params![
-                i.kind.as_str(),
-                i.value,
-                i.ecosystem,
-                i.package,
-                i.source,
-                i.source_id,
-                added_at,
-                i.match_kind.as_str(),
-                i.confidence,
-                i.action
-            ])
-            .db()?;
+            super::sources::insert_indicator(&mut add, i, *added_at)?;
         }
     }
     tx.commit().db()?;

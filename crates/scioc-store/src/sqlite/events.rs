@@ -159,18 +159,8 @@ fn stored_event(r: &r2d2_sqlite::rusqlite::Row<'_>) -> r2d2_sqlite::rusqlite::Re
 
 /// Events matching a filter, in feed order.
 pub(super) fn find_events(conn: &mut Connection, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
-    let cols = format!("SELECT {STORED_EVENT_COLUMNS} FROM events");
-    let (sql, value) = match filter {
-        EventFilter::Sha256(h) => (format!("{cols} WHERE sha256 = ?1 ORDER BY seq"), h.to_ascii_lowercase()),
-        EventFilter::Sha1(h) => (format!("{cols} WHERE sha1 = ?1 ORDER BY seq"), h.to_ascii_lowercase()),
-        EventFilter::Md5(h) => (format!("{cols} WHERE md5 = ?1 ORDER BY seq"), h.to_ascii_lowercase()),
-        EventFilter::Purl(p) => (
-            format!(
-                "{cols} WHERE purl = ?1 OR (instr(?1, '@') = 0 AND substr(purl, 1, length(?1) + 1) = ?1 || '@') ORDER BY seq"
-            ),
-            p.clone(),
-        ),
-    };
+    let (condition, value) = crate::rules::filter_condition(filter, "?1", "instr");
+    let sql = format!("SELECT {STORED_EVENT_COLUMNS} FROM events WHERE {condition} ORDER BY seq");
     let mut stmt = conn.prepare_cached(&sql).db()?;
     let rows = stmt.query_map(params![value], stored_event).db()?;
     rows.collect::<Result<Vec<_>, _>>().db()

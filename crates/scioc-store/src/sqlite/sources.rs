@@ -6,6 +6,33 @@ use crate::{Appended, Import, Indicator, Result, SourceRecord, SourceState};
 use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use scioc_model::FeedTime;
 
+/// Adds an indicator; one already there (same kind, value, package and source) is kept.
+pub(super) const INSERT_INDICATOR: &str = "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, added_at, match_kind, confidence, action)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING";
+
+/// Runs [`INSERT_INDICATOR`] for `i`, added at `added_at` (Unix seconds): for imports and
+/// for restoring a dump alike.
+pub(super) fn insert_indicator(
+    add: &mut r2d2_sqlite::rusqlite::CachedStatement<'_>,
+    i: &Indicator,
+    added_at: i64,
+) -> Result<()> {
+    add.execute(params![
+        i.kind.as_str(),
+        i.value,
+        i.ecosystem,
+        i.package,
+        i.source,
+        i.source_id,
+        added_at,
+        i.match_kind.as_str(),
+        i.confidence,
+        i.action
+    ])
+    .db()?;
+    Ok(())
+}
+
 fn version(conn: &Connection, source: &str) -> Result<i64> {
     Ok(conn
         .prepare_cached("SELECT version FROM source_versions WHERE source = ?1")
@@ -57,26 +84,9 @@ pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime) -> Re
         for id in &import.retire_indicators_of {
             retire.execute(params![import.source, id]).db()?;
         }
-        let mut add = tx
-            .prepare_cached(
-                "INSERT INTO indicators (kind, value, ecosystem, package, source, source_id, added_at, match_kind, confidence, action)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
-            )
-            .db()?;
+        let mut add = tx.prepare_cached(INSERT_INDICATOR).db()?;
         for i in &import.indicators {
-            add.execute(params![
-                i.kind.as_str(),
-                i.value,
-                i.ecosystem,
-                i.package,
-                i.source,
-                i.source_id,
-                now.unix(),
-                i.match_kind.as_str(),
-                i.confidence,
-                i.action
-            ])
-            .db()?;
+            insert_indicator(&mut add, i, now.unix())?;
         }
         let mut forget = tx.prepare_cached("DELETE FROM source_records WHERE source = ?1 AND id = ?2").db()?;
         for id in &import.remove_records {

@@ -206,18 +206,7 @@ impl fmt::Display for Version {
     }
 }
 
-impl std::str::FromStr for Version {
-    type Err = super::VersionError;
-
-    /// Parses `text`; the error says what was expected.
-    fn from_str(text: &str) -> Result<Version, super::VersionError> {
-        Version::read_text(text).map_err(|why| super::VersionError::Invalid {
-            text: text.to_owned(),
-            scheme: super::Scheme::Maven.name(),
-            why,
-        })
-    }
-}
+super::version_from_str!(Maven);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,24 @@
 //! One ecosystem's versions, in that ecosystem's order.
 
+/// `FromStr` for a hand-written scheme's `Version`, from its `read_text` (whose error says
+/// what was expected), failing as [`VersionError::Invalid`] of `$scheme`.
+macro_rules! version_from_str {
+    ($scheme:ident) => {
+        impl std::str::FromStr for Version {
+            type Err = super::VersionError;
+
+            fn from_str(text: &str) -> Result<Version, super::VersionError> {
+                Version::read_text(text).map_err(|why| super::VersionError::Invalid {
+                    text: text.to_owned(),
+                    scheme: super::Scheme::$scheme.name(),
+                    why,
+                })
+            }
+        }
+    };
+}
+use version_from_str;
+
 mod maven;
 mod nuget;
 mod rubygems;
