@@ -1,0 +1,48 @@
+//! The registry firewall's protocol logic, without IO: what a package manager asks for, and
+//! the registry's answers with what the verdict engine blocks taken out.
+//!
+//! - [`npm`]: package names from request paths, packuments filtered (versions, times, tags)
+//!   and their tarball URLs routed through the firewall.
+//! - [`pypi`]: project names, PEP 503 HTML and PEP 691 JSON pages in one model, content
+//!   negotiation, files of blocked versions taken out and the rest routed through the firewall.
+//!
+//! The server (`scioc-server`) fetches from the configured upstream, asks the verdict engine
+//! about each version through a judge closure, and serves what this crate returns. Nothing
+//! here names a registry host: upstreams are always configured.
+
+pub mod npm;
+pub mod pypi;
+
+/// Why a version or archive is refused: what npm and pip show the user, in one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The rule that matched (`AS-008`, `HASH`, `AS-016`, `COOLDOWN`).
+    pub rule: String,
+    /// The record behind it (`MAL-2025-1234`), when there is one.
+    pub reference: Option<String>,
+    /// What was blocked, in words (`evil@1.0.0`).
+    pub what: String,
+}
+
+impl Block {
+    /// The one line a refused download answers with: what, the rule and the reference.
+    pub fn line(&self) -> String {
+        match &self.reference {
+            Some(r) => format!("scioc blocked {}: rule {} ({r})", self.what, self.rule),
+            None => format!("scioc blocked {}: rule {}", self.what, self.rule),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_block_is_one_line_naming_what_rule_and_reference() {
+        let b = Block { rule: "AS-008".into(), reference: Some("MAL-2025-1234".into()), what: "evil@1.0.0".into() };
+        assert_eq!(b.line(), "scioc blocked evil@1.0.0: rule AS-008 (MAL-2025-1234)");
+        let plain = Block { reference: None, ..b };
+        assert_eq!(plain.line(), "scioc blocked evil@1.0.0: rule AS-008");
+    }
+}

@@ -1,0 +1,351 @@
+//! npm's registry protocol: package names from request paths, and packuments with the blocked
+//! versions taken out.
+//!
+//! A packument (`GET /{name}`, full or abbreviated) is a JSON object whose `versions` maps each
+//! version to its manifest, `dist-tags` maps tags to versions and, in the full form, `time`
+//! maps versions to publish times. [`filter_packument`] removes every version the judge blocks
+//! from `versions` and `time`, moves each tag that pointed at one (see [`retag`]) and rewrites
+//! every `dist.tarball` to route through the firewall, since clients download whatever it says.
+
+use crate::Block;
+use scioc_versions::{Scheme, Version};
+use serde_json::{Map, Value};
+
+/// Longest package name npm accepts, in bytes.
+pub const MAX_NAME: usize = 214;
+
+/// A package name read from a request path and checked: plain (`left-pad`) or scoped
+/// (`@scope/name`), of the characters npm allows in a URL without encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageName {
+    name: String,
+    /// Where the name part starts (after `@scope/`), 0 when unscoped.
+    split: usize,
+}
+
+/// A request path that names no valid package: answered 400 before anything reaches the
+/// upstream.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an npm package name: {0}")]
+pub struct NameError(pub String);
+
+impl PackageName {
+    /// The name a path segment spells: `name`, `@scope/name`, or `@scope%2fname` (either case
+    /// of the escape). Anything else (another escape, `..`, a leading `.` or `_`, a character
+    /// npm would escape, more than [`MAX_NAME`] bytes) is refused.
+    pub fn from_path(segment: &str) -> Result<PackageName, NameError> {
+        let bad = |why: &str| NameError(format!("{why}: {:?}", truncate(segment)));
+        if segment.len() > MAX_NAME + 2 {
+            return Err(bad("longer than 214 bytes"));
+        }
+        let name = match segment.find('%') {
+            None => segment.to_owned(),
+            Some(_) => {
+                let lower = segment.replacen("%2F", "%2f", 1);
+                match lower.split_once("%2f") {
+                    Some((scope, rest)) if scope.starts_with('@') && !rest.contains('%') && !scope.contains('%') => {
+                        format!("{scope}/{rest}")
+                    }
+                    _ => return Err(bad("only a scope's `/` may be escaped (as %2f)")),
+                }
+            }
+        };
+        if name.len() > MAX_NAME {
+            return Err(bad("longer than 214 bytes"));
+        }
+        let (scope, short) = match name.strip_prefix('@') {
+            Some(rest) => match rest.split_once('/') {
+                Some((scope, short)) => (Some(scope), short),
+                None => return Err(bad("a scoped name is @scope/name")),
+            },
+            None => (None, name.as_str()),
+        };
+        for part in scope.into_iter().chain([short]) {
+            if part.is_empty() || part.starts_with('.') || part.starts_with('_') {
+                return Err(bad("a name part is empty or starts with . or _"));
+            }
+            if let Some(c) = part.chars().find(|c| {
+                !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '!' | '*' | '\'' | '(' | ')'))
+            }) {
+                return Err(NameError(format!("{:?} holds {c:?}, which npm names never do", truncate(segment))));
+            }
+        }
+        let split = scope.map_or(0, |s| s.len() + 2);
+        Ok(PackageName { name, split })
+    }
+
+    /// The name as npm writes it: `left-pad`, `@scope/name`.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    /// The name without its scope: what an archive's file name starts with.
+    pub fn short(&self) -> &str {
+        &self.name[self.split..]
+    }
+
+    /// Whether the name has a scope.
+    pub fn is_scoped(&self) -> bool {
+        self.split > 0
+    }
+
+    /// The packument's path on a registry: `left-pad`, `@scope%2fname`.
+    pub fn packument_path(&self) -> String {
+        match self.is_scoped() {
+            true => format!("{}%2f{}", &self.name[..self.split - 1], self.short()),
+            false => self.name.clone(),
+        }
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(80).collect()
+}
+
+/// One version of a packument, as the judge sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct VersionInfo<'a> {
+    /// The version.
+    pub version: &'a str,
+    /// `dist.shasum`: the archive's SHA-1, hex.
+    pub shasum: Option<&'a str>,
+    /// `dist.integrity`: `sha512-<base64>`.
+    pub integrity: Option<&'a str>,
+    /// Its publish time from `time` (full packuments only).
+    pub published: Option<&'a str>,
+}
+
+/// What filtering did to a packument.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Filtered {
+    /// The versions taken out, with why.
+    pub removed: Vec<(String, Block)>,
+    /// Tags that pointed at a removed version: the tag and where it points now (`None`:
+    /// removed).
+    pub retagged: Vec<(String, Option<String>)>,
+}
+
+/// Takes every version `judge` blocks out of `doc` (its `versions` and `time`), moves the tags
+/// that pointed at them ([`retag`]) and rewrites each remaining `dist.tarball` to
+/// `{base}/{name}/-/{file}`, the file name kept from the upstream's URL. A version without a
+/// usable tarball name keeps its URL only if it is blocked (then it is gone anyway); otherwise
+/// its tarball points at the firewall under the conventional name `{short}-{version}.tgz`.
+pub fn filter_packument(
+    doc: &mut Map<String, Value>,
+    name: &PackageName,
+    base: &str,
+    mut judge: impl FnMut(&VersionInfo<'_>) -> Option<Block>,
+) -> Filtered {
+    let mut out = Filtered::default();
+    let times = doc.get("time").and_then(Value::as_object).cloned();
+    if let Some(versions) = doc.get_mut("versions").and_then(Value::as_object_mut) {
+        let mut blocked = Vec::new();
+        for (version, manifest) in versions.iter() {
+            let dist = manifest.get("dist");
+            let text = |key: &str| dist.and_then(|d| d.get(key)).and_then(Value::as_str);
+            let info = VersionInfo {
+                version,
+                shasum: text("shasum"),
+                integrity: text("integrity"),
+                published: times.as_ref().and_then(|t| t.get(version)).and_then(Value::as_str),
+            };
+            if let Some(block) = judge(&info) {
+                blocked.push((version.clone(), block));
+            }
+        }
+        for (version, _) in &blocked {
+            versions.shift_remove(version);
+        }
+        for (version, manifest) in versions.iter_mut() {
+            if let Some(dist) = manifest.get_mut("dist").and_then(Value::as_object_mut) {
+                let file = dist
+                    .get("tarball")
+                    .and_then(Value::as_str)
+                    .and_then(|u| u.rsplit_once("/-/"))
+                    .map(|(_, file)| file.to_owned())
+                    .filter(|f| !f.is_empty() && !f.contains(['/', '?', '#', '%']))
+                    .unwrap_or_else(|| format!("{}-{version}.tgz", name.short()));
+                dist.insert("tarball".into(), Value::String(format!("{base}/{}/-/{file}", name.as_str())));
+            }
+        }
+        out.removed = blocked;
+    }
+    if out.removed.is_empty() {
+        return out;
+    }
+    if let Some(time) = doc.get_mut("time").and_then(Value::as_object_mut) {
+        for (version, _) in &out.removed {
+            time.shift_remove(version);
+        }
+    }
+    let remaining: Vec<String> =
+        doc.get("versions").and_then(Value::as_object).map(|v| v.keys().cloned().collect()).unwrap_or_default();
+    if let Some(tags) = doc.get_mut("dist-tags").and_then(Value::as_object_mut) {
+        let removed: Vec<&str> = out.removed.iter().map(|(v, _)| v.as_str()).collect();
+        for (tag, to) in retag(tags, &removed, &remaining) {
+            match &to {
+                Some(v) => tags.insert(tag.clone(), Value::String(v.clone())),
+                None => tags.shift_remove(&tag),
+            };
+            out.retagged.push((tag, to));
+        }
+    }
+    out
+}
+
+/// Where each tag that points at a removed version goes: to the highest remaining version of
+/// the same kind (a release for a release, a pre-release for a pre-release) that is not above
+/// the removed one, so `latest` falls back to the last good release and never jumps ahead to
+/// a version it did not name; to nothing when there is none. Versions that are not SemVer
+/// never take a tag.
+pub fn retag(tags: &Map<String, Value>, removed: &[&str], remaining: &[String]) -> Vec<(String, Option<String>)> {
+    let parse = |v: &str| Version::parse(Scheme::Semver, v).ok();
+    let candidates: Vec<(Version, &String)> = remaining.iter().filter_map(|v| Some((parse(v)?, v))).collect();
+    let mut moves = Vec::new();
+    for (tag, target) in tags {
+        let Some(target) = target.as_str().filter(|t| removed.contains(t)) else { continue };
+        let to = parse(target).and_then(|blocked| {
+            candidates
+                .iter()
+                .filter(|(v, _)| v.is_prerelease() == blocked.is_prerelease() && *v <= blocked)
+                .max_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal))
+                .map(|(_, text)| (*text).clone())
+        });
+        moves.push((tag.clone(), to));
+    }
+    moves
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn block(why: &str) -> Block {
+        Block { rule: "AS-008".into(), reference: Some(why.into()), what: "test".into() }
+    }
+
+    #[test]
+    fn names_from_paths() {
+        let plain = PackageName::from_path("left-pad").unwrap();
+        assert_eq!(
+            (plain.as_str(), plain.short(), plain.packument_path()),
+            ("left-pad", "left-pad", "left-pad".into())
+        );
+        for spelled in ["@types/node", "@types%2fnode", "@types%2Fnode"] {
+            let scoped = PackageName::from_path(spelled).unwrap();
+            assert_eq!(scoped.as_str(), "@types/node", "{spelled}");
+            assert_eq!(scoped.short(), "node");
+            assert_eq!(scoped.packument_path(), "@types%2fnode");
+        }
+        assert!(PackageName::from_path("JSONStream").is_ok(), "old names hold capitals");
+        for hostile in [
+            "..",
+            "%2e%2e",
+            "..%2f..%2fetc",
+            "@scope%2f..",
+            "@scope%2f%2e%2e",
+            "a/b",
+            "@scope",
+            "@/x",
+            ".hidden",
+            "_under",
+            "a%00b",
+            "a b",
+            "@scope%2fname%2fmore",
+            "%40scope%2fname",
+            "caf\u{e9}",
+            "",
+        ] {
+            assert!(PackageName::from_path(hostile).is_err(), "{hostile:?} must be refused");
+        }
+        assert!(PackageName::from_path(&"a".repeat(MAX_NAME)).is_ok());
+        assert!(PackageName::from_path(&"a".repeat(MAX_NAME + 1)).is_err());
+        assert!(PackageName::from_path(&format!("@s%2f{}", "a".repeat(MAX_NAME))).is_err());
+    }
+
+    fn packument() -> Map<String, Value> {
+        let v = |ver: &str| {
+            json!({"name": "demo", "version": ver, "dist": {
+                "tarball": format!("https://upstream.invalid/demo/-/demo-{ver}.tgz"),
+                "shasum": format!("sha-{ver}"), "integrity": format!("sha512-{ver}")}})
+        };
+        json!({
+            "name": "demo",
+            "dist-tags": {"latest": "1.2.0", "next": "2.0.0-beta.2", "legacy": "0.9.0"},
+            "versions": {"0.9.0": v("0.9.0"), "1.0.0": v("1.0.0"), "1.1.0": v("1.1.0"), "1.2.0": v("1.2.0"),
+                         "2.0.0-beta.1": v("2.0.0-beta.1"), "2.0.0-beta.2": v("2.0.0-beta.2"), "3.0.0": v("3.0.0")},
+            "time": {"created": "2020-01-01T00:00:00.000Z", "1.2.0": "2024-01-01T00:00:00.000Z", "2.0.0-beta.2": "x"}
+        })
+        .as_object()
+        .unwrap()
+        .clone()
+    }
+
+    #[test]
+    fn blocked_versions_leave_versions_time_and_tags() {
+        let mut doc = packument();
+        let name = PackageName::from_path("demo").unwrap();
+        let mut seen = Vec::new();
+        let out = filter_packument(&mut doc, &name, "http://fw.test/registry/npm", |i| {
+            seen.push((i.version.to_owned(), i.shasum.map(str::to_owned), i.published.map(str::to_owned)));
+            matches!(i.version, "1.2.0" | "2.0.0-beta.2" | "0.9.0").then(|| block(i.version))
+        });
+        assert_eq!(seen.len(), 7);
+        assert!(seen.contains(&("1.2.0".into(), Some("sha-1.2.0".into()), Some("2024-01-01T00:00:00.000Z".into()))));
+        let removed: Vec<&str> = out.removed.iter().map(|(v, _)| v.as_str()).collect();
+        assert_eq!(removed, ["0.9.0", "1.2.0", "2.0.0-beta.2"]);
+        let versions: Vec<&String> = doc["versions"].as_object().unwrap().keys().collect();
+        assert_eq!(versions, ["1.0.0", "1.1.0", "2.0.0-beta.1", "3.0.0"]);
+        assert_eq!(doc["time"], json!({"created": "2020-01-01T00:00:00.000Z"}));
+        // latest falls back to the last good release, not forward to 3.0.0; next to the last
+        // good pre-release; legacy has nothing at or below it and goes.
+        assert_eq!(doc["dist-tags"], json!({"latest": "1.1.0", "next": "2.0.0-beta.1"}));
+        assert_eq!(
+            out.retagged,
+            [
+                ("latest".into(), Some("1.1.0".into())),
+                ("next".into(), Some("2.0.0-beta.1".into())),
+                ("legacy".into(), None)
+            ]
+        );
+        assert_eq!(doc["versions"]["1.1.0"]["dist"]["tarball"], "http://fw.test/registry/npm/demo/-/demo-1.1.0.tgz");
+        assert_eq!(doc["versions"]["1.1.0"]["dist"]["shasum"], "sha-1.1.0", "the rest of dist is kept");
+    }
+
+    #[test]
+    fn nothing_blocked_changes_only_the_tarballs() {
+        let mut doc = packument();
+        let before = doc.clone();
+        let name = PackageName::from_path("demo").unwrap();
+        let out = filter_packument(&mut doc, &name, "http://fw", |_| None);
+        assert_eq!(out, Filtered::default());
+        assert_eq!(doc["dist-tags"], before["dist-tags"]);
+        assert_eq!(doc["time"], before["time"]);
+        assert_eq!(doc["versions"]["3.0.0"]["dist"]["tarball"], "http://fw/demo/-/demo-3.0.0.tgz");
+    }
+
+    #[test]
+    fn scoped_tarballs_and_odd_upstream_urls() {
+        let mut doc = json!({"versions": {
+            "1.0.0": {"dist": {"tarball": "https://u.invalid/@s/pkg/-/pkg-1.0.0.tgz"}},
+            "1.0.1": {"dist": {"tarball": "https://u.invalid/weird?x=/-/../../etc"}},
+            "1.0.2": {"dist": {}}
+        }})
+        .as_object()
+        .unwrap()
+        .clone();
+        let name = PackageName::from_path("@s%2fpkg").unwrap();
+        filter_packument(&mut doc, &name, "http://fw", |_| None);
+        assert_eq!(doc["versions"]["1.0.0"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.0.tgz");
+        assert_eq!(doc["versions"]["1.0.1"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.1.tgz");
+        assert_eq!(doc["versions"]["1.0.2"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.2.tgz");
+    }
+
+    #[test]
+    fn a_tag_on_a_version_that_is_not_semver_is_removed() {
+        let tags = json!({"latest": "banana", "ok": "1.0.0"}).as_object().unwrap().clone();
+        let moves = retag(&tags, &["banana"], &["0.1.0".into()]);
+        assert_eq!(moves, [("latest".into(), None)]);
+    }
+}
