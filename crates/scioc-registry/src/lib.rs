@@ -6,10 +6,14 @@
 //! - [`pypi`]: project names, PEP 503 HTML and PEP 691 JSON pages in one model, content
 //!   negotiation, files of blocked versions taken out and the rest routed through the firewall.
 //!
+//! - [`judge`]: the verdict engine's word on an npm version or a Python file (name and
+//!   version, archive hashes, indicators), and the optional cooldown.
+//!
 //! The server (`scioc-server`) fetches from the configured upstream, asks the verdict engine
 //! about each version through a judge closure, and serves what this crate returns. Nothing
 //! here names a registry host: upstreams are always configured.
 
+pub mod judge;
 pub mod npm;
 pub mod pypi;
 
