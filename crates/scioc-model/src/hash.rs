@@ -79,6 +79,26 @@ digest!(
     Sha512, "SHA-512", 128, 64
 );
 
+impl Sha512 {
+    /// The SHA-512 of an npm integrity string (`sha512-<base64>`, alone or among other
+    /// space-separated hashes, as Subresource Integrity allows).
+    pub fn from_sri(sri: &str) -> Result<Sha512, ValueError> {
+        use base64::Engine as _;
+        let err = |m: String| ValueError::new(ValueKind::Digest, m);
+        let b64 = sri
+            .split_whitespace()
+            .find_map(|part| part.strip_prefix("sha512-"))
+            .ok_or_else(|| err(format!("expected sha512-<base64>, got {sri:?}")))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| err(format!("sha512 SRI {sri:?} is not base64: {e}")))?;
+        let bytes: [u8; 64] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| err(format!("sha512 SRI {sri:?} decodes to {} bytes, expected 64", b.len())))?;
+        Ok(Sha512::from_bytes(bytes))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +107,16 @@ mod tests {
     fn accepts_either_case_and_stores_lower() {
         let d = Md5::from_str("99D1BDAAA2E4A198521BC12DF599EAD0").unwrap();
         assert_eq!(d.as_str(), "99d1bdaaa2e4a198521bc12df599ead0");
+    }
+
+    #[test]
+    fn sha512_from_integrity_strings() {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD.encode([1u8; 64]);
+        assert_eq!(Sha512::from_sri(&format!("sha1-abc sha512-{b64}")).unwrap().as_str(), "01".repeat(64));
+        assert!(Sha512::from_sri("sha512-AAAA").is_err());
+        assert!(Sha512::from_sri("sha512-!!!").is_err());
+        assert!(Sha512::from_sri("sha1-abc").is_err());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Judging a version or a file: the verdict engine first, then the optional cooldown.
 
 use crate::{Block, npm, pypi};
-use base64::Engine as _;
 use scioc_verdict::{Engine, Query};
 
 /// Versions younger than `min_age` are hidden and refused, except for the packages named in
@@ -56,8 +55,8 @@ pub fn npm_version(engine: &Engine, name: &npm::PackageName, v: &npm::VersionInf
     if let Some(sha1) = v.shasum.filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit())) {
         hashes.push(("sha1", sha1.to_ascii_lowercase()));
     }
-    if let Some(sha512) = v.integrity.and_then(sri_sha512) {
-        hashes.push(("sha512", sha512));
+    if let Some(sha512) = v.integrity.and_then(|i| scioc_model::Sha512::from_sri(i).ok()) {
+        hashes.push(("sha512", sha512.to_string()));
     }
     let query = Query { hashes: &hashes, ..Query::package("npm", name.as_str(), Some(v.version)) };
     first(engine, &query, format!("{}@{}", name.as_str(), v.version))
@@ -80,19 +79,10 @@ pub fn pypi_file(engine: &Engine, project: &pypi::ProjectName, f: &pypi::FileInf
     first(engine, &query, what)
 }
 
-/// The hex SHA-512 of an integrity string that holds one (`sha512-<base64>`, possibly among
-/// other space-separated hashes).
-fn sri_sha512(integrity: &str) -> Option<String> {
-    integrity.split_whitespace().find_map(|part| {
-        let b64 = part.strip_prefix("sha512-")?;
-        let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-        (bytes.len() == 64).then(|| bytes.iter().map(|b| format!("{b:02x}")).collect())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
     use scioc_model::{EventType, Sha512};
     use scioc_store::PackageEvent;
     use scioc_verdict::Knowledge;
@@ -158,14 +148,5 @@ mod tests {
         assert!(c.check("pkg", "pkg@2.0.0", None, now).is_none());
         assert!(c.check("pkg", "pkg@2.0.0", Some("yesterday"), now).is_none());
         assert!(Cooldown::default().check("pkg", "pkg@2.0.0", young, now).is_none());
-    }
-
-    #[test]
-    fn integrity_strings() {
-        let hex =
-            sri_sha512(&format!("sha1-abc sha512-{}", base64::engine::general_purpose::STANDARD.encode([1u8; 64])));
-        assert_eq!(hex.unwrap(), "01".repeat(64));
-        assert!(sri_sha512("sha512-AAAA").is_none());
-        assert!(sri_sha512("sha512-!!!").is_none());
     }
 }

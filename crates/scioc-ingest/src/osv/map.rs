@@ -7,10 +7,9 @@
 //! version". An item with neither versions nor usable ranges announces nothing.
 
 use super::record::{Affected, Record};
-use base64::Engine;
 use scioc_model::{
     Entry, EventType, FeedTime, FieldError, IndicatorKind, MatchKind, Provenance, Published, RawEntry, RawIdentity,
-    RawSample, Reference, SampleStatus, Sha1, Sha512, StringOrNumber, ValueError, ValueKind, clean_text,
+    RawSample, Reference, SampleStatus, Sha1, Sha512, StringOrNumber, clean_text,
 };
 use scioc_store::Indicator;
 use std::collections::BTreeMap;
@@ -61,19 +60,6 @@ pub struct Mapped {
 /// The purl type (also used as the entry's community) of an OSV ecosystem.
 pub use scioc_model::purl_type_of as purl_type;
 pub(crate) use scioc_model::{build_purl as purl, split_name};
-
-/// The SHA-512 of an npm SRI string, `sha512-<base64>`.
-pub fn sha512_of_sri(sri: &str) -> Result<Sha512, ValueError> {
-    let err = |m: String| ValueError::new(ValueKind::Digest, m);
-    let b64 = sri.strip_prefix("sha512-").ok_or_else(|| err(format!("expected sha512-<base64>, got {sri:?}")))?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .map_err(|e| err(format!("sha512 SRI {sri:?} is not base64: {e}")))?;
-    let bytes: [u8; 64] = bytes
-        .try_into()
-        .map_err(|b: Vec<u8>| err(format!("sha512 SRI {sri:?} decodes to {} bytes, expected 64", b.len())))?;
-    Ok(Sha512::from_bytes(bytes))
-}
 
 fn parse_time(s: Option<&str>) -> Option<FeedTime> {
     s.and_then(|s| Published::from_str(s).ok()).map(|p| FeedTime::from_unix(p.unix()))
@@ -276,7 +262,7 @@ fn announce(
                 entry.sha1 = Some(sha1.to_string());
             }
             if let Some(sri) = &int.hashes.sha512_sri {
-                let sha512 = sha512_of_sri(sri).map_err(|m| {
+                let sha512 = Sha512::from_sri(sri).map_err(|m| {
                     ("database_specific.indicators.package_integrity.sha512_sri".to_owned(), m.to_string())
                 })?;
                 entry.sha512 = Some(sha512.to_string());
@@ -299,12 +285,12 @@ mod tests {
 
     #[test]
     fn sri_converts_to_a_sha512() {
-        let hex = sha512_of_sri(
+        let hex = Sha512::from_sri(
             "sha512-EdEWUN/Dk/3ETQ2ejbRD/2iyJrC8QLKXXUa6/5H69n3ZpXTYcbi5R5Y4PVGpG9UpGdNLtCjHQPb49sXrfMPKkA==",
         )
         .unwrap();
         assert_eq!(hex.as_str().len(), 128);
-        assert!(sha512_of_sri("sha1-abc").is_err());
-        assert!(sha512_of_sri("sha512-AAAA").is_err());
+        assert!(Sha512::from_sri("sha1-abc").is_err());
+        assert!(Sha512::from_sri("sha512-AAAA").is_err());
     }
 }
