@@ -125,8 +125,9 @@ pub struct Filtered {
     pub retagged: Vec<(String, Option<String>)>,
 }
 
-/// Takes every version `judge` blocks out of `doc` (its `versions` and `time`), moves the tags
-/// that pointed at them ([`retag`]) and rewrites each remaining `dist.tarball` to
+/// Takes every version `judge` blocks out of `doc` (its `versions` and `time`), lists them under
+/// npm's `policyRestrictions` with the blocks as its message, moves the tags that pointed at
+/// them ([`retag`]) and rewrites each remaining `dist.tarball` to
 /// `{base}/{name}/-/{file}`, the file name kept from the upstream's URL. A version without a
 /// usable tarball name keeps its URL only if it is blocked (then it is gone anyway); otherwise
 /// its tarball points at the firewall under the conventional name `{short}-{version}.tgz`.
@@ -178,6 +179,16 @@ pub fn filter_packument(
             time.shift_remove(version);
         }
     }
+    // npm's own field for versions a registry withholds by policy: npm picks one only when
+    // nothing else satisfies the request, and then fails with E403 and this message, so a
+    // user who asks for a blocked version reads why.
+    let message: Vec<String> = out.removed.iter().map(|(_, b)| b.line()).collect();
+    let restricted: Map<String, Value> = out
+        .removed
+        .iter()
+        .map(|(v, _)| (v.clone(), serde_json::json!({"name": name.as_str(), "version": v})))
+        .collect();
+    doc.insert("policyRestrictions".into(), serde_json::json!({"message": message.join("\n"), "versions": restricted}));
     let remaining: Vec<String> =
         doc.get("versions").and_then(Value::as_object).map(|v| v.keys().cloned().collect()).unwrap_or_default();
     if let Some(tags) = doc.get_mut("dist-tags").and_then(Value::as_object_mut) {
@@ -311,6 +322,10 @@ mod tests {
         );
         assert_eq!(doc["versions"]["1.1.0"]["dist"]["tarball"], "http://fw.test/registry/npm/demo/-/demo-1.1.0.tgz");
         assert_eq!(doc["versions"]["1.1.0"]["dist"]["shasum"], "sha-1.1.0", "the rest of dist is kept");
+        let policy = &doc["policyRestrictions"];
+        assert_eq!(policy["versions"]["1.2.0"], json!({"name": "demo", "version": "1.2.0"}));
+        assert_eq!(policy["versions"].as_object().unwrap().len(), 3);
+        assert!(policy["message"].as_str().unwrap().contains("scioc blocked test: rule AS-008 (1.2.0)"));
     }
 
     #[test]
@@ -322,6 +337,7 @@ mod tests {
         assert_eq!(out, Filtered::default());
         assert_eq!(doc["dist-tags"], before["dist-tags"]);
         assert_eq!(doc["time"], before["time"]);
+        assert!(doc.get("policyRestrictions").is_none());
         assert_eq!(doc["versions"]["3.0.0"]["dist"]["tarball"], "http://fw/demo/-/demo-3.0.0.tgz");
     }
 

@@ -215,13 +215,27 @@ pub struct FileInfo<'a> {
     pub uploaded: Option<&'a str>,
 }
 
-/// Takes every file `judge` blocks out of a page (the JSON model), drops PEP 700's
-/// `versions` entries left without files, and points every remaining file's `url` at
-/// `{base}/files/{project}/{filename}`. Returns what was removed.
+/// How a simple page shows a blocked file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Withhold {
+    /// Listed as yanked (PEP 592) with the block as the reason, its URL still routed through
+    /// the firewall, which refuses it: resolvers never pick a yanked file unless it is pinned
+    /// exactly (`==`), and then pip and uv print the reason before the download is refused.
+    #[default]
+    Yank,
+    /// Taken off the page: the client sees no such version.
+    Remove,
+}
+
+/// Judges every file of a page (the JSON model) and withholds the blocked ones as `how` says;
+/// with [`Withhold::Remove`] PEP 700's `versions` entries left without files go too. Every
+/// file that stays has its `url` pointed at `{base}/files/{project}/{filename}`. Returns what
+/// was blocked.
 pub fn filter_files(
     page: &mut Value,
     project: &ProjectName,
     base: &str,
+    how: Withhold,
     mut judge: impl FnMut(&FileInfo<'_>) -> Option<Block>,
 ) -> Vec<(String, Block)> {
     let mut removed = Vec::new();
@@ -236,8 +250,12 @@ pub fn filter_files(
             uploaded: file.get("upload-time").and_then(Value::as_str),
         };
         if let Some(block) = judge(&info) {
-            removed.push((filename, block));
-            return false;
+            let line = block.line();
+            removed.push((filename.clone(), block));
+            if how == Withhold::Remove {
+                return false;
+            }
+            file["yanked"] = Value::String(line);
         }
         let encoded = percent_encoding::utf8_percent_encode(&filename, PATH_SEGMENT).to_string();
         file["url"] = Value::String(format!("{base}/files/{}/{encoded}", project.as_str()));
@@ -248,7 +266,8 @@ pub fn filter_files(
         .filter_map(|f| f.get("filename").and_then(Value::as_str))
         .filter_map(|f| version_of(f, project))
         .collect();
-    if !removed.is_empty()
+    if how == Withhold::Remove
+        && !removed.is_empty()
         && let Some(versions) = page.get_mut("versions").and_then(Value::as_array_mut)
     {
         versions.retain(|v| v.as_str().is_some_and(|v| kept.contains(v)));
@@ -386,7 +405,7 @@ mod tests {
         let mut page = parse_html(UPSTREAM_PAGE, &p, &base).unwrap();
         page["versions"] = json!(["1.0", "1.1", "1.2"]);
         let mut seen = Vec::new();
-        let removed = filter_files(&mut page, &p, "http://fw/registry/pypi", |f| {
+        let removed = filter_files(&mut page, &p, "http://fw/registry/pypi", Withhold::Remove, |f| {
             seen.push((f.filename.to_owned(), f.version.map(str::to_owned), f.sha256.map(str::to_owned)));
             (f.version == Some("1.1") || f.sha256 == Some("dddd")).then(|| Block {
                 rule: "AS-008".into(),
@@ -410,6 +429,29 @@ mod tests {
         let urls = |v: &Value| v["files"].as_array().unwrap().iter().map(|f| f["url"].clone()).collect::<Vec<_>>();
         assert_eq!(urls(&again), urls(&page));
         assert_eq!(again["files"][0]["requires-python"], ">=3.7");
+    }
+
+    #[test]
+    fn yanked_blocked_files_stay_listed_with_the_block_as_reason() {
+        let base = url::Url::parse("https://index.invalid/simple/demo/").unwrap();
+        let p = project("demo");
+        let mut page = parse_html(UPSTREAM_PAGE, &p, &base).unwrap();
+        page["versions"] = json!(["1.0", "1.1", "1.2"]);
+        let blocked = filter_files(&mut page, &p, "http://fw/registry/pypi", Withhold::Yank, |f| {
+            (f.version == Some("1.1")).then(|| Block {
+                rule: "AS-008".into(),
+                reference: Some("MAL-1".into()),
+                what: format!("demo==1.1 ({})", f.filename),
+            })
+        });
+        assert_eq!(blocked.len(), 1);
+        let files = page["files"].as_array().unwrap();
+        assert_eq!(files.len(), 4, "nothing is taken off the page");
+        assert_eq!(files[1]["yanked"], "scioc blocked demo==1.1 (demo-1.1-py3-none-any.whl): rule AS-008 (MAL-1)");
+        assert_eq!(files[1]["url"], "http://fw/registry/pypi/files/demo/demo-1.1-py3-none-any.whl");
+        assert_eq!(files[0].get("yanked"), None, "clean files are not yanked");
+        assert_eq!(page["versions"], json!(["1.0", "1.1", "1.2"]));
+        assert!(render_html(&page).contains("data-yanked=\"scioc blocked demo==1.1"));
     }
 
     #[test]

@@ -182,13 +182,20 @@ impl Authenticator {
     }
 }
 
-/// Splits an `Authorization: Basic base64(name:password)` header.
+/// Splits an `Authorization: Basic base64(name:password)` header, or a `Bearer name:password`
+/// one: what npm sends for a registry's `_authToken`.
 fn parse_basic(header: Option<&HeaderValue>) -> Result<(String, String), AppError> {
     let header = header.ok_or(AppError::Unauthorized("credentials required (HTTP Basic)"))?;
     let malformed = AppError::Unauthorized("malformed Authorization header; expected Basic credentials");
     let value = header.to_str().map_err(|_| AppError::Unauthorized("malformed Authorization header"))?;
     let (scheme, encoded) =
         value.trim().split_once(' ').ok_or(AppError::Unauthorized("malformed Authorization header"))?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        let (name, secret) = encoded.trim().split_once(':').ok_or(AppError::Unauthorized(
+            "a Bearer token here is NAME:PASSWORD (npm's _authToken); this one has no colon",
+        ))?;
+        return Ok((name.to_owned(), secret.to_owned()));
+    }
     if !scheme.eq_ignore_ascii_case("basic") {
         return Err(malformed);
     }
@@ -208,7 +215,9 @@ mod tests {
     fn basic_headers_parse() {
         let h = HeaderValue::from_static("Basic YWxpY2U6czNjcmV0OndpdGg6Y29sb25z");
         assert_eq!(parse_basic(Some(&h)).unwrap(), ("alice".into(), "s3cret:with:colons".into()));
-        for bad in ["Bearer abc", "Basic !!!", "Basic YWxpY2U=", "Basic"] {
+        let bearer = HeaderValue::from_static("Bearer alice:s3cret");
+        assert_eq!(parse_basic(Some(&bearer)).unwrap(), ("alice".into(), "s3cret".into()));
+        for bad in ["Bearer abc", "Digest abc", "Basic !!!", "Basic YWxpY2U=", "Basic"] {
             assert!(parse_basic(Some(&HeaderValue::from_static(bad))).is_err(), "{bad}");
         }
         assert!(parse_basic(None).is_err());

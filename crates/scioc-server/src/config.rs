@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub shutdown_grace: Duration,
     /// Bounds on connections: how many, and how long each may idle or stall.
     pub connections: ConnectionLimits,
+    /// The registry firewall; off unless an upstream is named.
+    pub firewall: crate::FirewallConfig,
 }
 
 impl ServerConfig {
@@ -74,6 +76,7 @@ impl Default for ServerConfig {
             max_upload_bytes: 64 * 1024 * 1024,
             shutdown_grace: Duration::from_secs(10),
             connections: ConnectionLimits::default(),
+            firewall: crate::FirewallConfig::default(),
         }
     }
 }

@@ -15,6 +15,7 @@ mod config;
 mod connections;
 mod delivery;
 mod error;
+mod firewall;
 mod handlers;
 mod limits;
 mod page;
@@ -28,6 +29,7 @@ mod write_health;
 
 pub use config::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
 pub use error::ServeError;
+pub use firewall::{FirewallConfig, FirewallError, NPM_PATH, PYPI_PATH};
 pub use server::{BoundServer, Server};
 pub use tls::SelfSigned;
 
@@ -53,12 +55,31 @@ pub struct App {
     pub(crate) background: delivery::Background,
     /// Whether writes work, for `/health`.
     pub(crate) writes: write_health::WriteHealth,
+    /// The registry firewall, when an upstream is configured.
+    pub(crate) firewall: Option<firewall::Firewall>,
 }
 
 impl App {
     /// Builds the state for `store` under `config`.
     pub fn new(store: Arc<dyn scioc_store::Store>, config: &ServerConfig) -> Arc<Self> {
-        Arc::new(App {
+        Arc::new(Self::build(store, config, None))
+    }
+
+    /// Builds the state for `store` under `config`, with the registry firewall when
+    /// `config.firewall` names an upstream: its verdict engine is loaded from the store first.
+    pub async fn start(store: Arc<dyn scioc_store::Store>, config: &ServerConfig) -> Result<Arc<Self>, FirewallError> {
+        let firewall = match config.firewall.enabled() {
+            true => Some(
+                firewall::Firewall::start(store.clone(), config.firewall.clone(), config.tls != TlsMode::Off).await?,
+            ),
+            false => None,
+        };
+        Ok(Arc::new(Self::build(store, config, firewall)))
+    }
+
+    fn build(store: Arc<dyn scioc_store::Store>, config: &ServerConfig, firewall: Option<firewall::Firewall>) -> Self {
+        App {
+            firewall,
             auth: auth::Authenticator::new(store.clone()),
             rate_limit: config.rate_limit.map(rate_limit::UserRateLimiter::new),
             knowledge: tokio::sync::Mutex::new(None),
@@ -68,6 +89,6 @@ impl App {
             background: delivery::Background::default(),
             writes: write_health::WriteHealth::default(),
             store,
-        })
+        }
     }
 }

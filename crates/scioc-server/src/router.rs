@@ -12,6 +12,7 @@ use axum::{
 };
 use scioc_api::FEED_PATH;
 use std::sync::Arc;
+use tower_http::compression::{Predicate, predicate::DefaultPredicate};
 use tower_http::{
     CompressionLevel, catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
     timeout::TimeoutLayer, trace::TraceLayer,
@@ -32,12 +33,18 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         .route("/osv", post(handlers::admin::post_osv))
         .route("/samples", post(handlers::admin::post_sample))
         .route("/reclassify", post(handlers::admin::post_reclassify))
+        .route("/firewall/blocks", get(handlers::admin::get_blocks))
         // Layers run outside in: authenticate, then require the admin role.
         .route_layer(middleware::from_fn(require_admin))
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .layer(DefaultBodyLimit::max(config.max_upload_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_upload_bytes));
+    let mut registry = crate::firewall::routes(&app);
+    if crate::firewall::requires_auth(&app) {
+        registry = registry.route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
+    }
     Router::new()
+        .merge(registry)
         .nest(FEED_PATH, feed)
         .nest(ADMIN_PATH, admin)
         .route("/health", get(handlers::health::health))
@@ -49,7 +56,12 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        // Archives streamed from an upstream are compressed already and keep their length.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest).compress_when(
+            DefaultPredicate::new().and(|_: StatusCode, _: axum::http::Version, _: &axum::http::HeaderMap, e: &axum::http::Extensions| {
+                e.get::<crate::firewall::NoCompress>().is_none()
+            }),
+        ))
         .layer(middleware::from_fn_with_state(limits::BodyLimits { feed: config.max_body_bytes, upload: config.max_upload_bytes }, limits::enforce))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(CatchPanicLayer::new())

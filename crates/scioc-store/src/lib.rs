@@ -46,8 +46,8 @@ pub use postgres::{PgOptions, PgStore};
 pub use rules::MAX_ENTRY_BYTES;
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, EventFilter, Head, Import, Indicator, LeaseTerms, NewEvent, NewUser, PackageEvent, Page, PageRow,
-    PullPage, PullQuery, SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
+    Appended, BlockRecord, EventFilter, Head, Import, Indicator, LeaseTerms, NewEvent, NewUser, PackageEvent, Page,
+    PageRow, PullPage, PullQuery, SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -165,4 +165,10 @@ pub trait Store: Send + Sync + 'static {
     /// `from` holds, in one transaction: a failure leaves it empty. Calls `progress` with the
     /// number of events copied so far; returns the number of events.
     async fn restore(&self, from: &dyn Store, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<u64>;
+
+    /// Records the registry firewall's refusals, in one transaction.
+    async fn record_blocks(&self, blocks: Vec<BlockRecord>) -> Result<()>;
+
+    /// The firewall's refusals at or after `since`, oldest first, at most `limit`.
+    async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>>;
 }

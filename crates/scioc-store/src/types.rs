@@ -307,3 +307,40 @@ pub struct StoredEvent {
     /// The entry as wire JSON (with its `scioc` object).
     pub entry_json: Vec<u8>,
 }
+
+/// One refusal by the registry firewall: a download or a version it would not serve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRecord {
+    /// When.
+    pub time: FeedTime,
+    /// Who asked: the client's address, and the user when it authenticated.
+    pub client: String,
+    /// The ecosystem as OSV names it (`npm`, `PyPI`).
+    pub ecosystem: String,
+    /// The package.
+    pub package: String,
+    /// The version, when the refusal was of one.
+    pub version: Option<String>,
+    /// The rule that matched (`AS-008`, `HASH`, `AS-016`, `COOLDOWN`).
+    pub rule: String,
+    /// The record behind it (`MAL-2025-1234`), when there is one.
+    pub reference: Option<String>,
+    /// What was refused, in words (`evil@1.0.0`, `evil==1.0 (evil-1.0.tar.gz)`).
+    pub what: String,
+}
+
+impl BlockRecord {
+    /// The record as JSON, as the admin API and `scioc firewall blocks --format json` show it.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "time": self.time.to_utc_string(),
+            "client": self.client,
+            "ecosystem": self.ecosystem,
+            "package": self.package,
+            "version": self.version,
+            "rule": self.rule,
+            "reference": self.reference,
+            "what": self.what,
+        })
+    }
+}

@@ -29,7 +29,7 @@ mod rule;
 
 pub use engine::{Engine, Sizes};
 pub use knowledge::{FORMAT, Knowledge, KnowledgeError};
-pub use load::{LoadError, MIRROR_SOURCE, Sources, knowledge_of, tooltrust};
+pub use load::{LoadError, MIRROR_SOURCE, Position, Sources, Update, knowledge_of, tooltrust};
 pub use names::normalize;
 pub use query::{Query, Verdict};
 pub use rule::{Rule, Severity, UnknownSeverity};

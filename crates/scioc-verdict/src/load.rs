@@ -5,7 +5,7 @@ use crate::{Engine, Knowledge, KnowledgeError};
 use scioc_curation::files::{BlacklistEntry, NpmIoc, read_required};
 use scioc_curation::promote;
 use scioc_model::{IndicatorKind, MatchKind};
-use scioc_store::{Indicator, Store};
+use scioc_store::{Indicator, PackageEvent, Store};
 use std::path::Path;
 
 /// The store source under which a mirror keeps the knowledge documents of the feeds it mirrors,
@@ -144,22 +144,61 @@ impl Engine {
     /// applied, and curated rules and indicators are read again only when some source's import
     /// version moved. Returns whether anything was read.
     pub async fn refresh(&mut self, store: &dyn Store) -> Result<bool, LoadError> {
-        let events = store.package_events(self.seq()).await?;
-        let mut changed = !events.is_empty();
-        self.apply_events(events);
-        let marks = store.source_versions().await?;
-        if marks != self.marks {
-            let knowledge = knowledge_of(store).await?;
+        let update = Update::read(&self.position(), store).await?;
+        Ok(self.apply(update))
+    }
+
+    /// How far this engine has read its store, for [`Update::read`].
+    pub fn position(&self) -> Position {
+        Position { seq: self.seq(), marks: self.marks.clone() }
+    }
+
+    /// Applies what [`Update::read`] found; returns whether anything changed.
+    pub fn apply(&mut self, update: Update) -> bool {
+        let mut changed = !update.events.is_empty();
+        self.apply_events(update.events);
+        if let Some((knowledge, marks)) = update.knowledge {
             self.set_knowledge(knowledge);
             self.marks = marks;
             changed = true;
         }
-        Ok(changed)
+        changed
+    }
+}
+
+/// How far an engine has read its store: the last feed event and each source's import version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    seq: i64,
+    marks: Vec<(String, i64)>,
+}
+
+/// What a store holds beyond a [`Position`]. Reading it needs no engine, so a server reads
+/// it without holding its engine's lock and applies it ([`Engine::apply`]) in a moment.
+#[derive(Debug, Default)]
+pub struct Update {
+    events: Vec<PackageEvent>,
+    knowledge: Option<(Knowledge, Vec<(String, i64)>)>,
+}
+
+impl Update {
+    /// Reads the feed events after `from` and, when some source's import version moved, the
+    /// store's knowledge again.
+    pub async fn read(from: &Position, store: &dyn Store) -> Result<Update, LoadError> {
+        let events = store.package_events(from.seq).await?;
+        let marks = store.source_versions().await?;
+        let knowledge = if marks != from.marks { Some((knowledge_of(store).await?, marks)) } else { None };
+        Ok(Update { events, knowledge })
+    }
+
+    /// Whether it holds nothing new.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && self.knowledge.is_none()
     }
 }
 
 /// The feed's events and the store's knowledge.
-async fn read_all(store: &dyn Store) -> Result<(Vec<scioc_store::PackageEvent>, Knowledge), LoadError> {
+async fn read_all(store: &dyn Store) -> Result<(Vec<PackageEvent>, Knowledge), LoadError> {
     let t = std::time::Instant::now();
     // Two reads on two store connections at once.
     let (events, knowledge) = futures_util::future::join(store.package_events(0), knowledge_of(store)).await;

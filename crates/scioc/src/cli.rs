@@ -77,7 +77,7 @@ pub(crate) enum Command {
     /// The vendor's SDK speaks only HTTPS: use --tls-self-signed (clients trust
     /// DATA_DIR/tls/ca.pem) or --tls-cert/--tls-key. Stops gracefully on SIGTERM or Ctrl-C.
     #[command(verbatim_doc_comment)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
 
     /// Load events into the feed.
     #[command(subcommand)]
@@ -124,6 +124,10 @@ pub(crate) enum Command {
 
     /// List the indicators (domains, URLs, IPs, …) linked to malicious packages.
     Indicators(IndicatorsArgs),
+
+    /// The registry firewall's records: what it refused, to whom and why.
+    #[command(subcommand)]
+    Firewall(FirewallCommand),
 
     /// Apply pending schema migrations to the store and list them.
     ///
@@ -435,6 +439,59 @@ pub(crate) struct ServeArgs {
     /// Seconds a keep-alive connection may stay idle between requests [default: 60]
     #[arg(long, env = "SCIOC_IDLE_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) idle_timeout: Option<u64>,
+
+    #[command(flatten)]
+    pub(crate) firewall: FirewallArgs,
+}
+
+/// The registry firewall's flags, under their own heading.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Registry firewall (on when an upstream is given)")]
+pub(crate) struct FirewallArgs {
+    /// npm registry to proxy under /registry/npm/, e.g. $(npm config get registry); clients
+    /// then use --registry http://HOST:PORT/registry/npm/
+    #[arg(long, env = "SCIOC_NPM_UPSTREAM", value_name = "URL")]
+    pub(crate) npm_upstream: Option<url::Url>,
+
+    /// Python simple index to proxy under /registry/pypi/simple/ (pip's index-url; a
+    /// user:password@ in it is sent as Basic credentials)
+    #[arg(long, env = "SCIOC_PYPI_UPSTREAM", value_name = "URL")]
+    pub(crate) pypi_upstream: Option<url::Url>,
+
+    /// Withhold versions published less than this long ago (e.g. 48h, 2 days) [default: none]
+    #[arg(long, env = "SCIOC_MIN_AGE", value_name = "DURATION")]
+    pub(crate) min_age: Option<String>,
+
+    /// Packages the --min-age cooldown does not apply to (npm names, Python projects); repeat
+    /// or separate with commas
+    #[arg(long, env = "SCIOC_MIN_AGE_EXEMPT", value_name = "NAME", value_delimiter = ',')]
+    pub(crate) min_age_exempt: Vec<String>,
+
+    /// When verdicts cannot be evaluated (store unreachable), serve with the last ones known
+    /// instead of answering 503
+    #[arg(long, env = "SCIOC_FAIL_OPEN")]
+    pub(crate) fail_open: bool,
+
+    /// Ask registry clients for the feed's credentials (Basic, or a Bearer token NAME:PASSWORD)
+    #[arg(long, env = "SCIOC_FIREWALL_AUTH")]
+    pub(crate) firewall_auth: bool,
+
+    /// Upstream metadata kept in memory, in MiB [default: 128]
+    #[arg(long, env = "SCIOC_FIREWALL_CACHE_MB", value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) firewall_cache_mb: Option<u64>,
+
+    /// How long cached metadata is served before it is revalidated upstream [default: 60s]
+    #[arg(long, env = "SCIOC_FIREWALL_FRESH_FOR", value_name = "DURATION")]
+    pub(crate) firewall_fresh_for: Option<String>,
+
+    /// Longest the upstream may take to connect or send more bytes before 504 [default: 30s]
+    #[arg(long, env = "SCIOC_UPSTREAM_TIMEOUT", value_name = "DURATION")]
+    pub(crate) upstream_timeout: Option<String>,
+
+    /// How simple pages show a blocked file: yank (listed as yanked with the reason, so pip
+    /// and uv print it when it is pinned; downloads are refused) or remove [default: yank]
+    #[arg(long, env = "SCIOC_PYPI_BLOCKED", value_name = "HOW", value_parser = ["yank", "remove"])]
+    pub(crate) pypi_blocked: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -675,6 +732,30 @@ pub(crate) struct CopyArgs {
 
 #[derive(Debug, ClapArgs)]
 pub(crate) struct IndicatorsArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub(crate) format: ListFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FirewallCommand {
+    /// List the downloads and versions the firewall refused (oldest first): time, client,
+    /// package, version, rule and reference.
+    ///
+    /// Example: scioc firewall blocks --since 24h --format json
+    Blocks(BlocksArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct BlocksArgs {
+    /// Only refusals this recent (e.g. 24h, 7 days) [default: all]
+    #[arg(long, value_name = "DURATION")]
+    pub(crate) since: Option<String>,
+
+    /// Most refusals listed
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) limit: u32,
+
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub(crate) format: ListFormat,

@@ -18,6 +18,18 @@
 //! header_timeout = 10         # seconds for a request's headers to arrive
 //! idle_timeout = 60           # seconds a keep-alive connection may idle
 //!
+//! [firewall]                  # the registry firewall, on when an upstream is set
+//! npm_upstream = "https://registry.example/"      # what `npm config get registry` prints
+//! pypi_upstream = "https://index.example/simple/" # pip's index-url
+//! min_age = "48h"             # withhold versions younger than this
+//! min_age_exempt = ["left-pad"]
+//! fail_open = false           # true: serve with the last verdicts when the store is down
+//! require_auth = false        # ask clients for the feed's credentials
+//! cache_mb = 128
+//! fresh_for = "60s"
+//! upstream_timeout = "30s"
+//! pypi_blocked = "yank"       # or "remove"
+//!
 //! [scan]
 //! format = "sarif"            # table, json, sarif, markdown
 //! fail_on = "high"
@@ -54,6 +66,25 @@ pub(crate) struct FileConfig {
     pub(crate) remote: FileRemote,
     #[serde(default)]
     pub(crate) scan: FileScan,
+    #[serde(default)]
+    pub(crate) firewall: FileFirewall,
+}
+
+/// `[firewall]`: the registry firewall of `scioc serve`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileFirewall {
+    pub(crate) npm_upstream: Option<url::Url>,
+    pub(crate) pypi_upstream: Option<url::Url>,
+    pub(crate) min_age: Option<String>,
+    #[serde(default)]
+    pub(crate) min_age_exempt: Vec<String>,
+    pub(crate) fail_open: Option<bool>,
+    pub(crate) require_auth: Option<bool>,
+    pub(crate) cache_mb: Option<NonZeroU64>,
+    pub(crate) fresh_for: Option<String>,
+    pub(crate) upstream_timeout: Option<String>,
+    pub(crate) pypi_blocked: Option<String>,
 }
 
 impl FileConfig {

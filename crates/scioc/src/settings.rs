@@ -12,15 +12,16 @@
 
 use crate::{
     cli::{
-        Args, CandidatesCommand, Command, CopyArgs, EventFormat, ExportCommand, FeedCommand, IndicatorsArgs,
-        IngestCommand, MigrateArgs, ReclassifyArgs, RemoteArgs, ScanArgs, ScanFormat, ServeArgs, StatusArgs,
-        UserCommand, WireFormat,
+        Args, CandidatesCommand, Command, CopyArgs, EventFormat, ExportCommand, FeedCommand, FirewallArgs,
+        IndicatorsArgs, IngestCommand, MigrateArgs, ReclassifyArgs, RemoteArgs, ScanArgs, ScanFormat, ServeArgs,
+        StatusArgs, UserCommand, WireFormat,
     },
-    config::FileConfig,
+    config::{FileConfig, FileFirewall},
 };
 use anyhow::{Context, Result, anyhow, bail};
 use scioc_model::{EventType, FeedTime};
-use scioc_server::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
+use scioc_registry::{judge::Cooldown, pypi::Withhold};
+use scioc_server::{ConnectionLimits, FirewallConfig, RateLimit, ServerConfig, TlsMode};
 use scioc_store::PgOptions;
 use scioc_verdict::Severity;
 use std::str::FromStr;
@@ -54,7 +55,7 @@ pub(crate) struct Settings {
 /// their parsed arguments.
 #[derive(Debug)]
 pub(crate) enum Job {
-    Serve(Serve),
+    Serve(Box<Serve>),
     Scan(Scan),
     Feed(Feed),
     Sync(Sync),
@@ -62,6 +63,7 @@ pub(crate) enum Job {
     User(UserCommand),
     Status(StatusArgs),
     Indicators(IndicatorsArgs),
+    FirewallBlocks { since: FeedTime, limit: u32, format: crate::cli::ListFormat },
     Reclassify(ReclassifyArgs),
     Candidates(Candidates),
     Export(ExportCommand),
@@ -191,7 +193,7 @@ impl Settings {
         let default_log = if matches!(args.command, Command::Serve(_)) { DEFAULT_SERVE_LOG } else { DEFAULT_LOG };
         let log = args.log.clone().unwrap_or_else(|| default_log.to_owned());
         let job = match args.command {
-            Command::Serve(a) => Job::Serve(serve(a, &file, &place)?),
+            Command::Serve(a) => Job::Serve(Box::new(serve(*a, &file, &place)?)),
             Command::Scan(a) => Job::Scan(scan(a, &file)?),
             Command::Feed(cmd) => Job::Feed(feed(cmd, &file)?),
             Command::Sync(a) => {
@@ -210,6 +212,14 @@ impl Settings {
             Command::User(cmd) => Job::User(cmd),
             Command::Status(a) => Job::Status(a),
             Command::Indicators(a) => Job::Indicators(a),
+            Command::Firewall(crate::cli::FirewallCommand::Blocks(a)) => Job::FirewallBlocks {
+                since: match &a.since {
+                    Some(text) => FeedTime::now().add_secs(-(duration("--since", text)?.as_secs() as i64)),
+                    None => FeedTime::from_unix(0),
+                },
+                limit: a.limit,
+                format: a.format,
+            },
             Command::Reclassify(a) => Job::Reclassify(a),
             Command::Export(cmd) => Job::Export(cmd),
             Command::Migrate(a) => Job::Migrate(a),
@@ -281,9 +291,62 @@ fn serve(args: ServeArgs, file: &FileConfig, place: &Place) -> Result<Serve> {
             ..defaults.connections
         }
         .within_fd_limit(),
+        firewall: firewall(args.firewall, &file.firewall)?,
         ..defaults
     };
     Ok(Serve { server, starter_set: !(args.no_starter_set || f.no_starter_set.unwrap_or(false)) })
+}
+
+/// The registry firewall: flags and environment, then the file's `[firewall]`, then the
+/// defaults. An upstream must be an http(s) URL; it ends in `/` so that names join under it.
+fn firewall(args: FirewallArgs, f: &FileFirewall) -> Result<FirewallConfig> {
+    let defaults = FirewallConfig::default();
+    let upstream = |flag: Option<url::Url>, file: &Option<url::Url>, name: &str| -> Result<Option<url::Url>> {
+        let Some(mut url) = flag.or_else(|| file.clone()) else { return Ok(None) };
+        if !matches!(url.scheme(), "http" | "https") {
+            bail!("--{name}: expected an http:// or https:// URL, got {url}");
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(Some(url))
+    };
+    let within = |flag: Option<String>, file: &Option<String>, name: &str, default: Duration| -> Result<Duration> {
+        match flag.or_else(|| file.clone()) {
+            Some(text) => duration(name, &text),
+            None => Ok(default),
+        }
+    };
+    let exempt = if args.min_age_exempt.is_empty() { f.min_age_exempt.clone() } else { args.min_age_exempt };
+    let pypi_withhold = match args.pypi_blocked.or_else(|| f.pypi_blocked.clone()).as_deref() {
+        None | Some("yank") => Withhold::Yank,
+        Some("remove") => Withhold::Remove,
+        Some(other) => bail!("firewall.pypi_blocked: expected yank or remove, got {other:?}"),
+    };
+    Ok(FirewallConfig {
+        npm_upstream: upstream(args.npm_upstream, &f.npm_upstream, "npm-upstream")?,
+        pypi_upstream: upstream(args.pypi_upstream, &f.pypi_upstream, "pypi-upstream")?,
+        cooldown: Cooldown {
+            min_age: within(args.min_age, &f.min_age, "--min-age", Duration::ZERO)?,
+            // Python projects are compared normalized, npm names as written.
+            exempt: exempt
+                .iter()
+                .flat_map(|e| [e.trim().to_owned(), scioc_registry::pypi::normalize(e.trim())])
+                .collect(),
+        },
+        fail_open: args.fail_open || f.fail_open.unwrap_or(false),
+        require_auth: args.firewall_auth || f.require_auth.unwrap_or(false),
+        cache_bytes: args.firewall_cache_mb.or(f.cache_mb.map(u64::from)).map_or(defaults.cache_bytes, |mb| mb << 20),
+        fresh_for: within(args.firewall_fresh_for, &f.fresh_for, "--firewall-fresh-for", defaults.fresh_for)?,
+        upstream_timeout: within(
+            args.upstream_timeout,
+            &f.upstream_timeout,
+            "--upstream-timeout",
+            defaults.upstream_timeout,
+        )?,
+        pypi_withhold,
+    })
 }
 
 /// `scioc scan`: flags and environment, then the file's `[scan]`, then the defaults.

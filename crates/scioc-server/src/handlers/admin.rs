@@ -6,6 +6,8 @@
 //! | `POST /api/scioc/v1/samples?filename=…[&purl=…&threat_name=…&threat_level=…&source_url=…]` | the archive's bytes |
 //! | `POST /api/scioc/v1/reclassify` | `{"sha256"\|"sha1"\|"md5"\|"purl": …, "fp": true, "reason": …}` or `{…, "threat_name": …, "threat_level": …}` |
 //!
+//! | `GET /api/scioc/v1/firewall/blocks?since=…&limit=…` | none; answers the registry firewall's refusals |
+//!
 //! Each answers a JSON summary. Only users with the admin role reach them.
 
 use crate::{App, error::AppError};
@@ -251,4 +253,35 @@ pub(crate) async fn post_reclassify(State(app): State<Arc<App>>, body: Bytes) ->
         Err(reclassify::ReclassifyError::Store(e)) => Err(app.writes.failed(e).into()),
         Err(e) => Err(AppError::Internal(e.to_string())),
     }
+}
+
+/// Most refusals one answer lists.
+const MAX_BLOCKS: u32 = 10_000;
+
+/// Parameters of `GET …/firewall/blocks`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct BlocksParams {
+    /// Unix seconds or `YYYY-MM-DDThh:mm:ss` (UTC); default: all.
+    since: Option<String>,
+    /// At most this many (default and cap 10,000).
+    limit: Option<u32>,
+}
+
+/// The registry firewall's refusals since a time, oldest first.
+pub(crate) async fn get_blocks(
+    State(app): State<Arc<App>>,
+    Query(params): Query<BlocksParams>,
+) -> Result<Json<Value>, AppError> {
+    let since = match params.since.as_deref() {
+        None => scioc_model::FeedTime::from_unix(0),
+        Some(s) => match s.parse::<i64>() {
+            Ok(secs) => scioc_model::FeedTime::from_unix(secs),
+            Err(_) => scioc_model::FeedTime::parse_utc(s).map_err(|e| {
+                AppError::BadRequest(format!("since: expected Unix seconds or YYYY-MM-DDThh:mm:ss, got {s:?} ({e})"))
+            })?,
+        },
+    };
+    let limit = params.limit.unwrap_or(MAX_BLOCKS).clamp(1, MAX_BLOCKS);
+    let blocks = app.store.blocks(since, limit).await?;
+    Ok(Json(json!({"blocks": blocks.iter().map(scioc_store::BlockRecord::to_json).collect::<Vec<_>>()})))
 }

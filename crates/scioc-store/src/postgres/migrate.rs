@@ -11,6 +11,11 @@ const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "feed", sql: include_str!("../../migrations/postgres/0001_feed.sql") },
     Migration { version: 2, name: "affected", sql: include_str!("../../migrations/postgres/0002_affected.sql") },
     Migration { version: 3, name: "pull_leases", sql: include_str!("../../migrations/postgres/0003_pull_leases.sql") },
+    Migration {
+        version: 4,
+        name: "firewall_blocks",
+        sql: include_str!("../../migrations/postgres/0004_firewall_blocks.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "

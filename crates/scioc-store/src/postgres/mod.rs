@@ -14,6 +14,7 @@
 //! A transaction that the database aborts as a serialization failure or deadlock (routine
 //! under CockroachDB's serializable isolation) is run again, a few times, from the start.
 
+mod blocks;
 mod cursors;
 mod dump;
 mod events;
@@ -23,8 +24,8 @@ mod tls;
 mod users;
 
 use crate::{
-    Appended, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PullPage, PullQuery,
-    Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
+    Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
+    PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Object as Conn, Pool, RecyclingMethod, Runtime};
 use scioc_model::{FeedTime, Role, UserName};
@@ -265,6 +266,14 @@ impl Store for PgStore {
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
         users::list(&self.client().await?).await
+    }
+
+    async fn record_blocks(&self, blocks: Vec<BlockRecord>) -> Result<()> {
+        blocks::record(&mut self.client().await?, &blocks).await
+    }
+
+    async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
+        blocks::since(&self.client().await?, since, limit).await
     }
 
     async fn remove_user(&self, name: &UserName) -> Result<()> {

@@ -5,6 +5,7 @@
 //! running server) wait on the busy timeout. Reads use a pool of read-only connections, each
 //! seeing a consistent snapshot for the length of its transaction.
 
+mod blocks;
 mod cursors;
 mod dump;
 mod events;
@@ -12,8 +13,8 @@ mod sources;
 mod users;
 
 use crate::{
-    Appended, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page, PullPage, PullQuery,
-    Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
+    Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
+    PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
 };
 use r2d2_sqlite::{
     SqliteConnectionManager,
@@ -53,6 +54,11 @@ const MIGRATIONS: &[migrate::Migration] = &[
         version: 6,
         name: "pull_leases",
         sql: include_str!("../../migrations/sqlite/0006_pull_leases.sql"),
+    },
+    migrate::Migration {
+        version: 7,
+        name: "firewall_blocks",
+        sql: include_str!("../../migrations/sqlite/0007_firewall_blocks.sql"),
     },
 ];
 
@@ -327,6 +333,14 @@ impl Store for SqliteStore {
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
         self.read(|c| users::list(c)).await
+    }
+
+    async fn record_blocks(&self, blocks: Vec<BlockRecord>) -> Result<()> {
+        self.write(move |c| blocks::record(c, &blocks)).await
+    }
+
+    async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
+        self.read(move |c| blocks::since(c, since, limit)).await
     }
 
     async fn remove_user(&self, name: &UserName) -> Result<()> {

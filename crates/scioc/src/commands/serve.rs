@@ -27,7 +27,10 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
         };
     }
     let config = settings.server;
-    let app = App::new(store.clone(), &config);
+    if config.firewall.enabled() {
+        output::hint("loading the firewall's verdict engine from the store…");
+    }
+    let app = App::start(store.clone(), &config).await?;
     let server = Server::bind(config.clone(), app)?;
     let stats = store.stats().await?;
     let url = format!("{}://{}", server.scheme(), server.local_addr());
@@ -60,6 +63,26 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     output::hint(&format!(
         "try: curl -u NAME:PASSWORD '{url}/api/feed/supply_chain/ioc/v1/query/pull?format=json&limit=10'"
     ));
+    let fw = &config.firewall;
+    if let Some(up) = &fw.npm_upstream {
+        output::hint(&format!(
+            "npm firewall: {url}{}/ → {} (npm install --registry {url}{}/ …)",
+            scioc_server::NPM_PATH,
+            without_credentials(up),
+            scioc_server::NPM_PATH
+        ));
+    }
+    if let Some(up) = &fw.pypi_upstream {
+        output::hint(&format!(
+            "Python firewall: {url}{}/simple/ → {} (pip install --index-url {url}{}/simple/ …)",
+            scioc_server::PYPI_PATH,
+            without_credentials(up),
+            scioc_server::PYPI_PATH
+        ));
+    }
+    if fw.enabled() && !fw.cooldown.min_age.is_zero() {
+        output::hint(&format!("cooldown: versions younger than {:?} are withheld", fw.cooldown.min_age));
+    }
     if let Some(r) = config.rate_limit {
         output::hint(&format!("rate limit: {} requests/s per user, burst {}", r.per_second, r.burst));
     }
@@ -67,6 +90,14 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     server.run(shutdown_signal()).await.context("serving")?;
     output::ok("stopped");
     Ok(())
+}
+
+/// An upstream URL without its credentials, for the hints.
+fn without_credentials(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
 }
 
 /// Completes on SIGTERM or Ctrl-C.

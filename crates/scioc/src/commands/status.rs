@@ -69,3 +69,39 @@ pub(super) async fn indicators(place: &Place, args: IndicatorsArgs) -> Result<()
     }
     Ok(())
 }
+
+/// `scioc firewall blocks`.
+pub(super) async fn blocks(place: &Place, since: scioc_model::FeedTime, limit: u32, format: ListFormat) -> Result<()> {
+    let store = open_store(place).await?;
+    let blocks = store.blocks(since, limit).await?;
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = blocks.iter().map(scioc_store::BlockRecord::to_json).collect();
+            println!("{}", serde_json::to_string_pretty(&list)?);
+        }
+        ListFormat::Table => {
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header([
+                "time",
+                "client",
+                "package",
+                "version",
+                "rule",
+                "reference",
+            ]);
+            for b in &blocks {
+                table.add_row([
+                    b.time.to_utc_string().as_str(),
+                    &b.client,
+                    &format!("{} {}", b.ecosystem, b.package),
+                    b.version.as_deref().unwrap_or(""),
+                    &b.rule,
+                    b.reference.as_deref().unwrap_or(""),
+                ]);
+            }
+            println!("{table}");
+            crate::output::hint(&format!("{} refusal(s)", blocks.len()));
+        }
+    }
+    Ok(())
+}

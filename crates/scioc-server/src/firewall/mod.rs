@@ -1,0 +1,290 @@
+//! The registry firewall: the npm registry protocol under `/registry/npm/` and the Python
+//! simple API under `/registry/pypi/`, proxied to configured upstreams with what the verdict
+//! engine blocks withheld.
+//!
+//! - [`verdicts`]: the engine, kept current from the store; unavailable verdicts fail closed.
+//! - [`upstream`]: the upstream client, the metadata cache and archive streaming.
+//! - [`npm`] and [`pypi`]: the routes. The protocol logic is `scioc-registry`'s.
+//! - [`record`]: every refusal logged and stored.
+
+// Helpers here return the answer itself as their error, once per request: boxing it would
+// only add an allocation to the refusal path.
+#![allow(clippy::result_large_err)]
+
+mod npm;
+mod pypi;
+mod record;
+mod upstream;
+mod verdicts;
+
+use crate::{App, auth::Caller};
+use axum::{
+    Router,
+    extract::{ConnectInfo, Request},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use scioc_registry::{Block, judge::Cooldown, pypi::Withhold};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+pub(crate) use upstream::UpstreamError;
+
+/// Path prefix of the npm registry routes.
+pub const NPM_PATH: &str = "/registry/npm";
+/// Path prefix of the Python package index routes.
+pub const PYPI_PATH: &str = "/registry/pypi";
+
+/// The firewall's settings. It is on when an upstream is configured.
+#[derive(Debug, Clone)]
+pub struct FirewallConfig {
+    /// The npm registry to proxy (what `npm config get registry` prints).
+    pub npm_upstream: Option<url::Url>,
+    /// The Python simple index to proxy (pip's `index-url`).
+    pub pypi_upstream: Option<url::Url>,
+    /// Versions younger than this are withheld; zero for none.
+    pub cooldown: Cooldown,
+    /// Serve with the last verdicts known (or none) when they cannot be evaluated, instead of
+    /// answering 503.
+    pub fail_open: bool,
+    /// Ask clients for the feed's credentials.
+    pub require_auth: bool,
+    /// Bytes of upstream metadata kept in memory.
+    pub cache_bytes: u64,
+    /// How long cached metadata is served before it is revalidated with the upstream.
+    pub fresh_for: Duration,
+    /// Longest the upstream may take to connect or to send the next bytes.
+    pub upstream_timeout: Duration,
+    /// How simple pages show blocked files.
+    pub pypi_withhold: Withhold,
+}
+
+impl Default for FirewallConfig {
+    fn default() -> Self {
+        FirewallConfig {
+            npm_upstream: None,
+            pypi_upstream: None,
+            cooldown: Cooldown::default(),
+            fail_open: false,
+            require_auth: false,
+            cache_bytes: 128 * 1024 * 1024,
+            fresh_for: Duration::from_secs(60),
+            upstream_timeout: Duration::from_secs(30),
+            pypi_withhold: Withhold::default(),
+        }
+    }
+}
+
+impl FirewallConfig {
+    /// Whether any upstream is configured.
+    pub fn enabled(&self) -> bool {
+        self.npm_upstream.is_some() || self.pypi_upstream.is_some()
+    }
+}
+
+/// Why the firewall could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FirewallError {
+    /// The verdict engine could not be loaded.
+    #[error("the firewall's verdict engine could not be loaded: {0}")]
+    Verdicts(#[from] scioc_verdict::LoadError),
+    /// The upstream client could not be built.
+    #[error("the firewall's upstream client: {0}")]
+    Client(String),
+}
+
+/// The running firewall.
+pub(crate) struct Firewall {
+    config: FirewallConfig,
+    verdicts: Arc<verdicts::Verdicts>,
+    upstream: upstream::Upstream,
+    recorder: record::Recorder,
+    scheme: &'static str,
+    refresher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Firewall {
+    fn drop(&mut self) {
+        self.refresher.abort();
+    }
+}
+
+impl Firewall {
+    /// Loads the verdicts from `store`, starts keeping them current and builds the upstream
+    /// client.
+    pub(crate) async fn start(
+        store: Arc<dyn scioc_store::Store>,
+        config: FirewallConfig,
+        tls: bool,
+    ) -> Result<Firewall, FirewallError> {
+        let verdicts = verdicts::Verdicts::load(store.as_ref()).await?;
+        let upstream = upstream::Upstream::new(config.upstream_timeout, config.cache_bytes, config.fresh_for)
+            .map_err(FirewallError::Client)?;
+        Ok(Firewall {
+            refresher: verdicts.keep_current(store.clone()),
+            recorder: record::Recorder::start(store),
+            verdicts,
+            upstream,
+            scheme: if tls { "https" } else { "http" },
+            config,
+        })
+    }
+
+    /// The engine to judge with under the failure policy: the current one, the last one known
+    /// when failing open, or 503 naming why.
+    fn engine(&self) -> Result<std::sync::RwLockReadGuard<'_, scioc_verdict::Engine>, Response> {
+        match self.verdicts.engine() {
+            Ok(e) => Ok(e),
+            Err(why) if self.config.fail_open => {
+                tracing::warn!(reason = %why, "firewall failing open: serving with the last verdicts known");
+                Ok(self.verdicts.current())
+            }
+            Err(why) => {
+                let mut r = fail(StatusCode::SERVICE_UNAVAILABLE, &format!("scioc firewall fails closed: {why}"));
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                Err(r)
+            }
+        }
+    }
+
+    /// This server's own address as the client used it, for the URLs it writes.
+    fn origin(&self, request: &Request) -> Result<String, String> {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+            .or_else(|| request.uri().authority().map(|a| a.to_string()))
+            .ok_or_else(|| "no Host header".to_owned())?;
+        host.parse::<axum::http::uri::Authority>().map_err(|_| "the Host header is not a host and port".to_owned())?;
+        Ok(format!("{}://{host}", self.scheme))
+    }
+
+    /// Logs and stores a refusal, and answers it: 403 with the block's line as the body and
+    /// as the reason phrase, so clients that print either show it.
+    fn refuse(&self, asker: &Asker, ecosystem: &str, package: &str, version: Option<&str>, block: &Block) -> Response {
+        self.record(asker, ecosystem, package, version, block);
+        let line = block.line();
+        let mut r = fail(StatusCode::FORBIDDEN, &line);
+        let phrase: Vec<u8> =
+            line.bytes().take(200).map(|b| if b == b' ' || b.is_ascii_graphic() { b } else { b'?' }).collect();
+        if let Ok(phrase) = hyper::ext::ReasonPhrase::try_from(phrase) {
+            r.extensions_mut().insert(phrase);
+        }
+        r
+    }
+
+    fn record(&self, asker: &Asker, ecosystem: &str, package: &str, version: Option<&str>, block: &Block) {
+        self.recorder.record(scioc_store::BlockRecord {
+            time: scioc_model::FeedTime::now(),
+            client: asker.client.clone(),
+            ecosystem: ecosystem.to_owned(),
+            package: package.to_owned(),
+            version: version.map(str::to_owned),
+            rule: block.rule.clone(),
+            reference: block.reference.clone(),
+            what: block.what.clone(),
+        });
+    }
+
+    /// How long a filtered answer may be reused at one verdict generation: a moment when a
+    /// cooldown is on (versions age into view), forever otherwise.
+    fn answer_max_age(&self) -> Option<Duration> {
+        (!self.config.cooldown.min_age.is_zero()).then_some(Duration::from_secs(1))
+    }
+}
+
+/// What a handler keeps of its request across awaits (a request body is not `Sync`).
+pub(crate) struct Asker {
+    /// The client's address, and its user when it authenticated (`alice@10.0.0.7`).
+    client: String,
+    /// The `Accept` header.
+    accept: Option<String>,
+    /// This server's origin as the client named it, or why it could not be read.
+    origin: Result<String, String>,
+    /// The request's path.
+    path: String,
+}
+
+impl Asker {
+    fn of(fw: &Firewall, request: &Request) -> Asker {
+        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let user = request.extensions().get::<Caller>().map(|c| c.0.as_str().to_owned());
+        let client = match (peer, user) {
+            (Some(p), Some(u)) => format!("{u}@{p}"),
+            (Some(p), None) => p,
+            (None, Some(u)) => u,
+            (None, None) => "local".to_owned(),
+        };
+        Asker {
+            client,
+            accept: request.headers().get(header::ACCEPT).and_then(|a| a.to_str().ok()).map(str::to_owned),
+            origin: fw.origin(request),
+            path: request.uri().path().to_owned(),
+        }
+    }
+
+    /// The origin, or 400.
+    fn origin(&self) -> Result<&str, Response> {
+        self.origin.as_deref().map_err(|why| fail(StatusCode::BAD_REQUEST, why))
+    }
+}
+
+/// A firewall error: the status, and a one-line body that npm (as `{"error": …}`) and pip
+/// (as text) print.
+pub(crate) fn fail(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string();
+    let mut r = (status, format!("{body}\n")).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+impl IntoResponse for UpstreamError {
+    fn into_response(self) -> Response {
+        tracing::warn!(error = %self, "upstream failed");
+        fail(self.status(), &format!("scioc firewall: {self}"))
+    }
+}
+
+/// Marks a response whose body must not be compressed again (archives).
+#[derive(Clone, Copy)]
+pub(crate) struct NoCompress;
+
+/// A streamed upstream download as the answer.
+fn stream(response: reqwest::Response) -> Response {
+    let mut headers = axum::http::HeaderMap::new();
+    for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::LAST_MODIFIED, header::ETAG] {
+        if let Some(v) = response.headers().get(&name) {
+            headers.insert(name, v.clone());
+        }
+    }
+    headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static("application/octet-stream"));
+    let mut r = (StatusCode::OK, headers, axum::body::Body::from_stream(response.bytes_stream())).into_response();
+    r.extensions_mut().insert(NoCompress);
+    r
+}
+
+/// The firewall's routes, or one that says it is off.
+pub(crate) fn routes(app: &Arc<App>) -> Router<Arc<App>> {
+    if app.firewall.is_none() {
+        return Router::new().route("/registry/{*rest}", get(off));
+    }
+    Router::new()
+        .route(&format!("{NPM_PATH}/{{*path}}"), get(npm::serve))
+        .route(&format!("{PYPI_PATH}/simple/"), get(pypi::index))
+        .route(&format!("{PYPI_PATH}/simple/{{project}}"), get(pypi::page))
+        .route(&format!("{PYPI_PATH}/simple/{{project}}/"), get(pypi::page))
+        .route(&format!("{PYPI_PATH}/files/{{project}}/{{file}}"), get(pypi::file))
+}
+
+/// Whether the firewall routes ask for credentials.
+pub(crate) fn requires_auth(app: &App) -> bool {
+    app.firewall.as_ref().is_some_and(|f| f.config.require_auth)
+}
+
+async fn off() -> Response {
+    fail(
+        StatusCode::NOT_FOUND,
+        "the registry firewall is off: start scioc serve with --npm-upstream URL or --pypi-upstream URL",
+    )
+}

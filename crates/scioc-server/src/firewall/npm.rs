@@ -1,0 +1,196 @@
+//! `/registry/npm/`: packuments with blocked versions withheld, and archives refused or
+//! streamed.
+
+use super::{Asker, Firewall, fail, stream};
+use crate::App;
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use scioc_registry::{
+    Block, judge,
+    npm::{PackageName, VersionInfo, filter_packument},
+};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// npm's abbreviated ("corgi") packument.
+const ABBREVIATED: &str = "application/vnd.npm.install-v1+json";
+/// What is asked of the upstream for each form.
+const ACCEPT_ABBREVIATED: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+const ACCEPT_FULL: &str = "application/json";
+
+/// Every GET under `/registry/npm/`: a packument, or an archive (`{name}/-/{file}`).
+pub(crate) async fn serve(State(app): State<Arc<App>>, request: Request) -> Response {
+    let Some(fw) = app.firewall.as_ref() else { return super::off().await };
+    let Some(upstream) = fw.config.npm_upstream.clone() else {
+        return fail(StatusCode::NOT_FOUND, "no npm upstream is configured (--npm-upstream)");
+    };
+    let asker = Asker::of(fw, &request);
+    drop(request);
+    let path = asker.path.strip_prefix(super::NPM_PATH).unwrap_or("").trim_start_matches('/');
+    if path.starts_with("-/") {
+        return fail(
+            StatusCode::NOT_FOUND,
+            "npm's /-/ endpoints (audit, search, login) are not served by the scioc firewall",
+        );
+    }
+    let (name, file) = match path.split_once("/-/") {
+        Some((name, file)) => (name, Some(file)),
+        None => (path, None),
+    };
+    let name = match PackageName::from_path(name) {
+        Ok(n) => n,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    match file {
+        None => packument(fw, &upstream, &name, &asker).await,
+        Some(file) => archive(fw, &upstream, &name, file, &asker).await,
+    }
+}
+
+/// Which form to ask the upstream for: the abbreviated one when the client asks for it, unless
+/// a cooldown needs the publish times only the full one has.
+fn form(fw: &Firewall, asker: &Asker) -> &'static str {
+    let wants_abbreviated = asker.accept.as_deref().is_some_and(|a| a.contains(ABBREVIATED));
+    if wants_abbreviated && fw.config.cooldown.min_age.is_zero() { ACCEPT_ABBREVIATED } else { ACCEPT_FULL }
+}
+
+/// The upstream's packument, parsed once per cached document.
+async fn fetch(
+    fw: &Firewall,
+    upstream: &url::Url,
+    name: &PackageName,
+    accept: &'static str,
+) -> Result<(Arc<super::upstream::Doc>, Arc<Value>), Response> {
+    let url = upstream
+        .join(&name.packument_path())
+        .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("no upstream URL for {}: {e}", name.as_str())))?;
+    let doc = fw.upstream.metadata(&url, accept).await.map_err(IntoResponse::into_response)?;
+    let model = doc
+        .model(|d| match serde_json::from_slice::<Value>(&d.body) {
+            Ok(v) if v.is_object() => Ok(v),
+            Ok(_) => Err("not a JSON object".to_owned()),
+            Err(e) => Err(format!("not JSON: {e}")),
+        })
+        .map_err(|reason| {
+            super::UpstreamError::Malformed { url: super::upstream::redact(&url), reason }.into_response()
+        })?;
+    Ok((doc, model))
+}
+
+/// The judge of one version: the verdict engine, then the cooldown.
+fn judge_version(
+    fw: &Firewall,
+    engine: &scioc_verdict::Engine,
+    name: &PackageName,
+    v: &VersionInfo<'_>,
+) -> Option<Block> {
+    judge::npm_version(engine, name, v).or_else(|| {
+        fw.config.cooldown.check(
+            name.as_str(),
+            &format!("{}@{}", name.as_str(), v.version),
+            v.published,
+            jiff::Timestamp::now(),
+        )
+    })
+}
+
+async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker: &Asker) -> Response {
+    let accept = form(fw, asker);
+    let origin = match asker.origin() {
+        Ok(o) => o.to_owned(),
+        Err(r) => return r,
+    };
+    let (doc, model) = match fetch(fw, upstream, name, accept).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let generation = fw.verdicts.generation();
+    let content_type = if accept == ACCEPT_ABBREVIATED && doc.content_type.starts_with(ABBREVIATED) {
+        ABBREVIATED
+    } else {
+        "application/json"
+    };
+    let body = match doc.answer(&origin, generation, fw.answer_max_age()) {
+        Some(body) => body,
+        None => {
+            let blocked;
+            let body = {
+                let engine = match fw.engine() {
+                    Ok(e) => e,
+                    Err(r) => return r,
+                };
+                let mut out = (*model).clone();
+                let Some(map) = out.as_object_mut() else { return fail(StatusCode::BAD_GATEWAY, "not a packument") };
+                let filtered = filter_packument(map, name, &format!("{origin}{}", super::NPM_PATH), |v| {
+                    judge_version(fw, &engine, name, v)
+                });
+                blocked = filtered.removed;
+                Bytes::from(serde_json::to_vec(&out).unwrap_or_default())
+            };
+            for (version, block) in &blocked {
+                fw.record(asker, "npm", name.as_str(), Some(version), block);
+            }
+            doc.keep_answer(origin, generation, body.clone());
+            body
+        }
+    };
+    let mut r = (StatusCode::OK, body).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    r
+}
+
+async fn archive(fw: &Firewall, upstream: &url::Url, name: &PackageName, file: &str, asker: &Asker) -> Response {
+    if file.is_empty() || file.len() > 300 || file.contains(['/', '\\', '%', '?', '#']) || file.starts_with('.') {
+        return fail(StatusCode::BAD_REQUEST, &format!("{file:?} is not an archive file name"));
+    }
+    let (_, model) = match fetch(fw, upstream, name, form(fw, asker)).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let times = model.get("time").and_then(Value::as_object);
+    let found = model.get("versions").and_then(Value::as_object).and_then(|versions| {
+        versions.iter().find(|(_, m)| {
+            m.pointer("/dist/tarball")
+                .and_then(Value::as_str)
+                .and_then(|u| u.rsplit_once("/-/"))
+                .is_some_and(|(_, f)| f == file)
+        })
+    });
+    let Some((version, manifest)) = found else {
+        return fail(StatusCode::NOT_FOUND, &format!("no version of {} has the archive {file}", name.as_str()));
+    };
+    let text = |key: &str| manifest.pointer(&format!("/dist/{key}")).and_then(Value::as_str);
+    let info = VersionInfo {
+        version,
+        shasum: text("shasum"),
+        integrity: text("integrity"),
+        published: times.and_then(|t| t.get(version)).and_then(Value::as_str),
+    };
+    let verdict = {
+        let engine = match fw.engine() {
+            Ok(e) => e,
+            Err(r) => return r,
+        };
+        judge_version(fw, &engine, name, &info)
+    };
+    if let Some(block) = verdict {
+        return fw.refuse(asker, "npm", name.as_str(), Some(version), &block);
+    }
+    let Some(url) =
+        text("tarball").and_then(|u| url::Url::parse(u).ok()).filter(|u| matches!(u.scheme(), "http" | "https"))
+    else {
+        return fail(
+            StatusCode::BAD_GATEWAY,
+            &format!("the upstream gives {}@{version} no archive URL", name.as_str()),
+        );
+    };
+    match fw.upstream.download(&url).await {
+        Ok(response) => stream(response),
+        Err(e) => e.into_response(),
+    }
+}
