@@ -27,9 +27,6 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
         };
     }
     let config = settings.server;
-    if config.firewall.enabled() {
-        output::hint("loading the firewall's verdict engine from the store…");
-    }
     let app = App::start(store.clone(), &config).await?;
     let server = Server::bind(config.clone(), app)?;
     let stats = store.stats().await?;

@@ -10,6 +10,8 @@ mod copy;
 mod curation;
 mod cursors;
 mod errors;
+mod fake_registry;
+mod firewall;
 mod hardening;
 mod ingest;
 mod multinode;

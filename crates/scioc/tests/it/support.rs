@@ -201,7 +201,11 @@ impl Server {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().expect("serve printed nothing").unwrap();
         let url = first.rsplit(' ').next().unwrap().to_owned();
-        assert!(first.starts_with("scioc feed listening on "), "{first}");
+        if !first.starts_with("scioc feed listening on ") {
+            // Never leave a server behind a failed test.
+            let _ = child.kill();
+            panic!("serve's first line is not its address: {first}");
+        }
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         let ca = extra.contains(&"--tls-self-signed").then(|| scioc.data_dir().join("tls/ca.pem"));
