@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real clients the test suite drives, from PyPI, into the virtual environments the
-# tests use (crates/scioc/tests/it/support.rs, `python_venv`): the vendor's SDK and schemathesis.
+# tests use (crates/scioc/tests/it/support.rs, `python_venv`): the vendor's SDK, schemathesis and uv.
 # The tests make them themselves when missing; CI makes them first so that a registry failure
 # shows here, by name.
 set -euo pipefail
@@ -18,3 +18,15 @@ install() { # NAME REQUIREMENT
 }
 install sdk "reversinglabs-sdk-py3==2.15.0"
 install schemathesis "schemathesis==4.32.5"
+install uv "uv==0.13.9"
+
+# The node package managers the firewall tests drive (crates/scioc/tests/it/firewall_clients.rs,
+# `node_clients`): npm comes with Node; pnpm, yarn classic and bun from the npm registry.
+node_dir="$TMP/node-clients"
+node_marker="$node_dir/.installed-pnpm10-yarn1.22.22-bun1"
+if [ ! -e "$node_marker" ]; then
+  mkdir -p "$node_dir"
+  npm install --no-audit --no-fund --prefix "$node_dir" pnpm@10 yarn@1.22.22 bun@1
+  "$node_dir/node_modules/.bin/bun" --version
+  touch "$node_marker"
+fi

@@ -18,11 +18,11 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().no_gzip().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-async fn get(url: &str, accept: &str) -> reqwest::Response {
+pub(crate) async fn get(url: &str, accept: &str) -> reqwest::Response {
     http().get(url).header("accept", accept).send().await.unwrap()
 }
 
-async fn json(url: &str, accept: &str) -> Value {
+pub(crate) async fn json(url: &str, accept: &str) -> Value {
     let r = get(url, accept).await;
     assert_eq!(r.status(), 200, "GET {url}");
     r.json().await.unwrap()
@@ -46,7 +46,7 @@ fn report(s: &Scioc, tree: &Tree, id: &str, ecosystem: &str, name: &str, version
 }
 
 /// Polls `check` until it holds, failing after `limit`; returns how long it took.
-async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
+pub(crate) async fn within<F, Fut>(limit: Duration, what: &str, mut check: F) -> Duration
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = bool>,

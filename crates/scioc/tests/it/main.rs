@@ -12,6 +12,7 @@ mod cursors;
 mod errors;
 mod fake_registry;
 mod firewall;
+mod firewall_clients;
 mod hardening;
 mod ingest;
 mod multinode;
