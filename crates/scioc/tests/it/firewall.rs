@@ -428,3 +428,23 @@ async fn unreachable_verdicts_fail_closed_or_open_as_configured() {
     let _back = Cuttable::start(proxy.port, target).await;
     within(Duration::from_secs(20), "recovering", || async { get(&url, ABBREVIATED).await.status() == 200 }).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_name_indicator_blocks_every_version_within_2_s() {
+    let reg = FakeRegistry::start().await;
+    reg.add_npm("totally-evil-pkg", "1.0.0", OLD);
+    let s = Scioc::new();
+    let server = serve(&s, &reg, &[]);
+    let tarball = format!("{}/registry/npm/totally-evil-pkg/-/totally-evil-pkg-1.0.0.tgz", server.url);
+    assert_eq!(get(&tarball, "*/*").await.status(), 200);
+    let candidate = serde_json::json!([{"ecosystem": "npm", "ioc_type": "package_name", "value": "totally-evil-pkg",
+        "confidence": "high", "reason": "firewall test", "source": "https://example.org/advisory/1",
+        "first_seen": "2026-11-30", "suggested_action": "block", "promote_to": "npm_iocs"}]);
+    let file = s.dir.path().join("candidates.json");
+    std::fs::write(&file, candidate.to_string()).unwrap();
+    let files = s.dir.path().join("iocs");
+    s.ok(&["candidates", "promote", file.to_str().unwrap(), "--files", files.to_str().unwrap()], "");
+    within(Duration::from_secs(2), "the indicator", || async { get(&tarball, "*/*").await.status() == 403 }).await;
+    let why: Value = get(&tarball, "*/*").await.json().await.unwrap();
+    assert!(why["error"].as_str().unwrap().starts_with("scioc blocked totally-evil-pkg@1.0.0: rule AS-016"), "{why}");
+}
