@@ -13,7 +13,8 @@ use scioc_registry::{
     Block, judge,
     npm::{PackageName, VersionInfo, filter_packument},
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// npm's abbreviated ("corgi") packument.
@@ -58,27 +59,69 @@ fn form(fw: &Firewall, asker: &Asker) -> &'static str {
     if wants_abbreviated && fw.config.cooldown.min_age.is_zero() { ACCEPT_ABBREVIATED } else { ACCEPT_FULL }
 }
 
-/// The upstream's packument, parsed once per cached document.
+/// The upstream's packument document, from the cache or the upstream.
 async fn fetch(
     fw: &Firewall,
     upstream: &url::Url,
     name: &PackageName,
     accept: &'static str,
-) -> Result<(Arc<super::upstream::Doc>, Arc<Value>), Response> {
+) -> Result<(Arc<super::upstream::Doc>, url::Url), Response> {
     let url = upstream
         .join(&name.packument_path())
         .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("no upstream URL for {}: {e}", name.as_str())))?;
     let doc = fw.upstream.metadata(&url, accept).await.map_err(IntoResponse::into_response)?;
-    let model = doc
-        .model(|d| match serde_json::from_slice::<Value>(&d.body) {
-            Ok(v) if v.is_object() => Ok(v),
-            Ok(_) => Err("not a JSON object".to_owned()),
-            Err(e) => Err(format!("not JSON: {e}")),
-        })
-        .map_err(|reason| {
-            super::UpstreamError::Malformed { url: super::upstream::redact(&url), reason }.into_response()
-        })?;
-    Ok((doc, model))
+    Ok((doc, url))
+}
+
+/// A packument read from its bytes: a JSON object, or a 502 naming what is wrong.
+fn parse(body: &[u8], url: &url::Url) -> Result<Map<String, Value>, Response> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(malformed(url, "not a JSON object".to_owned())),
+        Err(e) => Err(malformed(url, format!("not JSON: {e}"))),
+    }
+}
+
+fn malformed(url: &url::Url, reason: String) -> Response {
+    super::UpstreamError::Malformed { url: super::upstream::redact(url), reason }.into_response()
+}
+
+/// What an archive request needs of a packument, kept with the cached document instead of
+/// the parsed packument (a tenth of its memory): each archive's file name, with its version,
+/// hashes, publish time and upstream URL.
+#[derive(Debug, Default)]
+struct Archives(HashMap<String, Archive>);
+
+#[derive(Debug)]
+struct Archive {
+    version: String,
+    shasum: Option<String>,
+    integrity: Option<String>,
+    published: Option<String>,
+    url: String,
+}
+
+impl Archives {
+    fn of(doc: &Map<String, Value>) -> Archives {
+        let times = doc.get("time").and_then(Value::as_object);
+        let mut out = HashMap::new();
+        for (version, manifest) in doc.get("versions").and_then(Value::as_object).into_iter().flatten() {
+            let text = |key: &str| manifest.pointer(&format!("/dist/{key}")).and_then(Value::as_str).map(str::to_owned);
+            let Some(url) = text("tarball") else { continue };
+            let Some((_, file)) = url.rsplit_once("/-/") else { continue };
+            out.insert(
+                file.to_owned(),
+                Archive {
+                    version: version.clone(),
+                    shasum: text("shasum"),
+                    integrity: text("integrity"),
+                    published: times.and_then(|t| t.get(version)).and_then(Value::as_str).map(str::to_owned),
+                    url,
+                },
+            );
+        }
+        Archives(out)
+    }
 }
 
 /// The judge of one version: the verdict engine, then the cooldown.
@@ -104,7 +147,7 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
         Ok(o) => o.to_owned(),
         Err(r) => return r,
     };
-    let (doc, model) = match fetch(fw, upstream, name, accept).await {
+    let (doc, url) = match fetch(fw, upstream, name, accept).await {
         Ok(d) => d,
         Err(r) => return r,
     };
@@ -117,20 +160,24 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
     let body = match doc.answer(&origin, generation, fw.answer_max_age()) {
         Some(body) => body,
         None => {
+            // Parsed afresh rather than kept parsed: a parsed packument takes several times
+            // its bytes, and this runs once per document and verdict generation.
+            let mut map = match parse(&doc.body, &url) {
+                Ok(m) => m,
+                Err(r) => return r,
+            };
             let blocked;
-            let body = {
+            {
                 let engine = match fw.engine() {
                     Ok(e) => e,
                     Err(r) => return r,
                 };
-                let mut out = (*model).clone();
-                let Some(map) = out.as_object_mut() else { return fail(StatusCode::BAD_GATEWAY, "not a packument") };
-                let filtered = filter_packument(map, name, &format!("{origin}{}", super::NPM_PATH), |v| {
+                let filtered = filter_packument(&mut map, name, &format!("{origin}{}", super::NPM_PATH), |v| {
                     judge_version(fw, &engine, name, v)
                 });
                 blocked = filtered.removed;
-                Bytes::from(serde_json::to_vec(&out).unwrap_or_default())
-            };
+            }
+            let body = Bytes::from(serde_json::to_vec(&map).unwrap_or_default());
             for (version, block) in &blocked {
                 fw.record(asker, "npm", name.as_str(), Some(version), block);
             }
@@ -148,28 +195,26 @@ async fn archive(fw: &Firewall, upstream: &url::Url, name: &PackageName, file: &
     if file.is_empty() || file.len() > 300 || file.contains(['/', '\\', '%', '?', '#']) || file.starts_with('.') {
         return fail(StatusCode::BAD_REQUEST, &format!("{file:?} is not an archive file name"));
     }
-    let (_, model) = match fetch(fw, upstream, name, form(fw, asker)).await {
+    let (doc, url) = match fetch(fw, upstream, name, form(fw, asker)).await {
         Ok(d) => d,
         Err(r) => return r,
     };
-    let times = model.get("time").and_then(Value::as_object);
-    let found = model.get("versions").and_then(Value::as_object).and_then(|versions| {
-        versions.iter().find(|(_, m)| {
-            m.pointer("/dist/tarball")
-                .and_then(Value::as_str)
-                .and_then(|u| u.rsplit_once("/-/"))
-                .is_some_and(|(_, f)| f == file)
-        })
-    });
-    let Some((version, manifest)) = found else {
+    let archives = match doc.model(|d| {
+        let map = parse(&d.body, &url).map_err(|_| "the packument is not a JSON object".to_owned())?;
+        Ok(Archives::of(&map))
+    }) {
+        Ok(a) => a,
+        Err(reason) => return malformed(&url, reason),
+    };
+    let Some(found) = archives.0.get(file) else {
         return fail(StatusCode::NOT_FOUND, &format!("no version of {} has the archive {file}", name.as_str()));
     };
-    let text = |key: &str| manifest.pointer(&format!("/dist/{key}")).and_then(Value::as_str);
+    let version = found.version.as_str();
     let info = VersionInfo {
         version,
-        shasum: text("shasum"),
-        integrity: text("integrity"),
-        published: times.and_then(|t| t.get(version)).and_then(Value::as_str),
+        shasum: found.shasum.as_deref(),
+        integrity: found.integrity.as_deref(),
+        published: found.published.as_deref(),
     };
     let verdict = {
         let engine = match fw.engine() {
@@ -181,9 +226,7 @@ async fn archive(fw: &Firewall, upstream: &url::Url, name: &PackageName, file: &
     if let Some(block) = verdict {
         return fw.refuse(asker, "npm", name.as_str(), Some(version), &block);
     }
-    let Some(url) =
-        text("tarball").and_then(|u| url::Url::parse(u).ok()).filter(|u| matches!(u.scheme(), "http" | "https"))
-    else {
+    let Some(url) = url::Url::parse(&found.url).ok().filter(|u| matches!(u.scheme(), "http" | "https")) else {
         return fail(
             StatusCode::BAD_GATEWAY,
             &format!("the upstream gives {}@{version} no archive URL", name.as_str()),

@@ -9,7 +9,6 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use bytes::Bytes;
-use serde_json::Value;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -75,16 +74,24 @@ pub(crate) struct Doc {
     etag: Option<HeaderValue>,
     last_modified: Option<HeaderValue>,
     checked: Mutex<Instant>,
-    /// The body parsed, once.
-    model: OnceLock<Result<Arc<Value>, String>>,
+    /// What the body was read into (a page, an index of archives), once.
+    model: OnceLock<Result<Arc<dyn std::any::Any + Send + Sync>, String>>,
     /// Answers filtered from it: (key, verdict generation, when, body).
     answers: Mutex<Vec<(String, u64, Instant, Bytes)>>,
 }
 
 impl Doc {
-    /// The body parsed by `parse`, once per document.
-    pub(crate) fn model(&self, parse: impl FnOnce(&Doc) -> Result<Value, String>) -> Result<Arc<Value>, String> {
-        self.model.get_or_init(|| parse(self).map(Arc::new)).clone()
+    /// What `read` makes of the body, once per document. One document is always read into
+    /// the same type; another type is an error, never a second parse.
+    pub(crate) fn model<T: Send + Sync + 'static>(
+        &self,
+        read: impl FnOnce(&Doc) -> Result<T, String>,
+    ) -> Result<Arc<T>, String> {
+        let any = self
+            .model
+            .get_or_init(|| read(self).map(|t| Arc::new(t) as Arc<dyn std::any::Any + Send + Sync>))
+            .clone()?;
+        any.downcast::<T>().map_err(|_| "the document was read as another kind".to_owned())
     }
 
     /// An answer filtered earlier under `key` at verdict `generation`, no older than `max_age`.

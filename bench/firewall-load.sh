@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The registry firewall against direct requests to the same local upstream, in one run.
+#
+#   bash bench/firewall-load.sh [DURATION_SECS]
+#
+# Generates 500 npm packages of 40 versions and one 36 MB archive onto disk and serves them
+# with the fake upstream (crates/scioc/examples/fake_upstream.rs; nothing reaches a real
+# registry), loads the full OSV snapshot (../shared/data) into a fresh store, starts
+# `scioc serve --npm-upstream` on loopback, and measures with wrk at 64 connections:
+#   - packument latency, direct vs through the firewall, cached and uncached (a second
+#     firewall with a 1 MiB cache, asked for 500 packages in turn);
+#   - archive throughput, direct vs through the firewall;
+#   - the firewall's peak RSS;
+#   - `npm ci` of a 500-package lockfile, direct vs through the firewall (hyperfine).
+# Needs wrk and hyperfine (apt-get install wrk hyperfine); installs them when missing and root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-15}
+CONNS=64
+THREADS=2
+SNAPSHOT=../shared/data/ossf-malicious-packages-2025-06-04.tar.gz
+
+need() { command -v "$1" >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq "$2" >/dev/null; } || { echo "need $1" >&2; exit 1; }; }
+need wrk wrk
+need hyperfine hyperfine
+
+cargo build --release -q --bin scioc --example fake_upstream
+BIN=target/release/scioc
+FAKE=target/release/examples/fake_upstream
+WORK=$(mktemp -d)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+$FAKE generate "$WORK/upstream" 500 40
+$FAKE serve "$WORK/upstream" 127.0.0.1:18300 2>"$WORK/fake.log" &
+PIDS+=($!)
+$BIN --data-dir "$WORK/data" ingest osv "$SNAPSHOT" | tail -1
+UP=http://127.0.0.1:18300
+$BIN --data-dir "$WORK/data" serve --listen 127.0.0.1:18301 --no-starter-set --npm-upstream "$UP/" --log warn >"$WORK/fw.out" 2>&1 &
+FW_PID=$!
+PIDS+=($FW_PID)
+$BIN --data-dir "$WORK/data" serve --listen 127.0.0.1:18302 --no-starter-set --npm-upstream "$UP/" --firewall-cache-mb 1 --log warn >"$WORK/fw2.out" 2>&1 &
+PIDS+=($!)
+for port in 18300 18301 18302; do
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/bench-pkg-0" -o /dev/null 2>/dev/null && break
+    curl -sf "http://127.0.0.1:$port/registry/npm/bench-pkg-0" -o /dev/null 2>/dev/null && break; sleep 0.2; done
+done
+grep -m1 "engine loaded" "$WORK/fw.out" || true
+
+# A wrk script that asks for the 500 packages in turn.
+cat > "$WORK/rotate.lua" <<'LUA'
+local i = 0
+request = function()
+  i = (i + 1) % 500
+  return wrk.format("GET", wrk.path .. "bench-pkg-" .. i, {["Accept"] = "application/vnd.npm.install-v1+json"})
+end
+LUA
+run() { # NAME URL [wrk args]
+  local name=$1 url=$2; shift 2
+  wrk -t$THREADS -c$CONNS -d"${DURATION}s" --latency "$@" "$url" > "$WORK/$name.txt"
+  local rps p50 p99 tps
+  rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$name.txt")
+  tps=$(awk '/Transfer\/sec/ {print $2}' "$WORK/$name.txt")
+  p50=$(awk '$1=="50%" {print $2}' "$WORK/$name.txt")
+  p99=$(awk '$1=="99%" {print $2}' "$WORK/$name.txt")
+  printf '%-28s %10s req/s  %10s/s  p50 %8s  p99 %8s\n' "$name" "$rps" "$tps" "$p50" "$p99"
+}
+echo "== packuments (64 connections, ${DURATION}s each)"
+run direct-one "$UP/bench-pkg-7" -H "Accept: application/vnd.npm.install-v1+json"
+run firewall-cached-one "http://127.0.0.1:18301/registry/npm/bench-pkg-7" -H "Accept: application/vnd.npm.install-v1+json"
+run direct-rotating "$UP/" -s "$WORK/rotate.lua"
+run firewall-cached-rotating "http://127.0.0.1:18301/registry/npm/" -s "$WORK/rotate.lua"
+run firewall-uncached-rotating "http://127.0.0.1:18302/registry/npm/" -s "$WORK/rotate.lua"
+echo "== archive (36 MB)"
+BIG=bench-big/-/bench-big-1.0.0.tgz
+run direct-archive "$UP/$BIG"
+run firewall-archive "http://127.0.0.1:18301/registry/npm/$BIG"
+echo "== firewall peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$FW_PID/status)"
+
+echo "== npm ci of 500 packages"
+for side in direct firewall; do
+  mkdir -p "$WORK/$side"
+  python3 - "$WORK/$side/package.json" <<'PY'
+import json, sys
+deps = {f"bench-pkg-{i}": "^1.0.0" for i in range(500)}
+json.dump({"name": "bench", "version": "1.0.0", "license": "MIT", "dependencies": deps}, open(sys.argv[1], "w"))
+PY
+done
+printf 'registry=%s/\n' "$UP" > "$WORK/direct/.npmrc"
+printf 'registry=%s\n' "http://127.0.0.1:18301/registry/npm/" > "$WORK/firewall/.npmrc"
+for side in direct firewall; do
+  (cd "$WORK/$side" && npm install --userconfig .npmrc --cache "$WORK/npm-cache-$side" --no-audit --no-fund --ignore-scripts >/dev/null)
+done
+hyperfine --warmup 1 --runs 5 --export-markdown "$WORK/npm.md" \
+  --prepare "rm -rf $WORK/direct/node_modules $WORK/npm-cache-direct" \
+  -n direct "cd $WORK/direct && npm ci --userconfig .npmrc --cache $WORK/npm-cache-direct --no-audit --no-fund --ignore-scripts" \
+  --prepare "rm -rf $WORK/firewall/node_modules $WORK/npm-cache-firewall" \
+  -n firewall "cd $WORK/firewall && npm ci --userconfig .npmrc --cache $WORK/npm-cache-firewall --no-audit --no-fund --ignore-scripts"
+cat "$WORK/npm.md"
+echo "== firewall peak RSS after everything: $(awk '/VmHWM/ {print $2, $3}' /proc/$FW_PID/status)"
