@@ -41,7 +41,9 @@ fn tarball(name: &str, version: &str, pad: usize) -> Vec<u8> {
     let mut tar = tar::Builder::new(Vec::new());
     let manifest = format!(r#"{{"name":"{name}","version":"{version}","main":"index.js","license":"MIT"}}"#);
     let filler: String = (0..pad).map(|_| fastrand::alphanumeric()).collect();
-    for (path, body) in [("package/package.json", manifest), ("package/index.js", format!("module.exports = {filler:?};\n"))] {
+    for (path, body) in
+        [("package/package.json", manifest), ("package/index.js", format!("module.exports = {filler:?};\n"))]
+    {
         let mut h = tar::Header::new_gnu();
         h.set_size(body.len() as u64);
         h.set_mode(0o644);
@@ -63,7 +65,8 @@ fn generate(dir: &Path, packages: usize, versions: usize) {
         for (i, (version, pad)) in versions.iter().enumerate() {
             let tgz = tarball(name, version, *pad);
             let file = format!("{name}-{version}.tgz");
-            let integrity = format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(&tgz)));
+            let integrity =
+                format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(&tgz)));
             doc["versions"][version] = json!({"name": name, "version": version, "main": "index.js", "license": "MIT",
                 "description": "a generated package for the firewall benchmark, with a description long enough to look real",
                 "dist": {"tarball": format!("{{{{BASE}}}}/{name}/-/{file}"), "shasum": hex::encode(sha1::Sha1::digest(&tgz)),
@@ -75,7 +78,8 @@ fn generate(dir: &Path, packages: usize, versions: usize) {
         std::fs::write(dir.join("npm").join(format!("{name}.json")), doc.to_string()).unwrap();
     };
     for p in 0..packages {
-        let list: Vec<(String, usize)> = (0..versions).map(|v| (format!("1.{v}.0"), 2_000 + (p * 37 + v * 11) % 6_000)).collect();
+        let list: Vec<(String, usize)> =
+            (0..versions).map(|v| (format!("1.{v}.0"), 2_000 + (p * 37 + v * 11) % 6_000)).collect();
         write_package(&format!("bench-pkg-{p}"), &list);
     }
     // One large archive, for throughput.

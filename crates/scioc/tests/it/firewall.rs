@@ -448,3 +448,31 @@ async fn a_package_name_indicator_blocks_every_version_within_2_s() {
     let why: Value = get(&tarball, "*/*").await.json().await.unwrap();
     assert!(why["error"].as_str().unwrap().starts_with("scioc blocked totally-evil-pkg@1.0.0: rule AS-016"), "{why}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_firewall_auth_clients_send_the_feeds_credentials_as_npm_and_pip_do() {
+    let reg = FakeRegistry::start().await;
+    reg.add_npm("demo", "1.0.0", OLD);
+    reg.add_pypi("demo-pkg", "demo_pkg-1.0.tar.gz", b"x".to_vec(), "2020-01-01T00:00:00Z");
+    let s = Scioc::new();
+    s.add_user("ci", "reader");
+    let server = serve(&s, &reg, &["--firewall-auth"]);
+    let url = format!("{}/registry/npm/demo", server.url);
+    let before = reg.paths().len();
+    let r = get(&url, ABBREVIATED).await;
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+    assert_eq!(reg.paths().len(), before, "nothing reaches the upstream without credentials");
+    let password = crate::support::PASSWORD;
+    // npm's `_auth` (and pip's https://user:password@host/ form) send Basic credentials.
+    let basic = http().get(&url).basic_auth("ci", Some(password)).send().await.unwrap();
+    assert_eq!(basic.status(), 200);
+    // npm's `_authToken=NAME:PASSWORD` sends a Bearer token.
+    let bearer = http().get(&url).bearer_auth(format!("ci:{password}")).send().await.unwrap();
+    assert_eq!(bearer.status(), 200);
+    let wrong = http().get(&url).bearer_auth("ci:wrong").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let pip_form = url::Url::parse(&format!("{}/registry/pypi/simple/demo-pkg/", server.url)).unwrap();
+    let r = http().get(pip_form).basic_auth("ci", Some(password)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
