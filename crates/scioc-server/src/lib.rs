@@ -29,7 +29,7 @@ mod write_health;
 
 pub use config::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
 pub use error::ServeError;
-pub use firewall::{FirewallConfig, FirewallError, NPM_PATH, PYPI_PATH};
+pub use firewall::{FirewallConfig, FirewallError, NPM_PATH, PYPI_PATH, without_credentials};
 pub use server::{BoundServer, Server};
 pub use tls::SelfSigned;
 

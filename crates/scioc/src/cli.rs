@@ -72,7 +72,17 @@ pub(crate) enum Command {
     ///   PUT /api/feed/supply_chain/ioc/v1/query/start[/{utc|timestamp}/{time}]
     ///   GET /api/feed/supply_chain/ioc/v1/query/pull?format=xml|json&limit=1..1000
     ///   GET /health, GET /openapi.json
-    ///   POST /api/scioc/v1/{osv,samples,reclassify}   (admin role only)
+    ///   POST /api/scioc/v1/{osv,samples,reclassify}, GET /api/scioc/v1/firewall/blocks
+    ///                                                  (admin role only)
+    ///
+    /// With --npm-upstream and/or --pypi-upstream, also the registry firewall (open unless
+    /// --firewall-auth), which withholds and refuses what the verdicts block:
+    ///
+    ///   GET /registry/npm/{name}, /registry/npm/{name}/-/{file}.tgz
+    ///   GET /registry/pypi/simple/{project}/, /registry/pypi/files/{project}/{file}
+    ///
+    /// Example: scioc serve --npm-upstream "$(npm config get registry)" --min-age 48h
+    ///          npm install --registry http://127.0.0.1:8080/registry/npm/ left-pad
     ///
     /// The vendor's SDK speaks only HTTPS: use --tls-self-signed (clients trust
     /// DATA_DIR/tls/ca.pem) or --tls-cert/--tls-key. Stops gracefully on SIGTERM or Ctrl-C.

@@ -82,6 +82,14 @@ impl FirewallConfig {
     }
 }
 
+/// An upstream URL without its user and password, for messages and logs.
+pub fn without_credentials(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
 /// Why the firewall could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum FirewallError {

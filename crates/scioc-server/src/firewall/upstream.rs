@@ -237,13 +237,7 @@ fn decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
-/// The URL without its credentials, for messages.
-pub(crate) fn redact(url: &url::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.to_string()
-}
+pub(crate) use super::without_credentials as redact;
 
 /// Reads a body up to [`MAX_METADATA_BYTES`].
 async fn read_capped(mut response: reqwest::Response, url: &str, timeout: Duration) -> Result<Bytes, UpstreamError> {

@@ -65,7 +65,7 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
         output::hint(&format!(
             "npm firewall: {url}{}/ → {} (npm install --registry {url}{}/ …)",
             scioc_server::NPM_PATH,
-            without_credentials(up),
+            scioc_server::without_credentials(up),
             scioc_server::NPM_PATH
         ));
     }
@@ -73,7 +73,7 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
         output::hint(&format!(
             "Python firewall: {url}{}/simple/ → {} (pip install --index-url {url}{}/simple/ …)",
             scioc_server::PYPI_PATH,
-            without_credentials(up),
+            scioc_server::without_credentials(up),
             scioc_server::PYPI_PATH
         ));
     }
@@ -87,14 +87,6 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     server.run(shutdown_signal()).await.context("serving")?;
     output::ok("stopped");
     Ok(())
-}
-
-/// An upstream URL without its credentials, for the hints.
-fn without_credentials(url: &url::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.to_string()
 }
 
 /// Completes on SIGTERM or Ctrl-C.
