@@ -37,7 +37,7 @@ fn project(raw: &str) -> Result<ProjectName, Response> {
 }
 
 /// The upstream's page of `project` in the JSON model, read once per cached document.
-async fn fetch(fw: &Firewall, project: &ProjectName) -> Result<Arc<Value>, Response> {
+async fn fetch(fw: &Firewall, project: &ProjectName) -> Result<(Arc<super::upstream::Doc>, Arc<Value>), Response> {
     let Some(upstream) = &fw.config.pypi_upstream else {
         return Err(fail(StatusCode::NOT_FOUND, "no Python upstream is configured (--pypi-upstream)"));
     };
@@ -45,28 +45,32 @@ async fn fetch(fw: &Firewall, project: &ProjectName) -> Result<Arc<Value>, Respo
         .join(&format!("{}/", project.as_str()))
         .map_err(|e| fail(StatusCode::BAD_REQUEST, &format!("no upstream URL for {}: {e}", project.as_str())))?;
     let doc = fw.upstream.metadata(&url, ACCEPT).await.map_err(IntoResponse::into_response)?;
-    doc.model(|d| {
-        if d.content_type.starts_with(pypi::JSON_TYPE) {
-            match serde_json::from_slice::<Value>(&d.body) {
-                Ok(mut v) if v.get("files").is_some_and(Value::is_array) => {
-                    // PEP 691 allows relative URLs; resolve them against the page's own.
-                    for f in v["files"].as_array_mut().into_iter().flatten() {
-                        let absolute = f.get("url").and_then(Value::as_str).and_then(|u| d.url.join(u).ok());
-                        if let Some(u) = absolute {
-                            f["url"] = Value::String(u.to_string());
+    let model = doc
+        .model(|d| {
+            if d.content_type.starts_with(pypi::JSON_TYPE) {
+                match serde_json::from_slice::<Value>(&d.body) {
+                    Ok(mut v) if v.get("files").is_some_and(Value::is_array) => {
+                        // PEP 691 allows relative URLs; resolve them against the page's own.
+                        for f in v["files"].as_array_mut().into_iter().flatten() {
+                            let absolute = f.get("url").and_then(Value::as_str).and_then(|u| d.url.join(u).ok());
+                            if let Some(u) = absolute {
+                                f["url"] = Value::String(u.to_string());
+                            }
                         }
+                        Ok(v)
                     }
-                    Ok(v)
+                    Ok(_) => Err("a PEP 691 page without a files list".to_owned()),
+                    Err(e) => Err(format!("not JSON: {e}")),
                 }
-                Ok(_) => Err("a PEP 691 page without a files list".to_owned()),
-                Err(e) => Err(format!("not JSON: {e}")),
+            } else {
+                let html = std::str::from_utf8(&d.body).map_err(|_| "not UTF-8".to_owned())?;
+                parse_html(html, project, &d.url).map_err(|e| e.to_string())
             }
-        } else {
-            let html = std::str::from_utf8(&d.body).map_err(|_| "not UTF-8".to_owned())?;
-            parse_html(html, project, &d.url).map_err(|e| e.to_string())
-        }
-    })
-    .map_err(|reason| super::UpstreamError::Malformed { url: super::upstream::redact(&url), reason }.into_response())
+        })
+        .map_err(|reason| {
+            super::UpstreamError::Malformed { url: super::upstream::redact(&url), reason }.into_response()
+        });
+    Ok((doc, model?))
 }
 
 /// The judge of one file: the verdict engine, then the cooldown.
@@ -94,10 +98,16 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
         Err(r) => return r,
     };
     let json = pypi::wants_json(asker.accept.as_deref());
-    let model = match fetch(fw, &project).await {
+    let (doc, model) = match fetch(fw, &project).await {
         Ok(m) => m,
         Err(r) => return r,
     };
+    let content_type = if json { pypi::JSON_TYPE } else { "text/html; charset=utf-8" };
+    let key = format!("{json} {origin}");
+    if let Some(body) = doc.answer(&key, fw.verdicts.generation(), fw.answer_max_age()) {
+        return page_response(body, content_type);
+    }
+    let generation = fw.verdicts.generation();
     let mut out = (*model).clone();
     let blocked = {
         let engine = match fw.engine() {
@@ -112,12 +122,18 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
         let version = version_of(filename, &project);
         fw.record(&asker, "PyPI", project.as_str(), version.as_deref(), block);
     }
-    let (body, content_type) = if json {
+    let body = if json {
         out.as_object_mut().map(|o| o.entry("meta").or_insert(serde_json::json!({"api-version": "1.0"})));
-        (Bytes::from(serde_json::to_vec(&out).unwrap_or_default()), pypi::JSON_TYPE)
+        Bytes::from(serde_json::to_vec(&out).unwrap_or_default())
     } else {
-        (Bytes::from(render_html(&out)), "text/html; charset=utf-8")
+        Bytes::from(render_html(&out))
     };
+    doc.keep_answer(key, generation, body.clone());
+    page_response(body, content_type)
+}
+
+/// A simple page in the negotiated form, with `Vary: Accept`.
+fn page_response(body: Bytes, content_type: &'static str) -> Response {
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
@@ -146,7 +162,7 @@ pub(crate) async fn file(
     {
         return fail(StatusCode::BAD_REQUEST, &format!("{filename:?} is not a distribution file name"));
     }
-    let model = match fetch(fw, &project).await {
+    let (_, model) = match fetch(fw, &project).await {
         Ok(m) => m,
         Err(r) => return r,
     };
