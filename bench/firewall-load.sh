@@ -2,6 +2,7 @@
 # The registry firewall against direct requests to the same local upstream, in one run.
 #
 #   bash bench/firewall-load.sh [DURATION_SECS]
+#   CONNS=1 NPM_CI=0 bash bench/firewall-load.sh 10    # one connection, no npm ci
 #
 # Generates 500 npm packages of 40 versions and one 36 MB archive onto disk and serves them
 # with the fake upstream (crates/scioc/examples/fake_upstream.rs; nothing reaches a real
@@ -16,8 +17,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-15}
-CONNS=64
-THREADS=2
+CONNS=${CONNS:-64}
+THREADS=$(( CONNS < 2 ? 1 : 2 ))
 SNAPSHOT=../shared/data/ossf-malicious-packages-2025-06-04.tar.gz
 
 need() { command -v "$1" >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq "$2" >/dev/null; } || { echo "need $1" >&2; exit 1; }; }
@@ -65,7 +66,7 @@ run() { # NAME URL [wrk args]
   p99=$(awk '$1=="99%" {print $2}' "$WORK/$name.txt")
   printf '%-28s %10s req/s  %10s/s  p50 %8s  p99 %8s\n' "$name" "$rps" "$tps" "$p50" "$p99"
 }
-echo "== packuments (64 connections, ${DURATION}s each)"
+echo "== packuments ($CONNS connections, ${DURATION}s each)"
 run direct-one "$UP/bench-pkg-7" -H "Accept: application/vnd.npm.install-v1+json"
 run firewall-cached-one "http://127.0.0.1:18301/registry/npm/bench-pkg-7" -H "Accept: application/vnd.npm.install-v1+json"
 run direct-rotating "$UP/" -s "$WORK/rotate.lua"
@@ -77,6 +78,7 @@ run direct-archive "$UP/$BIG"
 run firewall-archive "http://127.0.0.1:18301/registry/npm/$BIG"
 echo "== firewall peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$FW_PID/status)"
 
+[ "${NPM_CI:-1}" = 0 ] && exit 0
 echo "== npm ci of 500 packages"
 for side in direct firewall; do
   mkdir -p "$WORK/$side"
