@@ -17,7 +17,13 @@ impl Cooldown {
     /// A block when `published` (RFC 3339) is less than `min_age` before `now`. A version
     /// whose time is unknown or unreadable passes: the cooldown holds back only what it can
     /// date.
-    pub fn check(&self, package: &str, what: &str, published: Option<&str>, now: jiff::Timestamp) -> Option<Block> {
+    pub fn check(
+        &self,
+        package: &str,
+        what: impl FnOnce() -> String,
+        published: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Option<Block> {
         if self.min_age.is_zero() || self.exempt.iter().any(|e| e == package) {
             return None;
         }
@@ -27,7 +33,7 @@ impl Cooldown {
         (age < min).then(|| Block {
             rule: "COOLDOWN".into(),
             reference: Some(format!("published {published}, younger than {}", humanize(self.min_age))),
-            what: what.to_owned(),
+            what: what(),
         })
     }
 }
@@ -42,10 +48,11 @@ fn humanize(d: std::time::Duration) -> String {
     }
 }
 
-/// The first verdict of a query as a block, naming `what`.
-fn first(engine: &Engine, query: &Query<'_>, what: String) -> Option<Block> {
+/// The first verdict of a query as a block, naming `what` (written only for a block: most
+/// versions pass, and a packument is judged version by version).
+fn first(engine: &Engine, query: &Query<'_>, what: impl FnOnce() -> String) -> Option<Block> {
     let v = engine.check(query).into_iter().next()?;
-    Some(Block { rule: v.rule.id().to_owned(), reference: v.reference.or(Some(v.evidence)), what })
+    Some(Block { rule: v.rule.id().to_owned(), reference: v.reference.or(Some(v.evidence)), what: what() })
 }
 
 /// The verdict engine's word on one npm version: by name and version, by the archive's SHA-1
@@ -59,7 +66,7 @@ pub fn npm_version(engine: &Engine, name: &npm::PackageName, v: &npm::VersionInf
         hashes.push(("sha512", sha512.to_string()));
     }
     let query = Query { hashes: &hashes, ..Query::package("npm", name.as_str(), Some(v.version)) };
-    first(engine, &query, format!("{}@{}", name.as_str(), v.version))
+    first(engine, &query, || format!("{}@{}", name.as_str(), v.version))
 }
 
 /// The verdict engine's word on one file of a Python project: by name and the version its
@@ -72,11 +79,10 @@ pub fn pypi_file(engine: &Engine, project: &pypi::ProjectName, f: &pypi::FileInf
         .into_iter()
         .collect();
     let query = Query { hashes: &hashes, ..Query::package("PyPI", project.as_str(), f.version) };
-    let what = match f.version {
+    first(engine, &query, || match f.version {
         Some(v) => format!("{}=={v} ({})", project.as_str(), f.filename),
         None => format!("{} ({})", project.as_str(), f.filename),
-    };
-    first(engine, &query, what)
+    })
 }
 
 #[cfg(test)]
@@ -140,13 +146,13 @@ mod tests {
         let c = Cooldown { min_age: std::time::Duration::from_secs(48 * 3600), exempt: vec!["trusted".into()] };
         let young = Some("2026-12-02T12:00:00.000Z");
         let old = Some("2026-11-30T12:00:00Z");
-        let b = c.check("pkg", "pkg@2.0.0", young, now).unwrap();
+        let b = c.check("pkg", || "pkg@2.0.0".to_owned(), young, now).unwrap();
         assert_eq!(b.rule, "COOLDOWN");
         assert!(b.line().contains("younger than 2d"), "{}", b.line());
-        assert!(c.check("pkg", "pkg@1.0.0", old, now).is_none());
-        assert!(c.check("trusted", "trusted@2.0.0", young, now).is_none());
-        assert!(c.check("pkg", "pkg@2.0.0", None, now).is_none());
-        assert!(c.check("pkg", "pkg@2.0.0", Some("yesterday"), now).is_none());
-        assert!(Cooldown::default().check("pkg", "pkg@2.0.0", young, now).is_none());
+        assert!(c.check("pkg", || "pkg@1.0.0".to_owned(), old, now).is_none());
+        assert!(c.check("trusted", || "trusted@2.0.0".to_owned(), young, now).is_none());
+        assert!(c.check("pkg", || "pkg@2.0.0".to_owned(), None, now).is_none());
+        assert!(c.check("pkg", || "pkg@2.0.0".to_owned(), Some("yesterday"), now).is_none());
+        assert!(Cooldown::default().check("pkg", || "pkg@2.0.0".to_owned(), young, now).is_none());
     }
 }

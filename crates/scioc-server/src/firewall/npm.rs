@@ -134,7 +134,7 @@ fn judge_version(
     judge::npm_version(engine, name, v).or_else(|| {
         fw.config.cooldown.check(
             name.as_str(),
-            &format!("{}@{}", name.as_str(), v.version),
+            || format!("{}@{}", name.as_str(), v.version),
             v.published,
             jiff::Timestamp::now(),
         )

@@ -76,8 +76,8 @@ async fn fetch(fw: &Firewall, project: &ProjectName) -> Result<(Arc<super::upstr
 /// The judge of one file: the verdict engine, then the cooldown.
 fn judge_file(fw: &Firewall, engine: &scioc_verdict::Engine, project: &ProjectName, f: &FileInfo<'_>) -> Option<Block> {
     judge::pypi_file(engine, project, f).or_else(|| {
-        let what = format!("{}=={} ({})", project.as_str(), f.version.unwrap_or("?"), f.filename);
-        fw.config.cooldown.check(project.as_str(), &what, f.uploaded, jiff::Timestamp::now())
+        let what = || format!("{}=={} ({})", project.as_str(), f.version.unwrap_or("?"), f.filename);
+        fw.config.cooldown.check(project.as_str(), what, f.uploaded, jiff::Timestamp::now())
     })
 }
 
