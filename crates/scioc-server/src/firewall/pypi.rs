@@ -104,10 +104,10 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
     };
     let content_type = if json { pypi::JSON_TYPE } else { "text/html; charset=utf-8" };
     let key = format!("{json} {origin}");
-    if let Some(body) = doc.answer(&key, fw.verdicts.generation(), fw.answer_max_age()) {
+    let generation = fw.verdicts.generation();
+    if let Some(body) = doc.answer(&key, generation, fw.answer_max_age()) {
         return page_response(body, content_type);
     }
-    let generation = fw.verdicts.generation();
     let mut out = (*model).clone();
     let blocked = {
         let engine = match fw.engine() {

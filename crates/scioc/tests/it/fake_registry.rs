@@ -115,7 +115,7 @@ impl FakeRegistry {
         c.version += 1;
     }
 
-    /// Adds a Python file to a project's page; returns its URL path.
+    /// Adds a Python file, with its PEP 658 metadata, to a project's page.
     pub fn add_pypi(&self, project: &str, filename: &str, bytes: Vec<u8>, uploaded: &str) {
         use sha2::Digest;
         let path = format!("/files/{filename}");
