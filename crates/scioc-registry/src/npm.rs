@@ -3,13 +3,15 @@
 //!
 //! A packument (`GET /{name}`, full or abbreviated) is a JSON object whose `versions` maps each
 //! version to its manifest, `dist-tags` maps tags to versions and, in the full form, `time`
-//! maps versions to publish times. [`filter_packument`] removes every version the judge blocks
+//! maps versions to publish times. [`Packument::filter`] removes every version the judge blocks
 //! from `versions` and `time`, moves each tag that pointed at one (see [`retag`]) and rewrites
 //! every `dist.tarball` to route through the firewall, since clients download whatever it says.
 
 use crate::Block;
+use indexmap::IndexMap;
 use scioc_versions::{Scheme, Version};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, value::RawValue};
+use std::borrow::Cow;
 
 /// Longest package name npm accepts, in bytes.
 pub const MAX_NAME: usize = 214;
@@ -125,83 +127,186 @@ pub struct Filtered {
     pub retagged: Vec<(String, Option<String>)>,
 }
 
-/// Takes every version `judge` blocks out of `doc` (its `versions` and `time`), lists them under
-/// npm's `policyRestrictions` with the blocks as its message, moves the tags that pointed at
-/// them ([`retag`]) and rewrites each remaining `dist.tarball` to
-/// `{base}/{name}/-/{file}`, the file name kept from the upstream's URL. A version without a
-/// usable tarball name keeps its URL only if it is blocked (then it is gone anyway); otherwise
-/// its tarball points at the firewall under the conventional name `{short}-{version}.tgz`.
-pub fn filter_packument(
-    doc: &mut Map<String, Value>,
-    name: &PackageName,
-    base: &str,
-    mut judge: impl FnMut(&VersionInfo<'_>) -> Option<Block>,
-) -> Filtered {
-    let mut out = Filtered::default();
-    let times = doc.get("time").and_then(Value::as_object).cloned();
-    if let Some(versions) = doc.get_mut("versions").and_then(Value::as_object_mut) {
-        let mut blocked = Vec::new();
-        for (version, manifest) in versions.iter() {
-            let dist = manifest.get("dist");
-            let text = |key: &str| dist.and_then(|d| d.get(key)).and_then(Value::as_str);
-            let info = VersionInfo {
+/// A packument read lazily: its top-level fields, each version's manifest and its `dist` are
+/// parsed one level deep and every other value is kept as the upstream's bytes
+/// ([`RawValue`]), so filtering a packument costs a scan of it, not a tree of it, and what is
+/// not changed is written back byte for byte.
+#[derive(Debug)]
+pub struct Packument(Object);
+
+type Object = IndexMap<String, Box<RawValue>>;
+
+/// A packument the upstream sent that is not a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PackumentError(String);
+
+/// One version's archive, as a packument describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArchiveInfo {
+    /// The version.
+    pub version: String,
+    /// `dist.shasum`.
+    pub shasum: Option<String>,
+    /// `dist.integrity`.
+    pub integrity: Option<String>,
+    /// Its publish time from `time`.
+    pub published: Option<String>,
+    /// `dist.tarball`: the upstream's URL.
+    pub tarball: String,
+}
+
+/// The text of a JSON string value; `None` for anything else.
+fn text(raw: &RawValue) -> Option<Cow<'_, str>> {
+    serde_json::from_str::<Cow<'_, str>>(raw.get()).ok()
+}
+
+/// An object value read one level deep; `None` when it is not an object.
+fn object(raw: &RawValue) -> Option<Object> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+fn raw<T: serde::Serialize + ?Sized>(value: &T) -> Box<RawValue> {
+    serde_json::value::to_raw_value(value).expect("maps of strings and raw values serialize")
+}
+
+impl Packument {
+    /// Reads a packument: a JSON object, or why not.
+    pub fn parse(bytes: &[u8]) -> Result<Packument, PackumentError> {
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(PackumentError("not a JSON object".to_owned()));
+        }
+        serde_json::from_slice(bytes).map(Packument).map_err(|e| PackumentError(format!("not JSON: {e}")))
+    }
+
+    /// The packument as JSON.
+    pub fn to_vec(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.0).expect("maps of strings and raw values serialize")
+    }
+
+    fn versions(&self) -> Option<Object> {
+        self.0.get("versions").and_then(|v| object(v))
+    }
+
+    fn times(&self) -> Option<Object> {
+        self.0.get("time").and_then(|v| object(v))
+    }
+
+    /// Every version's archive: what a download request is judged by.
+    pub fn archives(&self) -> Vec<ArchiveInfo> {
+        let times = self.times();
+        let mut out = Vec::new();
+        for (version, manifest) in self.versions().into_iter().flatten() {
+            let Some(dist) = object(&manifest).and_then(|m| m.get("dist").and_then(|d| object(d))) else { continue };
+            let field = |key: &str| dist.get(key).and_then(|v| text(v)).map(Cow::into_owned);
+            let Some(tarball) = field("tarball") else { continue };
+            out.push(ArchiveInfo {
+                published: times.as_ref().and_then(|t| t.get(&version)).and_then(|v| text(v)).map(Cow::into_owned),
+                shasum: field("shasum"),
+                integrity: field("integrity"),
+                tarball,
                 version,
-                shasum: text("shasum"),
-                integrity: text("integrity"),
-                published: times.as_ref().and_then(|t| t.get(version)).and_then(Value::as_str),
+            });
+        }
+        out
+    }
+
+    /// Takes every version `judge` blocks out of the packument (its `versions` and `time`),
+    /// lists them under npm's `policyRestrictions` with the blocks as its message, moves the
+    /// tags that pointed at them ([`retag`]) and rewrites each remaining `dist.tarball` to
+    /// `{base}/{name}/-/{file}`, the file name kept from the upstream's URL. A version without
+    /// a usable tarball name points at the firewall under the conventional name
+    /// `{short}-{version}.tgz`.
+    pub fn filter(
+        &mut self,
+        name: &PackageName,
+        base: &str,
+        mut judge: impl FnMut(&VersionInfo<'_>) -> Option<Block>,
+    ) -> Filtered {
+        let mut out = Filtered::default();
+        let Some(mut versions) = self.versions() else { return out };
+        let times = self.times();
+        // Each kept version with its manifest read one level deep, or as it came when it is
+        // not an object (nothing a client could install; kept, not rewritten).
+        let mut kept: Vec<(String, Result<Object, Box<RawValue>>)> = Vec::with_capacity(versions.len());
+        for (version, original) in versions.drain(..) {
+            let manifest = object(&original);
+            let dist = manifest.as_ref().and_then(|m| m.get("dist")).and_then(|d| object(d));
+            let field = |key: &str| dist.as_ref().and_then(|d| d.get(key)).and_then(|v| text(v));
+            let (shasum, integrity) = (field("shasum"), field("integrity"));
+            let published = times.as_ref().and_then(|t| t.get(&version)).and_then(|v| text(v));
+            let info = VersionInfo {
+                version: &version,
+                shasum: shasum.as_deref(),
+                integrity: integrity.as_deref(),
+                published: published.as_deref(),
             };
-            if let Some(block) = judge(&info) {
-                blocked.push((version.clone(), block));
+            let block = judge(&info);
+            match block {
+                Some(block) => out.removed.push((version, block)),
+                None => kept.push((version, manifest.ok_or(original))),
             }
         }
-        for (version, _) in &blocked {
-            versions.shift_remove(version);
-        }
-        for (version, manifest) in versions.iter_mut() {
-            if let Some(dist) = manifest.get_mut("dist").and_then(Value::as_object_mut) {
+        for (version, manifest) in kept {
+            let mut manifest = match manifest {
+                Ok(m) => m,
+                Err(original) => {
+                    versions.insert(version, original);
+                    continue;
+                }
+            };
+            if let Some(mut dist) = manifest.get("dist").and_then(|d| object(d)) {
                 let file = dist
                     .get("tarball")
-                    .and_then(Value::as_str)
-                    .and_then(|u| u.rsplit_once("/-/"))
-                    .map(|(_, file)| file.to_owned())
+                    .and_then(|v| text(v))
+                    .and_then(|u| u.rsplit_once("/-/").map(|(_, file)| file.to_owned()))
                     .filter(|f| !f.is_empty() && !f.contains(['/', '?', '#', '%']))
                     .unwrap_or_else(|| format!("{}-{version}.tgz", name.short()));
-                dist.insert("tarball".into(), Value::String(format!("{base}/{}/-/{file}", name.as_str())));
+                dist.insert("tarball".into(), raw(&format!("{base}/{}/-/{file}", name.as_str())));
+                manifest.insert("dist".into(), raw(&dist));
             }
+            versions.insert(version, raw(&manifest));
         }
-        out.removed = blocked;
-    }
-    if out.removed.is_empty() {
-        return out;
-    }
-    if let Some(time) = doc.get_mut("time").and_then(Value::as_object_mut) {
-        for (version, _) in &out.removed {
-            time.shift_remove(version);
+        if out.removed.is_empty() {
+            self.0.insert("versions".into(), raw(&versions));
+            return out;
         }
-    }
-    // npm's own field for versions a registry withholds by policy: npm picks one only when
-    // nothing else satisfies the request, and then fails with E403 and this message, so a
-    // user who asks for a blocked version reads why.
-    let message: Vec<String> = out.removed.iter().map(|(_, b)| b.line()).collect();
-    let restricted: Map<String, Value> = out
-        .removed
-        .iter()
-        .map(|(v, _)| (v.clone(), serde_json::json!({"name": name.as_str(), "version": v})))
-        .collect();
-    doc.insert("policyRestrictions".into(), serde_json::json!({"message": message.join("\n"), "versions": restricted}));
-    let remaining: Vec<String> =
-        doc.get("versions").and_then(Value::as_object).map(|v| v.keys().cloned().collect()).unwrap_or_default();
-    if let Some(tags) = doc.get_mut("dist-tags").and_then(Value::as_object_mut) {
-        let removed: Vec<&str> = out.removed.iter().map(|(v, _)| v.as_str()).collect();
-        for (tag, to) in retag(tags, &removed, &remaining) {
-            match &to {
-                Some(v) => tags.insert(tag.clone(), Value::String(v.clone())),
-                None => tags.shift_remove(&tag),
-            };
-            out.retagged.push((tag, to));
+        if let Some(mut time) = times {
+            for (version, _) in &out.removed {
+                time.shift_remove(version);
+            }
+            self.0.insert("time".into(), raw(&time));
         }
+        // npm's own field for versions a registry withholds by policy: npm picks one only
+        // when nothing else satisfies the request, and then fails with E403 and this message,
+        // so a user who asks for a blocked version reads why.
+        let message: Vec<String> = out.removed.iter().map(|(_, b)| b.line()).collect();
+        let restricted: Map<String, Value> = out
+            .removed
+            .iter()
+            .map(|(v, _)| (v.clone(), serde_json::json!({"name": name.as_str(), "version": v})))
+            .collect();
+        self.0.insert(
+            "policyRestrictions".into(),
+            raw(&serde_json::json!({"message": message.join("\n"), "versions": restricted})),
+        );
+        let remaining: Vec<String> = versions.keys().cloned().collect();
+        self.0.insert("versions".into(), raw(&versions));
+        let tags = self.0.get("dist-tags").and_then(|t| serde_json::from_str::<Map<String, Value>>(t.get()).ok());
+        if let Some(mut tags) = tags {
+            let removed: Vec<&str> = out.removed.iter().map(|(v, _)| v.as_str()).collect();
+            for (tag, to) in retag(&tags, &removed, &remaining) {
+                match &to {
+                    Some(v) => tags.insert(tag.clone(), Value::String(v.clone())),
+                    None => tags.shift_remove(&tag),
+                };
+                out.retagged.push((tag, to));
+            }
+            self.0.insert("dist-tags".into(), raw(&tags));
+        }
+        out
     }
-    out
 }
 
 /// Where each tag that points at a removed version goes: to the highest remaining version of
@@ -273,6 +378,19 @@ mod tests {
         assert!(PackageName::from_path(&"a".repeat(MAX_NAME)).is_ok());
         assert!(PackageName::from_path(&"a".repeat(MAX_NAME + 1)).is_err());
         assert!(PackageName::from_path(&format!("@s%2f{}", "a".repeat(MAX_NAME))).is_err());
+    }
+
+    /// Filters `doc` as the firewall does, from bytes to bytes.
+    fn filter_packument(
+        doc: &mut Map<String, Value>,
+        name: &PackageName,
+        base: &str,
+        judge: impl FnMut(&VersionInfo<'_>) -> Option<Block>,
+    ) -> Filtered {
+        let mut p = Packument::parse(&serde_json::to_vec(doc).unwrap()).unwrap();
+        let out = p.filter(name, base, judge);
+        *doc = serde_json::from_slice(&p.to_vec()).unwrap();
+        out
     }
 
     fn packument() -> Map<String, Value> {
@@ -356,6 +474,33 @@ mod tests {
         assert_eq!(doc["versions"]["1.0.0"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.0.tgz");
         assert_eq!(doc["versions"]["1.0.1"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.1.tgz");
         assert_eq!(doc["versions"]["1.0.2"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.2.tgz");
+    }
+
+    #[test]
+    fn what_is_not_changed_is_written_back_byte_for_byte() {
+        let upstream = br#"{"name":"demo","x":{"b":1,"a":[1.50,"\u00e9"]},"versions":{"1.0.0":{"scripts":{"b":"1","a":"2"},"dist":{"tarball":"https://u/demo/-/demo-1.0.0.tgz","extra":1e3}},"0.1.0":"odd"}}"#;
+        let mut p = Packument::parse(upstream).unwrap();
+        p.filter(&PackageName::from_path("demo").unwrap(), "http://fw", |_| None);
+        let out = String::from_utf8(p.to_vec()).unwrap();
+        assert_eq!(
+            out,
+            r#"{"name":"demo","x":{"b":1,"a":[1.50,"\u00e9"]},"versions":{"1.0.0":{"scripts":{"b":"1","a":"2"},"dist":{"tarball":"http://fw/demo/-/demo-1.0.0.tgz","extra":1e3}},"0.1.0":"odd"}}"#
+        );
+        for bad in [&b"[]"[..], b"", b"{", b"\"x\"", b"  7"] {
+            assert!(Packument::parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn archives_are_listed_with_their_hashes_and_times() {
+        let doc = serde_json::to_vec(&packument()).unwrap();
+        let archives = Packument::parse(&doc).unwrap().archives();
+        assert_eq!(archives.len(), 7);
+        let a = archives.iter().find(|a| a.version == "1.2.0").unwrap();
+        assert_eq!(a.tarball, "https://upstream.invalid/demo/-/demo-1.2.0.tgz");
+        assert_eq!(a.shasum.as_deref(), Some("sha-1.2.0"));
+        assert_eq!(a.integrity.as_deref(), Some("sha512-1.2.0"));
+        assert_eq!(a.published.as_deref(), Some("2024-01-01T00:00:00.000Z"));
     }
 
     #[test]

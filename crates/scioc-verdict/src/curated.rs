@@ -56,6 +56,11 @@ impl Curated {
         out
     }
 
+    /// The rules, as promoted.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &BlacklistEntry> {
+        self.rules.values().flat_map(|by_name| by_name.values()).flatten().map(|p| &p.entry)
+    }
+
     /// Number of rules held.
     pub(crate) fn len(&self) -> usize {
         self.count

@@ -76,6 +76,27 @@ impl Engine {
         out
     }
 
+    /// Every report that covers a package version (or, without a version, names the package):
+    /// what the OSV API answers with. Curated rules and indicators are not reports; see
+    /// [`Engine::check`] for them.
+    pub fn reports(&self, q: &Query<'_>) -> Vec<crate::Report> {
+        if q.name.is_empty() {
+            return Vec::new();
+        }
+        self.feed.reports(q, normalize(q.ecosystem, q.name))
+    }
+
+    /// The packages the feed holds as malicious now, FPs and withdrawals applied: what the
+    /// lists for install-time guards are made of.
+    pub fn malicious(&self) -> impl Iterator<Item = crate::Malicious<'_>> {
+        self.feed.malicious()
+    }
+
+    /// The curated rules in force, as promoted.
+    pub fn rules(&self) -> impl Iterator<Item = &scioc_curation::files::BlacklistEntry> {
+        self.curated.entries()
+    }
+
     /// Advances the feed state by events after [`Engine::seq`]; earlier ones are ignored.
     pub fn apply_events(&mut self, events: Vec<PackageEvent>) {
         self.feed.apply(events);

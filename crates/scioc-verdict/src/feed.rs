@@ -28,6 +28,30 @@ struct Mark {
     record: Option<String>,
 }
 
+/// A report that covers a package, as the feed knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The report's id at its source (an OSV id), when the event recorded one.
+    pub record: Option<String>,
+    /// The earliest event of the report that covers the package.
+    pub event: i64,
+}
+
+/// One package the feed holds as malicious now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malicious<'a> {
+    /// Its ecosystem, as OSV names it (`npm`, `PyPI`).
+    pub ecosystem: &'a str,
+    /// Its name, normalized as the engine keys it.
+    pub name: &'a str,
+    /// Whether every version is malicious (a report without ranges, or one from `0` on).
+    pub every_version: bool,
+    /// The versions announced malicious one by one.
+    pub versions: Vec<&'a str>,
+    /// The reports behind it, with repeats.
+    pub records: Vec<&'a str>,
+}
+
 /// One report's versionless announcement.
 #[derive(Debug, Clone)]
 struct Claim {
@@ -127,13 +151,71 @@ impl Feed {
     /// The `AS-008` verdict of the feed for a package, if any: the earliest event that covers
     /// the version; `name` is the query's name normalized.
     pub(crate) fn known(&self, q: &Query<'_>, name: String) -> Option<Verdict> {
-        let state = self.packages.get(&(ecosystem_key(q.ecosystem)?, name))?;
         let mut best: Option<(i64, String, Option<String>)> = None;
-        let mut offer = |seq: i64, why: String, record: &Option<String>| {
+        self.covering(q, name, |seq, why, record| {
             if best.as_ref().is_none_or(|(s, _, _)| seq < *s) {
-                best = Some((seq, why, record.clone()));
+                best = Some((seq, why(), record.clone()));
             }
-        };
+        });
+        best.map(|(seq, evidence, record)| Verdict {
+            rule: Rule::KnownMalicious,
+            severity: Severity::Critical,
+            evidence,
+            event: Some(seq),
+            reference: record,
+        })
+    }
+
+    /// Every report that covers the query's version (or, without a version, that names the
+    /// package), each once with its earliest event, in feed order.
+    pub(crate) fn reports(&self, q: &Query<'_>, name: String) -> Vec<Report> {
+        let mut out: Vec<Report> = Vec::new();
+        self.covering(q, name, |seq, _, record| match out.iter_mut().find(|r| &r.record == record) {
+            Some(r) => r.event = r.event.min(seq),
+            None => out.push(Report { record: record.clone(), event: seq }),
+        });
+        if q.version.is_none() {
+            // Without a version, every report that announced a version of it counts too.
+            if let Some(state) = ecosystem_key(q.ecosystem).and_then(|e| self.packages.get(&(e, normalize(e, q.name))))
+            {
+                for (_, m) in state.versions.iter().filter(|(_, m)| m.malicious) {
+                    if !out.iter().any(|r| r.record == m.record) {
+                        out.push(Report { record: m.record.clone(), event: m.seq });
+                    }
+                }
+            }
+        }
+        out.sort_by_key(|r| r.event);
+        out
+    }
+
+    /// What the feed holds as malicious now, package by package, in no particular order.
+    pub(crate) fn malicious(&self) -> impl Iterator<Item = Malicious<'_>> {
+        self.packages.iter().filter_map(|((ecosystem, name), state)| {
+            let every_version = state.claims.iter().any(|c| c.affected.as_ref().is_none_or(|a| a.all_versions));
+            let versions: Vec<&str> =
+                state.versions.iter().filter(|(_, m)| m.malicious).map(|(v, _)| v.as_str()).collect();
+            let records = state
+                .versions
+                .iter()
+                .filter(|(_, m)| m.malicious)
+                .filter_map(|(_, m)| m.record.as_deref())
+                .chain(state.claims.iter().filter_map(|c| c.record.as_deref()))
+                .collect();
+            (every_version || !versions.is_empty() || !state.claims.is_empty()).then_some(Malicious {
+                ecosystem,
+                name,
+                every_version,
+                versions,
+                records,
+            })
+        })
+    }
+
+    /// Calls `offer` with each event that covers the query: its sequence number, why (made
+    /// only when asked) and its report.
+    fn covering(&self, q: &Query<'_>, name: String, mut offer: impl FnMut(i64, &dyn Fn() -> String, &Option<String>)) {
+        let Some(state) = ecosystem_key(q.ecosystem).and_then(|e| self.packages.get(&(e, name))) else { return };
         if let Some(v) = q.version {
             // Versions are parsed only for a package the feed names, and only when the texts
             // differ (PEP 440's `1.0` is `1.0.0`): building the engine parses none.
@@ -146,38 +228,29 @@ impl Feed {
                         .as_ref()
                         .is_some_and(|qv| Version::parse(scheme, text).is_ok_and(|mv| &mv == qv));
                 if same {
-                    offer(m.seq, format!("{}: this version is known malicious", q.display()), &m.record);
+                    offer(m.seq, &|| format!("{}: this version is known malicious", q.display()), &m.record);
                 }
             }
         }
+        let every = || format!("{}: every version of this package is malicious", q.display());
         for c in &state.claims {
             match (&c.affected, q.version) {
-                (None, _) => {
-                    offer(c.seq, format!("{}: every version of this package is malicious", q.display()), &c.record)
-                }
+                (None, _) => offer(c.seq, &every, &c.record),
                 (Some(a), Some(v)) => {
                     if let Coverage::Yes { range, every_version } = affects(Scheme::of(q.ecosystem), &a.ranges, v) {
-                        let why = if every_version {
-                            format!("{}: every version of this package is malicious", q.display())
-                        } else {
-                            format!("{}: in the malicious range {}", q.display(), describe(&a.ranges[range].events))
+                        let why = || match every_version {
+                            true => every(),
+                            false => {
+                                format!("{}: in the malicious range {}", q.display(), describe(&a.ranges[range].events))
+                            }
                         };
-                        offer(c.seq, why, &c.record);
+                        offer(c.seq, &why, &c.record);
                     }
                 }
-                (Some(a), None) if a.all_versions => {
-                    offer(c.seq, format!("{}: every version of this package is malicious", q.display()), &c.record)
-                }
+                (Some(a), None) if a.all_versions => offer(c.seq, &every, &c.record),
                 (Some(_), None) => {}
             }
         }
-        best.map(|(seq, evidence, record)| Verdict {
-            rule: Rule::KnownMalicious,
-            severity: Severity::Critical,
-            evidence,
-            event: Some(seq),
-            reference: record,
-        })
     }
 
     /// The `HASH` verdict for the first of `hashes` that is a malicious archive.

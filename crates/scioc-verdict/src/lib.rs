@@ -28,6 +28,7 @@ mod query;
 mod rule;
 
 pub use engine::{Engine, Sizes};
+pub use feed::{Malicious, Report};
 pub use knowledge::{FORMAT, Knowledge, KnowledgeError};
 pub use load::{LoadError, MIRROR_SOURCE, Position, Sources, Update, knowledge_of, tooltrust};
 pub use names::normalize;

@@ -11,9 +11,8 @@ use axum::{
 use bytes::Bytes;
 use scioc_registry::{
     Block, judge,
-    npm::{PackageName, VersionInfo, filter_packument},
+    npm::{PackageName, Packument, VersionInfo},
 };
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -74,12 +73,8 @@ async fn fetch(
 }
 
 /// A packument read from its bytes: a JSON object, or a 502 naming what is wrong.
-fn parse(body: &[u8], url: &url::Url) -> Result<Map<String, Value>, Response> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(malformed(url, "not a JSON object".to_owned())),
-        Err(e) => Err(malformed(url, format!("not JSON: {e}"))),
-    }
+fn parse(body: &[u8], url: &url::Url) -> Result<Packument, Response> {
+    Packument::parse(body).map_err(|e| malformed(url, e.to_string()))
 }
 
 fn malformed(url: &url::Url, reason: String) -> Response {
@@ -102,21 +97,18 @@ struct Archive {
 }
 
 impl Archives {
-    fn of(doc: &Map<String, Value>) -> Archives {
-        let times = doc.get("time").and_then(Value::as_object);
+    fn of(doc: &Packument) -> Archives {
         let mut out = HashMap::new();
-        for (version, manifest) in doc.get("versions").and_then(Value::as_object).into_iter().flatten() {
-            let text = |key: &str| manifest.pointer(&format!("/dist/{key}")).and_then(Value::as_str).map(str::to_owned);
-            let Some(url) = text("tarball") else { continue };
-            let Some((_, file)) = url.rsplit_once("/-/") else { continue };
+        for a in doc.archives() {
+            let Some((_, file)) = a.tarball.rsplit_once("/-/") else { continue };
             out.insert(
                 file.to_owned(),
                 Archive {
-                    version: version.clone(),
-                    shasum: text("shasum"),
-                    integrity: text("integrity"),
-                    published: times.and_then(|t| t.get(version)).and_then(Value::as_str).map(str::to_owned),
-                    url,
+                    version: a.version,
+                    shasum: a.shasum,
+                    integrity: a.integrity,
+                    published: a.published,
+                    url: a.tarball.clone(),
                 },
             );
         }
@@ -162,7 +154,7 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
         None => {
             // Parsed afresh rather than kept parsed: a parsed packument takes several times
             // its bytes, and this runs once per document and verdict generation.
-            let mut map = match parse(&doc.body, &url) {
+            let mut packument = match parse(&doc.body, &url) {
                 Ok(m) => m,
                 Err(r) => return r,
             };
@@ -172,12 +164,11 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
                     Ok(e) => e,
                     Err(r) => return r,
                 };
-                let filtered = filter_packument(&mut map, name, &format!("{origin}{}", super::NPM_PATH), |v| {
-                    judge_version(fw, &engine, name, v)
-                });
+                let filtered = packument
+                    .filter(name, &format!("{origin}{}", super::NPM_PATH), |v| judge_version(fw, &engine, name, v));
                 blocked = filtered.removed;
             }
-            let body = Bytes::from(serde_json::to_vec(&map).unwrap_or_default());
+            let body = Bytes::from(packument.to_vec());
             for (version, block) in &blocked {
                 fw.record(asker, "npm", name.as_str(), Some(version), block);
             }
@@ -200,8 +191,8 @@ async fn archive(fw: &Firewall, upstream: &url::Url, name: &PackageName, file: &
         Err(r) => return r,
     };
     let archives = match doc.model(|d| {
-        let map = parse(&d.body, &url).map_err(|_| "the packument is not a JSON object".to_owned())?;
-        Ok(Archives::of(&map))
+        let packument = Packument::parse(&d.body).map_err(|e| format!("the packument is {e}"))?;
+        Ok(Archives::of(&packument))
     }) {
         Ok(a) => a,
         Err(reason) => return malformed(&url, reason),
