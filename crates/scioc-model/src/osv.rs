@@ -23,4 +23,8 @@ pub struct RecordState {
     /// The ranges of the versionless announcement in force, by key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub ranges: BTreeMap<String, Affected>,
+    /// The record as last imported, as compact JSON: what the OSV API and the offline
+    /// databases serve. Absent for states written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<String>,
 }

@@ -92,6 +92,12 @@ impl Engine {
         self.feed.malicious()
     }
 
+    /// The FP event that last took back some of what report `record` announced (a manual
+    /// reclassification, or a withdrawal), unless the report announced something since.
+    pub fn retracted(&self, record: &str) -> Option<i64> {
+        self.feed.retracted(record)
+    }
+
     /// The curated rules in force, as promoted.
     pub fn rules(&self) -> impl Iterator<Item = &scioc_curation::files::BlacklistEntry> {
         self.curated.entries()

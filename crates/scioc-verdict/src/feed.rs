@@ -44,12 +44,17 @@ pub struct Malicious<'a> {
     pub ecosystem: &'a str,
     /// Its name, normalized as the engine keys it.
     pub name: &'a str,
+    /// The versions announced malicious one by one: version, event, report.
+    pub versions: Vec<(&'a str, i64, Option<&'a str>)>,
+    /// The reports that claim versions by range: report, event, whether every version.
+    pub claims: Vec<(Option<&'a str>, i64, bool)>,
+}
+
+impl Malicious<'_> {
     /// Whether every version is malicious (a report without ranges, or one from `0` on).
-    pub every_version: bool,
-    /// The versions announced malicious one by one.
-    pub versions: Vec<&'a str>,
-    /// The reports behind it, with repeats.
-    pub records: Vec<&'a str>,
+    pub fn every_version(&self) -> bool {
+        self.claims.iter().any(|(_, _, every)| *every)
+    }
 }
 
 /// One report's versionless announcement.
@@ -72,6 +77,8 @@ struct PackageState {
 pub(crate) struct Feed {
     packages: Map<(&'static str, String), PackageState>,
     hashes: Map<String, i64>,
+    /// Reports some of whose announcements an FP took back, with that FP.
+    retracted: Map<String, i64>,
     seq: i64,
 }
 
@@ -112,25 +119,58 @@ impl Feed {
             let Some(ecosystem) = scioc_model::ecosystem_of(&community) else { continue };
             let state = self.packages.entry((ecosystem, normalize(ecosystem, &package))).or_default();
             let record = e.source_id.take();
+            // Reports this event takes back, and one it announces again.
+            let mut taken: Vec<Option<String>> = Vec::new();
+            let mut announced: Option<String> = None;
             match (version, malicious) {
                 (Some(v), _) => {
                     let mark = Mark { malicious, seq: e.seq, record };
-                    match state.versions.iter_mut().find(|(t, _)| *t == v) {
-                        Some((_, m)) => *m = mark,
-                        None => state.versions.push((v, mark)),
+                    let before = match state.versions.iter_mut().find(|(t, _)| *t == v) {
+                        Some((_, m)) => Some(std::mem::replace(m, mark.clone())),
+                        None => {
+                            state.versions.push((v, mark.clone()));
+                            None
+                        }
+                    };
+                    match (malicious, before) {
+                        (true, _) => announced = mark.record,
+                        (false, Some(b)) if b.malicious => taken.push(b.record),
+                        _ => {}
                     }
                 }
                 (None, true) => {
+                    announced = record.clone();
                     state.claims.retain(|c| c.record != record);
                     state.claims.push(Claim { record, affected: e.affected.take(), seq: e.seq });
                 }
-                (None, false) if scoped => state.claims.retain(|c| c.record != record),
+                (None, false) if scoped => {
+                    state.claims.retain(|c| c.record != record);
+                    taken.push(record);
+                }
                 (None, false) => {
-                    state.versions.clear();
-                    state.claims.clear();
+                    taken.extend(
+                        state
+                            .versions
+                            .drain(..)
+                            .filter(|(_, m)| m.malicious)
+                            .map(|(_, m)| m.record)
+                            .chain(state.claims.drain(..).map(|c| c.record)),
+                    );
                 }
             }
+            if let Some(r) = announced {
+                self.retracted.remove(&r);
+            }
+            for r in taken.into_iter().flatten() {
+                self.retracted.insert(r, e.seq);
+            }
         }
+    }
+
+    /// The FP event that last took back some of what a report announced, if one did since it
+    /// last announced anything.
+    pub(crate) fn retracted(&self, record: &str) -> Option<i64> {
+        self.retracted.get(record).copied()
     }
 
     /// The last sequence number applied.
@@ -192,23 +232,18 @@ impl Feed {
     /// What the feed holds as malicious now, package by package, in no particular order.
     pub(crate) fn malicious(&self) -> impl Iterator<Item = Malicious<'_>> {
         self.packages.iter().filter_map(|((ecosystem, name), state)| {
-            let every_version = state.claims.iter().any(|c| c.affected.as_ref().is_none_or(|a| a.all_versions));
-            let versions: Vec<&str> =
-                state.versions.iter().filter(|(_, m)| m.malicious).map(|(v, _)| v.as_str()).collect();
-            let records = state
+            let versions: Vec<(&str, i64, Option<&str>)> = state
                 .versions
                 .iter()
                 .filter(|(_, m)| m.malicious)
-                .filter_map(|(_, m)| m.record.as_deref())
-                .chain(state.claims.iter().filter_map(|c| c.record.as_deref()))
+                .map(|(v, m)| (v.as_str(), m.seq, m.record.as_deref()))
                 .collect();
-            (every_version || !versions.is_empty() || !state.claims.is_empty()).then_some(Malicious {
-                ecosystem,
-                name,
-                every_version,
-                versions,
-                records,
-            })
+            let claims: Vec<(Option<&str>, i64, bool)> = state
+                .claims
+                .iter()
+                .map(|c| (c.record.as_deref(), c.seq, c.affected.as_ref().is_none_or(|a| a.all_versions)))
+                .collect();
+            (!versions.is_empty() || !claims.is_empty()).then_some(Malicious { ecosystem, name, versions, claims })
         })
     }
 

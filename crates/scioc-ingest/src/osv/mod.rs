@@ -124,13 +124,16 @@ fn check_deadline(options: &Options, done: usize) -> Result<(), ImportError> {
 /// A record read this time, waiting to be compared.
 struct Pending {
     hash: String,
+    /// The record as compact JSON.
+    document: String,
     withdrawn: bool,
     mapped: Option<map::Mapped>,
 }
 
 /// Bumped whenever mapping a record changes, so the next import compares every record again
-/// instead of skipping it as unchanged. 2: ranges kept as `scioc.affected`.
-const MAPPING_VERSION: &[u8] = b"scioc-osv-mapping/2\n";
+/// instead of skipping it as unchanged. 2: ranges kept as `scioc.affected`; 3: the record
+/// itself kept in its state (for the OSV API).
+const MAPPING_VERSION: &[u8] = b"scioc-osv-mapping/3\n";
 
 fn content_hash(bytes: &[u8], withdrawn_dir: bool) -> String {
     let mut h = Sha256::new();
@@ -205,7 +208,8 @@ pub async fn import(
         check_deadline(&options, n + 1)?;
         let before: Option<RecordState> = known.get(id.as_str()).and_then(|(_, s)| serde_json::from_str(s).ok());
         let now_mapped = if p.withdrawn { None } else { p.mapped.as_ref() };
-        let (events, state) = plan::plan(before.as_ref(), now_mapped);
+        let (events, mut state) = plan::plan(before.as_ref(), now_mapped);
+        state.document = Some(p.document);
         // A changed record's indicators are replaced by what it says now (none if withdrawn).
         retired.push(id.clone());
         if let Some(m) = now_mapped {
@@ -313,7 +317,11 @@ fn read_one(
     if withdrawn {
         out.withdrawn += 1;
     }
-    let new = Pending { hash, withdrawn, mapped };
+    // Kept compact: the offline databases are one record per line, and the store is smaller.
+    let document = serde_json::from_slice::<serde_json::Value>(&file.bytes)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| String::from_utf8_lossy(&file.bytes).into_owned());
+    let new = Pending { hash, document, withdrawn, mapped };
     match pending.get(&record.id) {
         Some(old) => {
             out.duplicates += 1;

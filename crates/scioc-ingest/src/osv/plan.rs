@@ -58,6 +58,7 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                 modified,
                 published,
                 ranges: BTreeMap::new(),
+                document: None,
             };
             (events, state)
         }
@@ -104,6 +105,7 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                 modified: mapped.provenance.modified.clone(),
                 published: mapped.published.map(|t| t.to_utc_string()),
                 ranges,
+                document: None,
             };
             (events, state)
         }

@@ -200,6 +200,7 @@ fn stored(m: &Mapped) -> RecordState {
         modified: m.provenance.modified.clone(),
         published: m.published.map(|t| t.to_utc_string()),
         ranges: m.announcements.iter().filter_map(|a| Some((a.key.clone(), a.affected.clone()?))).collect(),
+        document: None,
     }
 }
 

@@ -1,0 +1,388 @@
+//! Every OSV record scioc serves, built in one pass from the store and the verdict engine.
+//!
+//! | what scioc knows | served as |
+//! |---|---|
+//! | an OSV report (source `osv`) | the record as last imported, compact |
+//! | … withdrawn by its source | the same, with `withdrawn` (its own, else its `modified`) |
+//! | … whose every announcement an FP took back | `withdrawn` and `modified` at that FP's feed time |
+//! | versions announced by another source (an archive, a curated entry, another feed) | a synthesized `SCIOC-…` record per package and source record, aliased to that record, with `package_integrity` from the archives' hashes |
+//! | a curated blacklist rule | a synthesized `SCIOC-…` record aliased to the rule's id |
+//!
+//! Records without a document (stored by a scioc older than this catalog) are left out until
+//! the next `scioc ingest osv` writes them.
+
+use crate::{ID_PREFIX, ecosystem, rfc3339};
+use scioc_model::{FeedTime, build_purl, osv::RecordState, purl_type_of};
+use scioc_store::Store;
+use scioc_verdict::{Engine, Query};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// One record as served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Its id.
+    pub id: String,
+    /// Its `modified` time, RFC 3339.
+    pub modified: String,
+    /// Whether it is withdrawn.
+    pub withdrawn: bool,
+    /// The ecosystems its `affected` entries name (OSV spellings scioc serves), sorted.
+    pub ecosystems: Vec<&'static str>,
+    /// The record, compact JSON.
+    pub json: Arc<str>,
+}
+
+/// Why the catalog could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] scioc_store::Error),
+}
+
+/// Every record, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    records: BTreeMap<String, Arc<Record>>,
+    /// Synthesized ids by (ecosystem, normalized name, source record).
+    synthesized: HashMap<(String, String, Option<String>), String>,
+    /// Synthesized ids of curated rules, by rule id.
+    rules: HashMap<String, String>,
+}
+
+/// The part of a stored OSV record the catalog reads.
+#[derive(serde::Deserialize)]
+struct Head {
+    #[serde(default)]
+    modified: Option<String>,
+    #[serde(default)]
+    withdrawn: Option<String>,
+    #[serde(default)]
+    affected: Vec<HeadAffected>,
+}
+
+#[derive(serde::Deserialize)]
+struct HeadAffected {
+    package: Option<HeadPackage>,
+}
+
+#[derive(serde::Deserialize)]
+struct HeadPackage {
+    ecosystem: String,
+}
+
+/// The id of the record synthesized for `record`'s announcements of one package.
+fn synthesized_id(ecosystem: &str, name: &str, record: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    for part in [ecosystem, name, record.unwrap_or("")] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let digest = hex::encode(h.finalize());
+    format!("{ID_PREFIX}{}", digest[..16].to_ascii_uppercase())
+}
+
+/// The id of the record synthesized for a curated rule: its id, kept readable.
+fn rule_id(rule: &str) -> String {
+    let safe: String =
+        rule.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
+    format!("{ID_PREFIX}RULE-{safe}")
+}
+
+impl Catalog {
+    /// Builds the catalog from what the store holds and what `engine` says now.
+    pub async fn build(store: &dyn Store, engine: &Engine) -> Result<Catalog, CatalogError> {
+        let mut out = Catalog::default();
+        let state = store.source_state("osv").await?;
+        // Reports some of whose announcements are still in force.
+        let mut active: HashSet<&str> = HashSet::new();
+        let malicious: Vec<_> = engine.malicious().collect();
+        for m in &malicious {
+            active.extend(m.versions.iter().filter_map(|(_, _, r)| *r));
+            active.extend(m.claims.iter().filter_map(|(r, _, _)| *r));
+        }
+        let mut retracted: Vec<(String, Value, i64)> = Vec::new();
+        for rec in &state.records {
+            let Ok(st) = serde_json::from_str::<RecordState>(&rec.state) else { continue };
+            let Some(document) = st.document else { continue };
+            let Ok(head) = serde_json::from_str::<Head>(&document) else { continue };
+            let ecosystems =
+                ecosystems_of(head.affected.iter().filter_map(|a| a.package.as_ref()).map(|p| &p.ecosystem));
+            let modified = head.modified.clone().unwrap_or_default();
+            let withdrawn_by_source = st.withdrawn || head.withdrawn.is_some();
+            let fp = (!withdrawn_by_source && !active.contains(rec.id.as_str()))
+                .then(|| engine.retracted(&rec.id))
+                .flatten();
+            let json: Arc<str> = match (withdrawn_by_source, head.withdrawn.is_some(), fp) {
+                (true, false, _) => {
+                    // Withdrawn by being moved to the source's withdrawn folder: say so.
+                    let mut v: Value = serde_json::from_str(&document).unwrap_or(Value::Null);
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("withdrawn".into(), Value::String(modified.clone()));
+                    }
+                    v.to_string().into()
+                }
+                (false, _, Some(seq)) => {
+                    let v: Value = serde_json::from_str(&document).unwrap_or(Value::Null);
+                    retracted.push((rec.id.clone(), v, seq));
+                    continue;
+                }
+                _ => document.into(),
+            };
+            out.records.insert(
+                rec.id.clone(),
+                Arc::new(Record { id: rec.id.clone(), modified, withdrawn: withdrawn_by_source, ecosystems, json }),
+            );
+        }
+        // Events whose times or entries are needed: the FPs that retracted reports, and the
+        // announcements behind synthesized records.
+        let mut groups: BTreeMap<(String, String, Option<String>), Group> = BTreeMap::new();
+        for m in &malicious {
+            let mut add = |record: Option<&str>, version: Option<&str>, seq: i64, every: bool| {
+                if record.is_some_and(|r| out.records.contains_key(r) || retracted.iter().any(|(id, _, _)| id == r)) {
+                    return;
+                }
+                let g =
+                    groups.entry((m.ecosystem.to_owned(), m.name.to_owned(), record.map(str::to_owned))).or_default();
+                g.versions.extend(version.map(str::to_owned));
+                g.every_version |= every;
+                g.events.push(seq);
+            };
+            for (v, seq, record) in &m.versions {
+                add(*record, Some(v), *seq, false);
+            }
+            for (record, seq, every) in &m.claims {
+                add(*record, None, *seq, *every);
+            }
+        }
+        let mut seqs: Vec<i64> = retracted.iter().map(|(_, _, s)| *s).collect();
+        seqs.extend(groups.values().flat_map(|g| g.events.iter().copied()));
+        seqs.sort_unstable();
+        seqs.dedup();
+        let mut events: HashMap<i64, (FeedTime, Value)> = HashMap::new();
+        for chunk in seqs.chunks(500) {
+            for e in store.entries(chunk.to_vec()).await? {
+                let entry = serde_json::from_slice(&e.entry_json).unwrap_or(Value::Null);
+                events.insert(e.seq, (e.time, entry));
+            }
+        }
+        for (id, mut v, seq) in retracted {
+            let Some((time, _)) = events.get(&seq) else { continue };
+            let at = rfc3339(*time);
+            let head_ecosystems = v
+                .get("affected")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    ecosystems_of(
+                        a.iter()
+                            .filter_map(|x| x.pointer("/package/ecosystem").and_then(Value::as_str))
+                            .map(String::from),
+                    )
+                })
+                .unwrap_or_default();
+            let modified = at.clone();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("modified".into(), Value::String(at.clone()));
+                o.insert("withdrawn".into(), Value::String(at));
+            }
+            let json: Arc<str> = v.to_string().into();
+            out.records.insert(
+                id.clone(),
+                Arc::new(Record { id, modified, withdrawn: true, ecosystems: head_ecosystems, json }),
+            );
+        }
+        for ((eco, name, record), g) in groups {
+            let id = synthesized_id(&eco, &name, record.as_deref());
+            let r = synthesize(&id, &eco, &name, record.as_deref(), &g, &events);
+            out.records.insert(id.clone(), Arc::new(r));
+            out.synthesized.insert((eco, name, record), id);
+        }
+        // Rules carry no time of their own: they are as new as the feed.
+        let feed_time =
+            store.head().await?.map(|h| rfc3339(h.time)).unwrap_or_else(|| rfc3339(scioc_model::FEED_EPOCH));
+        for rule in engine.rules() {
+            let Some(eco) = ecosystem(&rule.ecosystem) else { continue };
+            let id = rule_id(&rule.id);
+            out.records.insert(id.clone(), Arc::new(from_rule(&id, eco, rule, &feed_time)));
+            out.rules.insert(rule.id.clone(), id);
+        }
+        Ok(out)
+    }
+
+    /// The record with this id.
+    pub fn get(&self, id: &str) -> Option<&Arc<Record>> {
+        self.records.get(id)
+    }
+
+    /// Every record, by id.
+    pub fn records(&self) -> impl Iterator<Item = &Arc<Record>> {
+        self.records.values()
+    }
+
+    /// The ecosystems some record names, sorted.
+    pub fn ecosystems(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self.records.values().flat_map(|r| r.ecosystems.iter().copied()).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The records that affect the query's version (or, without a version, name its
+    /// package), by the verdict engine, in the order the feed learnt them. Withdrawn records
+    /// never affect anything.
+    pub fn affecting(&self, engine: &Engine, q: &Query<'_>) -> Vec<Arc<Record>> {
+        let mut out: Vec<Arc<Record>> = Vec::new();
+        let name = scioc_verdict::normalize(q.ecosystem, q.name);
+        for report in engine.reports(q) {
+            let id = match &report.record {
+                Some(r) if self.records.contains_key(r) && !r.starts_with(ID_PREFIX) => Some(r.clone()),
+                record => self.synthesized.get(&(q.ecosystem.to_owned(), name.clone(), record.clone())).cloned(),
+            };
+            if let Some(r) = id.and_then(|id| self.records.get(&id))
+                && !r.withdrawn
+                && !out.iter().any(|o| o.id == r.id)
+            {
+                out.push(r.clone());
+            }
+        }
+        for v in engine.check(q) {
+            let Some(id) = v.reference.as_deref().and_then(|r| self.rules.get(r)) else { continue };
+            if let Some(r) = self.records.get(id)
+                && !out.iter().any(|o| o.id == r.id)
+            {
+                out.push(r.clone());
+            }
+        }
+        out
+    }
+}
+
+/// What one synthesized record gathers.
+#[derive(Debug, Default)]
+struct Group {
+    versions: Vec<String>,
+    every_version: bool,
+    events: Vec<i64>,
+}
+
+fn ecosystems_of<S: AsRef<str>>(names: impl Iterator<Item = S>) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = names.filter_map(|n| ecosystem(n.as_ref())).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn package(eco: &str, name: &str) -> Value {
+    let purl = purl_type_of(eco).and_then(|t| build_purl(t, name, None).ok());
+    let mut p = json!({"ecosystem": eco, "name": name});
+    if let Some(purl) = purl {
+        p["purl"] = Value::String(purl);
+    }
+    p
+}
+
+fn synthesize(
+    id: &str,
+    eco: &str,
+    name: &str,
+    record: Option<&str>,
+    g: &Group,
+    events: &HashMap<i64, (FeedTime, Value)>,
+) -> Record {
+    let times: Vec<FeedTime> = g.events.iter().filter_map(|s| events.get(s).map(|(t, _)| *t)).collect();
+    let published = times.iter().min().copied().map(rfc3339).unwrap_or_default();
+    let modified = times.iter().max().copied().map(rfc3339).unwrap_or_default();
+    let entries: Vec<&Value> = g.events.iter().filter_map(|s| events.get(s).map(|(_, e)| e)).collect();
+    let threat = entries
+        .iter()
+        .find_map(|e| e.get("threat_name").or_else(|| e.pointer("/identity/threat_name")).and_then(Value::as_str));
+    let mut integrity = Vec::new();
+    for e in &entries {
+        let mut hashes = serde_json::Map::new();
+        for algo in ["sha256", "sha512", "sha1", "md5"] {
+            if let Some(h) = e.get(algo).and_then(Value::as_str) {
+                hashes.insert(algo.into(), Value::String(h.to_owned()));
+            }
+        }
+        if !hashes.is_empty() {
+            let mut item = json!({"hashes": hashes});
+            if let Some(f) = e.get("filename").and_then(Value::as_str) {
+                item["filename"] = Value::String(f.to_owned());
+            }
+            if !integrity.contains(&item) {
+                integrity.push(item);
+            }
+        }
+    }
+    let mut versions = g.versions.clone();
+    versions.sort();
+    versions.dedup();
+    let mut affected = json!({"package": package(eco, name), "versions": versions});
+    if g.every_version {
+        affected["ranges"] = json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]);
+    }
+    if !integrity.is_empty() {
+        affected["database_specific"] = json!({"indicators": {"package_integrity": integrity}});
+    }
+    let mut v = json!({
+        "schema_version": "1.7.0",
+        "id": id,
+        "modified": modified,
+        "published": published,
+        "summary": format!("Malicious code in {name} ({eco})"),
+        "details": threat.map_or_else(
+            || format!("scioc holds {name} ({eco}) as malicious."),
+            |t| format!("scioc holds {name} ({eco}) as malicious: {t}."),
+        ),
+        "affected": [affected],
+        "database_specific": {"source": "scioc"},
+    });
+    if let Some(r) = record {
+        v["aliases"] = json!([r]);
+    }
+    let ecosystems = ecosystems_of(std::iter::once(eco));
+    Record { id: id.to_owned(), modified, withdrawn: false, ecosystems, json: v.to_string().into() }
+}
+
+fn from_rule(id: &str, eco: &'static str, rule: &scioc_curation::files::BlacklistEntry, modified: &str) -> Record {
+    let every = rule.affected_versions.iter().any(|v| matches!(v.trim(), "*" | "" | ">=0"));
+    let exact: Vec<&str> = rule
+        .affected_versions
+        .iter()
+        .map(|v| v.trim().trim_start_matches('='))
+        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_')))
+        .collect();
+    let mut affected = json!({
+        "package": package(eco, &rule.component),
+        "versions": exact,
+        "database_specific": {"affected_versions": rule.affected_versions},
+    });
+    if every {
+        affected["ranges"] = json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]);
+    }
+    let mut references = Vec::new();
+    if !rule.link.is_empty() {
+        references.push(json!({"type": "WEB", "url": rule.link}));
+    }
+    let v = json!({
+        "schema_version": "1.7.0",
+        "id": id,
+        "modified": modified,
+        "aliases": [rule.id],
+        "summary": format!("Malicious code in {} ({eco})", rule.component),
+        "details": rule.reason,
+        "affected": [affected],
+        "references": references,
+        "database_specific": {"source": "scioc curation", "action": rule.action, "severity": rule.severity},
+    });
+    Record {
+        id: id.to_owned(),
+        modified: modified.to_owned(),
+        withdrawn: false,
+        ecosystems: vec![eco],
+        json: v.to_string().into(),
+    }
+}
