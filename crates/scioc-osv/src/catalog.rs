@@ -93,16 +93,17 @@ fn rule_id(rule: &str) -> String {
 }
 
 impl Catalog {
-    /// Builds the catalog from what the store holds and what `engine` says now.
-    pub async fn build(store: &dyn Store, engine: &Engine) -> Result<Catalog, CatalogError> {
+    /// Builds the catalog from what the store holds and what the engine said when `view` was
+    /// taken.
+    pub async fn build(store: &dyn Store, view: &EngineView) -> Result<Catalog, CatalogError> {
         let mut out = Catalog::default();
         let state = store.source_state("osv").await?;
         // Reports some of whose announcements are still in force.
         let mut active: HashSet<&str> = HashSet::new();
-        let malicious: Vec<_> = engine.malicious().collect();
-        for m in &malicious {
-            active.extend(m.versions.iter().filter_map(|(_, _, r)| *r));
-            active.extend(m.claims.iter().filter_map(|(r, _, _)| *r));
+        let malicious = &view.malicious;
+        for m in malicious {
+            active.extend(m.versions.iter().filter_map(|(_, _, r)| r.as_deref()));
+            active.extend(m.claims.iter().filter_map(|(r, _, _)| r.as_deref()));
         }
         let mut retracted: Vec<(String, Value, i64)> = Vec::new();
         for rec in &state.records {
@@ -114,7 +115,7 @@ impl Catalog {
             let modified = head.modified.clone().unwrap_or_default();
             let withdrawn_by_source = st.withdrawn || head.withdrawn.is_some();
             let fp = (!withdrawn_by_source && !active.contains(rec.id.as_str()))
-                .then(|| engine.retracted(&rec.id))
+                .then(|| view.retracted.get(&rec.id).copied())
                 .flatten();
             let json: Arc<str> = match (withdrawn_by_source, head.withdrawn.is_some(), fp) {
                 (true, false, _) => {
@@ -140,7 +141,7 @@ impl Catalog {
         // Events whose times or entries are needed: the FPs that retracted reports, and the
         // announcements behind synthesized records.
         let mut groups: BTreeMap<(String, String, Option<String>), Group> = BTreeMap::new();
-        for m in &malicious {
+        for m in malicious {
             let mut add = |record: Option<&str>, version: Option<&str>, seq: i64, every: bool| {
                 if record.is_some_and(|r| out.records.contains_key(r) || retracted.iter().any(|(id, _, _)| id == r)) {
                     return;
@@ -152,10 +153,10 @@ impl Catalog {
                 g.events.push(seq);
             };
             for (v, seq, record) in &m.versions {
-                add(*record, Some(v), *seq, false);
+                add(record.as_deref(), Some(v), *seq, false);
             }
             for (record, seq, every) in &m.claims {
-                add(*record, None, *seq, *every);
+                add(record.as_deref(), None, *seq, *every);
             }
         }
         let mut seqs: Vec<i64> = retracted.iter().map(|(_, _, s)| *s).collect();
@@ -203,7 +204,7 @@ impl Catalog {
         // Rules carry no time of their own: they are as new as the feed.
         let feed_time =
             store.head().await?.map(|h| rfc3339(h.time)).unwrap_or_else(|| rfc3339(scioc_model::FEED_EPOCH));
-        for rule in engine.rules() {
+        for rule in &view.rules {
             let Some(eco) = ecosystem(&rule.ecosystem) else { continue };
             let id = rule_id(&rule.id);
             out.records.insert(id.clone(), Arc::new(from_rule(&id, eco, rule, &feed_time)));
@@ -257,6 +258,48 @@ impl Catalog {
             }
         }
         out
+    }
+}
+
+/// What the catalog needs of the verdict engine, taken under its lock and owned, so the
+/// catalog can be built while the engine goes on serving.
+#[derive(Debug, Clone, Default)]
+pub struct EngineView {
+    /// [`Engine::malicious`], owned.
+    pub malicious: Vec<OwnedMalicious>,
+    /// [`Engine::retracted`] for every report.
+    pub retracted: HashMap<String, i64>,
+    /// [`Engine::rules`], owned.
+    pub rules: Vec<scioc_curation::files::BlacklistEntry>,
+}
+
+/// [`scioc_verdict::Malicious`], owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedMalicious {
+    /// See [`scioc_verdict::Malicious::ecosystem`].
+    pub ecosystem: String,
+    /// See [`scioc_verdict::Malicious::name`].
+    pub name: String,
+    /// See [`scioc_verdict::Malicious::versions`].
+    pub versions: Vec<(String, i64, Option<String>)>,
+    /// See [`scioc_verdict::Malicious::claims`].
+    pub claims: Vec<(Option<String>, i64, bool)>,
+}
+
+impl EngineView {
+    /// Takes the view.
+    pub fn of(engine: &Engine) -> EngineView {
+        let malicious: Vec<OwnedMalicious> = engine
+            .malicious()
+            .map(|m| OwnedMalicious {
+                ecosystem: m.ecosystem.to_owned(),
+                name: m.name.to_owned(),
+                versions: m.versions.iter().map(|(v, s, r)| ((*v).to_owned(), *s, r.map(str::to_owned))).collect(),
+                claims: m.claims.iter().map(|(r, s, e)| (r.map(str::to_owned), *s, *e)).collect(),
+            })
+            .collect();
+        let retracted = engine.retracted_reports().map(|(r, s)| (r.to_owned(), s)).collect();
+        EngineView { malicious, retracted, rules: engine.rules().cloned().collect() }
     }
 }
 

@@ -18,7 +18,7 @@ pub mod catalog;
 pub mod export;
 pub mod lists;
 
-pub use catalog::{Catalog, CatalogError, Record};
+pub use catalog::{Catalog, CatalogError, EngineView, Record};
 
 /// The id prefix of the records scioc synthesizes.
 pub const ID_PREFIX: &str = "SCIOC-";

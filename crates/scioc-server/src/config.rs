@@ -53,6 +53,8 @@ pub struct ServerConfig {
     pub connections: ConnectionLimits,
     /// The registry firewall; off unless an upstream is named.
     pub firewall: crate::FirewallConfig,
+    /// The OSV API and the lists for install-time guards.
+    pub osv: crate::OsvConfig,
 }
 
 impl ServerConfig {
@@ -77,6 +79,7 @@ impl Default for ServerConfig {
             shutdown_grace: Duration::from_secs(10),
             connections: ConnectionLimits::default(),
             firewall: crate::FirewallConfig::default(),
+            osv: crate::OsvConfig::default(),
         }
     }
 }

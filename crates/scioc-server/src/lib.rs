@@ -18,6 +18,7 @@ mod error;
 mod firewall;
 mod handlers;
 mod limits;
+mod osv;
 mod page;
 pub mod password;
 mod rate_limit;
@@ -25,11 +26,13 @@ pub mod router;
 mod server;
 mod throttle;
 mod tls;
+mod verdicts;
 mod write_health;
 
 pub use config::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
 pub use error::ServeError;
 pub use firewall::{FirewallConfig, FirewallError, NPM_PATH, PYPI_PATH, without_credentials};
+pub use osv::OsvConfig;
 pub use server::{BoundServer, Server};
 pub use tls::SelfSigned;
 
@@ -57,6 +60,8 @@ pub struct App {
     pub(crate) writes: write_health::WriteHealth,
     /// The registry firewall, when an upstream is configured.
     pub(crate) firewall: Option<firewall::Firewall>,
+    /// The OSV API, the OSV bucket layout and the guard lists.
+    pub(crate) osv: osv::OsvService,
 }
 
 impl App {
@@ -79,6 +84,7 @@ impl App {
 
     fn build(store: Arc<dyn scioc_store::Store>, config: &ServerConfig, firewall: Option<firewall::Firewall>) -> Self {
         App {
+            osv: osv::OsvService::new(config.osv.clone(), firewall.as_ref().map(firewall::Firewall::verdicts)),
             firewall,
             auth: auth::Authenticator::new(store.clone()),
             rate_limit: config.rate_limit.map(rate_limit::UserRateLimiter::new),

@@ -21,8 +21,13 @@ pub(crate) struct BodyLimits {
 /// Answers 414 for an overlong URI and 413 for a declared body over the limit of its route.
 /// Bodies without a declared length are capped by the body-limit layers when read.
 pub(crate) async fn enforce(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
-    let max_body =
-        if request.uri().path().starts_with(crate::router::ADMIN_PATH) { limits.upload } else { limits.feed };
+    let path = request.uri().path();
+    let osv = path.starts_with("/v1/");
+    let max_body = match () {
+        _ if path.starts_with(crate::router::ADMIN_PATH) => limits.upload,
+        _ if osv => crate::osv::MAX_BODY,
+        _ => limits.feed,
+    };
     let uri_len = request.uri().to_string().len();
     if uri_len > MAX_URI {
         return text(
@@ -33,8 +38,9 @@ pub(crate) async fn enforce(State(limits): State<BodyLimits>, request: Request, 
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if let Some(len) = declared.filter(|len| *len > max_body as u64) {
-        let mut refused =
-            text(StatusCode::PAYLOAD_TOO_LARGE, format!("request body of {len} bytes is over the limit of {max_body}"));
+        // OSV.dev answers every bad request 400; its clients expect no other status.
+        let status = if osv { StatusCode::BAD_REQUEST } else { StatusCode::PAYLOAD_TOO_LARGE };
+        let mut refused = text(status, format!("request body of {len} bytes is over the limit of {max_body}"));
         // The body is left unread, so the connection cannot carry another request: say so, or
         // a keep-alive client would send its next request on a connection about to close.
         refused.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));

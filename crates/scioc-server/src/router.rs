@@ -39,12 +39,23 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate))
         .layer(DefaultBodyLimit::max(config.max_upload_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_upload_bytes));
+    let mut osv = Router::new()
+        .route("/v1/query", post(crate::osv::query))
+        .route("/v1/querybatch", post(crate::osv::querybatch))
+        .route("/v1/vulns/{id}", get(crate::osv::vuln))
+        .route("/osv/{*path}", get(crate::osv::bucket).head(crate::osv::bucket))
+        .route("/lists/{*path}", get(crate::osv::list).head(crate::osv::list))
+        .layer(DefaultBodyLimit::max(crate::osv::MAX_BODY));
+    if !config.osv.anonymous {
+        osv = osv.route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
+    }
     let mut registry = crate::firewall::routes(&app);
     if crate::firewall::requires_auth(&app) {
         registry = registry.route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
     }
     Router::new()
         .merge(registry)
+        .merge(osv)
         .nest(FEED_PATH, feed)
         .nest(ADMIN_PATH, admin)
         .route("/health", get(handlers::health::health))

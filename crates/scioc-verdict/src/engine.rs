@@ -98,6 +98,11 @@ impl Engine {
         self.feed.retracted(record)
     }
 
+    /// Every report an FP took something back from, with that FP (see [`Engine::retracted`]).
+    pub fn retracted_reports(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.feed.retracted_all()
+    }
+
     /// The curated rules in force, as promoted.
     pub fn rules(&self) -> impl Iterator<Item = &scioc_curation::files::BlacklistEntry> {
         self.curated.entries()

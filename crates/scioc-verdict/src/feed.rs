@@ -173,6 +173,11 @@ impl Feed {
         self.retracted.get(record).copied()
     }
 
+    /// Every retracted report with its FP.
+    pub(crate) fn retracted_all(&self) -> impl Iterator<Item = (&str, i64)> {
+        self.retracted.iter().map(|(r, s)| (r.as_str(), *s))
+    }
+
     /// The last sequence number applied.
     pub(crate) fn seq(&self) -> i64 {
         self.seq

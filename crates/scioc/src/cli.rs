@@ -358,6 +358,28 @@ pub(crate) enum CandidatesCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ExportCommand {
+    /// Write the offline OSV databases: osv-scanner's and osv-scalibr's all.zip per
+    /// ecosystem, the OSV bucket layout (ecosystems.txt, <Ecosystem>/all.zip,
+    /// modified_id.csv, <ID>.json) and Renovate's osv-offline (osv-offline/), FPs and
+    /// withdrawals applied. The same store gives byte-identical files.
+    ///
+    /// Examples:
+    ///   scioc export osv --out ./osv-db
+    ///   osv-scanner --offline --local-db-path ./osv-db …   (reads osv-scanner/<Ecosystem>/all.zip)
+    ///   OSV_OFFLINE_ROOT_DIR=./osv-db/osv-offline OSV_OFFLINE_DISABLE_DOWNLOAD=true renovate …
+    Osv {
+        /// Output directory (created; files in it are replaced)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Write the lists install-time guards read: Aikido safe-chain's malware lists
+    /// (safe-chain/), DataDog manifests for scfw (datadog/<ecosystem>/manifest.json) and an
+    /// scfw findings list (scfw/findings.yaml), FPs and withdrawals applied.
+    Lists {
+        /// Output directory (created; files in it are replaced)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write blacklist.json and npm_iocs.json from the store for the ToolTrust scanner, with
     /// candidates.json, which promotes back to the same files.
     Tooltrust {
@@ -449,6 +471,15 @@ pub(crate) struct ServeArgs {
     /// Seconds a keep-alive connection may stay idle between requests [default: 60]
     #[arg(long, env = "SCIOC_IDLE_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) idle_timeout: Option<u64>,
+
+    /// Serve the OSV API (/v1/), the OSV bucket (/osv/) and the guard lists (/lists/) without
+    /// credentials, for read
+    #[arg(long, env = "SCIOC_OSV_ANONYMOUS")]
+    pub(crate) osv_anonymous: bool,
+
+    /// Records per page of /v1/query and per result of /v1/querybatch [default: 1000]
+    #[arg(long, env = "SCIOC_OSV_PAGE_SIZE", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=10000))]
+    pub(crate) osv_page_size: Option<u64>,
 
     #[command(flatten)]
     pub(crate) firewall: FirewallArgs,

@@ -30,6 +30,10 @@
 //! upstream_timeout = "30s"
 //! pypi_blocked = "yank"       # or "remove"
 //!
+//! [osv_api]                   # /v1/ (OSV API), /osv/ (bucket), /lists/ (guard lists)
+//! anonymous = false           # true: no credentials needed to read them
+//! page_size = 1000
+//!
 //! [scan]
 //! format = "sarif"            # table, json, sarif, markdown
 //! fail_on = "high"
@@ -68,6 +72,16 @@ pub(crate) struct FileConfig {
     pub(crate) scan: FileScan,
     #[serde(default)]
     pub(crate) firewall: FileFirewall,
+    #[serde(default)]
+    pub(crate) osv_api: FileOsvApi,
+}
+
+/// `[osv_api]`: the OSV API, the OSV bucket and the guard lists of `scioc serve`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileOsvApi {
+    pub(crate) anonymous: Option<bool>,
+    pub(crate) page_size: Option<NonZeroU32>,
 }
 
 /// `[firewall]`: the registry firewall of `scioc serve`.

@@ -291,6 +291,13 @@ fn serve(args: ServeArgs, file: &FileConfig, place: &Place) -> Result<Serve> {
             ..defaults.connections
         }
         .within_fd_limit(),
+        osv: scioc_server::OsvConfig {
+            anonymous: args.osv_anonymous || file.osv_api.anonymous.unwrap_or(false),
+            page_size: args
+                .osv_page_size
+                .or(file.osv_api.page_size.map(|n| u64::from(n.get())))
+                .map_or(defaults.osv.page_size, |n| n as usize),
+        },
         firewall: firewall(args.firewall, &file.firewall)?,
         ..defaults
     };

@@ -15,7 +15,7 @@ mod npm;
 mod pypi;
 mod record;
 mod upstream;
-mod verdicts;
+use crate::verdicts;
 
 use crate::{App, auth::Caller};
 use axum::{
@@ -118,6 +118,11 @@ impl Drop for Firewall {
 }
 
 impl Firewall {
+    /// The verdicts this firewall judges with, to share with the OSV routes.
+    pub(crate) fn verdicts(&self) -> Arc<verdicts::Verdicts> {
+        self.verdicts.clone()
+    }
+
     /// Loads the verdicts from `store`, starts keeping them current and builds the upstream
     /// client.
     pub(crate) async fn start(

@@ -154,7 +154,7 @@ fn report(plan: &Plan) {
 }
 
 pub(super) async fn export(place: &Place, cmd: ExportCommand) -> Result<()> {
-    let ExportCommand::Tooltrust { out } = cmd;
+    let ExportCommand::Tooltrust { out } = cmd else { anyhow::bail!("not a ToolTrust export") };
     let store = open_store(place).await?;
     let state = store.source_state(promote::SOURCE).await?;
     let (data, candidates) = promote::export(&state);

@@ -2,6 +2,7 @@
 
 mod candidates;
 mod copy;
+mod export;
 mod feed;
 mod ingest;
 mod reclassify;
@@ -47,7 +48,7 @@ pub(crate) fn run(settings: Settings) -> Result<u8> {
             Job::Indicators(args) => done(status::indicators(&place, args).await),
             Job::FirewallBlocks { since, limit, format } => done(status::blocks(&place, since, limit, format).await),
             Job::Candidates(cmd) => done(candidates::run(&place, cmd).await),
-            Job::Export(cmd) => done(candidates::export(&place, cmd).await),
+            Job::Export(cmd) => done(export::export(&place, cmd).await),
             Job::Migrate(args) => copy::migrate(&place, args).await,
             Job::Copy(args) => done(copy::copy(&place, args).await),
         }
