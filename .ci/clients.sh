@@ -19,6 +19,7 @@ install() { # NAME REQUIREMENT
 install sdk "reversinglabs-sdk-py3==2.15.0"
 install schemathesis "schemathesis==4.32.5"
 install uv "uv==0.13.9"
+install pip-audit "pip-audit==2.10.1"
 
 # The node package managers the firewall tests drive (crates/scioc/tests/it/firewall_clients.rs,
 # `node_clients`): npm comes with Node; pnpm, yarn classic and bun from the npm registry.
@@ -29,4 +30,12 @@ if [ ! -e "$node_marker" ]; then
   npm install --no-audit --no-fund --prefix "$node_dir" pnpm@10 yarn@1.22.22 bun@1
   "$node_dir/node_modules/.bin/bun" --version
   touch "$node_marker"
+fi
+
+# Renovate's offline OSV reader (crates/scioc/tests/it/osv_api.rs, `osv_offline`).
+offline_dir="$TMP/osv-offline"
+if [ ! -e "$offline_dir/.installed-1.8.0" ]; then
+  mkdir -p "$offline_dir"
+  npm install --no-audit --no-fund --prefix "$offline_dir" @renovatebot/osv-offline@1.8.0
+  touch "$offline_dir/.installed-1.8.0"
 fi

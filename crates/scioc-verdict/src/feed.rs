@@ -26,6 +26,9 @@ struct Mark {
     malicious: bool,
     seq: i64,
     record: Option<String>,
+    /// Other reports that announced the same version before this one and still stand (a
+    /// version two reports name is covered by both until an FP clears it).
+    others: Vec<(Option<String>, i64)>,
 }
 
 /// A report that covers a package, as the feed knows it.
@@ -124,19 +127,36 @@ impl Feed {
             let mut announced: Option<String> = None;
             match (version, malicious) {
                 (Some(v), _) => {
-                    let mark = Mark { malicious, seq: e.seq, record };
-                    let before = match state.versions.iter_mut().find(|(t, _)| *t == v) {
-                        Some((_, m)) => Some(std::mem::replace(m, mark.clone())),
+                    let mut mark = Mark { malicious, seq: e.seq, record, others: Vec::new() };
+                    let slot = match state.versions.iter_mut().position(|(t, _)| *t == v) {
+                        Some(i) => i,
                         None => {
-                            state.versions.push((v, mark.clone()));
-                            None
+                            state
+                                .versions
+                                .push((v, Mark { malicious: false, seq: 0, record: None, others: Vec::new() }));
+                            state.versions.len() - 1
                         }
                     };
-                    match (malicious, before) {
-                        (true, _) => announced = mark.record,
-                        (false, Some(b)) if b.malicious => taken.push(b.record),
-                        _ => {}
+                    let before = &mut state.versions[slot].1;
+                    match (malicious, before.malicious) {
+                        (true, true) => {
+                            // Another report on the same version: both stand.
+                            let mut others = std::mem::take(&mut before.others);
+                            if before.record != mark.record {
+                                others.push((before.record.take(), before.seq));
+                            }
+                            others.retain(|(r, _)| *r != mark.record);
+                            mark.others = others;
+                            announced = mark.record.clone();
+                        }
+                        (true, false) => announced = mark.record.clone(),
+                        (false, true) => {
+                            taken.push(before.record.take());
+                            taken.extend(before.others.drain(..).map(|(r, _)| r));
+                        }
+                        (false, false) => {}
                     }
+                    *before = mark;
                 }
                 (None, true) => {
                     announced = record.clone();
@@ -153,7 +173,7 @@ impl Feed {
                             .versions
                             .drain(..)
                             .filter(|(_, m)| m.malicious)
-                            .map(|(_, m)| m.record)
+                            .flat_map(|(_, m)| std::iter::once(m.record).chain(m.others.into_iter().map(|(r, _)| r)))
                             .chain(state.claims.drain(..).map(|c| c.record)),
                     );
                 }
@@ -224,8 +244,12 @@ impl Feed {
             if let Some(state) = ecosystem_key(q.ecosystem).and_then(|e| self.packages.get(&(e, normalize(e, q.name))))
             {
                 for (_, m) in state.versions.iter().filter(|(_, m)| m.malicious) {
-                    if !out.iter().any(|r| r.record == m.record) {
-                        out.push(Report { record: m.record.clone(), event: m.seq });
+                    for (record, seq) in
+                        std::iter::once((&m.record, m.seq)).chain(m.others.iter().map(|(r, s)| (r, *s)))
+                    {
+                        if !out.iter().any(|r| &r.record == record) {
+                            out.push(Report { record: record.clone(), event: seq });
+                        }
                     }
                 }
             }
@@ -241,7 +265,10 @@ impl Feed {
                 .versions
                 .iter()
                 .filter(|(_, m)| m.malicious)
-                .map(|(v, m)| (v.as_str(), m.seq, m.record.as_deref()))
+                .flat_map(|(v, m)| {
+                    std::iter::once((v.as_str(), m.seq, m.record.as_deref()))
+                        .chain(m.others.iter().map(move |(r, s)| (v.as_str(), *s, r.as_deref())))
+                })
                 .collect();
             let claims: Vec<(Option<&str>, i64, bool)> = state
                 .claims
@@ -268,7 +295,11 @@ impl Feed {
                         .as_ref()
                         .is_some_and(|qv| Version::parse(scheme, text).is_ok_and(|mv| &mv == qv));
                 if same {
-                    offer(m.seq, &|| format!("{}: this version is known malicious", q.display()), &m.record);
+                    let why = || format!("{}: this version is known malicious", q.display());
+                    offer(m.seq, &why, &m.record);
+                    for (record, seq) in &m.others {
+                        offer(*seq, &why, record);
+                    }
                 }
             }
         }
@@ -325,4 +356,49 @@ pub(crate) fn describe(events: &[RangeEvent]) -> String {
         })
         .collect();
     if parts.is_empty() { "(every version)".to_owned() } else { parts.join(" ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64, malicious: bool, version: Option<&str>, record: &str) -> PackageEvent {
+        PackageEvent {
+            seq,
+            event_type: if malicious { EventType::NewMalicious } else { EventType::FalsePositive },
+            purl: None,
+            community: Some("npm".into()),
+            package: Some("evil".into()),
+            version: version.map(str::to_owned),
+            md5: None,
+            sha1: None,
+            sha256: None,
+            sha512: None,
+            source: Some("osv".into()),
+            source_id: Some(record.into()),
+            affected: None,
+        }
+    }
+
+    fn reports(feed: &Feed, version: Option<&str>) -> Vec<Option<String>> {
+        feed.reports(&Query::package("npm", "evil", version), "evil".into()).into_iter().map(|r| r.record).collect()
+    }
+
+    #[test]
+    fn two_reports_on_one_version_both_stand_until_an_fp() {
+        let mut feed = Feed::default();
+        feed.apply(vec![event(1, true, Some("1.0.0"), "MAL-1"), event(2, true, Some("1.0.0"), "MAL-2")]);
+        assert_eq!(reports(&feed, Some("1.0.0")), [Some("MAL-1".into()), Some("MAL-2".into())]);
+        assert_eq!(reports(&feed, None).len(), 2);
+        assert_eq!(feed.malicious().next().unwrap().versions.len(), 2);
+        assert!(reports(&feed, Some("1.0.1")).is_empty());
+        // An FP on the version takes back both reports' word on it.
+        feed.apply(vec![event(3, false, Some("1.0.0"), "MAL-2")]);
+        assert!(reports(&feed, Some("1.0.0")).is_empty());
+        assert_eq!((feed.retracted("MAL-1"), feed.retracted("MAL-2")), (Some(3), Some(3)));
+        // Announcing again restores the report.
+        feed.apply(vec![event(4, true, Some("1.0.0"), "MAL-1")]);
+        assert_eq!(feed.retracted("MAL-1"), None);
+        assert_eq!(reports(&feed, Some("1.0.0")), [Some("MAL-1".into())]);
+    }
 }

@@ -17,6 +17,7 @@ mod hardening;
 mod ingest;
 mod multinode;
 mod osv;
+mod osv_api;
 mod osv_snapshot;
 mod page_rule;
 mod reclassify;
