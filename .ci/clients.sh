@@ -20,6 +20,7 @@ install sdk "reversinglabs-sdk-py3==2.15.0"
 install schemathesis "schemathesis==4.32.5"
 install uv "uv==0.13.9"
 install pip-audit "pip-audit==2.10.1"
+install scfw "scfw==3.1.0"
 
 # The node package managers the firewall tests drive (crates/scioc/tests/it/firewall_clients.rs,
 # `node_clients`): npm comes with Node; pnpm, yarn classic and bun from the npm registry.
@@ -38,4 +39,12 @@ if [ ! -e "$offline_dir/.installed-1.8.0" ]; then
   mkdir -p "$offline_dir"
   npm install --no-audit --no-fund --prefix "$offline_dir" @renovatebot/osv-offline@1.8.0
   touch "$offline_dir/.installed-1.8.0"
+fi
+
+# Aikido safe-chain (crates/scioc/tests/it/guard_lists.rs, `safe_chain`).
+chain_dir="$TMP/safe-chain"
+if [ ! -e "$chain_dir/.installed-1.5.20" ]; then
+  mkdir -p "$chain_dir"
+  npm install --no-audit --no-fund --prefix "$chain_dir" @aikidosec/safe-chain@1.5.20
+  touch "$chain_dir/.installed-1.5.20"
 fi
