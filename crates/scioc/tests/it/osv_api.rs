@@ -290,3 +290,36 @@ async fn the_api_behaves_as_osv_dev_documents() {
     let r = http.get(format!("{}/osv/PyPI/MAL-2099-0010.json", server.url)).send().await.unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["id"], "MAL-2099-0010");
 }
+
+#[test]
+fn an_archive_scioc_analysed_is_served_as_a_synthesized_record_with_its_hashes() {
+    use sha2::Digest as _;
+    let scioc = Scioc::new();
+    let archive = crate::support::npm_tgz("scioc-archived-pkg", "2.0.0");
+    let path = scioc.data_dir().with_extension("tgz");
+    std::fs::write(&path, &archive).unwrap();
+    scioc.ok(&["ingest", "sample", path.to_str().unwrap()], "");
+    let server = scioc.serve(&["--osv-anonymous"]);
+    let query = |version: &str| {
+        let body = json!({"package": {"name": "scioc-archived-pkg", "ecosystem": "npm"}, "version": version});
+        let out = Command::new("curl")
+            .args(["-sf", "-XPOST", &format!("{}/v1/query", server.url), "-d", &body.to_string()])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let got = query("2.0.0");
+    let record = &got["vulns"][0];
+    let id = record["id"].as_str().unwrap_or_else(|| panic!("no record: {got}"));
+    assert!(id.starts_with(scioc_osv::ID_PREFIX), "{id}");
+    assert_eq!(record["affected"][0]["package"]["purl"], "pkg:npm/scioc-archived-pkg");
+    assert_eq!(record["affected"][0]["versions"], json!(["2.0.0"]));
+    let sha256 = hex::encode(sha2::Sha256::digest(&archive));
+    assert_eq!(
+        record["affected"][0]["database_specific"]["indicators"]["package_integrity"][0]["hashes"]["sha256"], sha256,
+        "{record}"
+    );
+    assert_eq!(query("2.0.1"), json!({}));
+    let out = Command::new("curl").args(["-sf", &format!("{}/v1/vulns/{id}", server.url)]).output().unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap(), *record, "the same record by id");
+}
