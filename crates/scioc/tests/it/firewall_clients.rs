@@ -17,20 +17,12 @@ use std::time::Duration;
 
 /// The node clients, installed once under the target directory (as `.ci/clients.sh` does).
 fn node_clients() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("node-clients");
-    let marker = dir.join(".installed-pnpm10-yarn1.22.22-bun1");
-    if !marker.exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        let st = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .args(["pnpm@10", "yarn@1.22.22", "bun@1"])
-            .status()
-            .expect("npm is required");
-        assert!(st.success(), "installing pnpm, yarn and bun with npm failed");
-        std::fs::write(&marker, "").unwrap();
-    }
-    dir.join("node_modules/.bin")
+    crate::support::npm_packages(
+        "node-clients",
+        ".installed-pnpm10-yarn1.22.22-bun1",
+        &["pnpm@10", "yarn@1.22.22", "bun@1"],
+    )
+    .join("node_modules/.bin")
 }
 
 fn run(cmd: &mut Command) -> (bool, String) {

@@ -24,22 +24,9 @@ fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
-/// Installs `@aikidosec/safe-chain@1.5.20` once under the target directory.
+/// `@aikidosec/safe-chain@1.5.20`, installed once.
 fn safe_chain() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("safe-chain");
-    let marker = dir.join(".installed-1.5.20");
-    if !marker.exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        let st = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .arg("@aikidosec/safe-chain@1.5.20")
-            .status()
-            .expect("npm is required");
-        assert!(st.success(), "installing @aikidosec/safe-chain@1.5.20 failed; this test needs the npm registry");
-        std::fs::write(&marker, "").unwrap();
-    }
-    dir
+    crate::support::npm_packages("safe-chain", ".installed-1.5.20", &["@aikidosec/safe-chain@1.5.20"])
 }
 
 /// safe-chain's own matching (`isMalwarePackage`), against the list at `base`.

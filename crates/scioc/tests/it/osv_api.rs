@@ -92,22 +92,10 @@ fn pip_audit_reports_what_scioc_knows_and_not_what_was_withdrawn() {
     assert_eq!((code, vulns_of(&report)), (0, vec![]), "{report}");
 }
 
-/// Installs `@renovatebot/osv-offline@1.8.0` once under the target directory.
+/// `@renovatebot/osv-offline@1.8.0`, installed once.
 fn osv_offline() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("osv-offline");
-    let marker = dir.join(".installed-1.8.0");
-    if !marker.exists() {
-        std::fs::create_dir_all(&dir).unwrap();
-        let st = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .arg("@renovatebot/osv-offline@1.8.0")
-            .status()
-            .expect("npm is required");
-        assert!(st.success(), "installing @renovatebot/osv-offline@1.8.0 failed; this test needs the npm registry");
-        std::fs::write(&marker, "").unwrap();
-    }
-    dir.join("node_modules")
+    crate::support::npm_packages("osv-offline", ".installed-1.8.0", &["@renovatebot/osv-offline@1.8.0"])
+        .join("node_modules")
 }
 
 fn copy_dir(from: &Path, to: &Path) {

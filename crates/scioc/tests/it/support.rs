@@ -389,3 +389,23 @@ pub fn python_venv(name: &str, requirement: &str) -> PathBuf {
     }
     venv
 }
+
+/// npm packages installed once under the target directory from the npm registry, under
+/// `dir` with the marker file `marker` (`.ci/clients.sh` installs the same ones up front, with
+/// the same marker). Fails, never skips, when that is impossible. Returns the directory.
+pub fn npm_packages(dir: &str, marker: &str, specs: &[&str]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    let marker = dir.join(marker);
+    if !marker.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        let st = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .args(specs)
+            .status()
+            .expect("npm is required");
+        assert!(st.success(), "installing {specs:?} failed; this test needs the npm registry");
+        std::fs::write(&marker, "").unwrap();
+    }
+    dir
+}
