@@ -147,3 +147,27 @@ fn scfw_blocks_on_scioc_findings_list_and_manifest() {
     let (code, said) = run("1.17.0");
     assert_eq!(code, Some(0), "the FP reaches scfw:\n{said}");
 }
+
+#[test]
+fn export_lists_writes_every_list_shared_files_follow_the_umask() {
+    let scioc = Scioc::new();
+    import(&scioc, "MAL-2099-0105", "npm", "scioc-listed", "3.1.4");
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("lists");
+    scioc.ok(&["export", "lists", "--out", dir.to_str().unwrap()], "");
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let chain: serde_json::Value = serde_json::from_str(&read("safe-chain/malware_predictions.json")).unwrap();
+    assert_eq!(chain, json!([{"package_name": "scioc-listed", "version": "3.1.4", "reason": "MALWARE"}]));
+    assert_eq!(read("safe-chain/malware_pypi.json"), "[]");
+    let manifest: serde_json::Value = serde_json::from_str(&read("datadog/npm/manifest.json")).unwrap();
+    assert_eq!(manifest, json!({"scioc-listed": ["3.1.4"]}));
+    let findings = read("scfw/findings.yaml");
+    assert!(findings.contains("name: \"scioc-listed\"") && findings.contains("versions: [\"3.1.4\"]"), "{findings}");
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(dir.join("scfw/findings.yaml")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode & 0o044, 0o044, "shared files are readable by others under the usual umask: {mode:o}");
+    // Exporting again replaces the files whole.
+    scioc.ok(&["reclassify", "--purl", "pkg:npm/scioc-listed", "--fp", "--reason", "test"], "");
+    scioc.ok(&["export", "lists", "--out", dir.to_str().unwrap()], "");
+    assert_eq!(read("safe-chain/malware_predictions.json"), "[]", "FPs are applied");
+}
