@@ -140,10 +140,11 @@ impl Catalog {
         }
         // Events whose times or entries are needed: the FPs that retracted reports, and the
         // announcements behind synthesized records.
+        let retracted_ids: HashSet<&str> = retracted.iter().map(|(id, _, _)| id.as_str()).collect();
         let mut groups: BTreeMap<(String, String, Option<String>), Group> = BTreeMap::new();
         for m in malicious {
             let mut add = |record: Option<&str>, version: Option<&str>, seq: i64, every: bool| {
-                if record.is_some_and(|r| out.records.contains_key(r) || retracted.iter().any(|(id, _, _)| id == r)) {
+                if record.is_some_and(|r| out.records.contains_key(r) || retracted_ids.contains(r)) {
                     return;
                 }
                 let g =
@@ -391,13 +392,7 @@ fn synthesize(
 }
 
 fn from_rule(id: &str, eco: &'static str, rule: &scioc_curation::files::BlacklistEntry, modified: &str) -> Record {
-    let every = rule.affected_versions.iter().any(|v| matches!(v.trim(), "*" | "" | ">=0"));
-    let exact: Vec<&str> = rule
-        .affected_versions
-        .iter()
-        .map(|v| v.trim().trim_start_matches('='))
-        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_')))
-        .collect();
+    let (every, exact) = crate::rule_versions(rule);
     let mut affected = json!({
         "package": package(eco, &rule.component),
         "versions": exact,

@@ -32,6 +32,20 @@ pub fn ecosystem(name: &str) -> Option<&'static str> {
     ECOSYSTEMS.iter().copied().find(|e| *e == name)
 }
 
+/// What a curated rule's `affected_versions` say in terms an exact list can hold: whether
+/// they cover every version (`*`, an empty spec, `>=0`), and the exact versions they name
+/// (`1.2.3`, `=1.2.3`). Ranges are neither; the verdict engine evaluates them.
+pub fn rule_versions(rule: &scioc_curation::files::BlacklistEntry) -> (bool, Vec<String>) {
+    let every = rule.affected_versions.iter().any(|v| matches!(v.trim(), "*" | "" | ">=0"));
+    let exact = rule
+        .affected_versions
+        .iter()
+        .map(|v| v.trim().trim_start_matches('=').to_owned())
+        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_')))
+        .collect();
+    (every, exact)
+}
+
 /// A time as OSV writes it: RFC 3339 in UTC with a `Z`.
 pub fn rfc3339(t: scioc_model::FeedTime) -> String {
     format!("{}Z", t.to_utc_string())

@@ -53,7 +53,8 @@ struct Artifact {
 struct Published {
     generation: u64,
     sources: Vec<(String, i64)>,
-    checked: Instant,
+    /// When `sources` was last compared with the store's.
+    checked: Mutex<Instant>,
     catalog: Arc<Catalog>,
     artifacts: Mutex<HashMap<String, Arc<Artifact>>>,
 }
@@ -96,26 +97,17 @@ impl OsvService {
         drop(verdicts.engine().map_err(|why| unavailable(&why))?);
         let mut slot = self.published.lock().await;
         let generation = verdicts.generation();
-        if let Some(p) = slot.as_ref()
-            && p.generation == generation
-            && p.checked.elapsed() < RECHECK
-        {
-            return Ok((verdicts, p.clone()));
+        let current = slot.as_ref().filter(|p| p.generation == generation);
+        if let Some(p) = current {
+            let mut checked = p.checked.lock().unwrap_or_else(|e| e.into_inner());
+            if checked.elapsed() < RECHECK {
+                return Ok((verdicts, p.clone()));
+            }
+            *checked = Instant::now();
         }
         let sources = app.store.source_versions().await.map_err(|e| unavailable(&e.to_string()))?;
-        if let Some(p) = slot.as_ref()
-            && p.generation == generation
-            && p.sources == sources
-        {
-            let fresh = Arc::new(Published {
-                generation,
-                sources,
-                checked: Instant::now(),
-                catalog: p.catalog.clone(),
-                artifacts: Mutex::new(std::mem::take(&mut *p.artifacts.lock().unwrap_or_else(|e| e.into_inner()))),
-            });
-            *slot = Some(fresh.clone());
-            return Ok((verdicts, fresh));
+        if let Some(p) = current.filter(|p| p.sources == sources) {
+            return Ok((verdicts, p.clone()));
         }
         let view = EngineView::of(&verdicts.current());
         let started = Instant::now();
@@ -124,7 +116,7 @@ impl OsvService {
         let fresh = Arc::new(Published {
             generation,
             sources,
-            checked: Instant::now(),
+            checked: Mutex::new(Instant::now()),
             catalog: Arc::new(catalog),
             artifacts: Mutex::new(HashMap::new()),
         });
@@ -158,10 +150,6 @@ async fn body(request: Request) -> Result<Bytes, Response> {
         .map_err(|_| json_error(StatusCode::BAD_REQUEST, &format!("the request body is larger than {MAX_BODY} bytes")))
 }
 
-fn service(app: &App) -> &OsvService {
-    &app.osv
-}
-
 /// `POST /v1/query`.
 pub(crate) async fn query(State(app): State<Arc<App>>, request: Request) -> Response {
     let bytes = match body(request).await {
@@ -172,7 +160,7 @@ pub(crate) async fn query(State(app): State<Arc<App>>, request: Request) -> Resp
         Ok(c) => c,
         Err(e) => return bad_request(e),
     };
-    let osv = service(&app);
+    let osv = &app.osv;
     let (verdicts, published) = match osv.published(&app).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -199,7 +187,7 @@ pub(crate) async fn querybatch(State(app): State<Arc<App>>, request: Request) ->
             Err(e) => return bad_request(api::BadRequest(format!("queries[{i}]: {}", e.0))),
         }
     }
-    let osv = service(&app);
+    let osv = &app.osv;
     let (verdicts, published) = match osv.published(&app).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -217,7 +205,7 @@ pub(crate) async fn querybatch(State(app): State<Arc<App>>, request: Request) ->
 
 /// `GET /v1/vulns/{id}`.
 pub(crate) async fn vuln(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    let (_, published) = match service(&app).published(&app).await {
+    let (_, published) = match app.osv.published(&app).await {
         Ok(p) => p,
         Err(r) => return r,
     };
@@ -271,7 +259,7 @@ async fn serve_file(app: &App, path: &str, method: &Method, headers: &HeaderMap)
     if path.len() > 512 || path.contains("..") || path.contains('\\') {
         return text(StatusCode::BAD_REQUEST, format!("{path:?} is not a file scioc serves"));
     }
-    let (verdicts, published) = match service(app).published(app).await {
+    let (verdicts, published) = match app.osv.published(app).await {
         Ok(p) => p,
         Err(r) => return r,
     };

@@ -1,4 +1,5 @@
-//! The firewall's verdict engine, kept current from the store while the server runs.
+//! The verdict engine of the firewall and the OSV routes, kept current from the store while
+//! the server runs.
 //!
 //! A background task reads what the store holds beyond the engine's position every
 //! [`REFRESH_EVERY`] ([`scioc_verdict::Update::read`], without the lock) and applies it under a
@@ -40,7 +41,7 @@ impl Verdicts {
             hashes = sizes.hashes,
             rules = sizes.rules,
             indicators = sizes.indicators,
-            "firewall verdict engine loaded"
+            "verdict engine loaded"
         );
         Ok(Arc::new(Verdicts {
             engine: RwLock::new(engine),
@@ -87,8 +88,8 @@ impl Verdicts {
         };
         let mut unavailable = self.unavailable.lock().unwrap_or_else(|p| p.into_inner());
         match (&*unavailable, &outcome) {
-            (None, Some(why)) => tracing::error!(reason = %why, "firewall verdicts unavailable"),
-            (Some(_), None) => tracing::info!("firewall verdicts available again"),
+            (None, Some(why)) => tracing::error!(reason = %why, "verdicts unavailable"),
+            (Some(_), None) => tracing::info!("verdicts available again"),
             _ => {}
         }
         if unavailable.is_some() != outcome.is_some() {

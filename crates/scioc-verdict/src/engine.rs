@@ -92,13 +92,8 @@ impl Engine {
         self.feed.malicious()
     }
 
-    /// The FP event that last took back some of what report `record` announced (a manual
-    /// reclassification, or a withdrawal), unless the report announced something since.
-    pub fn retracted(&self, record: &str) -> Option<i64> {
-        self.feed.retracted(record)
-    }
-
-    /// Every report an FP took something back from, with that FP (see [`Engine::retracted`]).
+    /// Every report an FP took something back from (a manual reclassification, or a
+    /// withdrawal), with that FP, unless the report announced something since.
     pub fn retracted_reports(&self) -> impl Iterator<Item = (&str, i64)> {
         self.feed.retracted_all()
     }

@@ -187,12 +187,6 @@ impl Feed {
         }
     }
 
-    /// The FP event that last took back some of what a report announced, if one did since it
-    /// last announced anything.
-    pub(crate) fn retracted(&self, record: &str) -> Option<i64> {
-        self.retracted.get(record).copied()
-    }
-
     /// Every retracted report with its FP.
     pub(crate) fn retracted_all(&self) -> impl Iterator<Item = (&str, i64)> {
         self.retracted.iter().map(|(r, s)| (r.as_str(), *s))
@@ -395,10 +389,12 @@ mod tests {
         // An FP on the version takes back both reports' word on it.
         feed.apply(vec![event(3, false, Some("1.0.0"), "MAL-2")]);
         assert!(reports(&feed, Some("1.0.0")).is_empty());
-        assert_eq!((feed.retracted("MAL-1"), feed.retracted("MAL-2")), (Some(3), Some(3)));
+        let mut retracted: Vec<(&str, i64)> = feed.retracted_all().collect();
+        retracted.sort();
+        assert_eq!(retracted, [("MAL-1", 3), ("MAL-2", 3)]);
         // Announcing again restores the report.
         feed.apply(vec![event(4, true, Some("1.0.0"), "MAL-1")]);
-        assert_eq!(feed.retracted("MAL-1"), None);
+        assert_eq!(feed.retracted_all().collect::<Vec<_>>(), [("MAL-2", 3)]);
         assert_eq!(reports(&feed, Some("1.0.0")), [Some("MAL-1".into())]);
     }
 }
