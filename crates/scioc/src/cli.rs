@@ -84,6 +84,15 @@ pub(crate) enum Command {
     /// Example: scioc serve --npm-upstream "$(npm config get registry)" --min-age 48h
     ///          npm install --registry http://127.0.0.1:8080/registry/npm/ left-pad
     ///
+    /// Also, for the tools people already run (the feed's credentials, or open with
+    /// --osv-anonymous):
+    ///
+    ///   POST /v1/query, POST /v1/querybatch, GET /v1/vulns/{id}     (OSV.dev's API)
+    ///   GET|HEAD /osv/{ecosystems.txt,<Ecosystem>/all.zip,...}     (the OSV bucket layout)
+    ///   GET|HEAD /lists/{safe-chain,datadog,scfw}/...               (install-time guard lists)
+    ///
+    /// Example: pip-audit -r requirements.txt --osv-url http://127.0.0.1:8080/v1/query
+    ///
     /// The vendor's SDK speaks only HTTPS: use --tls-self-signed (clients trust
     /// DATA_DIR/tls/ca.pem) or --tls-cert/--tls-key. Stops gracefully on SIGTERM or Ctrl-C.
     #[command(verbatim_doc_comment)]
@@ -112,7 +121,7 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Candidates(CandidatesCommand),
 
-    /// Export curated data for other tools.
+    /// Export data for other tools: ToolTrust files, offline OSV databases, guard lists.
     #[command(subcommand)]
     Export(ExportCommand),
 
@@ -367,6 +376,7 @@ pub(crate) enum ExportCommand {
     ///   scioc export osv --out ./osv-db
     ///   osv-scanner --offline --local-db-path ./osv-db …   (reads osv-scanner/<Ecosystem>/all.zip)
     ///   OSV_OFFLINE_ROOT_DIR=./osv-db/osv-offline OSV_OFFLINE_DISABLE_DOWNLOAD=true renovate …
+    #[command(verbatim_doc_comment)]
     Osv {
         /// Output directory (created; files in it are replaced)
         #[arg(long, value_name = "DIR")]
