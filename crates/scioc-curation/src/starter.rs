@@ -2,6 +2,8 @@
 //! `data/candidates/` and built into the binary so that a new feed has real data from its
 //! first run. A test checks that this list names every file in that directory.
 
+use scioc_model::FeedTime;
+
 /// `(file name, contents)` of every starter candidate file.
 pub const STARTER_SET: &[(&str, &str)] = &[
     ("2017-08-crossenv.json", include_str!("../../../data/candidates/2017-08-crossenv.json")),
@@ -45,4 +47,24 @@ pub fn candidates() -> Result<Vec<crate::Candidate>, crate::CurationError> {
         all.extend(items);
     }
     Ok(all)
+}
+
+/// Dates the starter set's events by their incidents: each event gets the `first_seen` day
+/// (midnight UTC) of the candidate that names its package, and the events are put in time order,
+/// so a new feed's history reads like the incidents' (a 2018 incident is not news today). Times
+/// are kept between the feed epoch and `now`; an event no candidate names keeps `now`.
+pub fn date_by_first_seen(events: &mut [scioc_store::NewEvent], candidates: &[crate::Candidate], now: FeedTime) {
+    let day_of = |package: &str| {
+        candidates
+            .iter()
+            .filter(|c| c.value.eq_ignore_ascii_case(package))
+            .filter_map(|c| FeedTime::parse_utc(&format!("{}T00:00:00", c.first_seen)).ok())
+            .min()
+    };
+    for e in events.iter_mut() {
+        let day = e.entry.identity.as_ref().and_then(|i| i.package.as_deref()).and_then(day_of);
+        e.time = Some(day.unwrap_or(now).clamp(scioc_model::FEED_EPOCH, now));
+    }
+    // A stable sort keeps the plan's order within a day.
+    events.sort_by_key(|e| e.time);
 }

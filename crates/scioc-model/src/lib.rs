@@ -27,6 +27,7 @@
 #![deny(missing_docs)]
 
 mod affected;
+mod behaviour;
 mod entry;
 mod error;
 mod event_type;
@@ -41,6 +42,7 @@ mod user;
 mod validate;
 
 pub use affected::{Affected, Range, RangeEvent, RangeKind};
+pub use behaviour::{Behaviour, UnknownBehaviour, platform};
 pub use entry::{Entry, EntryFields, Identity, Published, Sample, SampleStatus, ThreatLevel};
 pub use error::{FieldError, ValueError, ValueKind};
 pub use event_type::EventType;

@@ -43,7 +43,7 @@ mod types;
 
 pub use error::{Error, Result};
 pub use postgres::{PgOptions, PgStore};
-pub use rules::MAX_ENTRY_BYTES;
+pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
     Appended, BlockRecord, EventFilter, Head, Import, Indicator, LeaseTerms, NewEvent, NewUser, PackageEvent, Page,

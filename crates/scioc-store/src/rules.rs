@@ -35,31 +35,59 @@ pub(crate) fn affected(column: Option<&str>) -> Option<scioc_model::Affected> {
     column.and_then(|json| serde_json::from_str(json).ok())
 }
 
-/// Assigns times to a batch appended after `head`: events without a time get `now`, or the
-/// newest time if the clock has gone back; an explicit time must lie between the time of the
-/// event before it and `now`. Refusals name the event's index in the batch.
+/// Most events one second holds when a store is not told otherwise. A time query's page never
+/// splits a second, so this is also the most a page holds beyond its `limit`.
+pub const DEFAULT_EVENTS_PER_SECOND: u32 = 1000;
+
+/// Assigns times to a batch appended after `head`.
+///
+/// | the event asks for | it gets |
+/// |---|---|
+/// | no time | `now`, or the newest time if that is later (the clock went back, or seconds were spread ahead) |
+/// | time `t` | `t` if `t` is between the time asked for by the event before it and `now`, else it is refused |
+/// | either, when that second already holds `per_second` events | the next second, which may lie ahead of `now` |
+///
+/// So no second ever holds more than `per_second` events, and a large batch is spread over
+/// consecutive seconds; a second ahead of the clock is served once the clock passes it, as every
+/// second is. Refusals name the event's index in the batch.
 pub(crate) struct Clock {
     now: FeedTime,
-    prev: Option<FeedTime>,
-    default_time: FeedTime,
+    /// The newest time asked for (or the head's): an explicit time may not precede it.
+    asked: Option<FeedTime>,
+    /// The newest time given, and how many events hold it.
+    last: Option<FeedTime>,
+    in_last: u64,
+    per_second: u64,
 }
 
 impl Clock {
-    pub(crate) fn new(head: Option<Head>, now: FeedTime) -> Self {
-        let prev = head.map(|h| h.time);
-        Clock { now, prev, default_time: prev.map_or(now, |p| p.max(now)) }
+    /// `in_head_second` is how many stored events share the head's second.
+    pub(crate) fn new(head: Option<Head>, now: FeedTime, in_head_second: u64, per_second: u32) -> Self {
+        let last = head.map(|h| h.time);
+        Clock { now, asked: last, last, in_last: in_head_second, per_second: u64::from(per_second.max(1)) }
     }
 
     /// The time of event `index`, given its requested time.
     pub(crate) fn assign(&mut self, index: usize, requested: Option<FeedTime>) -> Result<FeedTime, Error> {
-        let time = match requested {
-            None => self.default_time,
+        let wanted = match requested {
+            None => self.now,
             Some(t) => {
-                check_time(t, self.now, self.prev).map_err(|message| Error::Rejected { index, message })?;
+                check_time(t, self.now, self.asked).map_err(|message| Error::Rejected { index, message })?;
                 t
             }
         };
-        self.prev = Some(time);
+        self.asked = Some(self.asked.map_or(wanted, |a| a.max(wanted)));
+        let mut time = self.last.map_or(wanted, |l| l.max(wanted));
+        if Some(time) == self.last {
+            if self.in_last >= self.per_second {
+                time = time.add_secs(1);
+                self.in_last = 0;
+            }
+        } else {
+            self.in_last = 0;
+        }
+        self.in_last += 1;
+        self.last = Some(time);
         Ok(time)
     }
 }
@@ -233,5 +261,40 @@ mod lease_tests {
         assert_eq!(settle((0, 0, 0), &[lease(1, 0, 5, true), lease(2, 5, 9, false)]), ((5, 0, 0), vec![1]));
         assert_eq!(settle((3, 0, 0), &[lease(1, 0, 5, true)]), ((3, 0, 0), vec![]));
         assert_eq!(settle((0, 0, 0), &[]), ((0, 0, 0), vec![]));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> FeedTime {
+        FeedTime::from_unix(1_700_000_000 + s)
+    }
+
+    #[test]
+    fn a_second_holds_at_most_its_capacity_and_the_rest_spreads_ahead() {
+        // Two events already share the head's second; the cap is three.
+        let mut c = Clock::new(Some(Head { seq: 2, time: t(0) }), t(0), 2, 3);
+        let got: Vec<i64> = (0..8).map(|i| c.assign(i, None).unwrap().unix() - t(0).unix()).collect();
+        assert_eq!(got, [0, 1, 1, 1, 2, 2, 2, 3]);
+    }
+
+    #[test]
+    fn explicit_times_keep_their_order_rule_and_spread_when_a_second_is_full() {
+        let mut c = Clock::new(None, t(100), 0, 2);
+        let asked = [t(10), t(10), t(10), t(10), t(11), t(50)];
+        let got: Vec<i64> = asked.iter().enumerate().map(|(i, a)| c.assign(i, Some(*a)).unwrap().unix()).collect();
+        // 10 10 | 11 11 (spread) | 12 (11 asked, but 11 is full) | 50
+        assert_eq!(got, [t(10), t(10), t(11), t(11), t(12), t(50)].map(FeedTime::unix));
+        // An explicit time before one already asked for is still refused, whatever was spread.
+        assert!(matches!(c.assign(6, Some(t(49))), Err(Error::Rejected { index: 6, .. })));
+        assert!(matches!(c.assign(7, Some(t(101))), Err(Error::Rejected { index: 7, .. })));
+    }
+
+    #[test]
+    fn after_spreading_ahead_of_the_clock_new_events_follow_the_newest_second() {
+        let mut c = Clock::new(Some(Head { seq: 9, time: t(5) }), t(3), 1, 1000);
+        assert_eq!(c.assign(0, None).unwrap(), t(5));
     }
 }

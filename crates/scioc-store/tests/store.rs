@@ -41,9 +41,18 @@ impl Opened {
 }
 
 async fn open_at(dir: &std::path::Path, db: Option<&TestDatabase>) -> Arc<dyn Store> {
+    open_with(dir, db, scioc_store::DEFAULT_EVENTS_PER_SECOND).await
+}
+
+async fn open_with(dir: &std::path::Path, db: Option<&TestDatabase>, per_second: u32) -> Arc<dyn Store> {
+    let per_second = std::num::NonZeroU32::new(per_second).unwrap();
     match db {
-        None => Arc::new(SqliteStore::open(dir).unwrap()),
-        Some(db) => Arc::new(PgStore::connect(db.url(), PgOptions::default()).await.unwrap()),
+        None => Arc::new(SqliteStore::open(dir).unwrap().with_events_per_second(per_second)),
+        Some(db) => Arc::new(
+            PgStore::connect(db.url(), PgOptions { events_per_second: per_second, ..PgOptions::default() })
+                .await
+                .unwrap(),
+        ),
     }
 }
 
@@ -52,6 +61,52 @@ async fn open(backend: Backend) -> Opened {
     let db = (backend == Backend::Postgres).then(TestDatabase::new);
     let store = open_at(dir.path(), db.as_ref()).await;
     Opened { dir, db, store }
+}
+
+/// Events per second from `from` to far ahead of the clock, read page by page.
+async fn seconds(store: &dyn Store, mut from: FeedTime) -> Vec<(i64, usize)> {
+    let horizon = FeedTime::now().add_secs(3600);
+    let mut out: Vec<(i64, usize)> = Vec::new();
+    loop {
+        let page = store.query(TimeQuery { from, limit: 1000, format: Format::Json, horizon }).await.unwrap();
+        for r in &page.rows {
+            match out.last_mut() {
+                Some((t, n)) if *t == r.time.unix() => *n += 1,
+                _ => out.push((r.time.unix(), 1)),
+            }
+        }
+        match (page.more, out.last()) {
+            (true, Some((t, _))) => from = FeedTime::from_unix(t + 1),
+            _ => return out,
+        }
+    }
+}
+
+async fn a_second_holds_at_most_its_capacity(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    // A dated batch: 1,500 events asked for one second are spread over it and the next.
+    let busy = t("2024-05-01T12:00:00");
+    let mut batch = vec![at(0, busy)];
+    batch.extend((1..1500).map(|i| at(i, busy)));
+    batch.push(at(1500, busy.add_secs(1)));
+    store.append(batch, FeedTime::now()).await.unwrap();
+    assert_eq!(seconds(&*store, busy).await, vec![(busy.unix(), 1000), (busy.unix() + 1, 501)]);
+
+    // Undated batches fill the clock's second, then spread ahead of it, across batches too.
+    let before = FeedTime::now();
+    store.append((0..1200).map(|i| undated(10_000 + i)).collect(), FeedTime::now()).await.unwrap();
+    let last = store.append((0..900).map(|i| undated(20_000 + i)).collect(), FeedTime::now()).await.unwrap().last_time;
+    // PostgreSQL serves only the seconds its clock has left, so wait for the spread ones.
+    while FeedTime::now() <= last.unwrap() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let got = seconds(&*store, before).await;
+    assert_eq!(got.iter().map(|(_, n)| n).sum::<usize>(), 2100, "{got:?}");
+    assert!(got.iter().all(|(_, n)| *n <= 1000), "{got:?}");
+    assert!(got.windows(2).all(|w| w[1].0 == w[0].0 + 1), "consecutive seconds: {got:?}");
+    // 1,000, 1,000 and 100 while the clock holds still; a clock that moves on opens seconds of its own.
+    assert!((3..=5).contains(&got.len()), "{got:?}");
 }
 
 /// Runs each named `async fn(Backend)` as two tests, one per backend.
@@ -72,6 +127,7 @@ macro_rules! both {
 
 both!(
     append_assigns_sequence_and_refuses_going_back,
+    a_second_holds_at_most_its_capacity,
     a_page_never_splits_a_second,
     the_open_second_is_not_served,
     cursors_pull_exactly_once_and_are_per_user,
@@ -110,6 +166,10 @@ fn entry(i: usize) -> Entry {
 
 fn at(i: usize, time: FeedTime) -> NewEvent {
     NewEvent { entry: entry(i), time: Some(time), affected: None, provenance: None }
+}
+
+fn undated(i: usize) -> NewEvent {
+    NewEvent { entry: entry(i), time: None, affected: None, provenance: None }
 }
 
 async fn add_user(store: &dyn Store, name: &str) -> UserName {
@@ -176,7 +236,8 @@ async fn append_assigns_sequence_and_refuses_going_back(backend: Backend) {
 
 async fn a_page_never_splits_a_second(b: Backend) {
     let s = open(b).await;
-    let store = s.store.clone();
+    // A feed whose seconds may hold more than a page (a store told so, or a mirror of one).
+    let store = open_with(s.dir.path(), s.db.as_ref(), 5000).await;
     let busy = t("2024-05-01T12:00:00");
     let mut batch = vec![at(0, t("2024-05-01T11:59:59"))];
     batch.extend((1..=2500).map(|i| at(i, busy)));

@@ -43,6 +43,14 @@ pub(crate) struct Args {
     #[arg(long, global = true, env = "SCIOC_DATABASE_POOL", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) database_pool: Option<u32>,
 
+    /// Most events one feed second holds [default: 1000]
+    ///
+    /// A larger batch (a bulk import) is stamped over consecutive seconds, some of which may lie
+    /// ahead of the clock; each becomes visible as the clock passes it. A time query's page never
+    /// splits a second, so this is also the most a page holds beyond its `limit`.
+    #[arg(long, global = true, env = "SCIOC_EVENTS_PER_SECOND", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) events_per_second: Option<u32>,
+
     /// CA certificates (PEM) to verify the database with [default: the platform's roots]
     ///
     /// Used when the database URL asks for TLS with `sslmode=require`; scioc then checks the

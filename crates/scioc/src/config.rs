@@ -7,6 +7,7 @@
 //! database_url = "postgres://scioc@db:5432/scioc"   # instead of the embedded store
 //! database_pool = 16
 //! database_ca = "/etc/scioc/db-ca.pem"                # with ?sslmode=require in the URL
+//! events_per_second = 1000    # most events one feed second holds; bulk imports spread over seconds
 //!
 //! [serve]
 //! listen = "0.0.0.0:8443"
@@ -64,6 +65,7 @@ pub(crate) struct FileConfig {
     pub(crate) database_url: Option<String>,
     pub(crate) database_pool: Option<NonZeroU32>,
     pub(crate) database_ca: Option<PathBuf>,
+    pub(crate) events_per_second: Option<NonZeroU32>,
     #[serde(default)]
     pub(crate) serve: FileServe,
     #[serde(default)]

@@ -82,12 +82,19 @@ pub(crate) struct Place {
     pub(crate) pool: usize,
     /// CA certificates to verify the database's TLS certificate with.
     pub(crate) ca: Option<PathBuf>,
+    /// Most events one feed second holds.
+    pub(crate) events_per_second: std::num::NonZeroU32,
 }
 
 impl Place {
     /// Connection settings for PostgreSQL, with `pool_size` connections at most.
     pub(crate) fn pg_options(&self, pool_size: usize) -> PgOptions {
-        PgOptions { pool_size, ca_file: self.ca.clone(), ..Default::default() }
+        PgOptions {
+            pool_size,
+            ca_file: self.ca.clone(),
+            events_per_second: self.events_per_second,
+            ..Default::default()
+        }
     }
 
     /// Whether a store exists here already (a shared database always does).
@@ -246,7 +253,12 @@ fn place(args: &Args, file: &FileConfig) -> Result<Place> {
     };
     let pool = args.database_pool.or(file.database_pool.map(u32::from)).unwrap_or(DEFAULT_POOL);
     let ca = args.database_ca.clone().or_else(|| file.database_ca.clone());
-    Ok(Place { data_dir, database, pool: pool as usize, ca })
+    let per_second = args
+        .events_per_second
+        .or(file.events_per_second.map(u32::from))
+        .unwrap_or(scioc_store::DEFAULT_EVENTS_PER_SECOND);
+    let events_per_second = std::num::NonZeroU32::new(per_second).context("events per second must be positive")?;
+    Ok(Place { data_dir, database, pool: pool as usize, ca, events_per_second })
 }
 
 /// `scioc serve`: flags, then file, over [`ServerConfig::default`].

@@ -8,8 +8,8 @@
 
 use super::record::{Affected, Record};
 use scioc_model::{
-    Entry, EventType, FeedTime, FieldError, IndicatorKind, MatchKind, Provenance, Published, RawEntry, RawIdentity,
-    RawSample, Reference, SampleStatus, Sha1, Sha512, StringOrNumber, clean_text,
+    Behaviour, Entry, EventType, FeedTime, FieldError, IndicatorKind, MatchKind, Provenance, Published, RawEntry,
+    RawIdentity, RawSample, Reference, SampleStatus, Sha1, Sha512, StringOrNumber, clean_text,
 };
 use scioc_store::Indicator;
 use std::collections::BTreeMap;
@@ -26,9 +26,6 @@ pub const MAX_VERSIONS: usize = 10_000;
 /// Most affected packages one record may name.
 pub const MAX_AFFECTED: usize = 1_000;
 
-/// Threat level given to every OSV `MAL-` record: confirmed malicious code.
-pub const OSV_THREAT_LEVEL: u8 = 5;
-
 /// One thing a record announces: a package version, or a whole package.
 #[derive(Debug, Clone)]
 pub struct Announcement {
@@ -43,7 +40,9 @@ pub struct Announcement {
 /// What a record maps to.
 #[derive(Debug, Clone)]
 pub struct Mapped {
-    /// The threat name every sample carries.
+    /// What the record's text says the package does ([`super::classify`]).
+    pub behaviour: Behaviour,
+    /// The threat name every sample carries: `<Platform>.<Behaviour>.SupplyChain`.
     pub threat_name: String,
     /// The announcements, in record order.
     pub announcements: Vec<Announcement>,
@@ -68,12 +67,9 @@ fn parse_time(s: Option<&str>) -> Option<FeedTime> {
 /// Maps a `MAL-` record. Errors name the field of the record at fault.
 pub fn map(record: &Record) -> Result<Mapped, FieldError> {
     let first = record.affected.first();
-    let threat_name = record.summary.as_deref().map(|s| clean_text(s, 200)).filter(|s| !s.is_empty()).unwrap_or_else(
-        || match first {
-            Some(a) => format!("Malicious code in {} ({})", clean_text(&a.package.name, 200), a.package.ecosystem),
-            None => format!("Malicious package {}", record.id),
-        },
-    );
+    let behaviour = super::classify::classify(record);
+    let platform_of = first.and_then(|a| purl_type(&a.package.ecosystem)).unwrap_or("");
+    let threat_name = behaviour.threat_name(platform_of);
     let published_text = record.published.as_deref().or(record.modified.as_deref());
     let published = match published_text {
         Some(s) => Some(Published::from_str(s).map_err(|m| FieldError::new("published", m))?),
@@ -133,7 +129,7 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
             ));
         };
         let ranges = usable_ranges(affected, &mut skipped);
-        for a in announce(affected, ptype, &threat_name, published, ranges)
+        for a in announce(affected, ptype, (&threat_name, behaviour.level()), published, ranges)
             .map_err(|(f, m)| FieldError::new(field(&f), m))?
         {
             // Two items naming one package: their ranges meet in one versionless announcement.
@@ -167,6 +163,7 @@ pub fn map(record: &Record) -> Result<Mapped, FieldError> {
     indicators.sort();
     indicators.dedup();
     Ok(Mapped {
+        behaviour,
         threat_name,
         announcements,
         provenance,
@@ -208,7 +205,7 @@ fn usable_ranges(affected: &Affected, skipped: &mut BTreeMap<String, usize>) -> 
 fn announce(
     affected: &Affected,
     ptype: &str,
-    threat_name: &str,
+    (threat_name, threat_level): (&str, u8),
     published: Option<Published>,
     ranges: Vec<scioc_model::Range>,
 ) -> Result<Vec<Announcement>, (String, String)> {
@@ -240,7 +237,7 @@ fn announce(
         let mut sample = RawSample {
             status: Some(SampleStatus::Malicious.as_str().to_owned()),
             threat_name: Some(threat_name.to_owned()),
-            threat_level: Some(StringOrNumber::String(OSV_THREAT_LEVEL.to_string())),
+            threat_level: Some(StringOrNumber::String(threat_level.to_string())),
             ..RawSample::default()
         };
         let mut entry = RawEntry {

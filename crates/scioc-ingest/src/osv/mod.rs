@@ -7,6 +7,7 @@
 //! Dating: a first import into an empty feed dates each event by its record's `published`
 //! time, so history reads true; after that, events are dated when they enter the feed.
 
+pub mod classify;
 pub mod map;
 pub mod plan;
 pub mod record;
@@ -132,8 +133,10 @@ struct Pending {
 
 /// Bumped whenever mapping a record changes, so the next import compares every record again
 /// instead of skipping it as unchanged. 2: ranges kept as `scioc.affected`; 3: the record
-/// itself kept in its state (for the OSV API).
-const MAPPING_VERSION: &[u8] = b"scioc-osv-mapping/3\n";
+/// itself kept in its state (for the OSV API); 4: threat names and levels from the behaviour
+/// classification (the first import after an upgrade announces each record's new name once,
+/// as `NEW_THREAT_NAME`).
+const MAPPING_VERSION: &[u8] = b"scioc-osv-mapping/4\n";
 
 fn content_hash(bytes: &[u8], withdrawn_dir: bool) -> String {
     let mut h = Sha256::new();
@@ -236,7 +239,8 @@ pub async fn import(
         });
     }
     let dating = if empty_feed { Dating::Published } else { Dating::ImportTime };
-    out.dating = Some(dating);
+    // An import that appends nothing dates nothing.
+    out.dating = (!planned.is_empty()).then_some(dating);
     if dating == Dating::Published {
         // A stable sort keeps id order within a second, so a re-run dates identically.
         planned.sort_by_key(|(t, _)| *t);

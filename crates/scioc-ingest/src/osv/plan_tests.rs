@@ -12,6 +12,9 @@ const V2: &str = "pkg:npm/evil-pkg@1.0.1";
 
 const T1: &str = "Steals npm tokens";
 const T2: &str = "Mines cryptocurrency";
+/// The threat names the classifier gives those summaries.
+const N1: &str = "Script-JS.Infostealer.SupplyChain";
+const N2: &str = "Script-JS.Coinminer.SupplyChain";
 
 /// One SEMVER range: `introduced`, and `fixed` when bounded.
 type Bounds = (&'static str, Option<&'static str>);
@@ -64,7 +67,7 @@ const ROWS: &[Row] = &[
         before: Unknown,
         now: Rec { summary: T1, versions: &["1.0.0", "1.0.1"], range: Some(EVERY) },
         withdrawn: false,
-        want: &[(Nm, V1, T1, None), (Nm, V2, T1, None), (Nm, PKG, T1, Some(EVERY))],
+        want: &[(Nm, V1, N1, None), (Nm, V2, N1, None), (Nm, PKG, N1, Some(EVERY))],
     },
     Row {
         doc: "unknown | withdrawn: none",
@@ -78,42 +81,42 @@ const ROWS: &[Row] = &[
         before: Active(Rec { summary: T1, versions: &["1.0.0"], range: Some(OLD) }),
         now: Rec { summary: T1, versions: &["1.0.0", "1.0.1"], range: Some(OLD) },
         withdrawn: false,
-        want: &[(Nm, V2, T1, None)],
+        want: &[(Nm, V2, N1, None)],
     },
     Row {
         doc: "active | active, fewer versions: FP for the dropped ones",
         before: Active(Rec { summary: T1, versions: &["1.0.0", "1.0.1"], range: Some(OLD) }),
         now: Rec { summary: T1, versions: &["1.0.0"], range: Some(OLD) },
         withdrawn: false,
-        want: &[(Fp, V2, T1, None)],
+        want: &[(Fp, V2, N1, None)],
     },
     Row {
         doc: "active | active, other ranges: FP for the old ranges, then NEW_MALICIOUS for the new ones",
         before: Active(Rec { summary: T1, versions: &["1.0.0"], range: Some(OLD) }),
         now: Rec { summary: T1, versions: &["1.0.0"], range: Some(NEW) },
         withdrawn: false,
-        want: &[(Fp, PKG, T1, Some(OLD)), (Nm, PKG, T1, Some(NEW))],
+        want: &[(Fp, PKG, N1, Some(OLD)), (Nm, PKG, N1, Some(NEW))],
     },
     Row {
         doc: "active | active, new threat name: NEW_THREAT_NAME per remaining announcement",
         before: Active(Rec { summary: T1, versions: &["1.0.0"], range: Some(OLD) }),
         now: Rec { summary: T2, versions: &["1.0.0"], range: Some(OLD) },
         withdrawn: false,
-        want: &[(Ntn, V1, T2, None), (Ntn, PKG, T2, Some(OLD))],
+        want: &[(Ntn, V1, N2, None), (Ntn, PKG, N2, Some(OLD))],
     },
     Row {
         doc: "active | withdrawn: FP per announcement still active (in key order)",
         before: Active(Rec { summary: T1, versions: &["1.0.0", "1.0.1"], range: Some(OLD) }),
         now: Rec { summary: T1, versions: &["1.0.0", "1.0.1"], range: Some(OLD) },
         withdrawn: true,
-        want: &[(Fp, PKG, T1, Some(OLD)), (Fp, V1, T1, None), (Fp, V2, T1, None)],
+        want: &[(Fp, PKG, N1, Some(OLD)), (Fp, V1, N1, None), (Fp, V2, N1, None)],
     },
     Row {
         doc: "withdrawn | active: NEW_MALICIOUS per announcement (a new name is no NEW_THREAT_NAME)",
         before: Withdrawn(Rec { summary: T1, versions: &["1.0.0"], range: Some(OLD) }),
         now: Rec { summary: T2, versions: &["1.0.0"], range: Some(OLD) },
         withdrawn: false,
-        want: &[(Nm, V1, T2, None), (Nm, PKG, T2, Some(OLD))],
+        want: &[(Nm, V1, N2, None), (Nm, PKG, N2, Some(OLD))],
     },
     // Beyond the table: the rows it implies, and its note on states without ranges.
     Row {
@@ -128,7 +131,7 @@ const ROWS: &[Row] = &[
         before: Active(Rec { summary: T1, versions: &["1.0.0", "1.0.1"], range: Some(OLD) }),
         now: Rec { summary: T2, versions: &["1.0.0"], range: Some(OLD) },
         withdrawn: false,
-        want: &[(Ntn, V1, T2, None), (Ntn, PKG, T2, Some(OLD)), (Fp, V2, T1, None)],
+        want: &[(Ntn, V1, N2, None), (Ntn, PKG, N2, Some(OLD)), (Fp, V2, N1, None)],
     },
     Row {
         doc: "withdrawn | withdrawn: none",
@@ -149,7 +152,7 @@ const ROWS: &[Row] = &[
         before: ActiveWithoutRanges(Rec { summary: T1, versions: &["1.0.0"], range: Some(EVERY) }),
         now: Rec { summary: T1, versions: &["1.0.0"], range: Some(OLD) },
         withdrawn: false,
-        want: &[(Fp, PKG, T1, None), (Nm, PKG, T1, Some(OLD))],
+        want: &[(Fp, PKG, N1, None), (Nm, PKG, N1, Some(OLD))],
     },
 ];
 

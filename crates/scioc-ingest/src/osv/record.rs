@@ -18,6 +18,7 @@ pub struct Record {
     #[serde(default, deserialize_with = "nullable")]
     pub aliases: Vec<String>,
     pub summary: Option<String>,
+    pub details: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub affected: Vec<Affected>,
     #[serde(default, deserialize_with = "nullable")]
@@ -97,6 +98,9 @@ pub struct RecordSpecific {
     pub iocs: Option<Iocs>,
     #[serde(default, rename = "malicious-packages-origins", deserialize_with = "nullable")]
     pub origins: Vec<Origin>,
+    /// CWE entries (`{"cweId", "name"}` in practice), read only for their text.
+    #[serde(default, deserialize_with = "nullable")]
+    pub cwes: Vec<serde_json::Value>,
 }
 
 /// Network indicators.

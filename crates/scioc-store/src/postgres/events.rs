@@ -53,9 +53,9 @@ pub(super) async fn stats(c: &Conn) -> Result<Stats> {
 }
 
 /// Appends a batch in one transaction, stamped by the database's clock.
-pub(super) async fn append(c: &mut Conn, batch: &[NewEvent]) -> Result<Appended> {
+pub(super) async fn append(c: &mut Conn, batch: &[NewEvent], per_second: u32) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
-    let out = append_in(&tx, batch).await?;
+    let out = append_in(&tx, batch, per_second).await?;
     tx.commit().await.db()?;
     Ok(out)
 }
@@ -150,12 +150,20 @@ fn insert_events_sql() -> &'static str {
 /// every node queue here, so sequence numbers follow commit order. Events are stamped by the
 /// database's clock, read once the head is held, so nodes whose clocks disagree never stamp into
 /// a second that another node has already served (queries serve by the same clock).
-pub(super) async fn append_in(tx: &deadpool_postgres::Transaction<'_>, batch: &[NewEvent]) -> Result<Appended> {
+pub(super) async fn append_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    batch: &[NewEvent],
+    per_second: u32,
+) -> Result<Appended> {
     let row = tx.query_one("SELECT seq, ts FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
     let head = head_of(row.get(0), row.get(1));
     let now = database_now(tx).await?;
     let mut seq = head.map_or(0, |h| h.seq);
-    let mut clock = Clock::new(head, now);
+    let in_head_second: i64 = match head {
+        Some(h) => tx.query_one("SELECT COUNT(*) FROM events WHERE ts = $1", &[&h.time.unix()]).await.db()?.get(0),
+        None => 0,
+    };
+    let mut clock = Clock::new(head, now, in_head_second as u64, per_second);
     let mut out = Appended::default();
     for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
         let mut rows = Vec::with_capacity(chunk.len());

@@ -44,11 +44,19 @@ pub struct PgOptions {
     /// CA certificates (PEM) to verify the server with when the URL has `sslmode=require`;
     /// `None` for the platform's roots.
     pub ca_file: Option<std::path::PathBuf>,
+    /// Most events one second holds; larger batches are spread over the following seconds.
+    pub events_per_second: std::num::NonZeroU32,
 }
 
 impl Default for PgOptions {
     fn default() -> Self {
-        PgOptions { pool_size: 16, wait_timeout: Duration::from_secs(30), migrate: true, ca_file: None }
+        PgOptions {
+            pool_size: 16,
+            wait_timeout: Duration::from_secs(30),
+            migrate: true,
+            ca_file: None,
+            events_per_second: std::num::NonZeroU32::new(crate::rules::DEFAULT_EVENTS_PER_SECOND).expect("positive"),
+        }
     }
 }
 
@@ -57,6 +65,7 @@ impl Default for PgOptions {
 pub struct PgStore {
     pool: Pool,
     location: String,
+    per_second: u32,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -96,7 +105,7 @@ impl PgStore {
         } else {
             migrate::check(&mut client).await?;
         }
-        Ok(PgStore { pool, location })
+        Ok(PgStore { pool, location, per_second: options.events_per_second.get() })
     }
 
     /// The migrations this build knows, and whether each is applied: `(version, name, applied)`.
@@ -197,7 +206,7 @@ impl Store for PgStore {
 
     async fn append(&self, batch: Vec<NewEvent>, _now: FeedTime) -> Result<Appended> {
         // The database's clock stamps and checks times, whatever this node's says.
-        retry!(self, |c| events::append(&mut c, &batch))
+        retry!(self, |c| events::append(&mut c, &batch, self.per_second))
     }
 
     async fn query(&self, query: TimeQuery) -> Result<Page> {
@@ -229,7 +238,7 @@ impl Store for PgStore {
     }
 
     async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended> {
-        retry!(self, |c| sources::commit(&mut c, &import, now))
+        retry!(self, |c| sources::commit(&mut c, &import, now, self.per_second))
     }
 
     async fn digest(&self) -> Result<String> {

@@ -30,9 +30,9 @@ pub(super) async fn state(c: &mut Conn, source: &str) -> Result<SourceState> {
 
 /// Stores an import in one transaction. The head row is locked first, as by every append, so
 /// imports from all nodes are serialized and the version check below cannot race.
-pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime) -> Result<Appended> {
+pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime, per_second: u32) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
-    let appended = events::append_in(&tx, &import.events).await?;
+    let appended = events::append_in(&tx, &import.events, per_second).await?;
     let current = version(&tx, &import.source).await?;
     if current != import.expected_version {
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));

@@ -18,18 +18,22 @@ pub(super) fn head(conn: &Connection) -> Result<Option<Head>> {
 }
 
 /// Appends a batch in one immediate transaction, enforcing the feed's time rules.
-pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
+pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime, per_second: u32) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-    let out = append_in(&tx, batch, now)?;
+    let out = append_in(&tx, batch, now, per_second)?;
     tx.commit().db()?;
     Ok(out)
 }
 
 /// Appends a batch inside the caller's write transaction.
-pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
+pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime, per_second: u32) -> Result<Appended> {
     let head = head(tx)?;
     let mut seq = head.map_or(0, |h| h.seq);
-    let mut clock = Clock::new(head, now);
+    let in_head_second: i64 = match head {
+        Some(h) => tx.query_row("SELECT COUNT(*) FROM events WHERE ts = ?1", [h.time.unix()], |r| r.get(0)).db()?,
+        None => 0,
+    };
+    let mut clock = Clock::new(head, now, in_head_second as u64, per_second);
     let mut out = Appended::default();
     {
         let mut insert = insert_statement(tx)?;

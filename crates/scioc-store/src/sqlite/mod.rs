@@ -72,6 +72,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// Most events one second holds ([`crate::rules::Clock`]).
+    per_second: std::sync::atomic::AtomicU32,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -81,6 +83,18 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Sets the most events one second may hold (default
+    /// [`DEFAULT_EVENTS_PER_SECOND`](crate::DEFAULT_EVENTS_PER_SECOND)); larger batches are spread
+    /// over the following seconds.
+    pub fn with_events_per_second(self, n: std::num::NonZeroU32) -> Self {
+        self.inner.per_second.store(n.get(), std::sync::atomic::Ordering::Relaxed);
+        self
+    }
+
+    fn per_second(&self) -> u32 {
+        self.inner.per_second.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Opens (creating if needed) the store in `data_dir`, applying pending migrations.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let open_err = |path: &Path, e: Box<dyn std::error::Error + Send + Sync>| Error::Open {
@@ -107,7 +121,14 @@ impl SqliteStore {
             .min_idle(Some(1))
             .build(manager)
             .map_err(|e| open_err(&path, e.into()))?;
-        Ok(SqliteStore { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers }) })
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path,
+                writer: Mutex::new(writer),
+                readers,
+                per_second: crate::rules::DEFAULT_EVENTS_PER_SECOND.into(),
+            }),
+        })
     }
 
     /// Path of the database file.
@@ -257,7 +278,8 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
-        self.write(move |c| events::append(c, batch, now)).await
+        let per_second = self.per_second();
+        self.write(move |c| events::append(c, batch, now, per_second)).await
     }
 
     async fn query(&self, query: TimeQuery) -> Result<Page> {
@@ -295,7 +317,8 @@ impl Store for SqliteStore {
     }
 
     async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended> {
-        self.write(move |c| sources::commit(c, import, now)).await
+        let per_second = self.per_second();
+        self.write(move |c| sources::commit(c, import, now, per_second)).await
     }
 
     async fn digest(&self) -> Result<String> {

@@ -62,13 +62,13 @@ pub(super) fn state(conn: &mut Connection, source: &str) -> Result<SourceState> 
 }
 
 /// Stores an import in one immediate transaction, refusing it if the source moved on.
-pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime) -> Result<Appended> {
+pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime, per_second: u32) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     let current = version(&tx, &import.source)?;
     if current != import.expected_version {
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));
     }
-    let appended = events::append_in(&tx, import.events, now)?;
+    let appended = events::append_in(&tx, import.events, now, per_second)?;
     {
         let mut put = tx
             .prepare_cached(

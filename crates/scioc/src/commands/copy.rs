@@ -51,7 +51,7 @@ async fn open(place: &Place, url: &StoreUrl, must_exist: bool) -> Result<Arc<dyn
             if must_exist && !dir.join(scioc_store::DB_FILE).is_file() {
                 bail!("--from: no store in {} (no {} there)", dir.display(), scioc_store::DB_FILE);
             }
-            open_sqlite(dir)
+            open_sqlite(dir, place.events_per_second)
         }
         StoreUrl::Postgres(url) => open_postgres(url, place.pg_options(2)).await,
     }

@@ -138,9 +138,19 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
         output::warn(&format!("skipped invalid record {}: {}", p.origin, p.message));
     }
     let [new, fp, renamed] = out.events;
-    let dating = match out.dating {
-        Some(osv::Dating::Published) => "dated by each record's publication time (the feed was empty)",
-        _ => "dated now (the feed already held events)",
+    let dating = match (out.dating, &out.appended) {
+        (Some(osv::Dating::Published), _) => "; dated by each record's publication time (the feed was empty)".into(),
+        (Some(osv::Dating::ImportTime), Some(a)) => match (a.first_time, a.last_time) {
+            (Some(first), Some(last)) if first != last => format!(
+                "; dated {} to {} (the feed already held events; a second holds a bounded number of events, so a large import is spread over seconds, some ahead of the clock)",
+                first.to_utc_string(),
+                last.to_utc_string()
+            ),
+            (Some(first), _) => format!("; dated {} (the feed already held events)", first.to_utc_string()),
+            _ => String::new(),
+        },
+        (Some(osv::Dating::ImportTime), None) => "; to be dated at import time (the feed already holds events)".into(),
+        (None, _) => String::new(),
     };
     println!(
         "{} files: {} MAL records compared ({} withdrawn), {} unchanged, {} other advisories skipped, {} invalid skipped{}",
@@ -152,10 +162,7 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
         out.invalid.len(),
         if out.duplicates > 0 { format!(", {} duplicates", out.duplicates) } else { String::new() },
     );
-    println!(
-        "events: {new} NEW_MALICIOUS, {fp} FP, {renamed} NEW_THREAT_NAME; {} indicators; {dating}",
-        out.indicators
-    );
+    println!("events: {new} NEW_MALICIOUS, {fp} FP, {renamed} NEW_THREAT_NAME; {} indicators{dating}", out.indicators);
     if !out.skipped_ranges.is_empty() {
         let reasons: Vec<String> = out.skipped_ranges.iter().map(|(why, n)| format!("{n} × {why}")).collect();
         println!("ranges skipped (never read as every version): {}", reasons.join("; "));

@@ -99,12 +99,14 @@ impl<W: std::io::Write> std::io::Write for IgnoreErrors<W> {
 pub(crate) async fn open_store(place: &Place) -> Result<Arc<dyn Store>> {
     match &place.database {
         Some(url) => open_postgres(url, place.pg_options(place.pool)).await,
-        None => open_sqlite(&place.data_dir),
+        None => open_sqlite(&place.data_dir, place.events_per_second),
     }
 }
 
-fn open_sqlite(data_dir: &std::path::Path) -> Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(data_dir).with_context(|| format!("opening the store in {}", data_dir.display()))?;
+fn open_sqlite(data_dir: &std::path::Path, per_second: std::num::NonZeroU32) -> Result<Arc<dyn Store>> {
+    let store = SqliteStore::open(data_dir)
+        .with_context(|| format!("opening the store in {}", data_dir.display()))?
+        .with_events_per_second(per_second);
     Ok(Arc::new(store))
 }
 

@@ -12,11 +12,13 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     if settings.starter_set && store.head().await?.is_none() {
         let candidates = scioc_curation::starter::candidates()?;
         let state = store.source_state(scioc_curation::promote::SOURCE).await?;
-        let plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
+        let mut plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
+        let now = scioc_model::FeedTime::now();
+        scioc_curation::starter::date_by_first_seen(&mut plan.import.events, &candidates, now);
         let (events, indicators) = (plan.import.events.len(), plan.import.indicators.len());
-        starter = match store.commit_import(plan.import, scioc_model::FeedTime::now()).await {
+        starter = match store.commit_import(plan.import, now).await {
             Ok(_) => Some(format!(
-                "empty feed: promoted the built-in starter set ({} incidents: {events} events, {indicators} indicators; --no-starter-set to skip)",
+                "empty feed: promoted the built-in starter set ({} incidents: {events} events dated by when each incident was first seen, {indicators} indicators; --no-starter-set to skip)",
                 scioc_curation::starter::STARTER_SET.len()
             )),
             // Nodes starting together on one empty database: another node promoted it first.

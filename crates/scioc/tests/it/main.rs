@@ -16,6 +16,7 @@ mod firewall_clients;
 mod guard_lists;
 mod hardening;
 mod ingest;
+mod live_feed;
 mod multinode;
 mod osv;
 mod osv_api;

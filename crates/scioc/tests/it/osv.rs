@@ -149,7 +149,8 @@ async fn every_mapping_rule_on_a_small_tree() {
     // `scioc.affected`.
     let typo = &entries[2];
     assert!(typo["identity"].get("version").is_none());
-    assert_eq!(typo["sample_list"][0]["threat_name"], "Malicious code in reqeusts (PyPI) steals tokens");
+    // Its summary says it steals tokens: classified, named in the vendor's pattern, level 5.
+    assert_eq!(typo["sample_list"][0]["threat_name"], "Script-Python.Infostealer.SupplyChain");
     assert_eq!(typo["sample_list"][0]["threat_level"], "5");
     assert_eq!(typo["scioc"]["affected"]["ranges"][0]["events"][0]["introduced"], "0");
     assert_eq!(typo["scioc"]["affected"]["all_versions"], true);
@@ -192,7 +193,7 @@ async fn imports_are_incremental_and_withdrawals_become_fp() {
     t.put("osv/malicious/npm/evil-a/MAL-2025-10.json", &a);
     let out = s.ok(&["ingest", "osv", &t.arg()], "");
     assert_eq!(events_of(&out), (1, 0, 0));
-    assert!(out.contains("dated now"), "{out}");
+    assert!(out.contains("; dated ") && out.contains("(the feed already held events)"), "{out}");
 
     // A new threat name: NEW_THREAT_NAME for each announced version.
     a["summary"] = json!("Credential stealer in evil-a");

@@ -456,7 +456,7 @@ fn prepare() -> Shared {
     }
     let parent = root.join(format!("scan-real-{}", std::process::id()));
     std::fs::create_dir_all(&parent).unwrap();
-    let s = Scioc { dir: tempfile::tempdir_in(&parent).unwrap(), db: None };
+    let s = Scioc { dir: tempfile::tempdir_in(&parent).unwrap(), db: None, env: Vec::new() };
     s.ok(&["ingest", "osv", crate::osv_snapshot::snapshot().to_str().unwrap()], "");
     let starter: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/candidates"))
         .unwrap()

@@ -56,7 +56,9 @@ fn expect_exactly_once(name: &str, got: &[String], want: Vec<&str>) {
 
 fn the_vendor_sdk_works_unchanged(b: Backend) {
     let python = sdk_python();
-    let s = Scioc::on(b);
+    let mut s = Scioc::on(b);
+    // Seconds larger than a page: a store told to hold them (or a mirror of a feed that does).
+    s.env.push(("SCIOC_EVENTS_PER_SECOND", "5000".into()));
     s.add_user("siem", "reader");
     let now = FeedTime::now().unix();
     let (lines, events) = build_feed(now);

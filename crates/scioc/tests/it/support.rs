@@ -61,6 +61,8 @@ pub fn binary() -> PathBuf {
 pub struct Scioc {
     pub dir: tempfile::TempDir,
     pub db: Option<scioc_store::testing::TestDatabase>,
+    /// `SCIOC_…` settings every command of this store runs with.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Scioc {
@@ -72,7 +74,7 @@ impl Scioc {
     /// On the given backend.
     pub fn on(backend: Backend) -> Self {
         let db = (backend == Backend::Postgres).then(scioc_store::testing::TestDatabase::new);
-        Scioc { dir: tempfile::tempdir().unwrap(), db }
+        Scioc { dir: tempfile::tempdir().unwrap(), db, env: Vec::new() }
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -87,6 +89,7 @@ impl Scioc {
                 c.env_remove(k);
             }
         }
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
         c.arg("--data-dir").arg(self.data_dir()).current_dir(self.dir.path());
         if let Some(db) = &self.db {
             c.arg("--database").arg(db.url());
