@@ -29,5 +29,6 @@
 pub mod archive;
 pub mod entries;
 pub mod osv;
+pub mod poll;
 pub mod reclassify;
 pub mod sync;

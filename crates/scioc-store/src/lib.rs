@@ -46,8 +46,9 @@ pub use postgres::{PgOptions, PgStore};
 pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, BlockRecord, EventFilter, Head, Import, Indicator, LeaseTerms, NewEvent, NewUser, PackageEvent, Page,
-    PageRow, PullPage, PullQuery, SourceRecord, SourceState, Stats, StoredEvent, TimeQuery, UserRecord,
+    Appended, BlockRecord, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms, NewEvent, NewUser,
+    PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef, SourceRecord, SourceState, SourceStatus, Stats,
+    StoredEvent, TimeQuery, UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -171,4 +172,28 @@ pub trait Store: Send + Sync + 'static {
 
     /// The firewall's refusals at or after `since`, oldest first, at most `limit`.
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>>;
+
+    /// Every polled source with its status, by name.
+    async fn feed_sources(&self) -> Result<Vec<FeedSource>>;
+
+    /// Adds a source or replaces its definition, keeping its status.
+    async fn put_feed_source(&self, def: SourceDef) -> Result<()>;
+
+    /// Removes the sources named `names`; returns how many there were.
+    async fn remove_feed_sources(&self, names: &[String]) -> Result<usize>;
+
+    /// Takes the lease on source `name` for `holder` until `until`, when its next poll is due at
+    /// `now` and no other holder's lease is running: the source and its status if taken, else
+    /// `None`. One statement, so two nodes never both take it.
+    async fn claim_feed_source(
+        &self,
+        name: &str,
+        holder: &str,
+        now: FeedTime,
+        until: FeedTime,
+    ) -> Result<Option<FeedSource>>;
+
+    /// Stores what a poll by `holder` found and releases its lease (a poll whose lease was
+    /// taken over in the meantime stores nothing).
+    async fn finish_feed_poll(&self, name: &str, holder: &str, status: SourceStatus) -> Result<()>;
 }

@@ -344,3 +344,83 @@ impl BlockRecord {
         })
     }
 }
+
+/// A source `scioc serve` polls, as configured (`[[sources]]` or `scioc sources add`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceDef {
+    /// Its name, unique in the store.
+    pub name: String,
+    /// Its kind (`osv`, `datadog`), as the poller names them.
+    pub kind: String,
+    /// Where it is: a URL or a local path.
+    pub location: String,
+    /// The ecosystem its records are of, for kinds whose files do not say (`datadog`).
+    pub ecosystem: Option<String>,
+    /// Seconds between polls.
+    pub interval_secs: u64,
+    /// Seconds one poll may take.
+    pub timeout_secs: u64,
+    /// Who defined it: `config` (the config file, replaced at every start) or `cli`.
+    pub origin: String,
+}
+
+/// What the polls of a source found so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStatus {
+    /// The validator of the last response, sent back as `If-None-Match`.
+    pub etag: Option<String>,
+    /// The `Last-Modified` of the last response, sent back as `If-Modified-Since`.
+    pub last_modified: Option<String>,
+    /// How far the source was read (for an OSV bucket, the newest `modified` imported).
+    pub cursor: Option<String>,
+    /// When a poll last started.
+    pub last_attempt: Option<FeedTime>,
+    /// When a poll last succeeded (changed or not).
+    pub last_success: Option<FeedTime>,
+    /// When a poll last found something new.
+    pub last_change: Option<FeedTime>,
+    /// Why the last failed poll failed.
+    pub last_error: Option<String>,
+    /// When it failed.
+    pub last_error_at: Option<FeedTime>,
+    /// Failures in a row since the last success (the backoff's exponent).
+    pub failures: u32,
+    /// Records the source held at its last successful read.
+    pub records: u64,
+    /// Polls so far, successful or not.
+    pub polls: u64,
+    /// When the next poll is due.
+    pub next_poll: FeedTime,
+    /// The node polling it now, and until when its lease runs.
+    pub lease: Option<(String, FeedTime)>,
+}
+
+impl Default for SourceStatus {
+    /// A source never polled: due at once.
+    fn default() -> Self {
+        SourceStatus {
+            etag: None,
+            last_modified: None,
+            cursor: None,
+            last_attempt: None,
+            last_success: None,
+            last_change: None,
+            last_error: None,
+            last_error_at: None,
+            failures: 0,
+            records: 0,
+            polls: 0,
+            next_poll: FeedTime::from_unix(0),
+            lease: None,
+        }
+    }
+}
+
+/// A source and its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedSource {
+    /// What was configured.
+    pub def: SourceDef,
+    /// What the polls found.
+    pub status: SourceStatus,
+}

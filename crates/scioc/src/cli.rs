@@ -133,6 +133,26 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Export(ExportCommand),
 
+    /// Manage the sources `scioc serve` polls on its own.
+    ///
+    /// Each source is read every interval, with conditional requests: an unchanged source
+    /// costs one request and no import. Failures back off with jitter and never stop the
+    /// server or the other sources. Nodes sharing one PostgreSQL database poll each source
+    /// once per interval between them. Kinds:
+    ///
+    ///   osv      a local OSV tree, .zip or .tar.gz (re-read every interval), an http(s)://
+    ///            URL of a zip, or an OSV bucket directory (modified_id.csv, all.zip, ID.json)
+    ///   datadog  a DataDog-style manifest.json ({"name": null | ["1.0.0", ...]}), with
+    ///            --ecosystem; a package that leaves the manifest is withdrawn (FP)
+    ///
+    ///   scioc sources add osv-npm --kind osv --location https://mirror.example/osv/npm/ --interval 5m
+    ///   scioc sources add dd-npm --kind datadog --ecosystem npm --location /srv/dd/npm/manifest.json
+    ///   scioc sources list
+    ///
+    /// Sources in the config file ([[sources]]) are added at every start of scioc serve.
+    #[command(subcommand, verbatim_doc_comment)]
+    Sources(SourcesCommand),
+
     /// Scan a project for known-malicious dependencies.
     ///
     /// Reads lockfiles, manifests, installed node_modules, SBOMs and package archives in the
@@ -632,6 +652,41 @@ pub(crate) enum IngestCommand {
         /// Highest expansion ratio (checked past 16 MiB expanded)
         #[arg(long, value_name = "N", default_value_t = Limits::default().max_ratio)]
         max_ratio: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SourcesCommand {
+    /// Add a source, or change the one of that name.
+    Add {
+        /// Its name: letters, digits and - _ .
+        name: String,
+        /// What it is: osv or datadog
+        #[arg(long)]
+        kind: String,
+        /// Where it is: an http(s):// URL or a local path
+        #[arg(long)]
+        location: String,
+        /// The ecosystem of a datadog manifest's packages (npm, PyPI, …)
+        #[arg(long)]
+        ecosystem: Option<String>,
+        /// Time between polls
+        #[arg(long, default_value = "5m")]
+        interval: String,
+        /// Longest one poll may take
+        #[arg(long, default_value = "10m")]
+        timeout: String,
+    },
+    /// List the sources and what their polls found: last success, last error, records, lag.
+    List {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
+    /// Remove a source (what it announced stays in the feed).
+    Remove {
+        /// Its name
+        name: String,
     },
 }
 

@@ -39,6 +39,14 @@
 //! format = "sarif"            # table, json, sarif, markdown
 //! fail_on = "high"
 //!
+//! [[sources]]                 # polled by scioc serve; also scioc sources add
+//! name = "osv-npm"
+//! kind = "osv"                # osv (tree, zip, zip URL, bucket URL) or datadog (manifest.json)
+//! location = "https://mirror.example/osv/npm/"
+//! interval = "5m"
+//! timeout = "10m"
+//! # ecosystem = "npm"         # for a datadog manifest
+//!
 //! [remote]                    # for scioc feed and scioc sync; the password is never here
 //! url = "https://feed.example:8443"
 //! user = "mirror"
@@ -76,6 +84,38 @@ pub(crate) struct FileConfig {
     pub(crate) firewall: FileFirewall,
     #[serde(default)]
     pub(crate) osv_api: FileOsvApi,
+    #[serde(default)]
+    pub(crate) sources: Vec<FileSource>,
+}
+
+/// `[[sources]]`: a source `scioc serve` polls.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FileSource {
+    pub(crate) name: String,
+    pub(crate) kind: String,
+    pub(crate) location: String,
+    pub(crate) ecosystem: Option<String>,
+    pub(crate) interval: Option<String>,
+    pub(crate) timeout: Option<String>,
+}
+
+impl FileSource {
+    /// The definition, checked; `index` names it in messages (`sources[2].interval: …`).
+    pub(crate) fn resolve(&self, index: usize, origin: &str) -> Result<scioc_store::SourceDef> {
+        crate::settings::source_def(
+            &format!("config file: sources[{index}]."),
+            &self.name,
+            &self.kind,
+            &self.location,
+            self.ecosystem.as_deref(),
+            (
+                self.interval.as_deref().unwrap_or(crate::settings::DEFAULT_SOURCE_INTERVAL),
+                self.timeout.as_deref().unwrap_or(crate::settings::DEFAULT_SOURCE_TIMEOUT),
+            ),
+            origin,
+        )
+    }
 }
 
 /// `[osv_api]`: the OSV API, the OSV bucket and the guard lists of `scioc serve`.

@@ -14,7 +14,7 @@ use crate::{
     cli::{
         Args, CandidatesCommand, Command, CopyArgs, EventFormat, ExportCommand, FeedCommand, FirewallArgs,
         IndicatorsArgs, IngestCommand, MigrateArgs, ReclassifyArgs, RemoteArgs, ScanArgs, ScanFormat, ServeArgs,
-        StatusArgs, UserCommand, WireFormat,
+        SourcesCommand, StatusArgs, UserCommand, WireFormat,
     },
     config::{FileConfig, FileFirewall},
 };
@@ -37,6 +37,10 @@ pub(crate) const DEFAULT_SERVE_LOG: &str = "info";
 pub(crate) const DEFAULT_LOG: &str = "warn";
 /// The lowest severity that fails a scan when none is given.
 pub(crate) const DEFAULT_FAIL_ON: Severity = Severity::Low;
+/// Time between a source's polls when none is given.
+pub(crate) const DEFAULT_SOURCE_INTERVAL: &str = "5m";
+/// Longest one poll may take when none is given.
+pub(crate) const DEFAULT_SOURCE_TIMEOUT: &str = "10m";
 /// A scan's report format when none is given.
 pub(crate) const DEFAULT_SCAN_FORMAT: ScanFormat = ScanFormat::Table;
 
@@ -61,6 +65,7 @@ pub(crate) enum Job {
     Sync(Sync),
     Ingest(IngestCommand),
     User(UserCommand),
+    Sources(SourcesCommand),
     Status(StatusArgs),
     Indicators(IndicatorsArgs),
     FirewallBlocks { since: FeedTime, limit: u32, format: crate::cli::ListFormat },
@@ -110,6 +115,8 @@ pub(crate) struct Serve {
     pub(crate) server: ServerConfig,
     /// Whether to promote the built-in starter set into an empty feed.
     pub(crate) starter_set: bool,
+    /// The sources the config file names, checked.
+    pub(crate) sources: Vec<scioc_store::SourceDef>,
 }
 
 /// `scioc scan`.
@@ -217,6 +224,7 @@ impl Settings {
             Command::Candidates(cmd) => Job::Candidates(candidates(cmd)?),
             Command::Ingest(cmd) => Job::Ingest(cmd),
             Command::User(cmd) => Job::User(cmd),
+            Command::Sources(cmd) => Job::Sources(cmd),
             Command::Status(a) => Job::Status(a),
             Command::Indicators(a) => Job::Indicators(a),
             Command::Firewall(crate::cli::FirewallCommand::Blocks(a)) => Job::FirewallBlocks {
@@ -313,7 +321,8 @@ fn serve(args: ServeArgs, file: &FileConfig, place: &Place) -> Result<Serve> {
         firewall: firewall(args.firewall, &file.firewall)?,
         ..defaults
     };
-    Ok(Serve { server, starter_set: !(args.no_starter_set || f.no_starter_set.unwrap_or(false)) })
+    let sources = file.sources.iter().enumerate().map(|(i, s)| s.resolve(i, "config")).collect::<Result<Vec<_>>>()?;
+    Ok(Serve { server, starter_set: !(args.no_starter_set || f.no_starter_set.unwrap_or(false)), sources })
 }
 
 /// The registry firewall: flags and environment, then the file's `[firewall]`, then the
@@ -476,6 +485,34 @@ pub(crate) fn duration(flag: &str, text: &str) -> Result<Duration> {
     let span: jiff::Span = text.trim().parse().map_err(|_| expected())?;
     let signed = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|_| expected())?;
     Duration::try_from(signed).map_err(|_| expected())
+}
+
+/// A source's definition from its parts, checked; `at` names it in messages.
+pub(crate) fn source_def(
+    at: &str,
+    name: &str,
+    kind: &str,
+    location: &str,
+    ecosystem: Option<&str>,
+    (interval, timeout): (&str, &str),
+    origin: &str,
+) -> Result<scioc_store::SourceDef> {
+    let secs = |flag: &str, text: &str| -> Result<u64> {
+        let d = duration(&format!("{at}{flag}"), text)?;
+        anyhow::ensure!(d.as_secs() >= 1, "{at}{flag}: at least one second, got {text:?}");
+        Ok(d.as_secs())
+    };
+    let def = scioc_store::SourceDef {
+        name: name.to_owned(),
+        kind: kind.to_owned(),
+        location: location.to_owned(),
+        ecosystem: ecosystem.map(str::to_owned),
+        interval_secs: secs("interval", interval)?,
+        timeout_secs: secs("timeout", timeout)?,
+        origin: origin.to_owned(),
+    };
+    scioc_ingest::poll::check(&def).map_err(|e| anyhow!("{at}{e}"))?;
+    Ok(def)
 }
 
 /// A point in time given as how long ago ([`duration`]) or as a date (`YYYY-MM-DD`) or

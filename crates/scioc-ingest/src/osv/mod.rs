@@ -154,7 +154,42 @@ pub async fn import(
     options: Options,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Outcome, ImportError> {
-    let state = store.source_state(SOURCE).await?;
+    import_into(store, &Kept { source: SOURCE, any_id: false, complete: None }, input, options, progress).await
+}
+
+/// Imports OSV-shaped `documents` that are the whole of another source's knowledge (a polled
+/// manifest, say) under the source name `source`: ids need not be `MAL-`, and a record the
+/// source held before but no longer lists is withdrawn (its announcements become `FP`). Each
+/// document is named by its record's id.
+pub async fn import_complete(
+    store: &dyn Store,
+    source: &str,
+    documents: Vec<(String, Vec<u8>)>,
+    options: Options,
+) -> Result<Outcome, ImportError> {
+    let listed = documents.iter().map(|(id, _)| id.clone()).collect();
+    let kept = Kept { source, any_id: true, complete: Some(listed) };
+    import_into(store, &kept, Input::Documents(documents), options, &|_| {}).await
+}
+
+/// Under which source records are kept, and how that source's records are read.
+struct Kept<'a> {
+    source: &'a str,
+    /// Whether ids other than `MAL-` are records (else they are skipped as other advisories).
+    any_id: bool,
+    /// When the input is everything the source holds, the ids it lists: what it no longer lists
+    /// is withdrawn.
+    complete: Option<std::collections::HashSet<String>>,
+}
+
+async fn import_into(
+    store: &dyn Store,
+    kept: &Kept<'_>,
+    input: Input<'_>,
+    options: Options,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<Outcome, ImportError> {
+    let state = store.source_state(kept.source).await?;
     let empty_feed = store.head().await?.is_none();
     let known: HashMap<&str, (&str, &str)> =
         state.records.iter().map(|r| (r.id.as_str(), (r.content_hash.as_str(), r.state.as_str()))).collect();
@@ -168,7 +203,13 @@ pub async fn import(
             for (origin, bytes) in docs {
                 out.files += 1;
                 check_deadline(&options, out.files)?;
-                read_one(source::File { origin, withdrawn_dir: false, bytes }, &known, &mut pending, &mut out);
+                read_one(
+                    source::File { origin, withdrawn_dir: false, bytes },
+                    kept.any_id,
+                    &known,
+                    &mut pending,
+                    &mut out,
+                );
             }
             &[]
         }
@@ -189,13 +230,26 @@ pub async fn import(
                 progress(out.files);
             }
             check_deadline(&options, out.files)?;
-            read_one(file, &known, &mut pending, &mut out);
+            read_one(file, kept.any_id, &known, &mut pending, &mut out);
             Ok(())
         })?;
     }
     progress(out.files);
     if !out.invalid.is_empty() && options.strict {
         return Err(ImportError::Invalid(std::mem::take(&mut out.invalid)));
+    }
+    if let Some(listed) = &kept.complete {
+        // What the source no longer lists is withdrawn, once.
+        for (id, (_, state)) in &known {
+            let withdrawn = serde_json::from_str::<RecordState>(state).is_ok_and(|s| s.withdrawn);
+            if !withdrawn && !listed.contains(*id) && !pending.contains_key(*id) {
+                let document = serde_json::json!({"id": id, "withdrawn": "removed from the source"}).to_string();
+                let hash = content_hash(document.as_bytes(), true);
+                pending.insert((*id).to_owned(), Pending { hash, document, withdrawn: true, mapped: None });
+                out.withdrawn += 1;
+                out.compared += 1;
+            }
+        }
     }
 
     // Plan every changed record, in id order so that a re-run plans identically.
@@ -227,9 +281,9 @@ pub async fn import(
                 EventType::NewThreatName => 2,
             };
             out.events[slot] += 1;
-            let provenance = provenance
-                .clone()
-                .or_else(|| Some(Provenance { source: SOURCE.into(), id: Some(id.clone()), ..Provenance::default() }));
+            let provenance = provenance.clone().or_else(|| {
+                Some(Provenance { source: kept.source.into(), id: Some(id.clone()), ..Provenance::default() })
+            });
             planned.push((published, NewEvent { entry: e.entry, time: None, affected: e.affected, provenance }));
         }
         records.push(SourceRecord {
@@ -255,7 +309,7 @@ pub async fn import(
         return Ok(out);
     }
     let import = Import {
-        source: SOURCE.into(),
+        source: kept.source.into(),
         expected_version: state.version,
         events: planned.into_iter().map(|(_, e)| e).collect(),
         records,
@@ -263,7 +317,18 @@ pub async fn import(
         retire_indicators_of: retired,
         remove_records: Vec::new(),
     };
-    out.appended = Some(store.commit_import(import, now).await?);
+    // Dated by publication because the feed was empty when the import began; if another writer
+    // appended since, those times would go back before its events: date now instead.
+    let fallback = (dating == Dating::Published).then(|| import.clone());
+    out.appended = Some(match store.commit_import(import, now).await {
+        Err(scioc_store::Error::Rejected { .. }) if fallback.is_some() && store.head().await?.is_some() => {
+            let mut import = fallback.expect("checked");
+            import.events.iter_mut().for_each(|e| e.time = None);
+            out.dating = Some(Dating::ImportTime);
+            store.commit_import(import, FeedTime::now()).await?
+        }
+        other => other?,
+    });
     drop(downloads);
     Ok(out)
 }
@@ -271,13 +336,14 @@ pub async fn import(
 /// Classifies one file: skipped, unchanged, invalid, or pending comparison.
 fn read_one(
     file: source::File,
+    any_id: bool,
     known: &HashMap<&str, (&str, &str)>,
     pending: &mut HashMap<String, Pending>,
     out: &mut Outcome,
 ) {
     let stem = file.origin.rsplit(['/', ':']).next().unwrap_or("").trim_end_matches(".json").to_owned();
     let hash = content_hash(&file.bytes, file.withdrawn_dir);
-    if stem.starts_with("MAL-") && known.get(stem.as_str()).is_some_and(|(h, _)| *h == hash) {
+    if (any_id || stem.starts_with("MAL-")) && known.get(stem.as_str()).is_some_and(|(h, _)| *h == hash) {
         out.unchanged += 1;
         return;
     }
@@ -288,7 +354,7 @@ fn read_one(
             let id = serde_json::from_slice::<serde_json::Value>(&file.bytes)
                 .ok()
                 .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_owned));
-            if id.is_some_and(|id| !id.starts_with("MAL-")) {
+            if !any_id && id.is_some_and(|id| !id.starts_with("MAL-")) {
                 out.skipped_not_mal += 1;
                 return;
             }
@@ -296,7 +362,7 @@ fn read_one(
             return;
         }
     };
-    if !record.id.starts_with("MAL-") {
+    if !any_id && !record.id.starts_with("MAL-") {
         out.skipped_not_mal += 1;
         return;
     }

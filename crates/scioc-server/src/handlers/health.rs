@@ -3,8 +3,8 @@
 use crate::App;
 use axum::{
     Json,
-    extract::State,
-    http::StatusCode,
+    extract::{ConnectInfo, Request, State},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
@@ -12,8 +12,28 @@ use std::sync::Arc;
 
 /// 200 with the newest event's time when the store answers, `"status": "degraded"` with the
 /// reason while writes fail (reads are still served; writes answer 503); 503 when the store
-/// does not answer at all.
-pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {
+/// does not answer at all. The polled sources are counted (and how many fail); a caller with
+/// the feed's credentials also sees each one's state.
+pub(crate) async fn health(State(app): State<Arc<App>>, request: Request) -> Response {
+    let connect = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().cloned();
+    let headers: &HeaderMap = request.headers();
+    let sources = match app.store.feed_sources().await {
+        Ok(list) => {
+            let failing = list.iter().filter(|s| s.status.failures > 0).count();
+            let mut v = json!({"total": list.len(), "failing": failing});
+            let peer = connect.map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+            let authorized = match headers.get(header::AUTHORIZATION) {
+                Some(h) => app.auth.authenticate(Some(h), peer).await.is_ok(),
+                None => false,
+            };
+            if authorized {
+                let now = scioc_model::FeedTime::now();
+                v["detail"] = list.iter().map(|s| source_json(s, now)).collect();
+            }
+            v
+        }
+        Err(_) => serde_json::Value::Null,
+    };
     match app.store.head().await {
         Ok(head) => {
             let writes = match app.writes.failing() {
@@ -25,6 +45,7 @@ pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {
                 "status": status,
                 "newest_event": head.map(|h| h.time.to_utc_string()),
                 "writes": writes,
+                "sources": sources,
             }))
             .into_response()
         }
@@ -33,4 +54,19 @@ pub(crate) async fn health(State(app): State<Arc<App>>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
         }
     }
+}
+
+/// One source's state for `/health`.
+fn source_json(s: &scioc_store::FeedSource, now: scioc_model::FeedTime) -> serde_json::Value {
+    let t = |t: Option<scioc_model::FeedTime>| t.map(|t| t.to_utc_string());
+    json!({
+        "name": s.def.name,
+        "kind": s.def.kind,
+        "last_success": t(s.status.last_success),
+        "last_error": s.status.last_error,
+        "last_error_at": t(s.status.last_error_at),
+        "failures": s.status.failures,
+        "records": s.status.records,
+        "lag_secs": s.status.last_success.map(|l| (now.unix() - l.unix()).max(0)),
+    })
 }

@@ -16,6 +16,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "firewall_blocks",
         sql: include_str!("../../migrations/postgres/0004_firewall_blocks.sql"),
     },
+    Migration {
+        version: 5,
+        name: "feed_sources",
+        sql: include_str!("../../migrations/postgres/0005_feed_sources.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "

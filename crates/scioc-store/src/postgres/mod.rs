@@ -18,6 +18,7 @@ mod blocks;
 mod cursors;
 mod dump;
 mod events;
+mod feed_sources;
 mod migrate;
 mod sources;
 mod tls;
@@ -27,6 +28,7 @@ use crate::{
     Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
     PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
 };
+use crate::{FeedSource, SourceDef, SourceStatus};
 use deadpool_postgres::{Manager, ManagerConfig, Object as Conn, Pool, RecyclingMethod, Runtime};
 use scioc_model::{FeedTime, Role, UserName};
 use std::time::Duration;
@@ -283,6 +285,32 @@ impl Store for PgStore {
 
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
         blocks::since(&self.client().await?, since, limit).await
+    }
+
+    async fn feed_sources(&self) -> Result<Vec<FeedSource>> {
+        feed_sources::list(&self.client().await?).await
+    }
+
+    async fn put_feed_source(&self, def: SourceDef) -> Result<()> {
+        feed_sources::put(&self.client().await?, &def).await
+    }
+
+    async fn remove_feed_sources(&self, names: &[String]) -> Result<usize> {
+        feed_sources::remove(&self.client().await?, names).await
+    }
+
+    async fn claim_feed_source(
+        &self,
+        name: &str,
+        holder: &str,
+        now: FeedTime,
+        until: FeedTime,
+    ) -> Result<Option<FeedSource>> {
+        feed_sources::claim(&self.client().await?, name, holder, now, until).await
+    }
+
+    async fn finish_feed_poll(&self, name: &str, holder: &str, status: SourceStatus) -> Result<()> {
+        feed_sources::finish(&self.client().await?, name, holder, &status).await
     }
 
     async fn remove_user(&self, name: &UserName) -> Result<()> {

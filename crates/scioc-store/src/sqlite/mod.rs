@@ -9,6 +9,7 @@ mod blocks;
 mod cursors;
 mod dump;
 mod events;
+mod feed_sources;
 mod sources;
 mod users;
 
@@ -16,6 +17,7 @@ use crate::{
     Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
     PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
 };
+use crate::{FeedSource, SourceDef, SourceStatus};
 use r2d2_sqlite::{
     SqliteConnectionManager,
     rusqlite::{self, Connection, ErrorCode, OptionalExtension, TransactionBehavior},
@@ -59,6 +61,11 @@ const MIGRATIONS: &[migrate::Migration] = &[
         version: 7,
         name: "firewall_blocks",
         sql: include_str!("../../migrations/sqlite/0007_firewall_blocks.sql"),
+    },
+    migrate::Migration {
+        version: 8,
+        name: "feed_sources",
+        sql: include_str!("../../migrations/sqlite/0008_feed_sources.sql"),
     },
 ];
 
@@ -364,6 +371,35 @@ impl Store for SqliteStore {
 
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
         self.read(move |c| blocks::since(c, since, limit)).await
+    }
+
+    async fn feed_sources(&self) -> Result<Vec<FeedSource>> {
+        self.read(|c| feed_sources::list(c)).await
+    }
+
+    async fn put_feed_source(&self, def: SourceDef) -> Result<()> {
+        self.write(move |c| feed_sources::put(c, &def)).await
+    }
+
+    async fn remove_feed_sources(&self, names: &[String]) -> Result<usize> {
+        let names = names.to_vec();
+        self.write(move |c| feed_sources::remove(c, &names)).await
+    }
+
+    async fn claim_feed_source(
+        &self,
+        name: &str,
+        holder: &str,
+        now: FeedTime,
+        until: FeedTime,
+    ) -> Result<Option<FeedSource>> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |c| feed_sources::claim(c, &name, &holder, now, until)).await
+    }
+
+    async fn finish_feed_poll(&self, name: &str, holder: &str, status: SourceStatus) -> Result<()> {
+        let (name, holder) = (name.to_owned(), holder.to_owned());
+        self.write(move |c| feed_sources::finish(c, &name, &holder, &status)).await
     }
 
     async fn remove_user(&self, name: &UserName) -> Result<()> {

@@ -9,6 +9,7 @@ mod reclassify;
 mod remote;
 mod scan;
 mod serve;
+pub(crate) mod sources;
 mod status;
 mod sync;
 mod user;
@@ -43,6 +44,7 @@ pub(crate) fn run(settings: Settings) -> Result<u8> {
             Job::Serve(serve) => done(serve::run(&place, *serve).await),
             Job::Ingest(cmd) => done(ingest::run(&place, cmd).await),
             Job::User(cmd) => done(user::run(&place, cmd).await),
+            Job::Sources(cmd) => done(sources::run(&place, cmd).await),
             Job::Status(status) => done(status::run(&place, status).await),
             Job::Reclassify(args) => done(reclassify::run(&place, args).await),
             Job::Indicators(args) => done(status::indicators(&place, args).await),

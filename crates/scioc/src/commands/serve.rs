@@ -28,6 +28,19 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
             Err(e) => return Err(e.into()),
         };
     }
+    // The config file's sources replace those it named before; `scioc sources add`'s stay.
+    let named: Vec<String> = settings.sources.iter().map(|d| d.name.clone()).collect();
+    let dropped: Vec<String> = store
+        .feed_sources()
+        .await?
+        .into_iter()
+        .filter(|s| s.def.origin == "config" && !named.contains(&s.def.name))
+        .map(|s| s.def.name)
+        .collect();
+    store.remove_feed_sources(&dropped).await?;
+    for def in settings.sources {
+        store.put_feed_source(def).await?;
+    }
     let config = settings.server;
     let app = App::start(store.clone(), &config).await?;
     let server = Server::bind(config.clone(), app)?;
@@ -85,8 +98,21 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     if let Some(r) = config.rate_limit {
         output::hint(&format!("rate limit: {} requests/s per user, burst {}", r.per_second, r.burst));
     }
+    let sources = store.feed_sources().await?;
+    if !sources.is_empty() {
+        let names: Vec<&str> = sources.iter().map(|s| s.def.name.as_str()).collect();
+        output::hint(&format!("polling {} source(s): {} (scioc sources list)", sources.len(), names.join(", ")));
+    }
+    // Leases name the node and this start, so a restarted node never mistakes an old lease for its own.
+    let holder = format!("{}:{}:{}", hostname(), std::process::id(), scioc_model::FeedTime::now().unix());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let poller = scioc_ingest::poll::Poller::new(store.clone(), holder)?;
+    let polling = tokio::spawn(poller.run(stopped));
     std::io::stdout().flush().ok();
-    server.run(shutdown_signal()).await.context("serving")?;
+    let served = server.run(shutdown_signal()).await;
+    let _ = stop.send(true);
+    let _ = polling.await;
+    served.context("serving")?;
     output::ok("stopped");
     Ok(())
 }
@@ -111,4 +137,14 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// This machine's name, for poll leases (`unknown` when it has none readable).
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
 }

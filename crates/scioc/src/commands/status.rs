@@ -9,6 +9,8 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
     let stats = store.stats().await?;
     let newest = stats.head.map(|h| h.time.to_utc_string());
     let digest = if args.digest { Some(store.digest().await?) } else { None };
+    let sources = store.feed_sources().await?;
+    let now = scioc_model::FeedTime::now();
     match args.format {
         ListFormat::Json => println!(
             "{}",
@@ -20,6 +22,7 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
                 "newest_event": newest,
                 "newest_sequence": stats.head.map(|h| h.seq),
                 "digest": digest,
+                "sources": sources.iter().map(|s| super::sources::to_json(s, now)).collect::<Vec<_>>(),
             })
         ),
         ListFormat::Table => {
@@ -30,6 +33,16 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
             println!("indicators    {}", stats.indicators);
             if let Some(d) = digest {
                 println!("digest        {d}");
+            }
+            for s in &sources {
+                let state = match (&s.status.last_error, s.status.failures) {
+                    (Some(e), n) if n > 0 => format!("failing ({n} in a row): {e}"),
+                    _ => match super::sources::lag(s, now) {
+                        Some(lag) => format!("ok, {} records, read {lag} s ago", s.status.records),
+                        None => "not read yet".to_owned(),
+                    },
+                };
+                println!("source        {} ({}): {state}", s.def.name, s.def.kind);
             }
         }
     }

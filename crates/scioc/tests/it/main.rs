@@ -28,6 +28,7 @@ mod scan_real;
 mod scan_rules;
 mod schemathesis;
 mod sdk_compat;
+mod sources;
 mod support;
 mod sync;
 mod tidy;
