@@ -18,6 +18,7 @@ mod error;
 mod firewall;
 mod handlers;
 mod limits;
+mod metrics;
 mod osv;
 mod page;
 pub mod password;

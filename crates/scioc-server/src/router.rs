@@ -59,6 +59,10 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         .nest(FEED_PATH, feed)
         .nest(ADMIN_PATH, admin)
         .route("/health", get(handlers::health::health))
+        .route(
+            "/metrics",
+            get(crate::metrics::metrics).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),
+        )
         .route("/openapi.json", get(handlers::openapi::openapi))
         .route(
             &format!("{ADMIN_PATH}/knowledge"),
@@ -75,6 +79,7 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         ))
         .layer(middleware::from_fn_with_state(limits::BodyLimits { feed: config.max_body_bytes, upload: config.max_upload_bytes }, limits::enforce))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(CatchPanicLayer::new())
         .layer(
             TraceLayer::new_for_http()

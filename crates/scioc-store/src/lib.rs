@@ -173,6 +173,10 @@ pub trait Store: Send + Sync + 'static {
     /// The firewall's refusals at or after `since`, oldest first, at most `limit`.
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>>;
 
+    /// How many events of each type the feed holds (for metrics: nothing is ever deleted, so
+    /// these only grow).
+    async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>>;
+
     /// Every polled source with its status, by name.
     async fn feed_sources(&self) -> Result<Vec<FeedSource>>;
 

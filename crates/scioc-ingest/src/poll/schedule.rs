@@ -55,15 +55,24 @@ impl Poller {
     pub async fn run(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Said once when the store stops answering, and once when it answers again.
+        let mut store_down = false;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
                 changed = stop.changed() => if changed.is_err() || *stop.borrow() { return },
             }
             let sources = match self.store.feed_sources().await {
-                Ok(s) => s,
+                Ok(s) => {
+                    if std::mem::take(&mut store_down) {
+                        tracing::info!(target: "scioc::sources", "the sources can be read again");
+                    }
+                    s
+                }
                 Err(e) => {
-                    tracing::warn!(target: "scioc::sources", error = %e, "cannot read the sources");
+                    if !std::mem::replace(&mut store_down, true) {
+                        tracing::warn!(target: "scioc::sources", error = %e, "cannot read the sources; polling waits");
+                    }
                     continue;
                 }
             };

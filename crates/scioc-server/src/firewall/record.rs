@@ -42,6 +42,7 @@ impl Recorder {
 
     /// Logs a refusal and queues it for the store.
     pub(crate) fn record(&self, block: BlockRecord) {
+        crate::metrics::blocked(&block.ecosystem, &block.rule);
         tracing::warn!(
             target: "scioc::firewall",
             client = %block.client,

@@ -287,6 +287,12 @@ impl Store for PgStore {
         blocks::since(&self.client().await?, since, limit).await
     }
 
+    async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>> {
+        let c = self.client().await?;
+        let rows = c.query("SELECT event_type, COUNT(*) FROM events GROUP BY event_type", &[]).await.db()?;
+        Ok(rows.iter().map(|r| (r.get::<_, crate::rows::TypeColumn>(0).0, r.get::<_, i64>(1) as u64)).collect())
+    }
+
     async fn feed_sources(&self) -> Result<Vec<FeedSource>> {
         feed_sources::list(&self.client().await?).await
     }

@@ -373,6 +373,17 @@ impl Store for SqliteStore {
         self.read(move |c| blocks::since(c, since, limit)).await
     }
 
+    async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT event_type, COUNT(*) FROM events GROUP BY event_type").db()?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, crate::rows::TypeColumn>(0)?.0, r.get::<_, i64>(1)? as u64)))
+                .db()?;
+            rows.map(|r| r.db()).collect()
+        })
+        .await
+    }
+
     async fn feed_sources(&self) -> Result<Vec<FeedSource>> {
         self.read(|c| feed_sources::list(c)).await
     }

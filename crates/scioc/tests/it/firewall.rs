@@ -166,6 +166,10 @@ async fn npm_versions_are_withheld_refused_recorded_and_released() {
     let api: Value = admin.get("/api/scioc/v1/firewall/blocks").await.json().await.unwrap();
     assert!(api["blocks"].as_array().unwrap().iter().any(|b| b["package"] == "innocent" && b["rule"] == "HASH"));
     assert_eq!(server.client().get("/api/scioc/v1/firewall/blocks").await.status(), 401);
+    // And counted in the metrics, by ecosystem and rule.
+    let metrics = admin.get("/metrics").await.text().await.unwrap();
+    let blocks = crate::sources::metric(&metrics, "scioc_firewall_blocks_total{ecosystem=\"npm\",rule=\"AS-008\"}");
+    assert!(blocks >= 1.0, "{metrics}");
 
     // A new report takes effect on cached metadata within 2 s, with no upstream request.
     let packuments = || reg.paths().iter().filter(|p| *p == "/npm/demo").count();

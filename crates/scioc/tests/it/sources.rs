@@ -226,6 +226,30 @@ async fn serve_polls_a_bucket_and_a_manifest_and_survives_sources_that_fail() {
         detailed["sources"]["detail"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["bucket", "dd", "garbage", "stalled"]);
 
+    // /metrics, for a caller with credentials: per-source lag and failures, events by type,
+    // requests by route with latency histograms.
+    assert_eq!(server.client().get("/metrics").await.status(), 401);
+    let response = c.get("/metrics").await;
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let m = response.text().await.unwrap();
+    assert!(metric(&m, "scioc_source_lag_seconds{source=\"bucket\",kind=\"osv\"}") <= 3.0, "{m}");
+    assert!(metric(&m, "scioc_source_failures{source=\"garbage\",kind=\"datadog\"}") >= 2.0, "{m}");
+    assert_eq!(metric(&m, "scioc_source_failures{source=\"bucket\",kind=\"osv\"}"), 0.0);
+    assert_eq!(metric(&m, "scioc_source_records{source=\"bucket\",kind=\"osv\"}"), 121.0);
+    let store = s.store().await;
+    let stats = store.stats().await.unwrap();
+    let by_type: f64 = ["NEW_MALICIOUS", "FP", "NEW_THREAT_NAME"]
+        .iter()
+        .map(|t| metric(&m, &format!("scioc_events_appended_total{{event_type=\"{t}\"}}")))
+        .sum();
+    assert_eq!(by_type, stats.events as f64, "events by type add up to the store's count");
+    assert!(metric(&m, "scioc_events_appended_total{event_type=\"FP\"}") >= 2.0);
+    let route = "route=\"/api/feed/supply_chain/ioc/v1/query/{time_format}/{time}\",method=\"GET\"";
+    assert!(metric(&m, &format!("scioc_http_requests_total{{{route},status=\"200\"}}")) >= 3.0, "{m}");
+    assert!(metric(&m, &format!("scioc_http_request_duration_seconds_count{{{route}}}")) >= 3.0);
+    assert!(m.contains(&format!("scioc_http_request_duration_seconds_bucket{{le=\"0.0005\",{route}}}")), "{m}");
+    assert!(m.trim_end().ends_with("# EOF"));
+
     // Removing a source stops its polls.
     assert!(s.ok(&["sources", "remove", "garbage"], "").contains("removed source garbage"));
     let removed = s.run(&["sources", "remove", "garbage"], "");
@@ -255,4 +279,16 @@ async fn two_nodes_on_postgresql_poll_each_source_once_per_interval() {
         assert!(w[1] - w[0] >= Duration::from_millis(900), "two polls {:?} apart", w[1] - w[0]);
     }
     drop((a, b));
+}
+
+/// The value of the sample `name{labels}` in a metrics text, failing when absent.
+pub fn metric(text: &str, sample: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(sample).and_then(|rest| rest.strip_prefix(' ')))
+        .unwrap_or_else(|| panic!("no sample {sample} in:\n{text}"))
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
