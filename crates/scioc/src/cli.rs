@@ -79,7 +79,7 @@ pub(crate) enum Command {
     ///   GET /api/feed/supply_chain/ioc/v1/query/{utc|timestamp}/{time}?format=xml|json&limit=1..1000
     ///   PUT /api/feed/supply_chain/ioc/v1/query/start[/{utc|timestamp}/{time}]
     ///   GET /api/feed/supply_chain/ioc/v1/query/pull?format=xml|json&limit=1..1000
-    ///   GET /health, GET /openapi.json
+    ///   GET /health, GET /openapi.json, GET /metrics (Prometheus; credentials)
     ///   POST /api/scioc/v1/{osv,samples,reclassify}, GET /api/scioc/v1/firewall/blocks
     ///                                                  (admin role only)
     ///
@@ -100,6 +100,9 @@ pub(crate) enum Command {
     ///   GET|HEAD /lists/{safe-chain,datadog,scfw}/...               (install-time guard lists)
     ///
     /// Example: pip-audit -r requirements.txt --osv-url http://127.0.0.1:8080/v1/query
+    ///
+    /// Sources added with `scioc sources add` or [[sources]] in the config file are polled
+    /// on their own intervals (scioc sources --help).
     ///
     /// The vendor's SDK speaks only HTTPS: use --tls-self-signed (clients trust
     /// DATA_DIR/tls/ca.pem) or --tls-cert/--tls-key. Stops gracefully on SIGTERM or Ctrl-C.

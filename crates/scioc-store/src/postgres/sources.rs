@@ -32,11 +32,15 @@ pub(super) async fn state(c: &mut Conn, source: &str) -> Result<SourceState> {
 /// imports from all nodes are serialized and the version check below cannot race.
 pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime, per_second: u32) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
-    let appended = events::append_in(&tx, &import.events, per_second).await?;
+    // The head lock first, then the version: an import that lost the race is refused as a
+    // conflict before its events are judged against a head that moved (their times could then
+    // look like going back in time, a different and misleading refusal).
+    tx.execute("SELECT 1 FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
     let current = version(&tx, &import.source).await?;
     if current != import.expected_version {
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));
     }
+    let appended = events::append_in(&tx, &import.events, per_second).await?;
     let source = import.source.as_str();
     if !import.records.is_empty() {
         let ids: Vec<&str> = import.records.iter().map(|r| r.id.as_str()).collect();

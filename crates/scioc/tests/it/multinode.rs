@@ -42,7 +42,9 @@ async fn upload(node: Client, tag: &str, n: usize) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_on_one_database_deliver_every_event_exactly_once() {
     let python = sdk_python();
-    let s = Scioc::on(Backend::Postgres);
+    let mut s = Scioc::on(Backend::Postgres);
+    // Seconds larger than a page: a store told to hold them (or a mirror of a feed that does).
+    s.env.push(("SCIOC_EVENTS_PER_SECOND", "5000".into()));
     s.add_user("siem", "reader");
     s.add_user("root", "admin");
     // 3,000 events before the test, one second (base + 900) holding 1,200 of them.

@@ -220,7 +220,9 @@ fn sequences(out: &[u8]) -> Vec<(i64, String)> {
 
 #[test]
 fn windows_are_exact_at_second_boundaries_and_relative_windows_too() {
-    let s = Scioc::new();
+    let mut s = Scioc::new();
+    // A second of 1,500 events: a store told to hold seconds larger than a page.
+    s.env.push(("SCIOC_EVENTS_PER_SECOND", "5000".into()));
     let t = scioc_model::FeedTime::now().unix() - 7_200;
     let mut lines = Vec::new();
     let mut i = 0;
