@@ -424,3 +424,35 @@ pub struct FeedSource {
     /// What the polls found.
     pub status: SourceStatus,
 }
+
+impl FeedSource {
+    /// Seconds since the source was last read successfully (`None`: never).
+    pub fn lag_secs(&self, now: FeedTime) -> Option<i64> {
+        self.status.last_success.map(|t| (now.unix() - t.unix()).max(0))
+    }
+
+    /// The source and its status as JSON, as `scioc sources list`, `scioc status` and `/health`
+    /// show it.
+    pub fn to_json(&self, now: FeedTime) -> serde_json::Value {
+        let t = |t: Option<FeedTime>| t.map(FeedTime::to_utc_string);
+        serde_json::json!({
+            "name": self.def.name,
+            "kind": self.def.kind,
+            "location": self.def.location,
+            "ecosystem": self.def.ecosystem,
+            "interval_secs": self.def.interval_secs,
+            "timeout_secs": self.def.timeout_secs,
+            "origin": self.def.origin,
+            "last_attempt": t(self.status.last_attempt),
+            "last_success": t(self.status.last_success),
+            "last_change": t(self.status.last_change),
+            "last_error": self.status.last_error,
+            "last_error_at": t(self.status.last_error_at),
+            "failures": self.status.failures,
+            "records": self.status.records,
+            "polls": self.status.polls,
+            "lag_secs": self.lag_secs(now),
+            "next_poll": self.status.next_poll.to_utc_string(),
+        })
+    }
+}

@@ -147,6 +147,8 @@ pub(crate) enum Command {
     ///            URL of a zip, or an OSV bucket directory (modified_id.csv, all.zip, ID.json)
     ///   datadog  a DataDog-style manifest.json ({"name": null | ["1.0.0", ...]}), with
     ///            --ecosystem; a package that leaves the manifest is withdrawn (FP)
+    ///   tooltrust  a local directory of ToolTrust data files (blacklist.json); an entry
+    ///            that leaves the file is withdrawn (FP)
     ///
     ///   scioc sources add osv-npm --kind osv --location https://mirror.example/osv/npm/ --interval 5m
     ///   scioc sources add dd-npm --kind datadog --ecosystem npm --location /srv/dd/npm/manifest.json
@@ -664,7 +666,7 @@ pub(crate) enum SourcesCommand {
     Add {
         /// Its name: letters, digits and - _ .
         name: String,
-        /// What it is: osv or datadog
+        /// What it is: osv, datadog or tooltrust
         #[arg(long)]
         kind: String,
         /// Where it is: an http(s):// URL or a local path

@@ -41,7 +41,7 @@
 //!
 //! [[sources]]                 # polled by scioc serve; also scioc sources add
 //! name = "osv-npm"
-//! kind = "osv"                # osv (tree, zip, zip URL, bucket URL) or datadog (manifest.json)
+//! kind = "osv"                # osv (tree, zip, zip URL, bucket URL), datadog (manifest.json), tooltrust (dir)
 //! location = "https://mirror.example/osv/npm/"
 //! interval = "5m"
 //! timeout = "10m"

@@ -13,11 +13,13 @@
 //! | `osv` | an `http(s)://` URL ending in `.zip` | a conditional GET (`If-None-Match`, `If-Modified-Since`); imported when it changed |
 //! | `osv` | any other `http(s)://` URL: an OSV bucket directory | `modified_id.csv` conditionally; the first time `all.zip`, then each record modified since the last poll |
 //! | `datadog` | a URL or path of a `manifest.json` (`{"name": null \| [versions]}`) | conditionally; every entry is a record of the source, and an entry that disappears is withdrawn |
+//! | `tooltrust` | a directory of ToolTrust data files | `blacklist.json` re-read every interval; every entry is a record of the source, and an entry that disappears is withdrawn |
 
 mod datadog;
 mod fetch;
 mod osv_source;
 mod schedule;
+mod tooltrust;
 
 pub use schedule::{Poller, backoff};
 
@@ -31,17 +33,20 @@ pub enum Kind {
     Osv,
     /// A DataDog-style manifest of malicious packages for one ecosystem.
     Datadog,
+    /// A directory of ToolTrust data files.
+    Tooltrust,
 }
 
 impl Kind {
     /// Every kind's name.
-    pub const NAMES: &'static [&'static str] = &["osv", "datadog"];
+    pub const NAMES: &'static [&'static str] = &["osv", "datadog", "tooltrust"];
 
     /// Its name in configuration.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Osv => "osv",
             Kind::Datadog => "datadog",
+            Kind::Tooltrust => "tooltrust",
         }
     }
 }
@@ -53,7 +58,8 @@ impl FromStr for Kind {
         match s {
             "osv" => Ok(Kind::Osv),
             "datadog" => Ok(Kind::Datadog),
-            other => Err(PollError::Config(format!("kind: expected one of osv, datadog, got {other:?}"))),
+            "tooltrust" => Ok(Kind::Tooltrust),
+            other => Err(PollError::Config(format!("kind: expected one of osv, datadog, tooltrust, got {other:?}"))),
         }
     }
 }
@@ -73,6 +79,9 @@ pub fn check(def: &SourceDef) -> Result<(), PollError> {
     let kind: Kind = def.kind.parse()?;
     if def.location.is_empty() {
         return Err(PollError::Config("location: expected a URL or a path".into()));
+    }
+    if kind == Kind::Tooltrust && fetch::is_url(&def.location) {
+        return Err(PollError::Config("location: a tooltrust source is a local directory of data files".into()));
     }
     if kind == Kind::Datadog {
         let eco = def.ecosystem.as_deref().unwrap_or("");
@@ -135,5 +144,6 @@ pub async fn poll(
     match def.kind.parse()? {
         Kind::Osv => osv_source::poll(store, client, def, status).await,
         Kind::Datadog => datadog::poll(store, client, def, status).await,
+        Kind::Tooltrust => tooltrust::poll(store, def, status).await,
     }
 }

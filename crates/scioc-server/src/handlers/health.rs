@@ -28,7 +28,7 @@ pub(crate) async fn health(State(app): State<Arc<App>>, request: Request) -> Res
             };
             if authorized {
                 let now = scioc_model::FeedTime::now();
-                v["detail"] = list.iter().map(|s| source_json(s, now)).collect();
+                v["detail"] = list.iter().map(|s| s.to_json(now)).collect();
             }
             v
         }
@@ -54,19 +54,4 @@ pub(crate) async fn health(State(app): State<Arc<App>>, request: Request) -> Res
             (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"}))).into_response()
         }
     }
-}
-
-/// One source's state for `/health`.
-fn source_json(s: &scioc_store::FeedSource, now: scioc_model::FeedTime) -> serde_json::Value {
-    let t = |t: Option<scioc_model::FeedTime>| t.map(|t| t.to_utc_string());
-    json!({
-        "name": s.def.name,
-        "kind": s.def.kind,
-        "last_success": t(s.status.last_success),
-        "last_error": s.status.last_error,
-        "last_error_at": t(s.status.last_error_at),
-        "failures": s.status.failures,
-        "records": s.status.records,
-        "lag_secs": s.status.last_success.map(|l| (now.unix() - l.unix()).max(0)),
-    })
 }

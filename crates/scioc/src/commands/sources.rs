@@ -8,7 +8,6 @@ use crate::{
 };
 use anyhow::{Result, bail};
 use scioc_model::FeedTime;
-use scioc_store::FeedSource;
 
 pub(super) async fn run(place: &Place, cmd: SourcesCommand) -> Result<()> {
     match cmd {
@@ -31,7 +30,7 @@ pub(super) async fn run(place: &Place, cmd: SourcesCommand) -> Result<()> {
             let now = FeedTime::now();
             match format {
                 ListFormat::Json => {
-                    let list: Vec<_> = sources.iter().map(|s| to_json(s, now)).collect();
+                    let list: Vec<_> = sources.iter().map(|s| s.to_json(now)).collect();
                     println!("{}", serde_json::to_string_pretty(&list)?);
                 }
                 ListFormat::Table => {
@@ -60,7 +59,7 @@ pub(super) async fn run(place: &Place, cmd: SourcesCommand) -> Result<()> {
                             format!("{} s", d.interval_secs),
                             st.last_success.map_or("never".into(), |t| t.to_utc_string()),
                             st.records.to_string(),
-                            lag(s, now).map_or("–".into(), |l| format!("{l} s")),
+                            s.lag_secs(now).map_or("–".into(), |l| format!("{l} s")),
                             match (&st.last_error, st.failures) {
                                 (Some(e), n) if n > 0 => format!("{e} ({n} in a row)"),
                                 _ => String::new(),
@@ -80,33 +79,4 @@ pub(super) async fn run(place: &Place, cmd: SourcesCommand) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Seconds since the source was last read successfully (`None`: never).
-pub(crate) fn lag(s: &FeedSource, now: FeedTime) -> Option<i64> {
-    s.status.last_success.map(|t| (now.unix() - t.unix()).max(0))
-}
-
-/// A source and its status as JSON, as `scioc sources list --format json` and `scioc status` show it.
-pub(crate) fn to_json(s: &FeedSource, now: FeedTime) -> serde_json::Value {
-    let t = |t: Option<FeedTime>| t.map(|t| t.to_utc_string());
-    serde_json::json!({
-        "name": s.def.name,
-        "kind": s.def.kind,
-        "location": s.def.location,
-        "ecosystem": s.def.ecosystem,
-        "interval_secs": s.def.interval_secs,
-        "timeout_secs": s.def.timeout_secs,
-        "origin": s.def.origin,
-        "last_attempt": t(s.status.last_attempt),
-        "last_success": t(s.status.last_success),
-        "last_change": t(s.status.last_change),
-        "last_error": s.status.last_error,
-        "last_error_at": t(s.status.last_error_at),
-        "failures": s.status.failures,
-        "records": s.status.records,
-        "polls": s.status.polls,
-        "lag_secs": lag(s, now),
-        "next_poll": s.status.next_poll.to_utc_string(),
-    })
 }

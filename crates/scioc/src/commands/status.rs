@@ -22,7 +22,7 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
                 "newest_event": newest,
                 "newest_sequence": stats.head.map(|h| h.seq),
                 "digest": digest,
-                "sources": sources.iter().map(|s| super::sources::to_json(s, now)).collect::<Vec<_>>(),
+                "sources": sources.iter().map(|s| s.to_json(now)).collect::<Vec<_>>(),
             })
         ),
         ListFormat::Table => {
@@ -37,7 +37,7 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
             for s in &sources {
                 let state = match (&s.status.last_error, s.status.failures) {
                     (Some(e), n) if n > 0 => format!("failing ({n} in a row): {e}"),
-                    _ => match super::sources::lag(s, now) {
+                    _ => match s.lag_secs(now) {
                         Some(lag) => format!("ok, {} records, read {lag} s ago", s.status.records),
                         None => "not read yet".to_owned(),
                     },

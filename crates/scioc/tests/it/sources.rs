@@ -158,6 +158,12 @@ async fn serve_polls_a_bucket_and_a_manifest_and_survives_sources_that_fail() {
     add("dd", "datadog", format!("{base}/dd/npm/manifest.json"), &["--ecosystem", "npm"]);
     add("stalled", "datadog", format!("{base}/stall/manifest.json"), &["--ecosystem", "npm", "--timeout", "1s"]);
     add("garbage", "datadog", format!("{base}/garbage/manifest.json"), &["--ecosystem", "npm"]);
+    let tt = s.dir.path().join("tooltrust");
+    std::fs::create_dir_all(&tt).unwrap();
+    let blacklist = |entries: Value| std::fs::write(tt.join("blacklist.json"), entries.to_string()).unwrap();
+    blacklist(json!([{"id": "TT-1", "component": "tt-evil", "ecosystem": "npm", "affected_versions": ["2.0.0"],
+                      "action": "BLOCK", "severity": "CRITICAL", "reason": "seen in an incident"}]));
+    add("tt", "tooltrust", tt.display().to_string(), &[]);
     // Bad definitions are refused with the field at fault.
     let bad = s.run(&["sources", "add", "x", "--kind", "rss", "--location", "http://a/"], "");
     assert!(
@@ -205,6 +211,11 @@ async fn serve_polls_a_bucket_and_a_manifest_and_survives_sources_that_fail() {
     origin.put("dd/npm/manifest.json", serde_json::to_vec(&json!({"dd-every-evil": null})).unwrap());
     visible(&c, started, "pkg:npm/dd-only-evil@1.0.0", "FP").await;
 
+    // So are a ToolTrust directory's entries; one removed from the file becomes FP.
+    visible(&c, started, "pkg:npm/tt-evil@2.0.0", "NEW_MALICIOUS").await;
+    blacklist(json!([]));
+    visible(&c, started, "pkg:npm/tt-evil@2.0.0", "FP").await;
+
     // The failing sources are reported and retried, and never stopped the others.
     until(&s, Duration::from_secs(15), "the failures to be retried", |st| {
         st["stalled"]["failures"].as_u64() >= Some(2) && st["garbage"]["failures"].as_u64() >= Some(2)
@@ -218,13 +229,13 @@ async fn serve_polls_a_bucket_and_a_manifest_and_survives_sources_that_fail() {
 
     // /health counts them for anyone, and details them for a caller with credentials.
     let open: Value = reqwest::get(format!("{}/health", server.url)).await.unwrap().json().await.unwrap();
-    assert_eq!(open["sources"]["total"], 4);
+    assert_eq!(open["sources"]["total"], 5);
     assert_eq!(open["sources"]["failing"], 2);
     assert!(open["sources"].get("detail").is_none(), "no detail without credentials");
     let detailed: Value = c.get("/health").await.json().await.unwrap();
     let names: Vec<&str> =
         detailed["sources"]["detail"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["bucket", "dd", "garbage", "stalled"]);
+    assert_eq!(names, ["bucket", "dd", "garbage", "stalled", "tt"]);
 
     // /metrics, for a caller with credentials: per-source lag and failures, events by type,
     // requests by route with latency histograms.
