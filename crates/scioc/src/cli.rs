@@ -149,6 +149,9 @@ pub(crate) enum Command {
     ///            --ecosystem; a package that leaves the manifest is withdrawn (FP)
     ///   tooltrust  a local directory of ToolTrust data files (blacklist.json); an entry
     ///            that leaves the file is withdrawn (FP)
+    ///   feed     another TCF-0701 feed, https://USER@host:port, mirrored as scioc sync does;
+    ///            the password is read from SCIOC_SOURCE_PASSWORD_<NAME>, a CA bundle from
+    ///            SCIOC_SOURCE_CA_<NAME> (NAME in upper case, - and . as _)
     ///
     ///   scioc sources add osv-npm --kind osv --location https://mirror.example/osv/npm/ --interval 5m
     ///   scioc sources add dd-npm --kind datadog --ecosystem npm --location /srv/dd/npm/manifest.json
@@ -666,7 +669,7 @@ pub(crate) enum SourcesCommand {
     Add {
         /// Its name: letters, digits and - _ .
         name: String,
-        /// What it is: osv, datadog or tooltrust
+        /// What it is: osv, datadog, tooltrust or feed
         #[arg(long)]
         kind: String,
         /// Where it is: an http(s):// URL or a local path

@@ -41,7 +41,7 @@
 //!
 //! [[sources]]                 # polled by scioc serve; also scioc sources add
 //! name = "osv-npm"
-//! kind = "osv"                # osv (tree, zip, zip URL, bucket URL), datadog (manifest.json), tooltrust (dir)
+//! kind = "osv"                # osv (tree, zip, zip URL, bucket URL), datadog (manifest.json), tooltrust (dir), feed (https://USER@host)
 //! location = "https://mirror.example/osv/npm/"
 //! interval = "5m"
 //! timeout = "10m"

@@ -13,14 +13,17 @@
 //! | `osv` | an `http(s)://` URL ending in `.zip` | a conditional GET (`If-None-Match`, `If-Modified-Since`); imported when it changed |
 //! | `osv` | any other `http(s)://` URL: an OSV bucket directory | `modified_id.csv` conditionally; the first time `all.zip`, then each record modified since the last poll |
 //! | `datadog` | a URL or path of a `manifest.json` (`{"name": null \| [versions]}`) | conditionally; every entry is a record of the source, and an entry that disappears is withdrawn |
+//! | `feed` | another TCF-0701 feed, `https://USER@host:port` | `scioc sync` from the mirror's cursor: one query when nothing is new |
 //! | `tooltrust` | a directory of ToolTrust data files | `blacklist.json` re-read every interval; every entry is a record of the source, and an entry that disappears is withdrawn |
 
 mod datadog;
+mod feed;
 mod fetch;
 mod osv_source;
 mod schedule;
 mod tooltrust;
 
+pub use feed::env_name;
 pub use schedule::{Poller, backoff};
 
 use scioc_store::{SourceDef, Store};
@@ -35,11 +38,13 @@ pub enum Kind {
     Datadog,
     /// A directory of ToolTrust data files.
     Tooltrust,
+    /// Another TCF-0701 feed, mirrored as `scioc sync` does.
+    Feed,
 }
 
 impl Kind {
     /// Every kind's name.
-    pub const NAMES: &'static [&'static str] = &["osv", "datadog", "tooltrust"];
+    pub const NAMES: &'static [&'static str] = &["osv", "datadog", "tooltrust", "feed"];
 
     /// Its name in configuration.
     pub fn as_str(self) -> &'static str {
@@ -47,6 +52,7 @@ impl Kind {
             Kind::Osv => "osv",
             Kind::Datadog => "datadog",
             Kind::Tooltrust => "tooltrust",
+            Kind::Feed => "feed",
         }
     }
 }
@@ -59,7 +65,10 @@ impl FromStr for Kind {
             "osv" => Ok(Kind::Osv),
             "datadog" => Ok(Kind::Datadog),
             "tooltrust" => Ok(Kind::Tooltrust),
-            other => Err(PollError::Config(format!("kind: expected one of osv, datadog, tooltrust, got {other:?}"))),
+            "feed" => Ok(Kind::Feed),
+            other => {
+                Err(PollError::Config(format!("kind: expected one of osv, datadog, tooltrust, feed, got {other:?}")))
+            }
         }
     }
 }
@@ -82,6 +91,11 @@ pub fn check(def: &SourceDef) -> Result<(), PollError> {
     }
     if kind == Kind::Tooltrust && fetch::is_url(&def.location) {
         return Err(PollError::Config("location: a tooltrust source is a local directory of data files".into()));
+    }
+    if kind == Kind::Feed && !(fetch::is_url(&def.location) && def.location.contains('@')) {
+        return Err(PollError::Config(
+            "location: a feed source is a URL naming its user, https://USER@host:port".into(),
+        ));
     }
     if kind == Kind::Datadog {
         let eco = def.ecosystem.as_deref().unwrap_or("");
@@ -145,5 +159,6 @@ pub async fn poll(
         Kind::Osv => osv_source::poll(store, client, def, status).await,
         Kind::Datadog => datadog::poll(store, client, def, status).await,
         Kind::Tooltrust => tooltrust::poll(store, def, status).await,
+        Kind::Feed => feed::poll(store, def, status).await,
     }
 }

@@ -3,7 +3,7 @@
 //! and two nodes on PostgreSQL sharing the polls.
 
 use crate::osv_snapshot::snapshot;
-use crate::support::{Backend, FEED, Scioc, utc};
+use crate::support::{Backend, FEED, PASSWORD, Scioc, entry, utc};
 use axum::{
     extract::{Path, State},
     http::{HeaderMap, StatusCode, header},
@@ -302,4 +302,32 @@ pub fn metric(text: &str, sample: &str) -> f64 {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_feed_is_mirrored_as_a_source() {
+    let upstream = Scioc::new();
+    upstream.add_user("mirror", "reader");
+    let now = FeedTime::now().unix();
+    upstream.ingest(&[entry(1, &utc(now - 100)), entry(2, &utc(now - 50))]);
+    let up = upstream.serve(&[]);
+
+    let mut s = Scioc::new();
+    // Without its password the source is refused at its first poll, with the variable to set.
+    let location = up.url.replacen("http://", "http://mirror@", 1);
+    s.ok(&["sources", "add", "upstream", "--kind", "feed", "--location", &location, "--interval", "1s"], "");
+    let no_password = s.serve(&[]);
+    until(&s, Duration::from_secs(20), "the missing password to be reported", |st| {
+        st["upstream"]["last_error"].as_str().is_some_and(|e| e.contains("SCIOC_SOURCE_PASSWORD_UPSTREAM"))
+    })
+    .await;
+    drop(no_password);
+
+    s.env.push(("SCIOC_SOURCE_PASSWORD_UPSTREAM", PASSWORD.into()));
+    let _mirror = s.serve(&[]);
+    until(&s, Duration::from_secs(30), "the upstream's events", |st| st["upstream"]["records"] == 2).await;
+    upstream.ingest(&[entry(3, &utc(FeedTime::now().unix()))]);
+    until(&s, Duration::from_secs(30), "the upstream's new event", |st| st["upstream"]["records"] == 3).await;
+    let mine: Value = serde_json::from_str(&s.ok(&["status", "--format", "json"], "")).unwrap();
+    assert_eq!(mine["events"], 3, "each upstream event once");
 }
