@@ -240,9 +240,8 @@ async fn import_into(
     }
     if let Some(listed) = &kept.complete {
         // What the source no longer lists is withdrawn, once.
-        for (id, (_, state)) in &known {
-            let withdrawn = serde_json::from_str::<RecordState>(state).is_ok_and(|s| s.withdrawn);
-            if !withdrawn && !listed.contains(*id) && !pending.contains_key(*id) {
+        for (id, (_, state)) in known.iter().filter(|(id, _)| !listed.contains(**id)) {
+            if !pending.contains_key(*id) && !serde_json::from_str::<RecordState>(state).is_ok_and(|s| s.withdrawn) {
                 let document = serde_json::json!({"id": id, "withdrawn": "removed from the source"}).to_string();
                 let hash = content_hash(document.as_bytes(), true);
                 pending.insert((*id).to_owned(), Pending { hash, document, withdrawn: true, mapped: None });
@@ -273,7 +272,8 @@ async fn import_into(
             indicators.extend(m.indicators.iter().cloned());
         }
         let published = p.mapped.as_ref().and_then(|m| m.published).unwrap_or(now).clamp(FEED_EPOCH, now);
-        let provenance = p.mapped.map(|m| m.provenance);
+        // Named by the source it was kept under (`datadog:…` for a manifest's synthetic records).
+        let provenance = p.mapped.map(|m| Provenance { source: kept.source.into(), ..m.provenance });
         for e in events {
             let slot = match e.entry.event_type {
                 EventType::NewMalicious => 0,

@@ -127,10 +127,11 @@ impl Poller {
                 status.failures = status.failures.saturating_add(1);
                 status.last_error = Some(e.to_string());
                 status.last_error_at = Some(now);
-                let wait = backoff(interval, status.failures);
-                status.next_poll = now.add_secs(wait.as_secs().max(1) as i64);
+                // Whole seconds, as the store's times: at least the next one.
+                let wait_secs = backoff(interval, status.failures).as_secs().max(1);
+                status.next_poll = now.add_secs(wait_secs as i64);
                 tracing::warn!(target: "scioc::sources", source = %def.name, failures = status.failures,
-                    retry_in_secs = wait.as_secs(), error = %e, "poll failed");
+                    retry_in_secs = wait_secs, error = %e, "poll failed");
             }
         }
         if let Err(e) = self.store.finish_feed_poll(&def.name, &self.holder, status).await {

@@ -104,7 +104,7 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
         output::hint(&format!("polling {} source(s): {} (scioc sources list)", sources.len(), names.join(", ")));
     }
     // Leases name the node and this start, so a restarted node never mistakes an old lease for its own.
-    let holder = format!("{}:{}:{}", hostname(), std::process::id(), scioc_model::FeedTime::now().unix());
+    let holder = format!("{}#{}:{}", config.node_name(), std::process::id(), scioc_model::FeedTime::now().unix());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let poller = scioc_ingest::poll::Poller::new(store.clone(), holder)?;
     let polling = tokio::spawn(poller.run(stopped));
@@ -137,14 +137,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
-}
-
-/// This machine's name, for poll leases (`unknown` when it has none readable).
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown".to_owned())
 }
