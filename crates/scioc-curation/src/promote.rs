@@ -313,6 +313,7 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                                     time: None,
                                     affected: None,
                                     provenance: Some(provenance(&entry, Some(c.reason.clone()))),
+                                    claim: None,
                                 });
                                 rec.announced.push(v.clone());
                                 fresh.push(v.clone());
@@ -442,6 +443,7 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                                 time: None,
                                 affected: None,
                                 provenance: Some(provenance(&entry_before, Some(reason.to_owned()))),
+                                claim: None,
                             });
                         }
                     }

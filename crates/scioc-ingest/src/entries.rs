@@ -104,7 +104,10 @@ pub fn parse(input: impl BufRead, newest: Option<FeedTime>, now: FeedTime) -> Re
                     continue;
                 }
                 prev = Some((n, effective));
-                out.push(Line { line: n, event: NewEvent { entry, time, affected: None, provenance: None } });
+                out.push(Line {
+                    line: n,
+                    event: NewEvent { entry, time, affected: None, provenance: None, claim: None },
+                });
             }
         }
     }

@@ -214,7 +214,7 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
             Change::ThreatName { .. } => None,
         };
         let provenance = Provenance { source: "reclassify".into(), id: source_id, reason, ..Provenance::default() };
-        batch.push(NewEvent { entry, time: None, affected: None, provenance: Some(provenance) });
+        batch.push(NewEvent { entry, time: None, affected: None, provenance: Some(provenance), claim: None });
     }
     if batch.is_empty() {
         return Err(ReclassifyError::NothingToDo(match change {

@@ -142,7 +142,13 @@ pub async fn sync(
                 cursor.taken.clear();
             }
             cursor.taken.push(k);
-            events.push(NewEvent { entry: e.entry, time: Some(t), affected: e.affected, provenance: e.provenance });
+            events.push(NewEvent {
+                entry: e.entry,
+                time: Some(t),
+                affected: e.affected,
+                provenance: e.provenance,
+                claim: None,
+            });
         }
         // Where to continue: where the page says; for a server whose `to` does not move, at the
         // last event's second (the taken keys skip what was stored) or just past it.

@@ -108,6 +108,7 @@ mod tests {
             source: Some("osv".into()),
             source_id: Some(format!("MAL-2026-{seq}")),
             affected: None,
+            threat_level: None,
         }
     }
 

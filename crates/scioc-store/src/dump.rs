@@ -46,13 +46,15 @@ pub struct EventRow {
     pub source_id: Option<String>,
     /// The ranges of a versionless event, as JSON, when less than every version.
     pub affected: Option<String>,
+    /// The threat level of the entry's first sample, 1 to 5, if it has one.
+    pub threat_level: Option<i64>,
 }
 
 impl EventRow {
     /// The columns of an event row, in the order of the struct's fields: every statement that
     /// reads or writes a whole row names them with this text.
     pub(crate) const COLUMNS: &'static str = "seq, ts, event_type, purl, community, package, version, md5, sha1, \
-        sha256, sha512, entry_json, entry_xml, source, source_id, affected";
+        sha256, sha512, entry_json, entry_xml, source, source_id, affected, threat_level";
 
     /// The row of a new event at `seq` and `time`, with its renderings.
     pub(crate) fn new(seq: i64, time: FeedTime, event: &crate::NewEvent, fragments: scioc_api::Fragments) -> EventRow {
@@ -76,6 +78,7 @@ impl EventRow {
             source: event.provenance.as_ref().map(|p| p.source.clone()),
             source_id: event.provenance.as_ref().and_then(|p| p.id.clone()),
             affected: event.affected_column(),
+            threat_level: e.sample_list.first().and_then(|s| s.threat_level).map(|l| i64::from(l.get())),
         }
     }
 }
@@ -102,6 +105,7 @@ macro_rules! event_row {
             source: $row.$get(13)?,
             source_id: $row.$get(14)?,
             affected: $row.$get(15)?,
+            threat_level: $row.$get(16)?,
         }
     };
 }

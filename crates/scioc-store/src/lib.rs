@@ -23,7 +23,7 @@
 //! let entry = Entry::try_from(serde_json::from_str::<RawEntry>(
 //!     r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"}}"#).unwrap()).unwrap();
 //! let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
-//! store.append(vec![NewEvent { entry, time: Some(t), affected: None, provenance: None }], FeedTime::now()).await.unwrap();
+//! store.append(vec![NewEvent { entry, time: Some(t), affected: None, provenance: None, claim: None }], FeedTime::now()).await.unwrap();
 //! let page = store.query(TimeQuery { from: t, limit: 10, format: scioc_api::Format::Json, horizon: FeedTime::now() }).await.unwrap();
 //! assert_eq!(page.rows.len(), 1);
 //! # });
@@ -32,6 +32,7 @@
 
 pub mod dump;
 mod error;
+pub mod merge;
 mod migrate;
 mod postgres;
 mod rows;
@@ -46,9 +47,9 @@ pub use postgres::{PgOptions, PgStore};
 pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, BlockRecord, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms, NewEvent, NewUser,
-    PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef, SourceRecord, SourceState, SourceStatus, Stats,
-    StoredEvent, TimeQuery, UserRecord,
+    Appended, BlockRecord, Claim, ClaimKey, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms, NewEvent,
+    NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef, SourceRecord, SourceState, SourceStatus,
+    Stats, StoredClaim, StoredEvent, TimeQuery, UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -172,6 +173,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// The firewall's refusals at or after `since`, oldest first, at most `limit`.
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>>;
+
+    /// Every claim of a source record on an announcement, oldest (the announcer) first
+    /// ([`merge`]).
+    async fn claims(&self) -> Result<Vec<StoredClaim>>;
 
     /// How many events of each type the feed holds (for metrics: nothing is ever deleted, so
     /// these only grow).

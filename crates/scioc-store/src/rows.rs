@@ -35,7 +35,7 @@ pub(crate) const STORED_EVENT_COLUMNS: &str = "seq, ts, event_type, purl, entry_
 /// Columns of a [`crate::PackageEvent`]: a versioned event's purl and a non-OSV source only
 /// where they decide something, so the covering index serves the read.
 pub(crate) const PACKAGE_EVENT_COLUMNS: &str = "seq, event_type, CASE WHEN package IS NULL THEN purl END, community, \
-    package, version, md5, sha1, sha256, sha512, CASE WHEN version IS NULL THEN source END, source_id, affected";
+    package, version, md5, sha1, sha256, sha512, CASE WHEN version IS NULL THEN source END, source_id, affected, threat_level";
 
 /// Columns of an [`crate::Indicator`], in its field order.
 pub(crate) const INDICATOR_COLUMNS: &str =
@@ -71,6 +71,7 @@ macro_rules! package_event {
             source: $row.$get(10)?,
             source_id: $row.$get(11)?,
             affected: $crate::rules::affected($row.$get::<_, Option<String>>(12)?.as_deref()),
+            threat_level: $row.$get::<_, Option<i64>>(13)?.and_then(|l| u8::try_from(l).ok()),
         }
     };
 }

@@ -37,18 +37,64 @@ pub struct NewEvent {
     pub affected: Option<Affected>,
     /// Where it came from, shown under the entry's `scioc` object.
     pub provenance: Option<Provenance>,
+    /// For an import's `NEW_MALICIOUS`, `FP` or `NEW_THREAT_NAME`: the announcement a source
+    /// record makes or takes back, so that several records announcing one package version make
+    /// one announcement ([`crate::merge`]). `None` for an event that is not a record's word.
+    pub claim: Option<Claim>,
 }
 
 impl NewEvent {
-    /// An event with neither ranges nor provenance.
+    /// An event with neither ranges, provenance nor claim.
     pub fn plain(entry: Entry, time: Option<FeedTime>) -> NewEvent {
-        NewEvent { entry, time, affected: None, provenance: None }
+        NewEvent { entry, time, affected: None, provenance: None, claim: None }
     }
 
     /// The `affected` column: the ranges as JSON, unless they cover every version.
     pub(crate) fn affected_column(&self) -> Option<String> {
         self.affected.as_ref().filter(|a| !a.all_versions).map(|a| serde_json::to_string(a).expect("ranges serialize"))
     }
+}
+
+/// What a source record announces: a package version (its purl with the version), or a
+/// versionless purl with the ranges it covers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClaimKey {
+    /// The canonical purl, with the version when there is one.
+    pub purl: String,
+    /// For a versionless purl, its ranges as JSON; empty for every version or for a version.
+    pub ranges: String,
+}
+
+impl ClaimKey {
+    /// The key of `purl` covering `affected` (`None` or every version: empty ranges).
+    pub fn new(purl: &str, affected: Option<&Affected>) -> ClaimKey {
+        let ranges = affected
+            .filter(|a| !a.all_versions)
+            .map(|a| serde_json::to_string(a).expect("ranges serialize"))
+            .unwrap_or_default();
+        ClaimKey { purl: purl.to_owned(), ranges }
+    }
+}
+
+/// An announcement made or taken back by one record of the importing source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// What is announced.
+    pub key: ClaimKey,
+    /// The source's record that announces it.
+    pub record: String,
+}
+
+/// One stored claim: a record of a source announcing a key. Claims are ordered by when they
+/// were made: the oldest is the announcer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredClaim {
+    /// What is announced.
+    pub key: ClaimKey,
+    /// The source.
+    pub source: String,
+    /// The source's record.
+    pub record: String,
 }
 
 /// What an append stored.
@@ -64,6 +110,9 @@ pub struct Appended {
     pub first_time: Option<FeedTime>,
     /// Time of the last, if any.
     pub last_time: Option<FeedTime>,
+    /// An import's events left out because another record already announces the same thing,
+    /// or still does ([`crate::merge`]).
+    pub merged: usize,
 }
 
 impl Appended {
@@ -245,6 +294,9 @@ pub struct Import {
     pub retire_indicators_of: Vec<String>,
     /// Records to forget (a demoted candidate).
     pub remove_records: Vec<String>,
+    /// The whole set of what each of these records announces after the import (its claims);
+    /// records not named keep theirs. See [`crate::merge`].
+    pub claims: Vec<(String, Vec<ClaimKey>)>,
 }
 
 /// Which events to find.
@@ -291,6 +343,8 @@ pub struct PackageEvent {
     pub source_id: Option<String>,
     /// For a versionless event: the ranges it covers, when less than every version.
     pub affected: Option<Affected>,
+    /// The entry's threat level (its first sample's), 1 to 5, if it has one.
+    pub threat_level: Option<u8>,
 }
 
 /// An event as stored, for tools that look events up.

@@ -141,6 +141,7 @@ both!(
     two_nodes_appending_at_once_keep_the_feed_in_order,
     two_nodes_pulling_for_one_user_deliver_each_event_once,
     a_copy_equals_its_source_and_refuses_a_full_target,
+    sources_announce_a_version_once_and_withdraw_it_with_the_last,
 );
 
 /// Waits until the current second has closed.
@@ -165,11 +166,11 @@ fn entry(i: usize) -> Entry {
 }
 
 fn at(i: usize, time: FeedTime) -> NewEvent {
-    NewEvent { entry: entry(i), time: Some(time), affected: None, provenance: None }
+    NewEvent { entry: entry(i), time: Some(time), affected: None, provenance: None, claim: None }
 }
 
 fn undated(i: usize) -> NewEvent {
-    NewEvent { entry: entry(i), time: None, affected: None, provenance: None }
+    NewEvent { entry: entry(i), time: None, affected: None, provenance: None, claim: None }
 }
 
 async fn add_user(store: &dyn Store, name: &str) -> UserName {
@@ -222,7 +223,7 @@ async fn append_assigns_sequence_and_refuses_going_back(backend: Backend) {
     // A shared database takes its own clock, whatever the caller's says.
     let b = store
         .append(
-            vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None }],
+            vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None, claim: None }],
             t("2023-01-01T00:00:00"),
         )
         .await
@@ -305,7 +306,10 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
     assert_eq!(got, (7..=30).collect::<Vec<_>>(), "from the first event at or after the start, each once");
 
     store
-        .append(vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None }], FeedTime::now())
+        .append(
+            vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None, claim: None }],
+            FeedTime::now(),
+        )
         .await
         .unwrap();
     next_second().await;
@@ -498,6 +502,7 @@ fn hashed(i: usize, purl: &str) -> NewEvent {
         time: Some(t("2024-03-01T00:00:00")),
         affected: None,
         provenance: None,
+        claim: None,
     }
 }
 
@@ -644,6 +649,7 @@ async fn two_nodes_appending_at_once_keep_the_feed_in_order(b: Backend) {
                             time: None,
                             affected: None,
                             provenance: None,
+                            claim: None,
                         })
                         .collect();
                     node.append(events, FeedTime::now()).await.unwrap();
@@ -679,6 +685,7 @@ async fn two_nodes_pulling_for_one_user_deliver_each_event_once(b: Backend) {
                             time: None,
                             affected: None,
                             provenance: None,
+                            claim: None,
                         })
                         .collect();
                     node.append(events, FeedTime::now()).await.unwrap();
@@ -790,7 +797,7 @@ async fn postgres_stamps_and_serves_by_the_database_clock() {
     let behind = real.add_secs(-600);
     store.append(vec![at(1, t("2024-01-01T00:00:00"))], behind).await.unwrap();
     let a = store
-        .append(vec![NewEvent { entry: entry(2), time: None, affected: None, provenance: None }], behind)
+        .append(vec![NewEvent { entry: entry(2), time: None, affected: None, provenance: None, claim: None }], behind)
         .await
         .unwrap();
     let stamped = a.last_time.unwrap();
@@ -808,4 +815,57 @@ async fn postgres_stamps_and_serves_by_the_database_clock() {
     let pulled =
         store.pull(&u, PullQuery { limit: 10, format: Format::Json, horizon: ahead, lease: None }).await.unwrap();
     assert!(pulled.page.horizon <= FeedTime::now().add_secs(1));
+}
+
+/// An import's event of `kind` on `evil-0@1.0.0`, claimed by `record`.
+fn claimed(kind: &str, record: &str) -> NewEvent {
+    let mut e = undated(0);
+    e.entry = e.entry.as_event(kind.parse::<scioc_model::EventType>().unwrap());
+    let key = scioc_store::ClaimKey::new("pkg:npm/evil-0@1.0.0", None);
+    e.claim = Some(scioc_store::Claim { key, record: record.into() });
+    e
+}
+
+async fn sources_announce_a_version_once_and_withdraw_it_with_the_last(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let import = |source: &str, version: i64, events: Vec<NewEvent>, records: Vec<&str>| Import {
+        source: source.into(),
+        expected_version: version,
+        events,
+        claims: records
+            .into_iter()
+            .map(|r| (r.to_owned(), vec![scioc_store::ClaimKey::new("pkg:npm/evil-0@1.0.0", None)]))
+            .collect(),
+        ..Default::default()
+    };
+    let now = FeedTime::now();
+    // Two records of one source, then another source: one announcement.
+    let both = vec![claimed("NEW_MALICIOUS", "MAL-1"), claimed("NEW_MALICIOUS", "MAL-2")];
+    let a = store.commit_import(import("osv", 0, both, vec!["MAL-1", "MAL-2"]), now).await.unwrap();
+    assert_eq!((a.count, a.merged), (1, 1));
+    let a = store.commit_import(import("dd", 0, vec![claimed("NEW_MALICIOUS", "x")], vec!["x"]), now).await.unwrap();
+    assert_eq!((a.count, a.merged), (0, 1));
+    let claims: Vec<(String, String)> =
+        store.claims().await.unwrap().into_iter().map(|c| (c.source, c.record)).collect();
+    let pair = |s: &str, r: &str| (s.to_owned(), r.to_owned());
+    assert_eq!(claims, [pair("osv", "MAL-1"), pair("osv", "MAL-2"), pair("dd", "x")], "oldest first");
+    // Only the announcer renames.
+    let renames = vec![claimed("NEW_THREAT_NAME", "MAL-2"), claimed("NEW_THREAT_NAME", "MAL-1")];
+    let a = store.commit_import(import("osv", 1, renames, vec![]), now).await.unwrap();
+    assert_eq!((a.count, a.merged), (1, 1));
+    // Withdrawals: an FP only with the last.
+    let fps = vec![claimed("FP", "MAL-1"), claimed("FP", "MAL-2")];
+    let a = store.commit_import(import("osv", 2, fps, vec![]), now).await.unwrap();
+    assert_eq!((a.count, a.merged), (0, 2));
+    let a = store.commit_import(import("dd", 1, vec![claimed("FP", "x")], vec![]), now).await.unwrap();
+    assert_eq!((a.count, a.merged), (1, 0));
+    assert!(store.claims().await.unwrap().is_empty());
+    // A manual FP (no claim) takes back every claim on its purl.
+    store.commit_import(import("osv", 3, vec![claimed("NEW_MALICIOUS", "MAL-1")], vec!["MAL-1"]), now).await.unwrap();
+    let mut manual = undated(0);
+    manual.entry = manual.entry.as_event(scioc_model::EventType::FalsePositive);
+    store.append(vec![manual], now).await.unwrap();
+    assert!(store.claims().await.unwrap().is_empty());
+    assert_eq!(store.stats().await.unwrap().events, 5);
 }

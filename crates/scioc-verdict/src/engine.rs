@@ -36,7 +36,7 @@ impl Sizes {
 ///     seq: 1, event_type: scioc_model::EventType::NewMalicious, purl: Some("pkg:npm/evil@1.0.0".into()),
 ///     community: Some("npm".into()), package: Some("evil".into()), version: Some("1.0.0".into()),
 ///     md5: None, sha1: None, sha256: None, sha512: None,
-///     source: Some("osv".into()), source_id: Some("MAL-2025-1".into()), affected: None,
+///     source: Some("osv".into()), source_id: Some("MAL-2025-1".into()), affected: None, threat_level: None,
 /// };
 /// let engine = Engine::build(vec![event], Knowledge::default());
 /// let verdicts = engine.check(&Query::package("npm", "evil", Some("1.0.0")));
@@ -49,6 +49,7 @@ pub struct Engine {
     feed: Feed,
     curated: Curated,
     indicators: Indicators,
+    joined: crate::joined::Joined,
     warnings: Vec<String>,
     pub(crate) marks: Vec<(String, i64)>,
     pub(crate) files: Knowledge,
@@ -77,13 +78,17 @@ impl Engine {
     }
 
     /// Every report that covers a package version (or, without a version, names the package):
-    /// what the OSV API answers with. Curated rules and indicators are not reports; see
+    /// what the OSV API answers with. Reports that joined another's announcement of the same
+    /// version ([`Engine::set_claims`]) follow the reports of the feed's events. Curated rules and indicators are not reports; see
     /// [`Engine::check`] for them.
     pub fn reports(&self, q: &Query<'_>) -> Vec<crate::Report> {
         if q.name.is_empty() {
             return Vec::new();
         }
-        self.feed.reports(q, normalize(q.ecosystem, q.name))
+        let name = normalize(q.ecosystem, q.name);
+        let mut out = self.feed.reports(q, name.clone());
+        self.joined.add_to(q, &name, &mut out);
+        out
     }
 
     /// The packages the feed holds as malicious now, FPs and withdrawals applied: what the
@@ -117,6 +122,17 @@ impl Engine {
         self.curated = Curated::build(&knowledge.rules, &mut warnings);
         self.indicators = Indicators::build(knowledge.indicators, &mut warnings);
         self.warnings = warnings;
+    }
+
+    /// Replaces the claims of source records on announcements ([`scioc_store::Store::claims`]),
+    /// by which [`Engine::reports`] names every report of a version, not only its announcer.
+    pub fn set_claims(&mut self, claims: Vec<scioc_store::StoredClaim>) {
+        self.joined = crate::joined::Joined::build(claims);
+    }
+
+    /// How many claims of every version or of one version the engine holds.
+    pub fn claims(&self) -> usize {
+        self.joined.len()
     }
 
     /// The last feed event applied.
@@ -159,6 +175,7 @@ mod tests {
             source: record.map(|_| "osv".into()),
             source_id: record.map(str::to_owned),
             affected: None,
+            threat_level: None,
         }
     }
 

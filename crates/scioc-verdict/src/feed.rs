@@ -26,6 +26,8 @@ struct Mark {
     malicious: bool,
     seq: i64,
     record: Option<String>,
+    /// The threat level the announcement (or its latest rename) gave, if any.
+    level: Option<u8>,
     /// Other reports that announced the same version before this one and still stand (a
     /// version two reports name is covered by both until an FP clears it).
     others: Vec<(Option<String>, i64)>,
@@ -66,6 +68,7 @@ struct Claim {
     record: Option<String>,
     affected: Option<Affected>,
     seq: i64,
+    level: Option<u8>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -98,12 +101,13 @@ impl Feed {
         let after = self.seq;
         for mut e in events.into_iter().filter(|e| e.seq > after) {
             self.seq = e.seq;
-            let malicious = match e.event_type {
-                EventType::NewMalicious => true,
-                EventType::FalsePositive => false,
-                EventType::NewThreatName => continue,
-            };
-            for h in [e.md5.take(), e.sha1.take(), e.sha256.take(), e.sha512.take()].into_iter().flatten() {
+            let malicious = e.event_type == EventType::NewMalicious;
+            let renamed = e.event_type == EventType::NewThreatName;
+            for h in [e.md5.take(), e.sha1.take(), e.sha256.take(), e.sha512.take()]
+                .into_iter()
+                .flatten()
+                .filter(|_| !renamed)
+            {
                 if malicious {
                     self.hashes.insert(h, e.seq);
                 } else {
@@ -122,18 +126,33 @@ impl Feed {
             let Some(ecosystem) = scioc_model::ecosystem_of(&community) else { continue };
             let state = self.packages.entry((ecosystem, normalize(ecosystem, &package))).or_default();
             let record = e.source_id.take();
+            if renamed {
+                // A new name may bring a new level: the severity follows it.
+                match version {
+                    Some(v) => {
+                        if let Some((_, m)) = state.versions.iter_mut().find(|(t, m)| *t == v && m.malicious) {
+                            m.level = e.threat_level;
+                        }
+                    }
+                    None => {
+                        state.claims.iter_mut().filter(|c| c.record == record).for_each(|c| c.level = e.threat_level)
+                    }
+                }
+                continue;
+            }
             // Reports this event takes back, and one it announces again.
             let mut taken: Vec<Option<String>> = Vec::new();
             let mut announced: Option<String> = None;
             match (version, malicious) {
                 (Some(v), _) => {
-                    let mut mark = Mark { malicious, seq: e.seq, record, others: Vec::new() };
+                    let mut mark = Mark { malicious, seq: e.seq, record, level: e.threat_level, others: Vec::new() };
                     let slot = match state.versions.iter_mut().position(|(t, _)| *t == v) {
                         Some(i) => i,
                         None => {
-                            state
-                                .versions
-                                .push((v, Mark { malicious: false, seq: 0, record: None, others: Vec::new() }));
+                            state.versions.push((
+                                v,
+                                Mark { malicious: false, seq: 0, record: None, level: None, others: Vec::new() },
+                            ));
                             state.versions.len() - 1
                         }
                     };
@@ -148,6 +167,7 @@ impl Feed {
                             others.retain(|(r, _)| *r != mark.record);
                             mark.others = others;
                             announced = mark.record.clone();
+                            mark.level = mark.level.zip(before.level).map(|(a, b)| a.max(b));
                         }
                         (true, false) => announced = mark.record.clone(),
                         (false, true) => {
@@ -161,7 +181,7 @@ impl Feed {
                 (None, true) => {
                     announced = record.clone();
                     state.claims.retain(|c| c.record != record);
-                    state.claims.push(Claim { record, affected: e.affected.take(), seq: e.seq });
+                    state.claims.push(Claim { record, affected: e.affected.take(), seq: e.seq, level: e.threat_level });
                 }
                 (None, false) if scoped => {
                     state.claims.retain(|c| c.record != record);
@@ -211,14 +231,20 @@ impl Feed {
     /// the version; `name` is the query's name normalized.
     pub(crate) fn known(&self, q: &Query<'_>, name: String) -> Option<Verdict> {
         let mut best: Option<(i64, String, Option<String>)> = None;
-        self.covering(q, name, |seq, why, record| {
+        // The gravest level of every report that covers it (none known errs to the gravest).
+        let mut level: Option<u8> = Some(0);
+        self.covering(q, name, |seq, why, record, l| {
             if best.as_ref().is_none_or(|(s, _, _)| seq < *s) {
                 best = Some((seq, why(), record.clone()));
             }
+            level = match (level, l) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
         });
         best.map(|(seq, evidence, record)| Verdict {
             rule: Rule::KnownMalicious,
-            severity: Severity::Critical,
+            severity: Severity::of_threat_level(level),
             evidence,
             event: Some(seq),
             reference: record,
@@ -229,7 +255,7 @@ impl Feed {
     /// package), each once with its earliest event, in feed order.
     pub(crate) fn reports(&self, q: &Query<'_>, name: String) -> Vec<Report> {
         let mut out: Vec<Report> = Vec::new();
-        self.covering(q, name, |seq, _, record| match out.iter_mut().find(|r| &r.record == record) {
+        self.covering(q, name, |seq, _, record, _| match out.iter_mut().find(|r| &r.record == record) {
             Some(r) => r.event = r.event.min(seq),
             None => out.push(Report { record: record.clone(), event: seq }),
         });
@@ -274,8 +300,13 @@ impl Feed {
     }
 
     /// Calls `offer` with each event that covers the query: its sequence number, why (made
-    /// only when asked) and its report.
-    fn covering(&self, q: &Query<'_>, name: String, mut offer: impl FnMut(i64, &dyn Fn() -> String, &Option<String>)) {
+    /// only when asked), its report and its threat level.
+    fn covering(
+        &self,
+        q: &Query<'_>,
+        name: String,
+        mut offer: impl FnMut(i64, &dyn Fn() -> String, &Option<String>, Option<u8>),
+    ) {
         let Some(state) = ecosystem_key(q.ecosystem).and_then(|e| self.packages.get(&(e, name))) else { return };
         if let Some(v) = q.version {
             // Versions are parsed only for a package the feed names, and only when the texts
@@ -290,9 +321,9 @@ impl Feed {
                         .is_some_and(|qv| Version::parse(scheme, text).is_ok_and(|mv| &mv == qv));
                 if same {
                     let why = || format!("{}: this version is known malicious", q.display());
-                    offer(m.seq, &why, &m.record);
+                    offer(m.seq, &why, &m.record, m.level);
                     for (record, seq) in &m.others {
-                        offer(*seq, &why, record);
+                        offer(*seq, &why, record, m.level);
                     }
                 }
             }
@@ -300,7 +331,7 @@ impl Feed {
         let every = || format!("{}: every version of this package is malicious", q.display());
         for c in &state.claims {
             match (&c.affected, q.version) {
-                (None, _) => offer(c.seq, &every, &c.record),
+                (None, _) => offer(c.seq, &every, &c.record, c.level),
                 (Some(a), Some(v)) => {
                     if let Coverage::Yes { range, every_version } = affects(Scheme::of(q.ecosystem), &a.ranges, v) {
                         let why = || match every_version {
@@ -309,10 +340,10 @@ impl Feed {
                                 format!("{}: in the malicious range {}", q.display(), describe(&a.ranges[range].events))
                             }
                         };
-                        offer(c.seq, &why, &c.record);
+                        offer(c.seq, &why, &c.record, c.level);
                     }
                 }
-                (Some(a), None) if a.all_versions => offer(c.seq, &every, &c.record),
+                (Some(a), None) if a.all_versions => offer(c.seq, &every, &c.record, c.level),
                 (Some(_), None) => {}
             }
         }
@@ -332,7 +363,7 @@ impl Feed {
 }
 
 /// The ecosystem name as the feed's packages are keyed (a `&'static str` from the model).
-fn ecosystem_key(ecosystem: &str) -> Option<&'static str> {
+pub(crate) fn ecosystem_key(ecosystem: &str) -> Option<&'static str> {
     scioc_model::purl_type_of(ecosystem).and_then(scioc_model::ecosystem_of)
 }
 
@@ -371,7 +402,38 @@ mod tests {
             source: Some("osv".into()),
             source_id: Some(record.into()),
             affected: None,
+            threat_level: None,
         }
+    }
+
+    #[test]
+    fn severity_follows_the_gravest_threat_level_and_its_renames() {
+        let leveled = |seq, kind: EventType, version: &str, record: &str, level: u8| PackageEvent {
+            event_type: kind,
+            threat_level: Some(level),
+            ..event(seq, true, Some(version), record)
+        };
+        let severity = |feed: &Feed, v: &str| {
+            feed.known(&Query::package("npm", "evil", Some(v)), "evil".into()).map(|v| v.severity)
+        };
+        let mut feed = Feed::default();
+        feed.apply(vec![
+            leveled(1, EventType::NewMalicious, "1.0.0", "MAL-1", 1),
+            leveled(2, EventType::NewMalicious, "2.0.0", "MAL-2", 2),
+            leveled(3, EventType::NewMalicious, "3.0.0", "MAL-3", 3),
+            event(4, true, Some("4.0.0"), "MAL-4"),
+        ]);
+        assert_eq!(severity(&feed, "1.0.0"), Some(Severity::Low), "spam");
+        assert_eq!(severity(&feed, "2.0.0"), Some(Severity::Medium), "a probe");
+        assert_eq!(severity(&feed, "3.0.0"), Some(Severity::High), "a typosquat");
+        assert_eq!(severity(&feed, "4.0.0"), Some(Severity::Critical), "no level known errs high");
+        // A rename to an infostealer raises it; a second report of the version keeps the gravest.
+        feed.apply(vec![
+            leveled(5, EventType::NewThreatName, "1.0.0", "MAL-1", 5),
+            leveled(6, EventType::NewMalicious, "2.0.0", "MAL-6", 4),
+        ]);
+        assert_eq!(severity(&feed, "1.0.0"), Some(Severity::Critical));
+        assert_eq!(severity(&feed, "2.0.0"), Some(Severity::Critical));
     }
 
     fn reports(feed: &Feed, version: Option<&str>) -> Vec<Option<String>> {

@@ -21,6 +21,7 @@ mod curated;
 mod engine;
 mod feed;
 mod indicators;
+mod joined;
 mod knowledge;
 mod load;
 mod names;

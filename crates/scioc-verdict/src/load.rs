@@ -133,6 +133,7 @@ impl Engine {
                 engine.apply_events(events);
                 tracing::debug!("feed state built in {:?}", t.elapsed());
                 engine.set_knowledge(knowledge);
+                engine.set_claims(store.claims().await?);
                 tracing::debug!("feed state and knowledge built in {:?}", t.elapsed());
             }
             None => engine.set_knowledge(Knowledge::default()),
@@ -157,8 +158,9 @@ impl Engine {
     pub fn apply(&mut self, update: Update) -> bool {
         let mut changed = !update.events.is_empty();
         self.apply_events(update.events);
-        if let Some((knowledge, marks)) = update.knowledge {
+        if let Some((knowledge, claims, marks)) = update.knowledge {
             self.set_knowledge(knowledge);
+            self.set_claims(claims);
             self.marks = marks;
             changed = true;
         }
@@ -178,16 +180,17 @@ pub struct Position {
 #[derive(Debug, Default)]
 pub struct Update {
     events: Vec<PackageEvent>,
-    knowledge: Option<(Knowledge, Vec<(String, i64)>)>,
+    knowledge: Option<(Knowledge, Vec<scioc_store::StoredClaim>, Vec<(String, i64)>)>,
 }
 
 impl Update {
     /// Reads the feed events after `from` and, when some source's import version moved, the
-    /// store's knowledge again.
+    /// store's knowledge and claims again.
     pub async fn read(from: &Position, store: &dyn Store) -> Result<Update, LoadError> {
         let events = store.package_events(from.seq).await?;
         let marks = store.source_versions().await?;
-        let knowledge = if marks != from.marks { Some((knowledge_of(store).await?, marks)) } else { None };
+        let knowledge =
+            if marks != from.marks { Some((knowledge_of(store).await?, store.claims().await?, marks)) } else { None };
         Ok(Update { events, knowledge })
     }
 

@@ -51,14 +51,33 @@ impl Serialize for Rule {
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
-    /// Low: an indicator flagged with low confidence
+    /// Low: an indicator flagged with low confidence, or a known spam package (threat level 1)
     Low,
-    /// Medium: an indicator flagged with medium confidence
+    /// Medium: an indicator flagged with medium confidence, or a known probe (threat level 2)
     Medium,
-    /// High: a blocking indicator, or a flagged one with high confidence
+    /// High: a blocking indicator, a flagged one with high confidence, or a known protestware or typosquat package (threat level 3)
     High,
-    /// Critical: a known-malicious version or archive
+    /// Critical: a known-malicious version or archive (of threat level 4 or 5)
     Critical,
+}
+
+impl Severity {
+    /// The severity of a known-malicious package whose threat level (1 to 5) is `level`:
+    ///
+    /// | threat level | severity |
+    /// |---|---|
+    /// | 5, 4, or none known | critical |
+    /// | 3 (protestware, typosquat) | high |
+    /// | 2 (a probe) | medium |
+    /// | 1 (spam) | low |
+    pub fn of_threat_level(level: Option<u8>) -> Severity {
+        match level {
+            None | Some(4..) => Severity::Critical,
+            Some(3) => Severity::High,
+            Some(2) => Severity::Medium,
+            Some(_) => Severity::Low,
+        }
+    }
 }
 
 /// Text that names no severity.

@@ -139,6 +139,7 @@ pub async fn commit(
             indicators: Vec::new(),
             retire_indicators_of: Vec::new(),
             remove_records: Vec::new(),
+            claims: Vec::new(),
         };
         match store.commit_import(import, FeedTime::now()).await {
             Err(scioc_store::Error::Conflict(_)) if attempt < COMMIT_ATTEMPTS => attempt += 1,

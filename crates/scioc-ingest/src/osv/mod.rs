@@ -17,7 +17,7 @@ pub use source::{Source, SourceError};
 
 use plan::RecordState;
 use scioc_model::{EventType, FEED_EPOCH, FeedTime, Provenance};
-use scioc_store::{Appended, Import, NewEvent, SourceRecord, Store};
+use scioc_store::{Appended, Claim, ClaimKey, Import, NewEvent, SourceRecord, Store};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
@@ -74,7 +74,8 @@ pub struct Outcome {
     pub duplicates: usize,
     /// Invalid records, skipped with their reasons (or refusing the import when strict).
     pub invalid: Vec<InvalidRecord>,
-    /// Events by type: `NEW_MALICIOUS`, `FP`, `NEW_THREAT_NAME`.
+    /// Events planned, by type: `NEW_MALICIOUS`, `FP`, `NEW_THREAT_NAME` (the store leaves
+    /// out those another record's announcement already covers: [`Appended::merged`]).
     pub events: [usize; 3],
     /// Indicators offered to the store (existing ones are kept once).
     pub indicators: usize,
@@ -136,7 +137,9 @@ struct Pending {
 /// itself kept in its state (for the OSV API); 4: threat names and levels from the behaviour
 /// classification (the first import after an upgrade announces each record's new name once,
 /// as `NEW_THREAT_NAME`).
-const MAPPING_VERSION: &[u8] = b"scioc-osv-mapping/4\n";
+/// 5: each record's claims kept in the store, so one package version reported by several
+/// records or sources is announced once (the first import after an upgrade writes them).
+const MAPPING_VERSION: &[u8] = b"scioc-osv-mapping/5\n";
 
 fn content_hash(bytes: &[u8], withdrawn_dir: bool) -> String {
     let mut h = Sha256::new();
@@ -259,6 +262,7 @@ async fn import_into(
     let mut records = Vec::new();
     let mut indicators = Vec::new();
     let mut retired = Vec::new();
+    let mut claims = Vec::new();
     // Each record is dropped once planned, so the import never holds records and events at once.
     for (n, (id, p)) in pending.into_iter().enumerate() {
         check_deadline(&options, n + 1)?;
@@ -284,8 +288,10 @@ async fn import_into(
             let provenance = provenance.clone().or_else(|| {
                 Some(Provenance { source: kept.source.into(), id: Some(id.clone()), ..Provenance::default() })
             });
-            planned.push((published, NewEvent { entry: e.entry, time: None, affected: e.affected, provenance }));
+            let claim = Some(Claim { key: ClaimKey::new(&e.key, e.affected.as_ref()), record: id.clone() });
+            planned.push((published, NewEvent { entry: e.entry, time: None, affected: e.affected, provenance, claim }));
         }
+        claims.push((id.clone(), state.active.keys().map(|k| ClaimKey::new(k, state.ranges.get(k))).collect()));
         records.push(SourceRecord {
             id: id.clone(),
             content_hash: p.hash.clone(),
@@ -316,6 +322,7 @@ async fn import_into(
         indicators,
         retire_indicators_of: retired,
         remove_records: Vec::new(),
+        claims,
     };
     // Dated by publication because the feed was empty when the import began; if another writer
     // appended since, those times would go back before its events: date now instead.

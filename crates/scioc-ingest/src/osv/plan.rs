@@ -27,6 +27,8 @@ pub struct Planned {
     pub entry: Entry,
     /// The ranges the event covers (new) or withdraws (`FP`), for a versionless entry.
     pub affected: Option<Affected>,
+    /// The announcement's key in the record's state (its purl).
+    pub key: String,
 }
 
 /// Whether the ranges stored before equal those now; none stored meant every version.
@@ -46,7 +48,11 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
             for (key, entry_json) in before_active.into_iter().flatten() {
                 if let Some(entry) = parse_entry(entry_json) {
                     let affected = before.and_then(|b| b.ranges.get(key)).cloned();
-                    events.push(Planned { entry: entry.as_event(EventType::FalsePositive), affected });
+                    events.push(Planned {
+                        entry: entry.as_event(EventType::FalsePositive),
+                        affected,
+                        key: key.clone(),
+                    });
                 }
             }
             let threat_name = before.map(|b| b.threat_name.clone()).unwrap_or_default();
@@ -69,19 +75,21 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
             let before_ranges = |key: &str| before.and_then(|b| b.ranges.get(key));
             for a in &mapped.announcements {
                 let json = serde_json::to_string(&a.entry).expect("an entry serializes");
-                let new = || Planned { entry: a.entry.clone(), affected: a.affected.clone() };
+                let new = || Planned { entry: a.entry.clone(), affected: a.affected.clone(), key: a.key.clone() };
                 match before_active.and_then(|b| b.get(&a.key)) {
                     None => events.push(new()),
                     Some(old_json) if !same_ranges(before_ranges(&a.key), a.affected.as_ref()) => {
                         if let Some(old) = parse_entry(old_json) {
                             let affected = before_ranges(&a.key).cloned();
-                            events.push(Planned { entry: old.as_event(EventType::FalsePositive), affected });
+                            let key = a.key.clone();
+                            events.push(Planned { entry: old.as_event(EventType::FalsePositive), affected, key });
                         }
                         events.push(new());
                     }
                     Some(_) if renamed => events.push(Planned {
                         entry: a.entry.as_event(EventType::NewThreatName),
                         affected: a.affected.clone(),
+                        key: a.key.clone(),
                     }),
                     Some(_) => {}
                 }
@@ -95,7 +103,8 @@ pub fn plan(before: Option<&RecordState>, now: Option<&Mapped>) -> (Vec<Planned>
                     && let Some(entry) = parse_entry(entry_json)
                 {
                     let affected = before_ranges(key).cloned();
-                    events.push(Planned { entry: entry.as_event(EventType::FalsePositive), affected });
+                    let key = key.clone();
+                    events.push(Planned { entry: entry.as_event(EventType::FalsePositive), affected, key });
                 }
             }
             let state = RecordState {

@@ -192,7 +192,7 @@ pub(crate) async fn post_sample(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))??;
-    let event = NewEvent { entry, time: None, affected: None, provenance: Some(provenance) };
+    let event = NewEvent { entry, time: None, affected: None, provenance: Some(provenance), claim: None };
     let a = app.writes.record(archive::commit(app.store.as_ref(), vec![event], vec![record]).await)?;
     Ok(Json(json!({"archive": summary, "appended": appended(&a)})))
 }

@@ -56,6 +56,8 @@ pub(super) async fn stats(c: &Conn) -> Result<Stats> {
 pub(super) async fn append(c: &mut Conn, batch: &[NewEvent], per_second: u32) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
     let out = append_in(&tx, batch, per_second).await?;
+    // After the head's lock, as imports take them.
+    super::claims::clear_for_manual_fps(&tx, batch).await?;
     tx.commit().await.db()?;
     Ok(out)
 }
@@ -79,6 +81,7 @@ pub(super) struct Columns<'a> {
     source: Vec<Option<&'a str>>,
     source_id: Vec<Option<&'a str>>,
     affected: Vec<Option<&'a str>>,
+    threat_level: Vec<Option<i64>>,
 }
 
 impl<'a> Columns<'a> {
@@ -100,6 +103,7 @@ impl<'a> Columns<'a> {
         self.source.push(e.source.as_deref());
         self.source_id.push(e.source_id.as_deref());
         self.affected.push(e.affected.as_deref());
+        self.threat_level.push(e.threat_level);
     }
 
     /// Inserts the rows with one statement ([`insert_events_sql`]).
@@ -124,6 +128,7 @@ impl<'a> Columns<'a> {
                 &self.source,
                 &self.source_id,
                 &self.affected,
+                &self.threat_level,
             ],
         )
         .await
@@ -139,7 +144,7 @@ fn insert_events_sql() -> &'static str {
         format!(
             "INSERT INTO events ({}) SELECT * FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], \
              $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::TEXT[], $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::BYTEA[], \
-             $13::BYTEA[], $14::TEXT[], $15::TEXT[], $16::TEXT[])",
+             $13::BYTEA[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::BIGINT[])",
             EventRow::COLUMNS
         )
     });

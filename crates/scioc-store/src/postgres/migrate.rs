@@ -21,6 +21,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "feed_sources",
         sql: include_str!("../../migrations/postgres/0005_feed_sources.sql"),
     },
+    Migration { version: 6, name: "claims", sql: include_str!("../../migrations/postgres/0006_claims.sql") },
+    Migration {
+        version: 7,
+        name: "threat_level",
+        sql: include_str!("../../migrations/postgres/0007_threat_level.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "

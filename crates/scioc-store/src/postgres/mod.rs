@@ -15,6 +15,7 @@
 //! under CockroachDB's serializable isolation) is run again, a few times, from the start.
 
 mod blocks;
+mod claims;
 mod cursors;
 mod dump;
 mod events;
@@ -285,6 +286,10 @@ impl Store for PgStore {
 
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
         blocks::since(&self.client().await?, since, limit).await
+    }
+
+    async fn claims(&self) -> Result<Vec<crate::StoredClaim>> {
+        claims::all(&self.client().await?).await
     }
 
     async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>> {

@@ -40,7 +40,13 @@ pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime, per_sec
     if current != import.expected_version {
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));
     }
-    let appended = events::append_in(&tx, &import.events, per_second).await?;
+    let resolved = super::claims::resolve_in(&tx, &import.source, &import.events, &import.claims).await?;
+    let mut appended = if resolved.merged == 0 {
+        events::append_in(&tx, &import.events, per_second).await?
+    } else {
+        events::append_in(&tx, &resolved.kept(import.events.clone()), per_second).await?
+    };
+    appended.merged = resolved.merged;
     let source = import.source.as_str();
     if !import.records.is_empty() {
         let ids: Vec<&str> = import.records.iter().map(|r| r.id.as_str()).collect();
@@ -89,6 +95,9 @@ pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime, per_sec
     }
     if !import.remove_records.is_empty() {
         tx.execute("DELETE FROM source_records WHERE source = $1 AND id = ANY($2)", &[&source, &import.remove_records])
+            .await
+            .db()?;
+        tx.execute("DELETE FROM claims WHERE source = $1 AND record = ANY($2)", &[&source, &import.remove_records])
             .await
             .db()?;
     }

@@ -20,6 +20,7 @@ pub(super) fn head(conn: &Connection) -> Result<Option<Head>> {
 /// Appends a batch in one immediate transaction, enforcing the feed's time rules.
 pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime, per_second: u32) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    super::claims::clear_for_manual_fps(&tx, &batch)?;
     let out = append_in(&tx, batch, now, per_second)?;
     tx.commit().db()?;
     Ok(out)
@@ -51,7 +52,7 @@ pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime, pe
 /// The statement that inserts one [`EventRow`].
 pub(super) fn insert_statement(tx: &Connection) -> Result<r2d2_sqlite::rusqlite::CachedStatement<'_>> {
     let sql = format!(
-        "INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "INSERT INTO events ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         EventRow::COLUMNS
     );
     tx.prepare_cached(&sql).db()
@@ -76,7 +77,8 @@ pub(super) fn insert_row(insert: &mut Statement<'_>, e: &EventRow) -> Result<()>
             e.entry_xml,
             e.source,
             e.source_id,
-            e.affected
+            e.affected,
+            e.threat_level
         ])
         .db()?;
     Ok(())

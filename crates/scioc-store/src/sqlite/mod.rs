@@ -6,6 +6,7 @@
 //! seeing a consistent snapshot for the length of its transaction.
 
 mod blocks;
+mod claims;
 mod cursors;
 mod dump;
 mod events;
@@ -66,6 +67,12 @@ const MIGRATIONS: &[migrate::Migration] = &[
         version: 8,
         name: "feed_sources",
         sql: include_str!("../../migrations/sqlite/0008_feed_sources.sql"),
+    },
+    migrate::Migration { version: 9, name: "claims", sql: include_str!("../../migrations/sqlite/0009_claims.sql") },
+    migrate::Migration {
+        version: 10,
+        name: "threat_level",
+        sql: include_str!("../../migrations/sqlite/0010_threat_level.sql"),
     },
 ];
 
@@ -371,6 +378,10 @@ impl Store for SqliteStore {
 
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
         self.read(move |c| blocks::since(c, since, limit)).await
+    }
+
+    async fn claims(&self) -> Result<Vec<crate::StoredClaim>> {
+        self.read(claims::all).await
     }
 
     async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>> {

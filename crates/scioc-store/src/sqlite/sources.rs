@@ -68,7 +68,9 @@ pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime, per_s
     if current != import.expected_version {
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));
     }
-    let appended = events::append_in(&tx, import.events, now, per_second)?;
+    let resolved = super::claims::resolve_in(&tx, &import.source, &import.events, &import.claims)?;
+    let mut appended = events::append_in(&tx, resolved.kept(import.events), now, per_second)?;
+    appended.merged = resolved.merged;
     {
         let mut put = tx
             .prepare_cached(
@@ -89,8 +91,10 @@ pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime, per_s
             insert_indicator(&mut add, i, now.unix())?;
         }
         let mut forget = tx.prepare_cached("DELETE FROM source_records WHERE source = ?1 AND id = ?2").db()?;
+        let mut unclaim = tx.prepare_cached("DELETE FROM claims WHERE source = ?1 AND record = ?2").db()?;
         for id in &import.remove_records {
             forget.execute(params![import.source, id]).db()?;
+            unclaim.execute(params![import.source, id]).db()?;
         }
     }
     tx.execute(

@@ -78,7 +78,13 @@ async fn load_samples(
                     inspected.sha256
                 ));
                 records.push(archive::record(&inspected));
-                batch.push(scioc_store::NewEvent { entry, time: None, affected: None, provenance: Some(provenance) });
+                batch.push(scioc_store::NewEvent {
+                    entry,
+                    time: None,
+                    affected: None,
+                    provenance: Some(provenance),
+                    claim: None,
+                });
             }
             Err(e) => {
                 anstream::eprintln!("{}: {e}", path.display());

@@ -1,6 +1,6 @@
 //! Sources polled by `scioc serve` (issue 17): an OSV bucket and a DataDog manifest served over
 //! HTTP from records of the shared snapshot, a source that stalls and one that answers garbage,
-//! and two nodes on PostgreSQL sharing the polls.
+//! two nodes on PostgreSQL sharing the polls, and overlapping sources merged into one announcement.
 
 use crate::osv_snapshot::snapshot;
 use crate::support::{Backend, FEED, PASSWORD, Scioc, entry, utc};
@@ -330,4 +330,104 @@ async fn another_feed_is_mirrored_as_a_source() {
     until(&s, Duration::from_secs(30), "the upstream's new event", |st| st["upstream"]["records"] == 3).await;
     let mine: Value = serde_json::from_str(&s.ok(&["status", "--format", "json"], "")).unwrap();
     assert_eq!(mine["events"], 3, "each upstream event once");
+}
+
+/// Events of one purl in the store, as `(event type, record)`.
+async fn events_of(s: &Scioc, purl: &str) -> Vec<(String, String)> {
+    let found = s.store().await.find_events(scioc_store::EventFilter::Purl(purl.into())).await.unwrap();
+    found
+        .iter()
+        .map(|e| {
+            let v: Value = serde_json::from_slice(&e.entry_json).unwrap();
+            let record = v["scioc"]["provenance"]["id"].as_str().unwrap_or_default().to_owned();
+            (v["event_type"].as_str().unwrap().to_owned(), record)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_sources_announce_a_version_once_and_withdraw_it_with_the_last() {
+    let s = Scioc::new();
+    s.add_user("soc", "reader");
+    let tree = s.dir.path().join("osv-tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    let put = |record: &Value| {
+        let id = record["id"].as_str().unwrap();
+        std::fs::write(tree.join(format!("{id}.json")), record.to_string()).unwrap();
+    };
+    let withdraw = |record: &Value, when: &str| {
+        let mut r = record.clone();
+        r["withdrawn"] = json!(when);
+        r["modified"] = json!(when);
+        r
+    };
+    // Two OSV reports of one version (the second with a GHSA alias), and a manifest that lists
+    // it as well as a version only it knows.
+    let first = new_record("MAL-2099-0101", "overlap-evil", "2099-01-01T00:00:00Z");
+    let mut second = new_record("MAL-2099-0102", "overlap-evil", "2099-01-02T00:00:00Z");
+    second["aliases"] = json!(["GHSA-aaaa-bbbb-cccc"]);
+    put(&first);
+    put(&second);
+    let manifest = s.dir.path().join("manifest.json");
+    std::fs::write(&manifest, json!({"overlap-evil": ["1.0.0", "2.0.0"]}).to_string()).unwrap();
+    for (name, kind, location, extra) in [
+        ("osv-tree", "osv", tree.display().to_string(), vec![]),
+        ("dd", "datadog", manifest.display().to_string(), vec!["--ecosystem", "npm"]),
+    ] {
+        let mut args = vec!["sources", "add", name, "--kind", kind, "--location", &location, "--interval", "1s"];
+        args.extend(extra);
+        s.ok(&args, "");
+    }
+    let started = FeedTime::now().unix();
+    let server = s.serve(&["--osv-anonymous"]);
+    until(&s, Duration::from_secs(30), "both sources read", |st| {
+        st["osv-tree"]["records"] == 2 && st["dd"]["records"] == 1
+    })
+    .await;
+    let v1 = "pkg:npm/overlap-evil@1.0.0";
+    let v2 = "pkg:npm/overlap-evil@2.0.0";
+    assert_eq!(events_of(&s, v1).await, [("NEW_MALICIOUS".to_owned(), "MAL-2099-0101".to_owned())], "announced once");
+    assert_eq!(events_of(&s, v2).await.len(), 1, "the version only the manifest has is announced");
+
+    // The OSV API still answers with both reports of the version.
+    let query = json!({"package": {"name": "overlap-evil", "ecosystem": "npm"}, "version": "1.0.0"});
+    let ids = |body: Value| -> Vec<String> {
+        body["vulns"].as_array().map_or(vec![], |v| v.iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect())
+    };
+    let answer = |q: Value| {
+        let url = format!("{}/v1/query", server.url);
+        async move { reqwest::Client::new().post(url).json(&q).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(ids(answer(query.clone()).await), ["MAL-2099-0101", "MAL-2099-0102"]);
+
+    // Each withdrawal but the last leaves the version announced: no FP.
+    let polls = |st: &HashMap<String, Value>, name: &str| st[name]["polls"].as_u64().unwrap();
+    let settle = |name: &'static str| {
+        let s = &s;
+        async move {
+            let seen = polls(&sources_status(s), name);
+            until(s, Duration::from_secs(15), "two more polls", |st| polls(st, name) >= seen + 2).await;
+        }
+    };
+    put(&withdraw(&first, "2099-02-01T00:00:00Z"));
+    settle("osv-tree").await;
+    put(&withdraw(&second, "2099-02-02T00:00:00Z"));
+    settle("osv-tree").await;
+    assert_eq!(events_of(&s, v1).await.len(), 1, "the manifest still announces it: {:?}", events_of(&s, v1).await);
+    let st = sources_status(&s);
+    assert_eq!(st["osv-tree"]["failures"], 0, "{st:#?}");
+    // The engine still holds it malicious, and the OSV API no longer names the withdrawn reports.
+    let check = json!({"package": {"name": "overlap-evil", "ecosystem": "npm"}, "version": "1.0.0"});
+    let body = answer(check).await;
+    assert!(!ids(body.clone()).iter().any(|id| id.starts_with("MAL-")), "{body}");
+
+    // The last withdrawal takes it back, once.
+    std::fs::write(&manifest, json!({}).to_string()).unwrap();
+    let c = server.client().as_user("soc");
+    visible(&c, started, v1, "FP").await;
+    visible(&c, started, v2, "FP").await;
+    let fps = |events: Vec<(String, String)>| events.iter().filter(|(t, _)| t == "FP").count();
+    assert_eq!(fps(events_of(&s, v1).await), 1);
+    assert_eq!(fps(events_of(&s, v2).await), 1);
+    assert_eq!(answer(query).await, json!({}), "nothing stands");
 }
