@@ -34,6 +34,7 @@ impl Cooldown {
             rule: "COOLDOWN".into(),
             reference: Some(format!("published {published}, younger than {}", humanize(self.min_age))),
             what: what(),
+            severity: None,
         })
     }
 }
@@ -52,7 +53,12 @@ fn humanize(d: std::time::Duration) -> String {
 /// versions pass, and a packument is judged version by version).
 fn first(engine: &Engine, query: &Query<'_>, what: impl FnOnce() -> String) -> Option<Block> {
     let v = engine.check(query).into_iter().next()?;
-    Some(Block { rule: v.rule.id().to_owned(), reference: v.reference.or(Some(v.evidence)), what: what() })
+    Some(Block {
+        rule: v.rule.id().to_owned(),
+        reference: v.reference.or(Some(v.evidence)),
+        what: what(),
+        severity: Some(v.severity),
+    })
 }
 
 /// The verdict engine's word on one npm version: by name and version, by the archive's SHA-1

@@ -26,14 +26,19 @@ pub struct Block {
     pub reference: Option<String>,
     /// What was blocked, in words (`evil@1.0.0`).
     pub what: String,
+    /// How bad the verdict behind it is (a known-malicious version's follows its threat
+    /// level); `None` for a block that is not a verdict (the cooldown).
+    pub severity: Option<scioc_verdict::Severity>,
 }
 
 impl Block {
-    /// The one line a refused download answers with: what, the rule and the reference.
+    /// The one line a refused download answers with: what, the rule, its severity and the
+    /// reference.
     pub fn line(&self) -> String {
+        let severity = self.severity.map(|s| format!(", {}", s.as_lower())).unwrap_or_default();
         match &self.reference {
-            Some(r) => format!("scioc blocked {}: rule {} ({r})", self.what, self.rule),
-            None => format!("scioc blocked {}: rule {}", self.what, self.rule),
+            Some(r) => format!("scioc blocked {}: rule {}{severity} ({r})", self.what, self.rule),
+            None => format!("scioc blocked {}: rule {}{severity}", self.what, self.rule),
         }
     }
 }
@@ -44,9 +49,14 @@ mod tests {
 
     #[test]
     fn a_block_is_one_line_naming_what_rule_and_reference() {
-        let b = Block { rule: "AS-008".into(), reference: Some("MAL-2025-1234".into()), what: "evil@1.0.0".into() };
-        assert_eq!(b.line(), "scioc blocked evil@1.0.0: rule AS-008 (MAL-2025-1234)");
-        let plain = Block { reference: None, ..b };
+        let b = Block {
+            rule: "AS-008".into(),
+            reference: Some("MAL-2025-1234".into()),
+            what: "evil@1.0.0".into(),
+            severity: Some(scioc_verdict::Severity::Low),
+        };
+        assert_eq!(b.line(), "scioc blocked evil@1.0.0: rule AS-008, low (MAL-2025-1234)");
+        let plain = Block { reference: None, severity: None, ..b };
         assert_eq!(plain.line(), "scioc blocked evil@1.0.0: rule AS-008");
     }
 }

@@ -338,7 +338,7 @@ mod tests {
     use serde_json::json;
 
     fn block(why: &str) -> Block {
-        Block { rule: "AS-008".into(), reference: Some(why.into()), what: "test".into() }
+        Block { rule: "AS-008".into(), reference: Some(why.into()), what: "test".into(), severity: None }
     }
 
     #[test]

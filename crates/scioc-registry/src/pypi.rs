@@ -411,6 +411,7 @@ mod tests {
                 rule: "AS-008".into(),
                 reference: None,
                 what: f.filename.into(),
+                severity: None,
             })
         });
         assert_eq!(seen[0], ("demo-1.0.tar.gz".into(), Some("1.0".into()), Some("aaaa".into())));
@@ -442,6 +443,7 @@ mod tests {
                 rule: "AS-008".into(),
                 reference: Some("MAL-1".into()),
                 what: format!("demo==1.1 ({})", f.filename),
+                severity: None,
             })
         });
         assert_eq!(blocked.len(), 1);

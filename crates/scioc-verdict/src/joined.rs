@@ -5,6 +5,7 @@
 use crate::feed::{Report, ecosystem_key};
 use crate::{Query, normalize};
 use scioc_store::StoredClaim;
+use scioc_versions::{Scheme, Version};
 use std::collections::HashMap;
 
 /// Claims by package: `(version, record)`, `None` for every version, oldest first.
@@ -34,9 +35,15 @@ impl Joined {
         let Some(claims) = ecosystem_key(q.ecosystem).and_then(|e| self.by_package.get(&(e, name.to_owned()))) else {
             return;
         };
+        let scheme = Scheme::of(q.ecosystem);
+        let asked = q.version.map(|v| (v, Version::parse(scheme, v).ok()));
         for (version, record) in claims {
-            let applies = match (q.version, version) {
-                (Some(asked), Some(claimed)) => asked == claimed,
+            let applies = match (&asked, version) {
+                // The same version, however written (PEP 440's `1.0` is `1.0.0`).
+                (Some((text, parsed)), Some(claimed)) => {
+                    text == claimed
+                        || parsed.as_ref().is_some_and(|p| Version::parse(scheme, claimed).is_ok_and(|c| &c == p))
+                }
                 _ => true,
             };
             if applies && !out.iter().any(|r| r.record.as_deref() == Some(record)) {

@@ -96,7 +96,7 @@ async fn npm_versions_are_withheld_refused_recorded_and_released() {
         assert!(doc["time"].get("1.1.0").is_none());
         assert_eq!(doc["versions"]["1.0.0"]["dist"]["tarball"], format!("{npm}/demo/-/demo-1.0.0.tgz"));
         let message = doc["policyRestrictions"]["message"].as_str().unwrap();
-        assert_eq!(message, "scioc blocked demo@1.1.0: rule AS-008 (MAL-2025-0001)");
+        assert_eq!(message, "scioc blocked demo@1.1.0: rule AS-008, critical (MAL-2025-0001)");
     }
     let r = get(&format!("{npm}/demo"), ABBREVIATED).await;
     assert_eq!(r.headers()["vary"], "Accept");
@@ -109,10 +109,10 @@ async fn npm_versions_are_withheld_refused_recorded_and_released() {
     let r = get(&format!("{npm}/demo/-/demo-1.1.0.tgz"), "*/*").await;
     assert_eq!(r.status(), 403);
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"], "scioc blocked demo@1.1.0: rule AS-008 (MAL-2025-0001)");
+    assert_eq!(body["error"], "scioc blocked demo@1.1.0: rule AS-008, critical (MAL-2025-0001)");
     assert_eq!(
         status_line(&server.url, "/registry/npm/demo/-/demo-1.1.0.tgz").await,
-        "HTTP/1.1 403 scioc blocked demo@1.1.0: rule AS-008 (MAL-2025-0001)"
+        "HTTP/1.1 403 scioc blocked demo@1.1.0: rule AS-008, critical (MAL-2025-0001)"
     );
 
     // Hash: the known archive is refused under any name.
@@ -220,7 +220,7 @@ async fn python_pages_negotiate_yank_blocked_files_and_stream_the_rest() {
     assert!(f[0].get("yanked").is_none());
     assert_eq!(
         f[1]["yanked"],
-        "scioc blocked demo-pkg==1.1 (demo_pkg-1.1-py3-none-any.whl): rule AS-008 (MAL-2025-0003)"
+        "scioc blocked demo-pkg==1.1 (demo_pkg-1.1-py3-none-any.whl): rule AS-008, critical (MAL-2025-0003)"
     );
 
     // PEP 503 HTML otherwise, hashes in fragments and attributes kept.

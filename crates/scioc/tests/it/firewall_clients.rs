@@ -160,7 +160,7 @@ async fn npm_pnpm_yarn_and_bun_install_through_the_firewall() {
         http_json(&packument, abbreviated).await["versions"].as_object().is_some_and(|v| !v.contains_key("7.0.0"))
     })
     .await;
-    let reason = format!("scioc blocked is-number@7.0.0: rule AS-008 ({id})");
+    let reason = format!("scioc blocked is-number@7.0.0: rule AS-008, critical ({id})");
 
     for c in &NODE_CLIENTS {
         // Asking for the blocked version fails; npm says why.
@@ -286,7 +286,7 @@ async fn pip_and_uv_install_through_the_firewall() {
         })
     };
     within(Duration::from_secs(2), "the block", yanked).await;
-    let reason = format!("rule AS-008 ({id})");
+    let reason = format!("rule AS-008, critical ({id})");
     let (done, out) = run(&mut pip("pip-pinned", &index, &["six==1.17.0"]));
     assert!(!done && out.contains("scioc blocked six==1.17.0") && out.contains(&reason), "pip:\n{out}");
     let (done, out) = run(&mut uv_install("uv-pinned", &["six==1.17.0"]));

@@ -275,3 +275,77 @@ fn an_empty_index_is_an_error_not_a_clean_bill_of_health() {
     assert_eq!(code, 127);
     assert!(err.contains("nothing to match against"), "{err}");
 }
+
+#[test]
+fn a_known_malicious_version_is_as_severe_as_its_threat_level() {
+    use crate::osv::{Tree, record};
+    let s = Scioc::new();
+    let tree = Tree::new();
+    let mut spam = record("MAL-2099-0201", "npm", "tea-farm-spam", &["1.0.0"], "2099-01-01T00:00:00Z");
+    spam["summary"] = json!("Spam package published for tea protocol token farming");
+    let mut probe = record("MAL-2099-0202", "npm", "corp-internal-probe", &["9.9.9"], "2099-01-01T00:00:00Z");
+    probe["summary"] = json!("A dependency confusion test sending the hostname to a collector");
+    let mut stealer = record("MAL-2099-0203", "npm", "env-stealer", &["2.0.0"], "2099-01-01T00:00:00Z");
+    stealer["summary"] = json!("Steals environment variables and credentials and exfiltrates them");
+    for r in [&spam, &probe, &stealer] {
+        tree.put(&format!("osv/malicious/npm/{}.json", r["id"].as_str().unwrap()), r);
+    }
+    s.ok(&["ingest", "osv", &tree.arg()], "");
+    let proj = s.dir.path().join("proj");
+    std::fs::create_dir_all(&proj).unwrap();
+    std::fs::write(
+        proj.join("package-lock.json"),
+        json!({"name": "proj", "lockfileVersion": 3, "packages": {
+            "": {"name": "proj"},
+            "node_modules/tea-farm-spam": {"version": "1.0.0"},
+            "node_modules/corp-internal-probe": {"version": "9.9.9"},
+            "node_modules/env-stealer": {"version": "2.0.0"}}})
+        .to_string(),
+    )
+    .unwrap();
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "json", proj.to_str().unwrap()];
+        args.extend(extra);
+        let out = s.run(&args, "");
+        (out.status.code().unwrap(), serde_json::from_slice::<Value>(&out.stdout).unwrap())
+    };
+    let (code, v) = scan(&[]);
+    assert_eq!(code, 1);
+    let mut severities: Vec<(String, String)> = rows(&v).into_iter().map(|(sev, _, pkg, _, _)| (pkg, sev)).collect();
+    severities.sort();
+    assert_eq!(
+        severities,
+        [
+            ("corp-internal-probe".to_owned(), "MEDIUM".to_owned()),
+            ("env-stealer".to_owned(), "CRITICAL".to_owned()),
+            ("tea-farm-spam".to_owned(), "LOW".to_owned()),
+        ]
+    );
+    // A gate at high passes the spam and the probe, and still fails on the stealer.
+    let (code, _) = scan(&["--fail-on", "high"]);
+    assert_eq!(code, 1);
+    std::fs::write(
+        proj.join("package-lock.json"),
+        json!({"name": "proj", "lockfileVersion": 3, "packages": {
+            "": {"name": "proj"}, "node_modules/tea-farm-spam": {"version": "1.0.0"}}})
+        .to_string(),
+    )
+    .unwrap();
+    let (code, v) = scan(&["--fail-on", "high"]);
+    assert_eq!((code, v["findings"].as_array().unwrap().len()), (0, 1), "found, reported, below the gate: {v}");
+    // Renamed as an infostealer by hand, the spam is as severe as one.
+    s.ok(
+        &[
+            "reclassify",
+            "--purl",
+            "pkg:npm/tea-farm-spam@1.0.0",
+            "--threat-name",
+            "Script-JS.Infostealer.SupplyChain",
+            "--threat-level",
+            "5",
+        ],
+        "",
+    );
+    let (code, v) = scan(&["--fail-on", "high"]);
+    assert_eq!((code, v["findings"][0]["severity"].as_str()), (1, Some("CRITICAL")), "{v}");
+}
