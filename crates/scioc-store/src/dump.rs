@@ -149,12 +149,18 @@ pub struct Meta {
     pub sources: Vec<SourceDump>,
     /// Indicators with the time each was added, sorted.
     pub indicators: Vec<(Indicator, i64)>,
+    /// Claims of source records on announcements, oldest first ([`crate::merge`]).
+    pub claims: Vec<crate::StoredClaim>,
 }
 
 impl Meta {
     /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.cursors.is_empty() && self.sources.is_empty() && self.indicators.is_empty()
+        self.users.is_empty()
+            && self.cursors.is_empty()
+            && self.sources.is_empty()
+            && self.indicators.is_empty()
+            && self.claims.is_empty()
     }
 }
 

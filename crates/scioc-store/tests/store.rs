@@ -748,12 +748,16 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
                 events: vec![hashed(1, "pkg:npm/evil-1@1.0.0")],
                 records: vec![record("MAL-1", "h1")],
                 indicators: vec![domain("a.example", "MAL-1")],
+                claims: ["MAL-2", "MAL-1"]
+                    .map(|r| (r.to_owned(), vec![scioc_store::ClaimKey::new("pkg:npm/evil-1@1.0.0", None)]))
+                    .to_vec(),
                 ..Default::default()
             },
             FeedTime::now(),
         )
         .await
         .unwrap();
+    assert_eq!(store.export_meta().await.unwrap().claims.len(), 2, "claims travel with a copy");
     store.start_cursor(&u, base).await.unwrap();
     let q = PullQuery { limit: 10, format: Format::Json, horizon: FeedTime::now(), lease: None };
     assert_eq!(seqs(&store.pull(&u, q.clone()).await.unwrap().page), (1..=12).collect::<Vec<_>>());

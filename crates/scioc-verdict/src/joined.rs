@@ -8,10 +8,13 @@ use scioc_store::StoredClaim;
 use scioc_versions::{Scheme, Version};
 use std::collections::HashMap;
 
-/// Claims by package: `(version, record)`, `None` for every version, oldest first.
+/// A package's claims: `(version, record)`, `None` for every version, oldest first.
+type PackageClaims = Vec<(Option<String>, String)>;
+
+/// Claims by package (ecosystem, normalized name).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Joined {
-    by_package: HashMap<(&'static str, String), Vec<(Option<String>, String)>>,
+    by_package: HashMap<(&'static str, String), PackageClaims>,
 }
 
 impl Joined {

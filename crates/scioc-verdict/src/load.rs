@@ -175,12 +175,15 @@ pub struct Position {
     marks: Vec<(String, i64)>,
 }
 
+/// The store's knowledge and claims, read again, with the source versions they were read at.
+type Reread = (Knowledge, Vec<scioc_store::StoredClaim>, Vec<(String, i64)>);
+
 /// What a store holds beyond a [`Position`]. Reading it needs no engine, so a server reads
 /// it without holding its engine's lock and applies it ([`Engine::apply`]) in a moment.
 #[derive(Debug, Default)]
 pub struct Update {
     events: Vec<PackageEvent>,
-    knowledge: Option<(Knowledge, Vec<scioc_store::StoredClaim>, Vec<(String, i64)>)>,
+    knowledge: Option<Reread>,
 }
 
 impl Update {

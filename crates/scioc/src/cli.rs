@@ -197,7 +197,7 @@ pub(crate) enum Command {
     /// Copy a whole store into an empty one, and verify the copy by checksum.
     ///
     /// Events keep their sequence numbers, times and renderings; users (with their password
-    /// hashes), cursors, source records and indicators come along. The target is written in
+    /// hashes), cursors, source records, indicators and claims come along. The target is written in
     /// one transaction: a failed copy leaves it empty. Afterwards the SHA-256 over every
     /// event (as `scioc status --digest`) and every other row are compared on both sides.
     /// Stop writers to the source first.

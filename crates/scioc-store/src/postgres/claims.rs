@@ -53,20 +53,26 @@ pub(super) async fn resolve_in(
         .await
         .db()?;
     }
-    if !resolved.make.is_empty() {
-        let [p, r, s, id] = columns(&resolved.make);
-        // WITH ORDINALITY keeps the claims' order in `n`.
-        tx.execute(
-            "INSERT INTO claims (purl, ranges, source, record)
-             SELECT purl, ranges, source, record
-             FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[]) WITH ORDINALITY AS m (purl, ranges, source, record, i)
-             ORDER BY i ON CONFLICT DO NOTHING",
-            &[&p, &r, &s, &id],
-        )
-        .await
-        .db()?;
-    }
+    insert(tx, &resolved.make).await?;
     Ok(resolved)
+}
+
+/// Inserts `claims` in their order (kept in `n`); one already there is kept.
+pub(super) async fn insert(tx: &impl GenericClient, claims: &[StoredClaim]) -> Result<()> {
+    if claims.is_empty() {
+        return Ok(());
+    }
+    let [p, r, s, id] = columns(claims);
+    tx.execute(
+        "INSERT INTO claims (purl, ranges, source, record)
+         SELECT purl, ranges, source, record
+         FROM UNNEST($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[]) WITH ORDINALITY AS m (purl, ranges, source, record, i)
+         ORDER BY i ON CONFLICT DO NOTHING",
+        &[&p, &r, &s, &id],
+    )
+    .await
+    .db()?;
+    Ok(())
 }
 
 /// An FP appended by hand (a reclassification) takes back every claim on its purl.

@@ -65,8 +65,9 @@ pub(super) async fn meta(c: &mut Conn) -> Result<Meta> {
         .map(|r| Ok((indicator(r)?, r.try_get(9)?)))
         .collect::<Result<_, tokio_postgres::Error>>()
         .db()?;
+    let claims = super::claims::all(&tx).await?;
     tx.commit().await.db()?;
-    Ok(Meta { users, cursors, sources, indicators })
+    Ok(Meta { users, cursors, sources, indicators, claims })
 }
 
 /// Fills this empty store from `from` in one transaction.
@@ -161,6 +162,8 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
         .await
         .db()?;
     }
+    // In order, so the copy's claims are ordered as the source's.
+    super::claims::insert(&tx, &meta.claims).await?;
     tx.commit().await.db()?;
     Ok(last.0 as u64)
 }

@@ -72,7 +72,7 @@ pub(super) fn clear_for_manual_fps(tx: &Connection, batch: &[NewEvent]) -> Resul
 }
 
 /// Every claim, oldest first.
-pub(super) fn all(conn: &mut Connection) -> Result<Vec<StoredClaim>> {
+pub(super) fn all(conn: &Connection) -> Result<Vec<StoredClaim>> {
     let mut stmt = conn.prepare_cached("SELECT n, purl, ranges, source, record FROM claims ORDER BY n").db()?;
     let rows = stmt.query_map([], claim).db()?;
     rows.map(|r| r.map(|(_, c)| c)).collect::<Result<Vec<_>, _>>().db()

@@ -71,8 +71,9 @@ pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
         let rows = stmt.query_map([], |r| Ok((super::sources::indicator(r)?, r.get(9)?))).db()?;
         rows.collect::<Result<Vec<_>, _>>().db()?
     };
+    let claims = super::claims::all(&tx)?;
     tx.commit().db()?;
-    Ok(Meta { users, cursors, sources, indicators })
+    Ok(Meta { users, cursors, sources, indicators, claims })
 }
 
 /// Fills this empty store from `parts` in one transaction: nothing is kept unless the meta
@@ -137,6 +138,12 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
         let mut add = tx.prepare_cached(super::sources::INSERT_INDICATOR).db()?;
         for (i, added_at) in &meta.indicators {
             super::sources::insert_indicator(&mut add, i, *added_at)?;
+        }
+        // In order, so the copy's claims are ordered as the source's.
+        let mut claim =
+            tx.prepare_cached("INSERT INTO claims (purl, ranges, source, record) VALUES (?1, ?2, ?3, ?4)").db()?;
+        for c in &meta.claims {
+            claim.execute(params![c.key.purl, c.key.ranges, c.source, c.record]).db()?;
         }
     }
     tx.commit().db()?;

@@ -381,7 +381,7 @@ impl Store for SqliteStore {
     }
 
     async fn claims(&self) -> Result<Vec<crate::StoredClaim>> {
-        self.read(claims::all).await
+        self.read(|c| claims::all(c)).await
     }
 
     async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>> {

@@ -85,15 +85,16 @@ pub(super) async fn copy(place: &Place, args: CopyArgs) -> Result<()> {
     let (meta, copied_meta) = (source.export_meta().await?, target.export_meta().await?);
     if meta != copied_meta {
         bail!(
-            "the copy's users, cursors, sources or indicators differ from the source's; was it written to during the copy?"
+            "the copy's users, cursors, sources, indicators or claims differ from the source's; was it written to during the copy?"
         );
     }
     output::ok(&format!(
-        "copied {copied} events, {} users, {} cursors, {} source records and {} indicators from {} into {}",
+        "copied {copied} events, {} users, {} cursors, {} source records, {} indicators and {} claims from {} into {}",
         meta.users.len(),
         meta.cursors.len(),
         meta.sources.iter().map(|s| s.records.len()).sum::<usize>(),
         meta.indicators.len(),
+        meta.claims.len(),
         source.location(),
         target.location(),
     ));

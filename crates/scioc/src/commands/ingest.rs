@@ -175,11 +175,15 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
     }
     match out.appended {
         Some(a) => output::ok(&format!(
-            "imported {} event(s){} in {:.2} s",
+            "imported {} event(s){}{} in {:.2} s",
             a.count,
             match (a.first_seq, a.last_seq) {
                 (Some(f), Some(l)) => format!(" (sequence {f}–{l})"),
                 _ => String::new(),
+            },
+            match a.merged {
+                0 => String::new(),
+                n => format!("; {n} left out, their versions being announced by another record already (or still)"),
             },
             started.elapsed().as_secs_f64()
         )),

@@ -25,12 +25,12 @@ fn record(id: &str, name: &str, version: &str, modified: &str, withdrawn: bool) 
 }
 
 /// Imports records through `scioc ingest osv DIR`.
-fn import(scioc: &Scioc, records: &[Value]) {
+fn import(scioc: &Scioc, records: &[Value]) -> String {
     let dir = tempfile::tempdir().unwrap();
     for r in records {
         std::fs::write(dir.path().join(format!("{}.json", r["id"].as_str().unwrap())), r.to_string()).unwrap();
     }
-    scioc.ok(&["ingest", "osv", dir.path().to_str().unwrap()], "");
+    scioc.ok(&["ingest", "osv", dir.path().to_str().unwrap()], "")
 }
 
 fn pip_audit(url: &str, requirements: &str) -> (i32, Value) {
@@ -176,13 +176,15 @@ fn the_offline_databases_are_read_by_osv_offline_and_follow_osv_scanners_layout(
 async fn the_api_behaves_as_osv_dev_documents() {
     crate::support::install_crypto();
     let scioc = Scioc::new();
-    import(
+    let out = import(
         &scioc,
         &[
             record("MAL-2099-0010", "twice-pkg", "1.0.0", "2099-01-01T00:00:00Z", false),
             record("MAL-2099-0011", "twice-pkg", "1.0.0", "2099-01-05T00:00:00Z", false),
         ],
     );
+    // One version, two reports: one announcement, which the second joins.
+    assert!(out.contains("imported 1 event(s)") && out.contains("; 1 left out"), "{out}");
     scioc.add_user("reader", "reader");
     let closed = scioc.serve(&[]);
     let r = reqwest::Client::new().post(format!("{}/v1/query", closed.url)).body("{}").send().await.unwrap();
