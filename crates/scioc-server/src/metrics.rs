@@ -128,6 +128,7 @@ pub(crate) async fn metrics(State(app): State<Arc<App>>) -> Response {
         registry.register("store_events", "Events the store holds", gauge(stats.events as i64));
         registry.register("store_users", "Users the store holds", gauge(stats.users as i64));
         registry.register("store_indicators", "Indicators the store holds", gauge(stats.indicators as i64));
+        registry.register("store_bytes", "Bytes the store takes on disk", gauge(stats.bytes as i64));
         if let Some(head) = stats.head {
             registry.register(
                 "store_newest_event_timestamp_seconds",

@@ -21,6 +21,9 @@ pub struct Stats {
     pub users: u64,
     /// Number of indicators.
     pub indicators: u64,
+    /// Bytes the store takes: the SQLite file's pages, or the PostgreSQL schema's tables with
+    /// their indexes and TOAST.
+    pub bytes: u64,
     /// The newest event.
     pub head: Option<Head>,
 }

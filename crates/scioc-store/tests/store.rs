@@ -871,5 +871,7 @@ async fn sources_announce_a_version_once_and_withdraw_it_with_the_last(b: Backen
     manual.entry = manual.entry.as_event(scioc_model::EventType::FalsePositive);
     store.append(vec![manual], now).await.unwrap();
     assert!(store.claims().await.unwrap().is_empty());
-    assert_eq!(store.stats().await.unwrap().events, 5);
+    let stats = store.stats().await.unwrap();
+    assert_eq!(stats.events, 5);
+    assert!(stats.bytes > 8192, "the store's size: {}", stats.bytes);
 }

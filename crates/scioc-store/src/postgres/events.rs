@@ -38,7 +38,9 @@ pub(super) async fn stats(c: &Conn) -> Result<Stats> {
     let row = c
         .query_one(
             "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM users), (SELECT COUNT(*) FROM indicators),
-                    h.seq, h.ts
+                    h.seq, h.ts,
+                    (SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::BIGINT FROM pg_class c
+                     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r')
              FROM feed_head h WHERE h.id = 1",
             &[],
         )
@@ -49,6 +51,7 @@ pub(super) async fn stats(c: &Conn) -> Result<Stats> {
         users: row.get::<_, i64>(1) as u64,
         indicators: row.get::<_, i64>(2) as u64,
         head: head_of(row.get(3), row.get(4)),
+        bytes: row.get::<_, i64>(5) as u64,
     })
 }
 

@@ -283,6 +283,7 @@ impl Store for SqliteStore {
                 events: count(&tx, "SELECT COUNT(*) FROM events")?,
                 users: count(&tx, "SELECT COUNT(*) FROM users")?,
                 indicators: count(&tx, "SELECT COUNT(*) FROM indicators")?,
+                bytes: count(&tx, "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")?,
                 head: events::head(&tx)?,
             };
             tx.commit().db()?;

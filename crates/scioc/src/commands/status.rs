@@ -19,6 +19,7 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
                 "events": stats.events,
                 "users": stats.users,
                 "indicators": stats.indicators,
+                "bytes": stats.bytes,
                 "newest_event": newest,
                 "newest_sequence": stats.head.map(|h| h.seq),
                 "digest": digest,
@@ -31,6 +32,7 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
             println!("newest event  {}", newest.as_deref().unwrap_or("none"));
             println!("users         {}", stats.users);
             println!("indicators    {}", stats.indicators);
+            println!("size          {:.1} MiB", stats.bytes as f64 / (1024.0 * 1024.0));
             if let Some(d) = digest {
                 println!("digest        {d}");
             }

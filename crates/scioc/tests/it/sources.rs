@@ -215,6 +215,25 @@ async fn serve_polls_a_bucket_and_a_manifest_and_survives_sources_that_fail() {
     visible(&c, started, "pkg:npm/tt-evil@2.0.0", "NEW_MALICIOUS").await;
     blacklist(json!([]));
     visible(&c, started, "pkg:npm/tt-evil@2.0.0", "FP").await;
+    // Its npm_iocs.json indicators are kept while the file holds them.
+    let iocs = tt.join("npm_iocs.json");
+    std::fs::write(
+        &iocs,
+        json!([{"ecosystem": "npm", "ioc_type": "domain", "value": "tt-exfil.example",
+        "confidence": "high", "source": "https://example.org/tt-report", "suggested_action": "block"}])
+        .to_string(),
+    )
+    .unwrap();
+    let start = Instant::now();
+    while kept(&s).await != ["tt-exfil.example"] {
+        assert!(start.elapsed() < Duration::from_secs(10), "the indicator was never stored");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    std::fs::remove_file(&iocs).unwrap();
+    while !kept(&s).await.is_empty() {
+        assert!(start.elapsed() < Duration::from_secs(20), "the indicator was never retired");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // The failing sources are reported and retried, and never stopped the others.
     until(&s, Duration::from_secs(15), "the failures to be retried", |st| {
@@ -259,6 +278,7 @@ async fn serve_polls_a_bucket_and_a_manifest_and_survives_sources_that_fail() {
     assert!(metric(&m, &format!("scioc_http_requests_total{{{route},status=\"200\"}}")) >= 3.0, "{m}");
     assert!(metric(&m, &format!("scioc_http_request_duration_seconds_count{{{route}}}")) >= 3.0);
     assert!(m.contains(&format!("scioc_http_request_duration_seconds_bucket{{le=\"0.0005\",{route}}}")), "{m}");
+    assert!(metric(&m, "scioc_store_bytes") > 100_000.0, "the store's size on disk: {m}");
     assert!(m.trim_end().ends_with("# EOF"));
 
     // Removing a source stops its polls.
@@ -332,6 +352,12 @@ async fn another_feed_is_mirrored_as_a_source() {
     assert_eq!(mine["events"], 3, "each upstream event once");
 }
 
+/// The values of the indicators a source kept.
+async fn kept(s: &Scioc) -> Vec<String> {
+    let all = s.store().await.indicators().await.unwrap();
+    all.into_iter().filter(|i| i.source == "tooltrust:tt:iocs").map(|i| i.value).collect()
+}
+
 /// Events of one purl in the store, as `(event type, record)`.
 async fn events_of(s: &Scioc, purl: &str) -> Vec<(String, String)> {
     let found = s.store().await.find_events(scioc_store::EventFilter::Purl(purl.into())).await.unwrap();
@@ -347,6 +373,7 @@ async fn events_of(s: &Scioc, purl: &str) -> Vec<(String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overlapping_sources_announce_a_version_once_and_withdraw_it_with_the_last() {
+    crate::support::install_crypto();
     let s = Scioc::new();
     s.add_user("soc", "reader");
     let tree = s.dir.path().join("osv-tree");
