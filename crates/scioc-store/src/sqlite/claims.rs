@@ -24,7 +24,9 @@ pub(super) fn resolve_in(
 ) -> Result<Resolved> {
     let (purls, records) = merge::touched(events, listed);
     let mut held: BTreeMap<i64, StoredClaim> = BTreeMap::new();
-    {
+    // A first import finds no claims at all: one look instead of one per purl and record.
+    let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM claims)", [], |r| r.get(0)).db()?;
+    if any {
         let mut by_purl =
             tx.prepare_cached("SELECT n, purl, ranges, source, record FROM claims WHERE purl = ?1").db()?;
         for purl in &purls {
