@@ -171,7 +171,9 @@ pub fn stage(dir: &Path, files: &DataFiles) -> Result<Staged, CurationError> {
     stage_named(dir, files.render().into_iter().map(|(n, c)| (n.to_owned(), c)).collect())
 }
 
-/// Writes each `(name, content)` that differs from what is on disk beside its target.
+/// Writes each `(name, content)` that differs from what is on disk beside its target. The
+/// files are meant to be committed and shared, so they get the mode any new file gets (0666
+/// less the umask), not the temporary file's private 0600.
 pub fn stage_named(dir: &Path, contents: Vec<(String, String)>) -> Result<Staged, CurationError> {
     std::fs::create_dir_all(dir).map_err(|e| CurationError::File { path: dir.to_owned(), message: e.to_string() })?;
     let mut temps = Vec::new();
@@ -181,7 +183,11 @@ pub fn stage_named(dir: &Path, contents: Vec<(String, String)>) -> Result<Staged
             continue;
         }
         let err = |e: std::io::Error| CurationError::File { path: target.clone(), message: e.to_string() };
-        let mut tmp = tempfile::Builder::new().prefix(".scioc-").tempfile_in(dir).map_err(err)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".scioc-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut tmp = builder.tempfile_in(dir).map_err(err)?;
         std::io::Write::write_all(&mut tmp, content.as_bytes()).map_err(err)?;
         tmp.as_file().sync_all().map_err(err)?;
         temps.push((tmp.into_temp_path(), target));

@@ -20,6 +20,7 @@ mod scan;
 pub use finding::Finding;
 pub use package::{LIFECYCLE_SCRIPTS, Package};
 pub use scan::{
-    Extracted, FileError, Report, Source, discover, extract as extract_sources, packages_of, scan, sort, supported,
+    Extracted, FileError, Outcome, Report, Source, discover, extract as extract_sources, packages_of, scan, sort,
+    supported,
 };
 pub use scioc_verdict::{Engine, Rule, Severity, normalize};

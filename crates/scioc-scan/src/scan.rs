@@ -59,7 +59,41 @@ pub struct Report {
     pub errors: Vec<FileError>,
 }
 
+/// What a scan comes to, the one reading every rendering and the exit code share: a result
+/// looks clean only when it is.
+///
+/// | the report holds | outcome |
+/// |---|---|
+/// | a finding | `Findings` (with errors too: those are shown as well) |
+/// | no finding, a file that could not be read | `Failed` |
+/// | no finding, no error, no package | `NothingFound` |
+/// | packages, none of them found | `Clean` |
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Something known-malicious was found.
+    Findings,
+    /// Nothing was found, but some file could not be read: no verdict on it.
+    Failed,
+    /// Nothing scioc reads was there.
+    NothingFound,
+    /// Every package was checked and none is known-malicious.
+    Clean,
+}
+
 impl Report {
+    /// What the scan comes to (see [`Outcome`]).
+    pub fn outcome(&self) -> Outcome {
+        if !self.findings.is_empty() {
+            Outcome::Findings
+        } else if !self.errors.is_empty() {
+            Outcome::Failed
+        } else if self.packages == 0 {
+            Outcome::NothingFound
+        } else {
+            Outcome::Clean
+        }
+    }
+
     /// Hides the findings `ignores` accept as of `today`, and notes expired ignores.
     pub fn apply_ignores(&mut self, ignores: &Ignores, today: jiff::civil::Date) {
         let (shown, hidden, expired) = ignores.apply(std::mem::take(&mut self.findings), today);

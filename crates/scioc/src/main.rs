@@ -18,14 +18,53 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Ends the process quietly and successfully when standard output is closed under it
+/// (`scioc indicators | head`), as ripgrep does: `print!` panics on a broken pipe, from
+/// whichever thread writes, so the one place that sees every such write is the panic hook.
+/// Any other panic goes to the default hook.
+fn end_quietly_on_a_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // std's own wording: "failed printing to stdout: Broken pipe (os error 32)".
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
+/// An error and its causes on one line, each cause once: many library errors already quote
+/// their source in their own message (`cannot listen on …: Address already in use`), and
+/// anyhow's `{:#}` would repeat it.
+fn describe(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
 fn main() -> std::process::ExitCode {
+    end_quietly_on_a_closed_stdout();
     let args = cli::Args::parse();
     // A scan reports every error with its own exit code (127), settings included.
     let failure = if matches!(args.command, cli::Command::Scan(_)) { 127 } else { 1 };
     match settings::Settings::resolve(args).and_then(commands::run) {
         Ok(code) => std::process::ExitCode::from(code),
         Err(e) => {
-            output::error(&format!("{e:#}"));
+            output::error(&describe(&e));
             std::process::ExitCode::from(failure)
         }
     }

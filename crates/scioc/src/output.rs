@@ -45,3 +45,9 @@ pub(crate) fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<(
     scioc_curation::files::stage_named(dir, vec![(name.to_string_lossy().into_owned(), text.to_owned())])?.commit()?;
     Ok(())
 }
+
+/// `n` and the noun in the number it takes: `1 user`, `2 users`, `0 users`.
+pub(crate) fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}

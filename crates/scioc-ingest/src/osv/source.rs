@@ -27,6 +27,8 @@ pub enum Source {
     TarGz(PathBuf),
     /// An `http(s)://` URL of a zip.
     Url(String),
+    /// One record, a `.json` file.
+    File(PathBuf),
 }
 
 /// Why a source could not be read.
@@ -57,8 +59,10 @@ impl Source {
             Ok(Source::Zip(path))
         } else if arg.ends_with(".tar.gz") || arg.ends_with(".tgz") {
             Ok(Source::TarGz(path))
+        } else if arg.ends_with(".json") {
+            Ok(Source::File(path))
         } else {
-            Err(err(arg, "expected a directory, a .zip, a .tar.gz or an http(s):// URL"))
+            Err(err(arg, "expected a directory, a .json record, a .zip, a .tar.gz or an http(s):// URL"))
         }
     }
 }
@@ -96,6 +100,13 @@ pub fn read<E: From<SourceError>>(source: &Source, each: &mut dyn FnMut(File) ->
         Source::Dir(root) => read_dir(root, each),
         Source::Zip(path) => read_zip(path, each),
         Source::TarGz(path) => read_tar_gz(path, each),
+        Source::File(path) => {
+            let origin = path.display().to_string();
+            let f = FsFile::open(path).map_err(|e| err(origin.as_str(), e))?;
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let bytes = read_limited(f, &origin, len)?;
+            each(File { withdrawn_dir: false, origin, bytes })
+        }
         Source::Url(url) => Err(err(url.as_str(), "download it first (see fetch)").into()),
     }
 }

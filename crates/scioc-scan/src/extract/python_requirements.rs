@@ -136,15 +136,28 @@ fn read(
         if content.starts_with('-') {
             continue; // other options: --index-url, -e, -c …
         }
-        let mut parts = content.split_whitespace();
-        let spec = parts.next().unwrap_or("");
-        let hashes: Vec<(&'static str, String)> =
-            parts.filter_map(|p| p.strip_prefix("--hash=")).filter_map(super::prefixed_hash).collect();
-        let spec = spec.split(';').next().unwrap_or("");
+        // The requirement is every word before the first option (PEP 508 allows `name == 1.0`),
+        // up to its environment marker; the options follow.
+        let words: Vec<&str> = content.split_whitespace().collect();
+        let first_option = words.iter().position(|w| w.starts_with("--")).unwrap_or(words.len());
+        let hashes: Vec<(&'static str, String)> = words[first_option..]
+            .iter()
+            .filter_map(|p| p.strip_prefix("--hash="))
+            .filter_map(super::prefixed_hash)
+            .collect();
+        let requirement = words[..first_option].join(" ");
+        let spec: String = requirement.split(';').next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
         let (name, version) = match spec.split_once("==") {
             Some((n, v)) => (n, Some(v.trim_start_matches('=').to_owned())),
-            None => (spec.split(['<', '>', '!', '~', '=']).next().unwrap_or(spec), None),
+            None => (spec.split(['<', '>', '!', '~', '=']).next().unwrap_or(&spec), None),
         };
+        if version.as_deref() == Some("") {
+            return Err(ExtractError {
+                line,
+                column: 1,
+                message: format!("expected a version after ==, got {}", redact::excerpt(content)),
+            });
+        }
         let name = name.split('[').next().unwrap_or(name).trim();
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
             return Err(ExtractError {
@@ -175,6 +188,14 @@ fn read_included(path: &Path) -> std::io::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pin_needs_a_version_and_may_be_spaced() {
+        let e = Requirements.extract(Path::new("requirements.txt"), "ok==1\nrequests==\n").unwrap_err();
+        assert_eq!((e.line, e.message.starts_with("expected a version after ==")), (2, true), "{}", e.message);
+        let p = Requirements.extract(Path::new("requirements.txt"), "requests == 2.31.0 --hash=sha256:00\n").unwrap();
+        assert_eq!((p[0].name.as_str(), p[0].version.as_deref()), ("requests", Some("2.31.0")));
+    }
 
     #[test]
     fn pins_hashes_extras_and_markers() {

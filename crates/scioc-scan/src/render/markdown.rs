@@ -2,7 +2,7 @@
 //! and notes on expired ignores and unreadable files.
 
 use super::{package_label, reference_url, relative};
-use crate::Report;
+use crate::{Outcome, Report};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -15,14 +15,24 @@ fn cell(s: &str) -> String {
 pub fn markdown(report: &Report, base: &Path) -> String {
     let mut out = String::new();
     let n = report.findings.len();
-    if n == 0 {
-        let _ = writeln!(
-            out,
-            "### ✅ scioc: no known-malicious dependency\n\n{} package(s) in {} file(s) checked.",
-            report.packages,
-            report.files.len()
-        );
-    } else {
+    let checked = format!("{} package(s) in {} file(s) checked.", report.packages, report.files.len());
+    match report.outcome() {
+        Outcome::Clean => {
+            let _ = writeln!(out, "### ✅ scioc: no known-malicious dependency\n\n{checked}");
+        }
+        Outcome::Failed => {
+            let _ = writeln!(
+                out,
+                "### ❌ scioc: the scan failed: {} file(s) could not be read, so nothing is known of them\n\n{checked}",
+                report.errors.len()
+            );
+        }
+        Outcome::NothingFound => {
+            let _ = writeln!(out, "### ⚠️ scioc: no packages found: nothing scioc reads was there\n\n{checked}");
+        }
+        Outcome::Findings => {}
+    }
+    if n > 0 {
         let counts: Vec<String> = super::counts(report)
             .iter()
             .filter(|(_, c)| *c > 0)

@@ -89,12 +89,17 @@ pub(super) async fn copy(place: &Place, args: CopyArgs) -> Result<()> {
         );
     }
     output::ok(&format!(
-        "copied {copied} events, {} users, {} cursors, {} source records, {} indicators and {} claims from {} into {}",
-        meta.users.len(),
-        meta.cursors.len(),
-        meta.sources.iter().map(|s| s.records.len()).sum::<usize>(),
-        meta.indicators.len(),
-        meta.claims.len(),
+        "copied {}, {}, {}, {}, {} and {} from {} into {}",
+        output::count(copied, "event", "events"),
+        output::count(meta.users.len() as u64, "user", "users"),
+        output::count(meta.cursors.len() as u64, "cursor", "cursors"),
+        output::count(
+            meta.sources.iter().map(|s| s.records.len() as u64).sum::<u64>(),
+            "source record",
+            "source records"
+        ),
+        output::count(meta.indicators.len() as u64, "indicator", "indicators"),
+        output::count(meta.claims.len() as u64, "claim", "claims"),
         source.location(),
         target.location(),
     ));

@@ -113,6 +113,7 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
     let bar = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} reading OSV records: {msg} files").expect("valid template"),
     );
+    bar.set_message("0");
     let terminal = std::io::stderr().is_terminal();
     if terminal {
         bar.enable_steady_tick(std::time::Duration::from_millis(120));

@@ -6,7 +6,7 @@ use crate::{cli::ScanFormat, output, settings::Scan};
 use anstream::print;
 use anstyle::{AnsiColor, Style};
 use anyhow::{Result, bail};
-use scioc_scan::{Report, Severity, ignore::Ignores, render};
+use scioc_scan::{Outcome, Report, Severity, ignore::Ignores, render};
 use scioc_store::Store;
 use scioc_verdict::{Engine, Sources};
 use std::io::Write;
@@ -134,15 +134,19 @@ async fn scan(place: &Place, args: Scan) -> Result<u8> {
         None => print!("{text}"),
     }
     let failing = report.findings.iter().any(|f| f.severity >= fail_on);
-    Ok(if failing {
-        1
-    } else if !report.errors.is_empty() {
-        127
-    } else if report.packages == 0 {
-        output::warn("no packages found: nothing scioc reads was there");
-        128
-    } else {
-        0
+    Ok(match report.outcome() {
+        _ if failing => 1,
+        // Findings below --fail-on: reported, not failing, unless a file went unread.
+        Outcome::Findings if !report.errors.is_empty() => 127,
+        Outcome::Findings | Outcome::Clean => 0,
+        Outcome::Failed => 127,
+        Outcome::NothingFound => {
+            // The table says so itself; the other formats are for machines, so tell the person.
+            if args.format != ScanFormat::Table {
+                output::warn("no packages found: nothing scioc reads was there");
+            }
+            128
+        }
     })
 }
 
@@ -168,14 +172,31 @@ fn table(report: &Report) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let cwd = std::env::current_dir().unwrap_or_default();
-    if report.findings.is_empty() {
-        let ok = AnsiColor::Green.on_default().bold();
-        let _ = writeln!(
-            out,
-            "{ok}✓{ok:#} no known-malicious dependency among {} package(s) in {} file(s)",
-            report.packages,
-            report.files.len()
-        );
+    match report.outcome() {
+        Outcome::Clean => {
+            let ok = AnsiColor::Green.on_default().bold();
+            let _ = writeln!(
+                out,
+                "{ok}✓{ok:#} no known-malicious dependency among {} package(s) in {} file(s)",
+                report.packages,
+                report.files.len()
+            );
+        }
+        Outcome::Failed => {
+            let bad = AnsiColor::Red.on_default().bold();
+            let _ = writeln!(
+                out,
+                "{bad}✗ the scan failed{bad:#}: {} file(s) could not be read, so nothing is known of them ({} package(s) in {} file(s) checked)",
+                report.errors.len(),
+                report.packages,
+                report.files.len()
+            );
+        }
+        Outcome::NothingFound => {
+            let warn = AnsiColor::Yellow.on_default().bold();
+            let _ = writeln!(out, "{warn}! no packages found{warn:#}: nothing scioc reads was there");
+        }
+        Outcome::Findings => {}
     }
     for (severity, count) in render::counts(report) {
         if count == 0 {

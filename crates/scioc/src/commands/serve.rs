@@ -51,11 +51,11 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
         output::hint(&line);
     }
     output::hint(&format!(
-        "store: {} ({} events, newest {}; {} users)",
+        "store: {} ({}, newest {}; {})",
         store.location(),
-        stats.events,
+        output::count(stats.events, "event", "events"),
         stats.head.map_or_else(|| "none".to_owned(), |h| h.time.to_utc_string()),
-        stats.users
+        output::count(stats.users, "user", "users")
     ));
     if let Some(set) = server.self_signed() {
         output::hint(&format!(

@@ -46,7 +46,7 @@ async fn a_store_is_copied_into_postgres_and_back_without_loss() {
     let to = pg.db.as_ref().unwrap().url().to_owned();
     let out = src.ok(&["copy", "--from", &from, "--to", &to], "");
     assert!(out.contains("verified: event digest"), "{out}");
-    assert!(out.contains("1 users, 1 cursors"), "{out}");
+    assert!(out.contains("1 user, 1 cursor, "), "one of each is not plural: {out}");
     assert_eq!(digest(&pg), digest(&src));
 
     // The copy serves the same feed: alice's password and cursor came along.

@@ -13,6 +13,7 @@ mod errors;
 mod fake_registry;
 mod firewall;
 mod firewall_clients;
+mod first_hour;
 mod guard_lists;
 mod hardening;
 mod ingest;

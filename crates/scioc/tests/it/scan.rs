@@ -218,3 +218,46 @@ fn includes_from_outside_the_project_are_refused_and_never_quoted() {
         assert!(all.contains("requirements-loop.txt"), "{format}: the loop file is reported, not endless: {all}");
     }
 }
+
+#[test]
+fn a_failed_or_empty_scan_never_looks_clean() {
+    let s = Scioc::new();
+    s.ok(&["ingest", "osv", &crate::osv::fixture().arg()], "");
+    let broken = s.dir.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(broken.join("package-lock.json"), r#"{"name": "proj", "lockfileVersion": 3, "packages": {"#)
+        .unwrap();
+    let empty = s.dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = |dir: &std::path::Path, format: &str| {
+        let out = s.run(&["scan", "--format", format, dir.to_str().unwrap()], "");
+        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+
+    // An unreadable lockfile: a failure, in red, never the green tick.
+    let (code, table) = run(&broken, "table");
+    assert_eq!(code, 127);
+    assert!(!table.contains('✓') && table.contains("✗ the scan failed: 1 file(s) could not be read"), "{table}");
+    let (code, md) = run(&broken, "markdown");
+    assert_eq!(code, 127);
+    assert!(md.starts_with("### ❌ scioc: the scan failed") && !md.contains('✅'), "{md}");
+    assert!(md.contains("Could not read"), "the error is quoted: {md}");
+
+    // Nothing to read: a warning, never the green tick.
+    let (code, table) = run(&empty, "table");
+    assert_eq!(code, 128);
+    assert!(!table.contains('✓') && table.contains("no packages found"), "{table}");
+    let (code, md) = run(&empty, "markdown");
+    assert_eq!(code, 128);
+    assert!(md.starts_with("### ⚠️ scioc: no packages found") && !md.contains('✅'), "{md}");
+
+    // Clean is green.
+    std::fs::write(
+        broken.join("package-lock.json"),
+        r#"{"name": "proj", "lockfileVersion": 3, "packages": {"": {"name": "proj"}, "node_modules/left-pad": {"version": "1.3.0"}}}"#,
+    )
+    .unwrap();
+    let (code, md) = run(&broken, "markdown");
+    assert_eq!(code, 0);
+    assert!(md.starts_with("### ✅ scioc: no known-malicious dependency"), "{md}");
+}

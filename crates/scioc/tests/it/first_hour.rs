@@ -1,0 +1,74 @@
+//! What a new user meets in the first hour (issue 18): each observed point, failing before its
+//! fix.
+
+use crate::support::Scioc;
+use std::process::Stdio;
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_success() {
+    let s = Scioc::new();
+    s.ok(&["ingest", "osv", &crate::osv::fixture().arg()], "");
+    for args in [&["indicators"][..], &["indicators", "--format", "json"], &["status"], &["user", "list"]] {
+        // The reading end is closed before the first write, so every write meets a broken pipe.
+        let mut child = s.cmd().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "scioc {args:?}: {:?}\n{stderr}", out.status);
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "scioc {args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn shared_data_files_respect_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scioc::new();
+    s.ok(&["ingest", "osv", &crate::osv::fixture().arg()], "");
+    for (umask, mode) in [("022", 0o644), ("002", 0o664), ("077", 0o600)] {
+        let out = s.dir.path().join(format!("export-{umask}"));
+        // The umask is the shell's, as a user's would be.
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c").arg(format!("umask {umask} && exec \"$0\" \"$@\"")).arg(s.cmd().get_program());
+        cmd.args(s.cmd().get_args()).args(["export", "tooltrust", "--out", out.to_str().unwrap()]);
+        cmd.current_dir(s.dir.path());
+        let done = cmd.output().unwrap();
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        let mut seen = 0;
+        for f in std::fs::read_dir(&out).unwrap() {
+            let f = f.unwrap();
+            let got = f.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(got, mode, "{} under umask {umask}", f.path().display());
+            seen += 1;
+        }
+        assert!(seen >= 2, "blacklist.json and npm_iocs.json at least");
+    }
+}
+
+#[test]
+fn a_taken_port_is_named_once() {
+    let s = Scioc::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = s.run(&["serve", "--listen", &addr], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("cannot listen on {addr}")), "{stderr}");
+    assert_eq!(stderr.matches("Address already in use").count(), 1, "the cause once: {stderr}");
+}
+
+#[test]
+fn one_osv_record_can_be_ingested_from_its_file() {
+    let s = Scioc::new();
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("MAL-2099-0301.json");
+    let record = crate::osv::record("MAL-2099-0301", "npm", "single-file-evil", &["1.0.0"], "2099-01-01T00:00:00Z");
+    std::fs::write(&one, record.to_string()).unwrap();
+    let out = s.ok(&["ingest", "osv", one.to_str().unwrap()], "");
+    assert!(out.contains("1 files: 1 MAL records compared") && out.contains("imported 1 event(s)"), "{out}");
+    // Anything else is refused with what was expected.
+    let other = dir.path().join("notes.txt");
+    std::fs::write(&other, "hello").unwrap();
+    let bad = s.run(&["ingest", "osv", other.to_str().unwrap()], "");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success() && stderr.contains("expected a directory, a .json record"), "{stderr}");
+}
