@@ -18,7 +18,7 @@ use std::{net::SocketAddr, path::PathBuf};
 ///
 /// Quick start:
 ///
-///   scioc serve                                   # serve ./scioc-data on http://127.0.0.1:8080
+///   scioc serve                                   # serve ~/.local/share/scioc on http://127.0.0.1:8080
 ///   echo 's3cret-pass' | scioc user add alice --password-stdin
 ///   scioc ingest entries events.jsonl             # load events
 ///   curl -u alice:s3cret-pass 'http://127.0.0.1:8080/api/feed/supply_chain/ioc/v1/query/utc/2025-01-01T00:00:00?format=json'
@@ -28,7 +28,8 @@ use std::{net::SocketAddr, path::PathBuf};
 #[derive(Debug, Parser)]
 #[command(name = "scioc", version, about, long_about, max_term_width = 100, verbatim_doc_comment)]
 pub(crate) struct Args {
-    /// Directory of the embedded store [default: ./scioc-data]
+    /// Directory of the embedded store [default: ./scioc-data if it holds a store, else the
+    /// user's data directory: $XDG_DATA_HOME/scioc, ~/.local/share/scioc]
     #[arg(long, global = true, env = "SCIOC_DATA_DIR", value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
 

@@ -81,6 +81,8 @@ pub(crate) enum Job {
 pub(crate) struct Place {
     /// The data directory: the embedded store, TLS material and other local files.
     pub(crate) data_dir: PathBuf,
+    /// Why the data directory is that one, for messages that say where scioc looked.
+    pub(crate) data_dir_from: &'static str,
     /// A PostgreSQL URL, when the store is shared instead of embedded.
     pub(crate) database: Option<String>,
     /// Most database connections to open.
@@ -247,14 +249,17 @@ impl Settings {
 /// Where the store is: `--database`/`SCIOC_DATABASE_URL`, then the file's `database_url`, else
 /// the embedded store in the data directory (flag or env, then file, then the default).
 fn place(args: &Args, file: &FileConfig) -> Result<Place> {
-    let mut data_dir =
-        args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let (mut data_dir, mut data_dir_from) = match (&args.data_dir, &file.data_dir) {
+        (Some(d), _) => (d.clone(), "--data-dir or SCIOC_DATA_DIR"),
+        (None, Some(d)) => (d.clone(), "data_dir in the config file"),
+        (None, None) => default_data_dir(),
+    };
     let database = match args.database.as_deref().or(file.database_url.as_deref()) {
         None => None,
         Some(text) => match crate::store_url::StoreUrl::parse(text, "--database")? {
             crate::store_url::StoreUrl::Postgres(url) => Some(url),
             crate::store_url::StoreUrl::Sqlite(dir) => {
-                data_dir = dir;
+                (data_dir, data_dir_from) = (dir, "--database or SCIOC_DATABASE_URL");
                 None
             }
         },
@@ -266,7 +271,21 @@ fn place(args: &Args, file: &FileConfig) -> Result<Place> {
         .or(file.events_per_second.map(u32::from))
         .unwrap_or(scioc_store::DEFAULT_EVENTS_PER_SECOND);
     let events_per_second = std::num::NonZeroU32::new(per_second).context("events per second must be positive")?;
-    Ok(Place { data_dir, database, pool: pool as usize, ca, events_per_second })
+    Ok(Place { data_dir, data_dir_from, database, pool: pool as usize, ca, events_per_second })
+}
+
+/// The data directory when nothing names one: `./scioc-data` if a store is there already (where
+/// scioc kept it before), else the user's data directory (`$XDG_DATA_HOME/scioc`, that is
+/// `~/.local/share/scioc` on Linux), which every command finds from any working directory.
+fn default_data_dir() -> (PathBuf, &'static str) {
+    let legacy = PathBuf::from(DEFAULT_DATA_DIR);
+    if legacy.join(scioc_store::DB_FILE).exists() {
+        return (legacy, "./scioc-data holds a store");
+    }
+    match dirs::data_dir() {
+        Some(d) => (d.join("scioc"), "the default, the user's data directory"),
+        None => (legacy, "the default (no home directory is known)"),
+    }
 }
 
 /// `scioc serve`: flags, then file, over [`ServerConfig::default`].
@@ -577,7 +596,8 @@ mod tests {
     fn defaults_come_from_one_place() {
         let s = resolve(&["serve"]).unwrap();
         assert_eq!(s.log, DEFAULT_SERVE_LOG);
-        assert_eq!(s.place.data_dir, PathBuf::from(DEFAULT_DATA_DIR));
+        assert_eq!(s.place.data_dir, default_data_dir().0);
+        assert!(s.place.data_dir.ends_with("scioc"), "the user's data directory: {:?}", s.place.data_dir);
         assert_eq!(s.place.pool, DEFAULT_POOL as usize);
         let Job::Serve(serve) = s.job else { panic!() };
         let d = ServerConfig::default();
@@ -596,7 +616,8 @@ mod tests {
     fn help_names_the_defaults_that_apply() {
         let mut cmd = Args::command();
         let global = cmd.render_long_help().to_string();
-        assert!(global.contains(&format!("[default: ./{DEFAULT_DATA_DIR}]")), "{global}");
+        assert!(global.contains(&format!("./{DEFAULT_DATA_DIR} if it holds a store")), "{global}");
+        assert!(global.contains("~/.local/share/scioc"), "{global}");
         assert!(global.contains(&format!("[default: {DEFAULT_POOL}]")), "{global}");
         let serve = cmd.find_subcommand_mut("serve").unwrap().render_long_help().to_string();
         let d = ServerConfig::default();

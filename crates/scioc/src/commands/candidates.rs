@@ -1,6 +1,6 @@
 //! `scioc candidates …` and `scioc export …`.
 
-use super::{Place, open_store};
+use super::{Place, open_existing_store, open_store};
 use crate::{cli::ExportCommand, output, settings::Candidates};
 use anyhow::{Result, bail};
 use scioc_curation::{
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 pub(super) async fn run(place: &Place, cmd: Candidates) -> Result<()> {
     match cmd {
         Candidates::FromOsv { since, filter, out, dir } => {
-            let store = open_store(place).await?;
+            let store = open_existing_store(place).await?;
             let osv = store.source_state("osv").await?;
             let mut blacklist = DataFiles::load(&dir)?.blacklist;
             let curated = store.source_state(promote::SOURCE).await?;
@@ -48,7 +48,7 @@ pub(super) async fn run(place: &Place, cmd: Candidates) -> Result<()> {
         }
         Candidates::Demote { files, dir, reason, dry_run } => {
             let candidates = read_all(&files)?;
-            let store = open_store(place).await?;
+            let store = open_existing_store(place).await?;
             let state = store.source_state(promote::SOURCE).await?;
             let before = DataFiles::load(&dir)?;
             let plan = promote::plan_demotion(before.clone(), &candidates, &state, &reason);

@@ -1,7 +1,7 @@
 //! `scioc export osv` and `scioc export lists`: the offline OSV databases and the lists for
 //! install-time guards, written from the store through the verdict engine.
 
-use super::{Place, open_store};
+use super::{Place, open_existing_store};
 use crate::cli::ExportCommand;
 use crate::output;
 use anyhow::{Context, Result};
@@ -15,7 +15,7 @@ pub(super) async fn export(place: &Place, cmd: ExportCommand) -> Result<()> {
         ExportCommand::Osv { out } => (out, true),
         ExportCommand::Lists { out } => (out, false),
     };
-    let store = open_store(place).await?;
+    let store = open_existing_store(place).await?;
     let engine = Engine::load(Sources { store: Some(store.as_ref()), ..Sources::default() }).await?;
     let files = if osv {
         let catalog = Catalog::build(store.as_ref(), &EngineView::of(&engine)).await?;

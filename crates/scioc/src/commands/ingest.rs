@@ -108,7 +108,20 @@ async fn load_samples(
 
 async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> Result<()> {
     let sources = sources.iter().map(|s| osv::Source::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    let store = open_store(place).await?;
+    // A dry run reads the store to compare with, and must not make one: without one, it
+    // compares with an empty scratch store that goes when the run ends.
+    let scratch;
+    let store = if options.dry_run && !place.has_store() {
+        scratch = tempfile::tempdir()?;
+        output::hint(&format!(
+            "dry run: no store in {} ({}), so every record reads as new",
+            place.data_dir.display(),
+            place.data_dir_from
+        ));
+        std::sync::Arc::new(scioc_store::SqliteStore::open(scratch.path())?) as std::sync::Arc<dyn scioc_store::Store>
+    } else {
+        open_store(place).await?
+    };
     let started = std::time::Instant::now();
     let bar = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} reading OSV records: {msg} files").expect("valid template"),

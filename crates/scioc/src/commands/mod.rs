@@ -97,7 +97,25 @@ impl<W: std::io::Write> std::io::Write for IgnoreErrors<W> {
     }
 }
 
-/// Opens the store: the shared database if one is named, else the embedded one.
+/// Opens a store that must exist already, for a command that only reads: an embedded store
+/// is never created here. When there is none, says where it looked, why there, and what fills
+/// one.
+pub(crate) async fn open_existing_store(place: &Place) -> Result<Arc<dyn Store>> {
+    if !place.has_store() {
+        anyhow::bail!(
+            "no store in {} ({}); this command only reads one, so it made none. Fill one with \
+             `scioc sync --from https://HOST:PORT` (another scioc's feed), `scioc ingest osv PATH` \
+             (OSV reports) or `scioc serve` (the starter set), or name one with --data-dir, \
+             SCIOC_DATA_DIR or --database",
+            place.data_dir.display(),
+            place.data_dir_from
+        );
+    }
+    open_store(place).await
+}
+
+/// Opens the store: the shared database if one is named, else the embedded one, created if
+/// need be.
 pub(crate) async fn open_store(place: &Place) -> Result<Arc<dyn Store>> {
     match &place.database {
         Some(url) => open_postgres(url, place.pg_options(place.pool)).await,

@@ -1,6 +1,6 @@
 //! `scioc reclassify`.
 
-use super::{Place, open_store};
+use super::{Place, open_existing_store};
 use crate::{cli::ReclassifyArgs, output};
 use anyhow::{Result, anyhow};
 use scioc_ingest::reclassify::{Change, Request, reclassify};
@@ -18,7 +18,7 @@ pub(super) async fn run(place: &Place, args: ReclassifyArgs) -> Result<()> {
     };
     // The flags are the request's fields with dashes.
     let (target, change) = request.parse().map_err(|e| anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
-    let store = open_store(place).await?;
+    let store = open_existing_store(place).await?;
     let appended = reclassify(store.as_ref(), &target, &change).await?;
     let kind = match change {
         Change::FalsePositive { .. } => "FP",

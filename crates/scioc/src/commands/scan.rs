@@ -1,7 +1,7 @@
 //! `scioc scan`: load the index, scan, apply the ignore file, render, and map the outcome to a
 //! CI exit code.
 
-use super::{Place, open_store};
+use super::{Place, open_existing_store};
 use crate::{cli::ScanFormat, output, settings::Scan};
 use anstream::print;
 use anstyle::{AnsiColor, Style};
@@ -31,8 +31,8 @@ pub(super) async fn run(place: &Place, args: Scan) -> u8 {
 /// given. Returns the store it opened, if any, for naming matches.
 async fn load_engine(place: &Place, args: &Scan) -> Result<(Engine, Option<Arc<dyn Store>>)> {
     let tooltrust = args.blacklist.is_some() || args.iocs.is_some();
-    // A scan with only ToolTrust files must not create a store as a side effect.
-    let store = if !tooltrust || place.has_store() { Some(open_store(place).await?) } else { None };
+    // A scan reads a store, never makes one: with only ToolTrust files it needs none.
+    let store = if !tooltrust || place.has_store() { Some(open_existing_store(place).await?) } else { None };
     let t = std::time::Instant::now();
     let engine = Engine::load(Sources {
         store: store.as_deref(),

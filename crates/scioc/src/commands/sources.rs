@@ -1,6 +1,6 @@
 //! `scioc sources …`: the sources `scioc serve` polls.
 
-use super::{Place, open_store};
+use super::{Place, open_existing_store, open_store};
 use crate::{
     cli::{ListFormat, SourcesCommand},
     output,
@@ -25,7 +25,7 @@ pub(super) async fn run(place: &Place, cmd: SourcesCommand) -> Result<()> {
             ));
         }
         SourcesCommand::List { format } => {
-            let store = open_store(place).await?;
+            let store = open_existing_store(place).await?;
             let sources = store.feed_sources().await?;
             let now = FeedTime::now();
             match format {

@@ -1,11 +1,11 @@
 //! `scioc status` and `scioc indicators`.
 
-use super::{Place, open_store};
+use super::{Place, open_existing_store};
 use crate::cli::{IndicatorsArgs, ListFormat, StatusArgs};
 use anyhow::Result;
 
 pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
-    let store = open_store(place).await?;
+    let store = open_existing_store(place).await?;
     let stats = store.stats().await?;
     let newest = stats.head.map(|h| h.time.to_utc_string());
     let digest = if args.digest { Some(store.digest().await?) } else { None };
@@ -52,7 +52,7 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
 }
 
 pub(super) async fn indicators(place: &Place, args: IndicatorsArgs) -> Result<()> {
-    let store = open_store(place).await?;
+    let store = open_existing_store(place).await?;
     let all = store.indicators().await?;
     match args.format {
         ListFormat::Json => {
@@ -87,7 +87,7 @@ pub(super) async fn indicators(place: &Place, args: IndicatorsArgs) -> Result<()
 
 /// `scioc firewall blocks`.
 pub(super) async fn blocks(place: &Place, since: scioc_model::FeedTime, limit: u32, format: ListFormat) -> Result<()> {
-    let store = open_store(place).await?;
+    let store = open_existing_store(place).await?;
     let blocks = store.blocks(since, limit).await?;
     match format {
         ListFormat::Json => {

@@ -1,6 +1,6 @@
 //! `scioc user …`.
 
-use super::{Place, open_store};
+use super::{Place, open_existing_store, open_store};
 use crate::{
     cli::{ListFormat, UserCommand},
     output,
@@ -13,7 +13,11 @@ use std::io::IsTerminal;
 use std::str::FromStr;
 
 pub(super) async fn run(place: &Place, cmd: UserCommand) -> Result<()> {
-    let store = open_store(place).await?;
+    // Only adding a user may make a store; listing, removing and changing need one.
+    let store = match cmd {
+        UserCommand::Add { .. } => open_store(place).await?,
+        _ => open_existing_store(place).await?,
+    };
     match cmd {
         UserCommand::Add { name, role, password_stdin } => {
             let name = user_name(&name)?;

@@ -127,6 +127,8 @@ async fn every_archive_kind_is_hashed_file_by_file() {
 #[test]
 fn hostile_archives_are_refused_and_nothing_is_stored() {
     let s = Scioc::new();
+    // A store that holds nothing yet, so that "nothing stored" is read from it.
+    s.add_user("reader", "reader");
     let good = write(
         &s,
         "good-1.0.0.tgz",

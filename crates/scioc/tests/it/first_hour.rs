@@ -72,3 +72,58 @@ fn one_osv_record_can_be_ingested_from_its_file() {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success() && stderr.contains("expected a directory, a .json record"), "{stderr}");
 }
+
+/// The binary as a new user runs it: no --data-dir, no SCIOC_* variables, a home of its own.
+fn as_newcomer(home: &std::path::Path, cwd: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(crate::support::binary());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SCIOC_") || k.starts_with("XDG_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("HOME", home).current_dir(cwd);
+    c
+}
+
+#[test]
+fn every_command_finds_one_store_and_reading_never_makes_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (home, project) = (tmp.path().join("home"), tmp.path().join("myproject"));
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("package-lock.json"),
+        r#"{"name": "p", "lockfileVersion": 3, "packages": {"": {"name": "p"}, "node_modules/@evil/scoped": {"version": "1.0.1"}}}"#,
+    )
+    .unwrap();
+    let store_dir = home.join(".local/share/scioc");
+    let run = |args: &[&str]| as_newcomer(&home, &project).args(args).output().unwrap();
+
+    // Reading commands, with no store anywhere: they say where they looked and what fills one,
+    // and make nothing.
+    for args in [&["scan"][..], &["status"], &["indicators"], &["sources", "list"], &["user", "list"]] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "scioc {args:?}");
+        assert!(stderr.contains(&format!("no store in {}", store_dir.display())), "scioc {args:?}: {stderr}");
+        assert!(stderr.contains("scioc sync --from") && stderr.contains("scioc ingest osv"), "{stderr}");
+        assert!(!store_dir.exists() && !project.join("scioc-data").exists(), "scioc {args:?} made a store");
+    }
+    let named = tmp.path().join("nothing");
+    let out = run(&["--data-dir", named.to_str().unwrap(), "status"]);
+    assert!(!out.status.success() && !named.exists(), "--data-dir of nothing stays nothing");
+    let records = crate::osv::fixture();
+    let out = run(&["ingest", "osv", "--dry-run", &records.arg()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!store_dir.exists(), "a dry run makes no store");
+
+    // A store filled from anywhere is the one every command finds, from the project too.
+    let elsewhere = as_newcomer(&home, tmp.path()).args(["ingest", "osv", &records.arg()]).output().unwrap();
+    assert!(elsewhere.status.success(), "{}", String::from_utf8_lossy(&elsewhere.stderr));
+    assert!(store_dir.join("scioc.db").exists());
+    let out = run(&["scan", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert_eq!(report["findings"][0]["package"], "@evil/scoped");
+    assert!(!project.join("scioc-data").exists(), "nothing written into the project");
+}

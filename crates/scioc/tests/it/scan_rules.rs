@@ -271,6 +271,12 @@ fn an_empty_index_is_an_error_not_a_clean_bill_of_health() {
     let s = Scioc::new();
     let p = s.dir.path().join("p");
     write(&p.join("requirements.txt"), "requests==2.31.0\n");
+    // No store at all: where it looked, and what fills one.
+    let (code, _, err) = scan(&s, &[p.to_str().unwrap()]);
+    assert_eq!(code, 127);
+    assert!(err.contains("no store in") && err.contains("scioc ingest osv"), "{err}");
+    // A store that holds nothing to match against.
+    s.add_user("reader", "reader");
     let (code, _, err) = scan(&s, &[p.to_str().unwrap()]);
     assert_eq!(code, 127);
     assert!(err.contains("nothing to match against"), "{err}");
