@@ -21,7 +21,8 @@ use std::{net::SocketAddr, path::PathBuf};
 ///   scioc serve                                   # serve ~/.local/share/scioc on http://127.0.0.1:8080
 ///   echo 's3cret-pass' | scioc user add alice --password-stdin
 ///   scioc ingest entries events.jsonl             # load events
-///   curl -u alice:s3cret-pass 'http://127.0.0.1:8080/api/feed/supply_chain/ioc/v1/query/utc/2025-01-01T00:00:00?format=json'
+///   curl -u alice:s3cret-pass \
+///     'http://127.0.0.1:8080/api/feed/supply_chain/ioc/v1/query/utc/2025-01-01T00:00:00?format=json'
 ///
 /// Settings come from flags, then SCIOC_* environment variables, then the config file
 /// (--config, SCIOC_CONFIG, or ./scioc.toml when present).

@@ -70,10 +70,18 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
             Some(_) => format!("--database {}", store.location()),
             None => format!("--data-dir {}", place.data_dir.display()),
         };
-        output::hint(&format!("  scioc {store_flag} user add NAME --password-stdin"));
+        output::hint(&format!("  echo 'A-LONG-PASSWORD' | scioc {store_flag} user add NAME --password-stdin"));
     }
+    // Hints that work when pasted: a time query from the feed's epoch has entries whenever
+    // the feed has any (a new user's cursor starts now, so a first pull would be empty), and
+    // under a self-signed certificate curl is told which CA to trust.
+    let cacert = server.self_signed().map(|s| format!("--cacert '{}' ", s.ca.display())).unwrap_or_default();
+    let feed = format!("{url}{}", scioc_api::FEED_PATH);
+    let epoch = scioc_model::FEED_EPOCH.to_utc_string();
+    output::hint(&format!("try: curl {cacert}-u NAME:PASSWORD '{feed}/utc/{epoch}?format=json&limit=10'"));
     output::hint(&format!(
-        "try: curl -u NAME:PASSWORD '{url}/api/feed/supply_chain/ioc/v1/query/pull?format=json&limit=10'"
+        "or a cursor of your own, from the start: curl {cacert}-u NAME:PASSWORD -X PUT '{feed}/start/utc/{epoch}' \\
+  && curl {cacert}-u NAME:PASSWORD '{feed}/pull?format=json&limit=10'"
     ));
     let fw = &config.firewall;
     if let Some(up) = &fw.npm_upstream {

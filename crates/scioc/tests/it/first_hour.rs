@@ -127,3 +127,56 @@ fn every_command_finds_one_store_and_reading_never_makes_one() {
     assert_eq!(report["findings"][0]["package"], "@evil/scoped");
     assert!(!project.join("scioc-data").exists(), "nothing written into the project");
 }
+
+/// Runs a hint's command line as a user would paste it, with the user's credentials.
+fn paste(hint: &str, user: &str) -> String {
+    let line = hint.replace("NAME:PASSWORD", &format!("{user}:{}", crate::support::PASSWORD));
+    let out = std::process::Command::new("sh").arg("-c").arg(&line).output().unwrap();
+    assert!(out.status.success(), "{line}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn serve_hints_work_when_pasted() {
+    use std::io::BufRead;
+    for tls in [false, true] {
+        let s = Scioc::new();
+        s.add_user("alice", "reader");
+        let extra: &[&str] = if tls { &["--tls-self-signed"] } else { &[] };
+        // With the starter set, as `scioc serve` with no flags.
+        let mut child = crate::support::Server::spawn(&s, extra, false);
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut hints = Vec::new();
+        while let Some(Ok(line)) = lines.next() {
+            let done = line.starts_with("  && curl");
+            hints.push(line);
+            if done || hints.len() > 40 {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        let server = crate::support::Server { child, url: String::new(), ca: None };
+        let try_line = hints.iter().find_map(|l| l.strip_prefix("try: ")).unwrap_or_else(|| panic!("{hints:#?}"));
+        assert_eq!(try_line.contains("--cacert"), tls, "{try_line}");
+        let page = paste(try_line, "alice");
+        assert!(page.matches("\"event_type\"").count() >= 10, "the first ten events: {page}");
+        // The cursor hint spans two lines, joined by the shell's line continuation.
+        let start = hints.iter().position(|l| l.starts_with("or a cursor of your own")).expect("a cursor hint");
+        let cursor = format!("{}\n{}", hints[start].split_once(": ").unwrap().1, hints[start + 1]);
+        let page = paste(&cursor, "alice");
+        assert!(page.contains("\"event_type\""), "a pull from the start has events: {page}");
+        drop(server);
+    }
+}
+
+#[test]
+fn the_help_examples_are_whole_lines() {
+    let s = Scioc::new();
+    let help = s.ok(&["--help"], "");
+    assert!(help.lines().all(|l| l.chars().count() <= 100), "{help}");
+    assert!(
+        help.lines()
+            .any(|l| l.trim_start().starts_with("'http://127.0.0.1:8080/api/feed/supply_chain/ioc/v1/query/utc/")),
+        "the example URL on a line of its own, whole: {help}"
+    );
+}
