@@ -448,7 +448,7 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                         }
                     }
                     if !retracted.is_empty() {
-                        report.push(line("store", Change::Added, what, format!("FP for {}", retracted.join(", "))));
+                        report.push(line("store", Change::Removed, what, format!("FP for {}", retracted.join(", "))));
                     }
                     rec.announced.retain(|v| !retracted.contains(v));
                     if emptied {

@@ -452,7 +452,7 @@ fn demoting_blacklisted_versions_retracts_what_was_announced() {
         plan.report,
         vec![
             line(BLACKLIST, Change::Removed, WHAT_PKG, format!("versions 1.0.1 removed from {ID}")),
-            line("store", Change::Added, WHAT_PKG, "FP for 1.0.1"),
+            line("store", Change::Removed, WHAT_PKG, "FP for 1.0.1"),
         ]
     );
     assert_eq!(events(&plan.import), want_events(&[(Fp, V101)]));
@@ -480,7 +480,7 @@ fn demoting_blacklisted_versions_retracts_what_was_announced() {
         plan.report,
         vec![
             line(BLACKLIST, Change::Removed, WHAT_PKG, format!("entry {ID} removed")),
-            line("store", Change::Added, WHAT_PKG, "FP for 1.0.0"),
+            line("store", Change::Removed, WHAT_PKG, "FP for 1.0.0"),
         ]
     );
     assert_eq!(events(&plan.import), want_events(&[(Fp, V100)]));

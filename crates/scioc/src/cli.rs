@@ -371,11 +371,32 @@ pub(crate) enum CandidatesCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Demote candidates found to be false positives: out of the data files, FP in the feed.
+    /// Demote what was promoted and proved a false positive: out of the data files, FP in the feed.
+    ///
+    /// Name it by its indicator (--ecosystem, --type, --value: taken out of the watchlist,
+    /// npm_iocs.json and, for a package name, blacklist.json), by a blacklist entry's id
+    /// (--blacklist-id), or by candidate files. The report says what was removed.
+    ///
+    ///   scioc candidates demote --ecosystem npm --type domain --value cdn.example --reason "a CDN, benign"
+    ///   scioc candidates demote --blacklist-id SCIOC-2026-0007 --reason "report retracted"
+    ///   scioc candidates demote fp.json --reason "benign"
+    #[command(verbatim_doc_comment)]
     Demote {
         /// Candidate files naming what to take out
-        #[arg(value_name = "FILE", required = true)]
+        #[arg(value_name = "FILE", required_unless_present_any = ["value", "blacklist_id"], conflicts_with_all = ["value", "blacklist_id"])]
         files: Vec<PathBuf>,
+        /// The indicator's ecosystem (npm, PyPI, …)
+        #[arg(long, value_name = "ECOSYSTEM", requires_all = ["ioc_type", "value"])]
+        ecosystem: Option<String>,
+        /// The indicator's type (package_name, domain, url, script_pattern, dependency_name, …)
+        #[arg(long = "type", value_name = "TYPE", requires_all = ["ecosystem", "value"])]
+        ioc_type: Option<String>,
+        /// The indicator's value
+        #[arg(long, value_name = "VALUE", requires_all = ["ecosystem", "ioc_type"], conflicts_with = "blacklist_id")]
+        value: Option<String>,
+        /// The id of a blacklist.json entry: the entry and every version it announced
+        #[arg(long, value_name = "ID")]
+        blacklist_id: Option<String>,
         /// Directory of the data files
         #[arg(long = "files", env = "SCIOC_IOC_DIR", value_name = "DIR", default_value = "scioc-iocs")]
         dir: PathBuf,

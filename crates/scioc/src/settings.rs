@@ -188,6 +188,17 @@ pub(crate) struct Sync {
     pub(crate) limit: u32,
 }
 
+/// What `scioc candidates demote` takes out.
+#[derive(Debug)]
+pub(crate) enum Demoted {
+    /// The candidates of these files.
+    Files(Vec<PathBuf>),
+    /// One indicator, wherever it was promoted.
+    Indicator { ecosystem: String, ioc_type: String, value: String },
+    /// A blacklist entry, by its id.
+    BlacklistId(String),
+}
+
 /// `scioc candidates …`, with `from-osv`'s time and filter resolved.
 #[derive(Debug)]
 pub(crate) enum Candidates {
@@ -195,8 +206,8 @@ pub(crate) enum Candidates {
     Validate { files: Vec<PathBuf> },
     /// Promote candidates into the data files in `dir` and the feed.
     Promote { files: Vec<PathBuf>, dir: PathBuf, dry_run: bool },
-    /// Take candidates out of the data files in `dir`, FP in the feed.
-    Demote { files: Vec<PathBuf>, dir: PathBuf, reason: String, dry_run: bool },
+    /// Take what `what` names out of the data files in `dir`, FP in the feed.
+    Demote { what: Demoted, dir: PathBuf, reason: String, dry_run: bool },
     /// Draft candidates from OSV records modified since `since`.
     FromOsv { since: FeedTime, filter: Option<regex::Regex>, out: Option<PathBuf>, dir: PathBuf },
 }
@@ -487,7 +498,16 @@ fn candidates(cmd: CandidatesCommand) -> Result<Candidates> {
     Ok(match cmd {
         CandidatesCommand::Validate { files } => Candidates::Validate { files },
         CandidatesCommand::Promote { files, dir, dry_run } => Candidates::Promote { files, dir, dry_run },
-        CandidatesCommand::Demote { files, dir, reason, dry_run } => Candidates::Demote { files, dir, reason, dry_run },
+        CandidatesCommand::Demote { files, ecosystem, ioc_type, value, blacklist_id, dir, reason, dry_run } => {
+            let what = match (ecosystem, ioc_type, value, blacklist_id) {
+                (Some(ecosystem), Some(ioc_type), Some(value), None) => {
+                    Demoted::Indicator { ecosystem, ioc_type, value }
+                }
+                (None, None, None, Some(id)) => Demoted::BlacklistId(id),
+                _ => Demoted::Files(files),
+            };
+            Candidates::Demote { what, dir, reason, dry_run }
+        }
         CandidatesCommand::FromOsv { since: text, filter, out, dir } => {
             let since = since("--since", &text, FeedTime::now())?;
             let filter = filter.map(|f| regex::Regex::new(&f)).transpose().context("--filter")?;

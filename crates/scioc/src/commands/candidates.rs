@@ -1,7 +1,11 @@
 //! `scioc candidates …` and `scioc export …`.
 
 use super::{Place, open_existing_store, open_store};
-use crate::{cli::ExportCommand, output, settings::Candidates};
+use crate::{
+    cli::ExportCommand,
+    output,
+    settings::{Candidates, Demoted},
+};
 use anyhow::{Result, bail};
 use scioc_curation::{
     Candidate,
@@ -46,15 +50,75 @@ pub(super) async fn run(place: &Place, cmd: Candidates) -> Result<()> {
             let plan = promote::plan_promotion(before.clone(), &candidates, &state);
             apply(store.as_ref(), &dir, &before, plan, dry_run).await
         }
-        Candidates::Demote { files, dir, reason, dry_run } => {
-            let candidates = read_all(&files)?;
+        Candidates::Demote { what, dir, reason, dry_run } => {
+            let before = DataFiles::load(&dir)?;
+            let (candidates, by_name) = match &what {
+                Demoted::Files(files) => (read_all(files)?, None),
+                Demoted::Indicator { ecosystem, ioc_type, value } => {
+                    let named = format!("{ecosystem} {ioc_type} {value:?}");
+                    (demoted_indicator(ecosystem, ioc_type, value, &reason), Some(named))
+                }
+                Demoted::BlacklistId(id) => {
+                    let Some(e) = before.blacklist.iter().find(|e| &e.id == id) else {
+                        bail!("no entry {id:?} in {}", dir.join(files::BLACKLIST).display());
+                    };
+                    let mut c = demoted_candidate(&e.ecosystem, "package_name", &e.component, &reason, "blacklist");
+                    c.affected_versions = Some(vec!["*".into()]);
+                    (vec![c], Some(format!("blacklist entry {id}")))
+                }
+            };
             let store = open_existing_store(place).await?;
             let state = store.source_state(promote::SOURCE).await?;
-            let before = DataFiles::load(&dir)?;
-            let plan = promote::plan_demotion(before.clone(), &candidates, &state, &reason);
+            let mut plan = promote::plan_demotion(before.clone(), &candidates, &state, &reason);
+            if let Some(named) = by_name {
+                // Named by flags, it was looked for everywhere: say where it was, not where it was not.
+                if !plan.report.iter().any(|l| l.change == Change::Removed) {
+                    bail!(
+                        "nothing to demote: {named} is in none of the data files in {} nor in the feed",
+                        dir.display()
+                    );
+                }
+                plan.report.retain(|l| l.change != Change::Skipped);
+            }
             apply(store.as_ref(), &dir, &before, plan, dry_run).await
         }
     }
+}
+
+/// A candidate that names only what to take out (demotion reads no other field).
+fn demoted_candidate(ecosystem: &str, ioc_type: &str, value: &str, reason: &str, promote_to: &str) -> Candidate {
+    Candidate {
+        ecosystem: ecosystem.to_owned(),
+        ioc_type: ioc_type.to_owned(),
+        value: value.to_owned(),
+        match_kind: None,
+        confidence: String::new(),
+        reason: reason.to_owned(),
+        source: String::new(),
+        first_seen: String::new(),
+        suggested_action: String::new(),
+        promote_to: promote_to.to_owned(),
+        notes: None,
+        blacklist_id: None,
+        affected_versions: None,
+        action: None,
+        severity: None,
+    }
+}
+
+/// One indicator, everywhere promotion may have put it: the watchlist, npm_iocs.json and, for
+/// a package name, blacklist.json (every version).
+fn demoted_indicator(ecosystem: &str, ioc_type: &str, value: &str, reason: &str) -> Vec<Candidate> {
+    let mut out = vec![
+        demoted_candidate(ecosystem, ioc_type, value, reason, "watch_only"),
+        demoted_candidate(ecosystem, ioc_type, value, reason, "npm_iocs"),
+    ];
+    if ioc_type == "package_name" {
+        let mut c = demoted_candidate(ecosystem, ioc_type, value, reason, "blacklist");
+        c.affected_versions = Some(vec!["*".into()]);
+        out.push(c);
+    }
+    out
 }
 
 /// Reads and validates every file, reporting every problem of every file before failing.

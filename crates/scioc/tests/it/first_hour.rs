@@ -180,3 +180,73 @@ fn the_help_examples_are_whole_lines() {
         "the example URL on a line of its own, whole: {help}"
     );
 }
+
+#[test]
+fn demotion_by_name_needs_no_invented_candidate_and_says_what_it_removed() {
+    let s = Scioc::new();
+    let iocs = s.dir.path().join("iocs");
+    let cand = |ioc_type: &str, value: &str, promote_to: &str| {
+        serde_json::json!({"ecosystem": "npm", "ioc_type": ioc_type, "value": value, "confidence": "high",
+            "reason": "seen in an incident", "source": "https://example.org/advisory", "first_seen": "2026-03-31",
+            "suggested_action": "block", "promote_to": promote_to})
+    };
+    let mut pkg = cand("package_name", "fp-pkg", "blacklist");
+    pkg["blacklist_id"] = serde_json::json!("FP-PKG-1");
+    pkg["affected_versions"] = serde_json::json!(["1.0.0", "1.0.1"]);
+    pkg["action"] = serde_json::json!("BLOCK");
+    pkg["severity"] = serde_json::json!("CRITICAL");
+    let file = s.dir.path().join("c.json");
+    std::fs::write(&file, serde_json::json!([cand("domain", "cdn.fp.example", "npm_iocs"), pkg]).to_string()).unwrap();
+    s.ok(&["candidates", "promote", file.to_str().unwrap(), "--files", iocs.to_str().unwrap()], "");
+    let files = ["--files", iocs.to_str().unwrap()];
+
+    // An indicator, by ecosystem, type and value, with a reason.
+    let mut args = vec!["candidates", "demote", "--ecosystem", "npm", "--type", "domain", "--value", "cdn.fp.example"];
+    args.extend(files);
+    args.extend(["--reason", "a CDN, benign"]);
+    let out = s.ok(&args, "");
+    assert!(out.contains("npm_iocs.json: 0 added, 0 merged, 1 removed"), "{out}");
+    assert!(out.contains("store: 0 added, 0 merged, 1 removed"), "{out}");
+    assert!(!out.contains("  skipped "), "only where it was: {out}");
+    let npm_iocs = std::fs::read_to_string(iocs.join("npm_iocs.json")).unwrap();
+    assert!(!npm_iocs.contains("cdn.fp.example"), "{npm_iocs}");
+    let indicators = s.ok(&["indicators", "--format", "json"], "");
+    assert!(!indicators.contains("cdn.fp.example"), "{indicators}");
+    // Again: nothing to demote, said so, and a failure.
+    let again = s.run(&args, "");
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(!again.status.success() && stderr.contains("nothing to demote: npm domain \"cdn.fp.example\""), "{stderr}");
+
+    // A blacklist entry by its id: every version it announced gets its FP, with the reason.
+    let mut args = vec!["candidates", "demote", "--blacklist-id", "FP-PKG-1"];
+    args.extend(files);
+    args.extend(["--reason", "report retracted"]);
+    let out = s.ok(&args, "");
+    assert!(out.contains("blacklist.json: 0 added, 0 merged, 1 removed"), "{out}");
+    assert!(out.contains("removed   npm package_name \"fp-pkg\": FP for 1.0.0, 1.0.1"), "{out}");
+    assert!(!out.contains(" added") || out.contains("0 added"), "a removal is not an addition: {out}");
+    let blacklist = std::fs::read_to_string(iocs.join("blacklist.json")).unwrap();
+    assert!(!blacklist.contains("fp-pkg"), "{blacklist}");
+    let store = fp_reasons(&s);
+    assert_eq!(store, ["report retracted", "report retracted"]);
+    // An unknown id is named.
+    let mut args = vec!["candidates", "demote", "--blacklist-id", "NOPE"];
+    args.extend(files);
+    let bad = s.run(&args, "");
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no entry \"NOPE\" in"), "{:?}", bad);
+}
+
+/// The reasons of the store's FP events, in order.
+fn fp_reasons(s: &Scioc) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let store = s.store().await;
+        let events = store.find_events(scioc_store::EventFilter::Purl("pkg:npm/fp-pkg".into())).await.unwrap();
+        events
+            .iter()
+            .map(|e| serde_json::from_slice::<serde_json::Value>(&e.entry_json).unwrap())
+            .filter(|v| v["event_type"] == "FP")
+            .map(|v| v["scioc"]["provenance"]["reason"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    })
+}
