@@ -31,18 +31,25 @@ use std::{net::SocketAddr, path::PathBuf};
 pub(crate) struct Args {
     /// Directory of the embedded store [default: ./scioc-data if it holds a store, else the
     /// user's data directory: $XDG_DATA_HOME/scioc, ~/.local/share/scioc]
-    #[arg(long, global = true, env = "SCIOC_DATA_DIR", value_name = "DIR")]
+    #[arg(long, global = true, help_heading = "Store", env = "SCIOC_DATA_DIR", value_name = "DIR")]
     pub(crate) data_dir: Option<PathBuf>,
 
     /// Shared database instead of the embedded store, e.g. postgres://scioc@db:5432/scioc
     ///
     /// Every node of a multi-node deployment names the same database. Pending schema
     /// migrations are applied on connect (see `scioc migrate`).
-    #[arg(long, global = true, env = "SCIOC_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Store",
+        env = "SCIOC_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub(crate) database: Option<String>,
 
     /// Most database connections this process opens (PostgreSQL only) [default: 16]
-    #[arg(long, global = true, env = "SCIOC_DATABASE_POOL", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(long, global = true, help_heading = "Store", env = "SCIOC_DATABASE_POOL", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) database_pool: Option<u32>,
 
     /// Most events one feed second holds [default: 1000]
@@ -50,14 +57,14 @@ pub(crate) struct Args {
     /// A larger batch (a bulk import) is stamped over consecutive seconds, some of which may lie
     /// ahead of the clock; each becomes visible as the clock passes it. A time query's page never
     /// splits a second, so this is also the most a page holds beyond its `limit`.
-    #[arg(long, global = true, env = "SCIOC_EVENTS_PER_SECOND", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, global = true, help_heading = "Store", env = "SCIOC_EVENTS_PER_SECOND", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub(crate) events_per_second: Option<u32>,
 
     /// CA certificates (PEM) to verify the database with [default: the platform's roots]
     ///
     /// Used when the database URL asks for TLS with `sslmode=require`; scioc then checks the
     /// server's certificate and name. Without `sslmode=require` it connects in plain text.
-    #[arg(long, global = true, env = "SCIOC_DATABASE_CA", value_name = "PEM")]
+    #[arg(long, global = true, help_heading = "Store", env = "SCIOC_DATABASE_CA", value_name = "PEM")]
     pub(crate) database_ca: Option<PathBuf>,
 
     /// Config file (TOML) [default: ./scioc.toml if it exists]
@@ -776,7 +783,7 @@ pub(crate) enum ListFormat {
 pub(crate) enum ScanFormat {
     /// Findings grouped by severity, coloured on a terminal
     Table,
-    /// The stable scioc-scan/1 document (docs/scan-json.md)
+    /// The stable scioc-scan/1 document (docs/scan.md)
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
     Sarif,

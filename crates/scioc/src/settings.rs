@@ -630,6 +630,48 @@ mod tests {
         assert_eq!(resolve(&["status"]).unwrap().log, DEFAULT_LOG);
     }
 
+    /// Every long flag of `cmd` and its subcommands, with `--`.
+    fn flags(cmd: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+        for a in cmd.get_arguments() {
+            out.extend(a.get_long().map(|l| format!("--{l}")));
+            out.extend(a.get_all_aliases().into_iter().flatten().map(|l| format!("--{l}")));
+        }
+        for sub in cmd.get_subcommands() {
+            flags(sub, out);
+        }
+    }
+
+    #[test]
+    fn every_flag_the_readme_names_exists() {
+        let readme = include_str!("../../../README.md");
+        let mut known = std::collections::BTreeSet::new();
+        let mut cmd = Args::command();
+        cmd.build();
+        flags(&cmd, &mut known);
+        known.insert("--help".to_owned());
+        // Flags of the other tools the README shows: cargo, curl, npm, pip and its requirement
+        // files' `--hash`, pip-audit.
+        let theirs = [
+            "--release",
+            "--workspace",
+            "--check",
+            "--cacert",
+            "--registry",
+            "--index-url",
+            "--hash",
+            "--disable-pip",
+            "--no-deps",
+            "--osv-url",
+        ];
+        let mut missing: Vec<&str> = Vec::new();
+        for flag in regex::Regex::new(r"--[a-z][a-z0-9-]*").unwrap().find_iter(readme).map(|m| m.as_str()) {
+            if !known.contains(flag) && !theirs.contains(&flag) && !missing.contains(&flag) {
+                missing.push(flag);
+            }
+        }
+        assert!(missing.is_empty(), "the README names flags scioc does not have: {missing:?}");
+    }
+
     /// The help texts name defaults they do not set (a flag with a clap default would hide
     /// the config file's value); each must say what the resolution applies.
     #[test]
@@ -639,6 +681,11 @@ mod tests {
         assert!(global.contains(&format!("./{DEFAULT_DATA_DIR} if it holds a store")), "{global}");
         assert!(global.contains("~/.local/share/scioc"), "{global}");
         assert!(global.contains(&format!("[default: {DEFAULT_POOL}]")), "{global}");
+        // The store's options under their own heading, after the command's own.
+        let scan = cmd.find_subcommand_mut("scan").unwrap().render_long_help().to_string();
+        let (own, store) = scan.split_once("\nStore:\n").expect("a Store heading");
+        assert!(own.contains("--format") && !own.contains("--data-dir"), "{scan}");
+        assert!(store.contains("--data-dir") && store.contains("--database-pool"), "{scan}");
         let serve = cmd.find_subcommand_mut("serve").unwrap().render_long_help().to_string();
         let d = ServerConfig::default();
         let c = &d.connections;

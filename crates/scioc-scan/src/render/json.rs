@@ -1,4 +1,4 @@
-//! The JSON document: `scioc-scan/1`, documented in `docs/scan-json.md`. Fields are only ever
+//! The JSON document: `scioc-scan/1`, documented in `docs/scan.md`. Fields are only ever
 //! added within a schema version.
 
 use crate::Report;
