@@ -214,6 +214,20 @@ mod tests {
         assert!(msg.contains("line 4") && msg.contains("lisen"), "{msg}");
     }
 
+    /// The example file parses, and sets every key there is (a key added to the file's
+    /// structs without an example line fails here).
+    #[test]
+    fn the_example_sets_every_key() {
+        let example = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scioc.example.toml"));
+        let config = load(Some(example)).unwrap();
+        // A URL's own parts may be absent; every key must not.
+        let shown = ["password", "port", "query", "fragment"]
+            .iter()
+            .fold(format!("{config:?}"), |s, part| s.replace(&format!("{part}: None"), ""));
+        assert!(!shown.contains("None") && !shown.contains("[]"), "a key without an example: {shown}");
+        assert_eq!(config.sources.len(), 1);
+    }
+
     #[test]
     fn a_zero_is_refused_with_its_line() {
         let err = toml::from_str::<FileConfig>("[serve]\nlisten = \"127.0.0.1:1\"\nidle_timeout = 0\n").unwrap_err();
