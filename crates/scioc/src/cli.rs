@@ -75,8 +75,23 @@ pub(crate) struct Args {
     #[arg(long, global = true, env = "SCIOC_LOG", value_name = "FILTER")]
     pub(crate) log: Option<String>,
 
+    /// How log lines are written to stderr: text for people, or JSON, one object a line, for a
+    /// log pipeline [default: text] [config: log_format]
+    #[arg(long, global = true, env = "SCIOC_LOG_FORMAT", value_name = "FORMAT", value_enum)]
+    pub(crate) log_format: Option<LogFormat>,
+
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum LogFormat {
+    /// One line of text per event, coloured on a terminal
+    Text,
+    /// One JSON object per event: timestamp, level, message and fields
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -215,6 +230,23 @@ pub(crate) enum Command {
     ///   scioc copy --from postgres://scioc@db:5432/scioc --to sqlite:///backups/2026-11-22
     #[command(verbatim_doc_comment)]
     Copy(CopyArgs),
+    /// Print a shell completion script, made from these very definitions.
+    ///
+    ///   source <(scioc completions bash)                      # bash, this shell
+    ///   scioc completions zsh > "${fpath[1]}/_scioc"          # zsh
+    ///   scioc completions fish > ~/.config/fish/completions/scioc.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), made from these very definitions.
+    ///
+    ///   scioc man | man -l -
+    ///   scioc man > /usr/local/share/man/man1/scioc.1
+    #[command(verbatim_doc_comment)]
+    Man,
 
     /// Talk to a remote feed (scioc or the vendor's): start a cursor, pull, query windows.
     #[command(subcommand)]

@@ -74,6 +74,7 @@ pub(crate) struct FileConfig {
     pub(crate) database_pool: Option<NonZeroU32>,
     pub(crate) database_ca: Option<PathBuf>,
     pub(crate) events_per_second: Option<NonZeroU32>,
+    pub(crate) log_format: Option<crate::cli::LogFormat>,
     #[serde(default)]
     pub(crate) serve: FileServe,
     #[serde(default)]

@@ -31,8 +31,9 @@ fn end_quietly_on_a_closed_stdout() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        // std's own wording: "failed printing to stdout: Broken pipe (os error 32)".
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+        // std's wording, "failed printing to stdout: Broken pipe (os error 32)", or a library's
+        // that panics on a failed write and shows the io::Error's kind (`BrokenPipe`).
+        if message.contains("Broken pipe") || message.contains("BrokenPipe") {
             std::process::exit(0);
         }
         default(info);
@@ -59,10 +60,38 @@ fn describe(e: &anyhow::Error) -> String {
 fn main() -> std::process::ExitCode {
     end_quietly_on_a_closed_stdout();
     let args = cli::Args::parse();
+    // Made from the definitions alone: no settings, no store.
+    match &args.command {
+        cli::Command::Completions { shell } => {
+            let mut cmd = <cli::Args as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "scioc", &mut std::io::stdout());
+            return std::process::ExitCode::SUCCESS;
+        }
+        cli::Command::Man => {
+            let cmd = <cli::Args as clap::CommandFactory>::command();
+            return match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    output::error(&format!("writing the manual page: {e}"));
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
     // A scan reports every error with its own exit code (127), settings included.
     let failure = if matches!(args.command, cli::Command::Scan(_)) { 127 } else { 1 };
     match settings::Settings::resolve(args).and_then(commands::run) {
         Ok(code) => std::process::ExitCode::from(code),
+        // A write error that reached here because the reader went away is no failure.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            std::process::ExitCode::SUCCESS
+        }
         Err(e) => {
             output::error(&describe(&e));
             std::process::ExitCode::from(failure)

@@ -49,6 +49,8 @@ pub(crate) const DEFAULT_SCAN_FORMAT: ScanFormat = ScanFormat::Table;
 pub(crate) struct Settings {
     /// The log filter.
     pub(crate) log: String,
+    /// How log lines are written.
+    pub(crate) log_format: crate::cli::LogFormat,
     /// Where the store is.
     pub(crate) place: Place,
     /// The command and its settings.
@@ -219,6 +221,7 @@ impl Settings {
         let place = place(&args, &file)?;
         let default_log = if matches!(args.command, Command::Serve(_)) { DEFAULT_SERVE_LOG } else { DEFAULT_LOG };
         let log = args.log.clone().unwrap_or_else(|| default_log.to_owned());
+        let log_format = args.log_format.or(file.log_format).unwrap_or(crate::cli::LogFormat::Text);
         let job = match args.command {
             Command::Serve(a) => Job::Serve(Box::new(serve(*a, &file, &place)?)),
             Command::Scan(a) => Job::Scan(scan(a, &file)?),
@@ -251,9 +254,12 @@ impl Settings {
             Command::Reclassify(a) => Job::Reclassify(a),
             Command::Export(cmd) => Job::Export(cmd),
             Command::Migrate(a) => Job::Migrate(a),
+            Command::Completions { .. } | Command::Man => {
+                anyhow::bail!("completions and man are answered before settings are read")
+            }
             Command::Copy(a) => Job::Copy(a),
         };
-        Ok(Settings { log, place, job })
+        Ok(Settings { log, log_format, place, job })
     }
 }
 

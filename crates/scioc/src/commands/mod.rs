@@ -25,9 +25,9 @@ pub(crate) use crate::settings::Place;
 pub(crate) fn run(settings: Settings) -> Result<u8> {
     // One TLS implementation for every client and server in the process: ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let Settings { log, place, job } = settings;
+    let Settings { log, log_format, place, job } = settings;
     // Held to the end of `run`: dropping it flushes the log lines still queued.
-    let _log = init_logging(&log)?;
+    let _log = init_logging(&log, log_format)?;
     // Store calls run on the blocking pool; bound it so a burst of requests cannot spawn
     // hundreds of threads (each with its own allocator arena).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -64,7 +64,7 @@ const LOG_QUEUE_LINES: usize = 16_384;
 /// or a shutdown: when the reader of stderr is slow the queue fills and new lines are dropped,
 /// and when it is gone (`scioc serve 2>&1 | head`) every line is dropped. Nothing the log does
 /// can panic or stall the process.
-fn init_logging(filter: &str) -> Result<tracing_appender::non_blocking::WorkerGuard> {
+fn init_logging(filter: &str, format: crate::cli::LogFormat) -> Result<tracing_appender::non_blocking::WorkerGuard> {
     let filter =
         tracing_subscriber::EnvFilter::try_new(filter).with_context(|| format!("invalid log filter {filter:?}"))?;
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
@@ -72,13 +72,22 @@ fn init_logging(filter: &str) -> Result<tracing_appender::non_blocking::WorkerGu
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .thread_name("scioc-log")
         .finish(IgnoreErrors(std::io::stderr()));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .log_internal_errors(false)
-        .init();
+    match format {
+        crate::cli::LogFormat::Text => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_target(false)
+            .log_internal_errors(false)
+            .init(),
+        crate::cli::LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .with_target(true)
+            .log_internal_errors(false)
+            .init(),
+    }
     Ok(guard)
 }
 

@@ -250,3 +250,71 @@ fn fp_reasons(s: &Scioc) -> Vec<String> {
             .collect()
     })
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_definitions() {
+    let s = Scioc::new();
+    // bash loads the script and completes the subcommands, flags included.
+    let script = s.ok(&["completions", "bash"], "");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scioc.bash");
+    std::fs::write(&file, &script).unwrap();
+    let probe = format!(
+        "source {}; COMP_WORDS=(scioc sc); COMP_CWORD=1; _scioc scioc sc scioc; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        file.display()
+    );
+    let out = std::process::Command::new("bash").arg("-c").arg(&probe).output().unwrap();
+    let words = String::from_utf8_lossy(&out.stdout);
+    assert!(words.lines().any(|w| w == "scan"), "bash completes `sc` to scan: {words}");
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        assert!(s.ok(&["completions", shell], "").contains("scioc"), "{shell}");
+    }
+    // The manual page: roff, every subcommand named.
+    let man = s.ok(&["man"], "");
+    assert!(man.contains(".TH scioc 1"), "{man}");
+    for sub in ["serve", "scan", "sync", "candidates", "completions"] {
+        assert!(man.contains(sub), "{sub} in the manual");
+    }
+    // Neither needs a store, and neither makes one.
+    assert!(!s.data_dir().exists());
+    // A closed reader ends them quietly too.
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = s.cmd().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+#[test]
+fn logs_can_be_json_one_object_a_line() {
+    use std::io::BufRead;
+    let s = Scioc::new();
+    let mut child = s
+        .cmd()
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--no-starter-set"])
+        .env("SCIOC_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = std::io::BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    assert!(first.starts_with("scioc feed listening on"), "{first}");
+    // SIGTERM: a graceful stop, whose log lines are flushed.
+    std::process::Command::new("kill").arg(child.id().to_string()).status().unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    assert!(!lines.is_empty(), "some log lines");
+    for l in &lines {
+        assert!(l["timestamp"].is_string() && l["level"].is_string() && l["fields"].is_object(), "{l}");
+    }
+    // Fields stay fields: a migration's version is a number, not words in a message.
+    assert!(
+        lines.iter().any(|l| l["fields"]["message"] == "applied store migration" && l["fields"]["version"] == 1),
+        "{stderr}"
+    );
+}
