@@ -916,9 +916,38 @@ pub(crate) struct CopyArgs {
 
 #[derive(Debug, ClapArgs)]
 pub(crate) struct IndicatorsArgs {
-    /// Output format
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub(crate) format: ListFormat,
+    /// Output format: a compact table for people, or every field as JSON or CSV
+    #[arg(long, value_enum, default_value_t = IndicatorsFormat::Table)]
+    pub(crate) format: IndicatorsFormat,
+    /// Only this kind (domain, url, ip, package_name, script_pattern, …)
+    #[arg(long, value_name = "KIND")]
+    pub(crate) kind: Option<String>,
+    /// Only indicators linked to this ecosystem (npm, PyPI, …)
+    #[arg(long, value_name = "ECOSYSTEM")]
+    pub(crate) ecosystem: Option<String>,
+    /// Only indicators linked to this package
+    #[arg(long, value_name = "NAME")]
+    pub(crate) package: Option<String>,
+    /// Only indicators from this source (osv, curation, tooltrust:…)
+    #[arg(long, value_name = "SOURCE")]
+    pub(crate) source: Option<String>,
+    /// Only indicators whose value contains this text (any case)
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) contains: Option<String>,
+    /// At most this many
+    #[arg(long, value_name = "N")]
+    pub(crate) limit: Option<usize>,
+}
+
+/// How `scioc indicators` writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum IndicatorsFormat {
+    /// A compact table for people: kind, value (shortened), package, source
+    Table,
+    /// JSON for machines, every field
+    Json,
+    /// CSV with a header row, every field
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]

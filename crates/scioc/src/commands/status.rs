@@ -1,7 +1,8 @@
 //! `scioc status` and `scioc indicators`.
 
 use super::{Place, open_existing_store};
-use crate::cli::{IndicatorsArgs, ListFormat, StatusArgs};
+use crate::cli::{IndicatorsArgs, IndicatorsFormat, ListFormat, StatusArgs};
+use crate::output;
 use anyhow::Result;
 
 pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
@@ -53,9 +54,47 @@ pub(super) async fn run(place: &Place, args: StatusArgs) -> Result<()> {
 
 pub(super) async fn indicators(place: &Place, args: IndicatorsArgs) -> Result<()> {
     let store = open_existing_store(place).await?;
-    let all = store.indicators().await?;
+    let everything = store.indicators().await?;
+    let total = everything.len();
+    let contains = args.contains.as_deref().map(str::to_lowercase);
+    let same = |want: &Option<String>, got: &str| want.as_deref().is_none_or(|w| w.eq_ignore_ascii_case(got));
+    let all: Vec<_> = everything
+        .into_iter()
+        .filter(|i| same(&args.kind, i.kind.as_str()) && same(&args.ecosystem, &i.ecosystem))
+        .filter(|i| same(&args.package, &i.package) && same(&args.source, &i.source))
+        .filter(|i| contains.as_deref().is_none_or(|c| i.value.to_lowercase().contains(c)))
+        .take(args.limit.unwrap_or(usize::MAX))
+        .collect();
     match args.format {
-        ListFormat::Json => {
+        IndicatorsFormat::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+            w.write_record([
+                "kind",
+                "value",
+                "match",
+                "ecosystem",
+                "package",
+                "confidence",
+                "action",
+                "source",
+                "source_id",
+            ])?;
+            for i in &all {
+                w.write_record([
+                    i.kind.as_str(),
+                    &i.value,
+                    i.match_kind.as_str(),
+                    &i.ecosystem,
+                    &i.package,
+                    &i.confidence,
+                    &i.action,
+                    &i.source,
+                    &i.source_id,
+                ])?;
+            }
+            w.flush()?;
+        }
+        IndicatorsFormat::Json => {
             let list: Vec<_> = all
                 .iter()
                 .map(|i| {
@@ -66,20 +105,23 @@ pub(super) async fn indicators(place: &Place, args: IndicatorsArgs) -> Result<()
                 .collect();
             println!("{}", serde_json::to_string_pretty(&list)?);
         }
-        ListFormat::Table => {
+        IndicatorsFormat::Table => {
+            // One line per indicator, no rules between rows, the long parts shortened: a
+            // table to read, with JSON and CSV for every field.
             let mut table = comfy_table::Table::new();
             table
-                .load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
-                .set_header(["kind", "value", "package", "source"]);
+                .load_preset(comfy_table::presets::NOTHING)
+                .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+                .set_header(["KIND", "VALUE", "PACKAGE", "SOURCE"]);
             for i in &all {
-                table.add_row([
-                    i.kind.as_str(),
-                    &i.value,
-                    &format!("{} {}", i.ecosystem, i.package),
-                    &format!("{} {}", i.source, i.source_id),
-                ]);
+                let package = format!("{} {}", i.ecosystem, i.package);
+                table.add_row([i.kind.as_str(), &shorten(&i.value, 60), package.trim(), &shorten(&i.source, 24)]);
             }
             println!("{table}");
+            output::hint(&format!(
+                "{} of {total} indicator(s); --kind, --ecosystem, --package, --source, --contains and --limit narrow them; --format json|csv shows every field",
+                all.len()
+            ));
         }
     }
     Ok(())
@@ -115,8 +157,16 @@ pub(super) async fn blocks(place: &Place, since: scioc_model::FeedTime, limit: u
                 ]);
             }
             println!("{table}");
-            crate::output::hint(&format!("{} refusal(s)", blocks.len()));
+            output::hint(&format!("{} refusal(s)", blocks.len()));
         }
     }
     Ok(())
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max.saturating_sub(1)) {
+        Some((at, _)) if text.chars().count() > max => format!("{}…", &text[..at]),
+        _ => text.to_owned(),
+    }
 }

@@ -318,3 +318,39 @@ fn logs_can_be_json_one_object_a_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn indicators_are_a_compact_table_filters_csv_and_json() {
+    let s = Scioc::new();
+    s.ok(&["ingest", "osv", &crate::osv::fixture().arg()], "");
+    let json: serde_json::Value = serde_json::from_str(&s.ok(&["indicators", "--format", "json"], "")).unwrap();
+    let n = json.as_array().unwrap().len();
+    assert!(n >= 3, "{json}");
+    // The table: a header, one line per indicator and a closing hint; no rules between rows.
+    let table = s.ok(&["indicators"], "");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), n + 2, "{table}");
+    assert!(lines[0].split_whitespace().eq(["KIND", "VALUE", "PACKAGE", "SOURCE"]), "{table}");
+    assert!(lines.last().unwrap().starts_with(&format!("{n} of {n} indicator(s)")), "{table}");
+    assert!(!table.contains('─'), "no rules: {table}");
+    // CSV: a header and every field of every indicator.
+    let csv = s.ok(&["indicators", "--format", "csv"], "");
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(rows.headers().unwrap().iter().collect::<Vec<_>>()[..3], ["kind", "value", "match"]);
+    assert_eq!(rows.records().count(), n);
+    // Filters narrow; --limit bounds.
+    let domains: serde_json::Value =
+        serde_json::from_str(&s.ok(&["indicators", "--format", "json", "--kind", "domain", "--contains", "EVIL"], ""))
+            .unwrap();
+    assert!(!domains.as_array().unwrap().is_empty(), "{domains}");
+    assert!(
+        domains
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["kind"] == "domain" && i["value"].as_str().unwrap().contains("evil"))
+    );
+    let one: serde_json::Value =
+        serde_json::from_str(&s.ok(&["indicators", "--format", "json", "--limit", "1"], "")).unwrap();
+    assert_eq!(one.as_array().unwrap().len(), 1);
+}
