@@ -375,13 +375,9 @@ impl Reader {
         Ok(())
     }
 
-    /// The first candidate manifest whose path matches; an error when it was too large to keep.
-    fn find(&self, pred: impl Fn(&str) -> bool) -> Result<Option<&[u8]>, ArchiveError> {
-        Ok(self.find_named(pred)?.map(|(_, bytes)| bytes))
-    }
-
-    /// [`Reader::find`] with the manifest's path inside the archive.
-    fn find_named(&self, pred: impl Fn(&str) -> bool) -> Result<Option<(&str, &[u8])>, ArchiveError> {
+    /// The first candidate manifest whose path matches, with that path; an error when it was
+    /// too large to keep.
+    fn find(&self, pred: impl Fn(&str) -> bool) -> Result<Option<(&str, &[u8])>, ArchiveError> {
         match self.manifests.iter().find(|(p, _)| pred(p)) {
             None => Ok(None),
             Some((path, Some(bytes))) => Ok(Some((path, bytes))),
@@ -394,31 +390,12 @@ impl Reader {
 
     /// The manifest, with where it sits in the archive.
     fn pick_manifest(&self, kind: ArchiveKind) -> Result<Option<Manifest>, ArchiveError> {
-        let found = self.pick_manifest_unplaced(kind)?;
-        Ok(found.map(|mut m| {
-            if m.path.is_empty() {
-                m.path = self.manifest_path(kind).unwrap_or_default();
-            }
-            m
-        }))
-    }
-
-    /// The path of the manifest [`Reader::pick_manifest_unplaced`] reads, by the same rules.
-    fn manifest_path(&self, kind: ArchiveKind) -> Option<String> {
-        let named = |pred: &dyn Fn(&str) -> bool| self.manifests.iter().find(|(p, _)| pred(p)).map(|(p, _)| p.clone());
-        match kind {
-            ArchiveKind::Gem => named(&|p| p == "metadata.gz"),
-            ArchiveKind::Crate => named(&|p| p.ends_with("/Cargo.toml")),
-            ArchiveKind::Wheel => named(&|p| p.ends_with(".dist-info/METADATA")),
-            _ => named(&|p| p == "package/package.json")
-                .or_else(|| named(&|p| p.ends_with("/PKG-INFO")))
-                .or_else(|| named(&|p| p.ends_with("/package.json"))),
-        }
-    }
-
-    fn pick_manifest_unplaced(&self, kind: ArchiveKind) -> Result<Option<Manifest>, ArchiveError> {
+        let placed = |(path, m): (&str, Manifest)| Manifest { path: path.to_owned(), ..m };
+        let read = |found: Option<(&str, &[u8])>, parse: fn(&[u8]) -> Result<Manifest, ArchiveError>| {
+            found.map(|(path, bytes)| parse(bytes).map(|m| placed((path, m)))).transpose()
+        };
         if kind == ArchiveKind::Gem {
-            let Some(gz) = self.find(|p| p == "metadata.gz")? else { return Ok(None) };
+            let Some((path, gz)) = self.find(|p| p == "metadata.gz")? else { return Ok(None) };
             let mut yaml = Vec::new();
             flate2::read::GzDecoder::new(gz)
                 .take(MAX_MANIFEST as u64 + 1)
@@ -430,21 +407,21 @@ impl Reader {
                     format!("metadata.gz expands past the {MAX_MANIFEST}-byte manifest limit"),
                 ));
             }
-            return manifest::gem(&yaml).map(Some);
+            return manifest::gem(&yaml).map(|m| Some(placed((path, m))));
         }
         if kind == ArchiveKind::Crate {
-            return self.find(|p| p.ends_with("/Cargo.toml"))?.map(manifest::cargo).transpose();
+            return read(self.find(|p| p.ends_with("/Cargo.toml"))?, manifest::cargo);
         }
         if kind == ArchiveKind::Wheel {
-            return self.find(|p| p.ends_with(".dist-info/METADATA"))?.map(manifest::python).transpose();
+            return read(self.find(|p| p.ends_with(".dist-info/METADATA"))?, manifest::python);
         }
         if let Some(npm) = self.find(|p| p == "package/package.json")? {
-            return manifest::npm(npm).map(Some);
+            return read(Some(npm), manifest::npm);
         }
         if let Some(pkg_info) = self.find(|p| p.ends_with("/PKG-INFO"))? {
-            return manifest::python(pkg_info).map(Some);
+            return read(Some(pkg_info), manifest::python);
         }
-        self.find(|p| p.ends_with("/package.json"))?.map(manifest::npm).transpose()
+        read(self.find(|p| p.ends_with("/package.json"))?, manifest::npm)
     }
 }
 

@@ -4,7 +4,6 @@ use super::PgResultExt;
 use crate::merge::{self, Resolved};
 use crate::{ClaimKey, NewEvent, Result, StoredClaim};
 use deadpool_postgres::GenericClient;
-use scioc_model::EventType;
 
 /// The claims as four columns for `UNNEST`.
 fn columns(claims: &[StoredClaim]) -> [Vec<&str>; 4] {
@@ -72,19 +71,6 @@ pub(super) async fn insert(tx: &impl GenericClient, claims: &[StoredClaim]) -> R
     )
     .await
     .db()?;
-    Ok(())
-}
-
-/// An FP appended by hand (a reclassification) takes back every claim on its purl.
-pub(super) async fn clear_for_manual_fps(tx: &impl GenericClient, batch: &[NewEvent]) -> Result<()> {
-    let purls: Vec<&str> = batch
-        .iter()
-        .filter(|e| e.claim.is_none() && e.entry.event_type == EventType::FalsePositive)
-        .filter_map(|e| e.entry.identity.as_ref().and_then(|i| i.purl.as_deref()))
-        .collect();
-    if !purls.is_empty() {
-        tx.execute("DELETE FROM claims WHERE purl = ANY($1)", &[&purls]).await.db()?;
-    }
     Ok(())
 }
 

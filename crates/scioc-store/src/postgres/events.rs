@@ -59,8 +59,9 @@ pub(super) async fn stats(c: &Conn) -> Result<Stats> {
 pub(super) async fn append(c: &mut Conn, batch: &[NewEvent], per_second: u32) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
     let out = append_in(&tx, batch, per_second).await?;
-    // After the head's lock, as imports take them.
-    super::claims::clear_for_manual_fps(&tx, batch).await?;
+    // An appended FP (a manual reclassification) takes back the claims on its purl; after the
+    // head's lock, as imports take them.
+    super::claims::resolve_in(&tx, "", batch, &[]).await?;
     tx.commit().await.db()?;
     Ok(out)
 }

@@ -4,7 +4,6 @@ use super::SqlResultExt;
 use crate::merge::{self, Resolved};
 use crate::{ClaimKey, NewEvent, Result, StoredClaim};
 use r2d2_sqlite::rusqlite::{Connection, params};
-use scioc_model::EventType;
 use std::collections::BTreeMap;
 
 fn claim(r: &r2d2_sqlite::rusqlite::Row<'_>) -> r2d2_sqlite::rusqlite::Result<(i64, StoredClaim)> {
@@ -24,9 +23,7 @@ pub(super) fn resolve_in(
 ) -> Result<Resolved> {
     let (purls, records) = merge::touched(events, listed);
     let mut held: BTreeMap<i64, StoredClaim> = BTreeMap::new();
-    // A first import finds no claims at all: one look instead of one per purl and record.
-    let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM claims)", [], |r| r.get(0)).db()?;
-    if any {
+    {
         let mut by_purl =
             tx.prepare_cached("SELECT n, purl, ranges, source, record FROM claims WHERE purl = ?1").db()?;
         for purl in &purls {
@@ -60,17 +57,6 @@ pub(super) fn resolve_in(
         make.execute(params![c.key.purl, c.key.ranges, c.source, c.record]).db()?;
     }
     Ok(resolved)
-}
-
-/// An FP appended by hand (a reclassification) takes back every claim on its purl.
-pub(super) fn clear_for_manual_fps(tx: &Connection, batch: &[NewEvent]) -> Result<()> {
-    let mut clear = tx.prepare_cached("DELETE FROM claims WHERE purl = ?1").db()?;
-    for e in batch.iter().filter(|e| e.claim.is_none() && e.entry.event_type == EventType::FalsePositive) {
-        if let Some(purl) = e.entry.identity.as_ref().and_then(|i| i.purl.as_deref()) {
-            clear.execute(params![purl]).db()?;
-        }
-    }
-    Ok(())
 }
 
 /// Every claim, oldest first.

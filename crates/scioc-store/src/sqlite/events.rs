@@ -20,7 +20,8 @@ pub(super) fn head(conn: &Connection) -> Result<Option<Head>> {
 /// Appends a batch in one immediate transaction, enforcing the feed's time rules.
 pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime, per_second: u32) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
-    super::claims::clear_for_manual_fps(&tx, &batch)?;
+    // An appended FP (a manual reclassification) takes back the claims on its purl.
+    super::claims::resolve_in(&tx, "", &batch, &[])?;
     let out = append_in(&tx, batch, now, per_second)?;
     tx.commit().db()?;
     Ok(out)
