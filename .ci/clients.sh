@@ -48,3 +48,14 @@ if [ ! -e "$chain_dir/.installed-1.5.20" ]; then
   npm install --no-audit --no-fund --prefix "$chain_dir" @aikidosec/safe-chain@1.5.20
   touch "$chain_dir/.installed-1.5.20"
 fi
+
+# Debian's Chromium, which renders the web console headless (crates/scioc/tests/it/console.rs),
+# and the base tools the tests call (curl, git, the shells).
+need=()
+for p in chromium curl git bash; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -13,6 +13,7 @@
 mod auth;
 mod config;
 mod connections;
+mod console;
 mod delivery;
 mod error;
 mod firewall;

@@ -78,7 +78,7 @@ impl OsvService {
         }
     }
 
-    async fn verdicts(&self, app: &App) -> Result<Arc<Verdicts>, Response> {
+    pub(crate) async fn verdicts(&self, app: &App) -> Result<Arc<Verdicts>, Response> {
         self.verdicts
             .get_or_try_init(|| async {
                 let v = Verdicts::load(app.store.as_ref()).await?;

@@ -18,8 +18,8 @@ use tower_http::{
     timeout::TimeoutLayer, trace::TraceLayer,
 };
 
-/// Builds the application: the feed routes behind authentication, plus `/health` and
-/// `/openapi.json`, with logging, limits, timeouts and compression around all of them.
+/// Builds the application: the feed routes and the web console (`/`) behind authentication,
+/// plus `/health` and `/openapi.json`, with logging, limits, timeouts and compression around all of them.
 pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
     let feed = Router::new()
         .route("/pull", get(handlers::pull::pull).head(handlers::pull::head))
@@ -64,6 +64,11 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
             get(crate::metrics::metrics).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),
         )
         .route("/openapi.json", get(handlers::openapi::openapi))
+        .route(
+            "/",
+            get(crate::console::console).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),
+        )
+        .route(crate::console::STYLE_PATH, get(crate::console::style))
         .route(
             &format!("{ADMIN_PATH}/knowledge"),
             get(handlers::knowledge::knowledge).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),

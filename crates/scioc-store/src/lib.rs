@@ -47,9 +47,9 @@ pub use postgres::{PgOptions, PgStore};
 pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, BlockRecord, Claim, ClaimKey, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms, NewEvent,
-    NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef, SourceRecord, SourceState, SourceStatus,
-    Stats, StoredClaim, StoredEvent, TimeQuery, UserRecord,
+    Appended, BlockRecord, Claim, ClaimKey, DailyCount, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms,
+    NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef, SourceRecord, SourceState,
+    SourceStatus, Stats, StoredClaim, StoredEvent, TimeQuery, UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -181,6 +181,13 @@ pub trait Store: Send + Sync + 'static {
     /// How many events of each type the feed holds (for metrics: nothing is ever deleted, so
     /// these only grow).
     async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>>;
+
+    /// How many events of each type each ecosystem had on each UTC day from `since` on, by
+    /// day: what the console charts.
+    async fn daily_counts(&self, since: FeedTime) -> Result<Vec<DailyCount>>;
+
+    /// Every user's cursor, where its delivered pages left it, by user.
+    async fn cursors(&self) -> Result<Vec<dump::CursorRecord>>;
 
     /// Every polled source with its status, by name.
     async fn feed_sources(&self) -> Result<Vec<FeedSource>>;

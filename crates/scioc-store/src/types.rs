@@ -12,6 +12,19 @@ pub struct Head {
     pub time: FeedTime,
 }
 
+/// How many events of one type one ecosystem had on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyCount {
+    /// The day, as days since 1970-01-01 (UTC).
+    pub day: i64,
+    /// The events' type.
+    pub event_type: EventType,
+    /// The entries' `community` (`npm`, `pypi`, …), or empty when they have none.
+    pub ecosystem: String,
+    /// How many.
+    pub count: u64,
+}
+
 /// Counts of what a store holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {

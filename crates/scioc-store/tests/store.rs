@@ -142,6 +142,7 @@ both!(
     two_nodes_pulling_for_one_user_deliver_each_event_once,
     a_copy_equals_its_source_and_refuses_a_full_target,
     sources_announce_a_version_once_and_withdraw_it_with_the_last,
+    days_are_counted_by_type_and_ecosystem_and_cursors_listed,
 );
 
 /// Waits until the current second has closed.
@@ -874,4 +875,59 @@ async fn sources_announce_a_version_once_and_withdraw_it_with_the_last(b: Backen
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.events, 5);
     assert!(stats.bytes > 8192, "the store's size: {}", stats.bytes);
+}
+
+fn of(kind: &str, community: Option<&str>, i: usize, time: FeedTime) -> NewEvent {
+    let raw: RawEntry = serde_json::from_value(serde_json::json!({
+        "event_type": kind,
+        "identity": {"purl": format!("pkg:{}/day-{i}@1.0.0", community.unwrap_or("generic")), "community": community,
+                     "package": format!("day-{i}"), "version": "1.0.0"},
+    }))
+    .unwrap();
+    NewEvent { entry: Entry::try_from(raw).unwrap(), time: Some(time), affected: None, provenance: None, claim: None }
+}
+
+async fn days_are_counted_by_type_and_ecosystem_and_cursors_listed(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let day = |d: &str| t(&format!("{d}T00:00:00")).unix() / 86400;
+    store
+        .append(
+            vec![
+                of("NEW_MALICIOUS", Some("npm"), 0, t("2024-01-01T10:00:00")),
+                of("NEW_MALICIOUS", Some("npm"), 1, t("2024-01-02T00:00:00")),
+                of("NEW_MALICIOUS", Some("npm"), 2, t("2024-01-02T23:59:59")),
+                of("NEW_MALICIOUS", Some("pypi"), 3, t("2024-01-03T00:00:01")),
+                of("FP", Some("npm"), 1, t("2024-01-03T00:00:02")),
+                of("NEW_MALICIOUS", None, 4, t("2024-01-03T00:00:03")),
+            ],
+            FeedTime::now(),
+        )
+        .await
+        .unwrap();
+    let got: Vec<(i64, &str, String, u64)> = store
+        .daily_counts(t("2024-01-02T00:00:00"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.day, c.event_type.as_str(), c.ecosystem, c.count))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (day("2024-01-02"), "NEW_MALICIOUS", "npm".to_owned(), 2),
+            (day("2024-01-03"), "FP", "npm".to_owned(), 1),
+            (day("2024-01-03"), "NEW_MALICIOUS", String::new(), 1),
+            (day("2024-01-03"), "NEW_MALICIOUS", "pypi".to_owned(), 1),
+        ],
+        "the day before `since` is left out; a day runs 00:00:00 to 23:59:59 UTC"
+    );
+
+    let alice = add_user(&*store, "alice").await;
+    add_user(&*store, "bob").await;
+    assert!(store.cursors().await.unwrap().is_empty(), "no cursor until one is started");
+    store.start_cursor(&alice, t("2024-01-02T12:00:00")).await.unwrap();
+    let cursors = store.cursors().await.unwrap();
+    assert_eq!(cursors.len(), 1);
+    assert_eq!((cursors[0].user.as_str(), cursors[0].after_seq), ("alice", 2), "after the last event before the start");
 }

@@ -252,3 +252,24 @@ pub(super) async fn pull(c: &mut Conn, user: &UserName, q: &PullQuery) -> Result
     tx.commit().await.db()?;
     Ok(PullPage { page: page.into_page(more, horizon), from: FeedTime::from_unix(position), lease, rewound: expired })
 }
+
+/// Every cursor where its delivered pages left it, by user.
+pub(super) async fn list(c: &impl GenericClient) -> Result<Vec<crate::dump::CursorRecord>> {
+    let rows = c
+        .query(
+            "SELECT user_name, done_after_seq, done_not_before, done_position, updated_at FROM cursors ORDER BY user_name",
+            &[],
+        )
+        .await
+        .db()?;
+    Ok(rows
+        .iter()
+        .map(|r| crate::dump::CursorRecord {
+            user: r.get(0),
+            after_seq: r.get(1),
+            not_before: r.get(2),
+            position: r.get(3),
+            updated_at: r.get(4),
+        })
+        .collect())
+}

@@ -4,7 +4,7 @@ use super::{Conn, PgResultExt, events::Columns, sources::indicator, users};
 use crate::rows::INDICATOR_COLUMNS;
 use crate::{
     Error, Result, SourceRecord, Store,
-    dump::{COPY_BATCH, CursorRecord, EventRow, Meta, check_continuity, event_row, group_sources},
+    dump::{COPY_BATCH, EventRow, Meta, check_continuity, event_row, group_sources},
 };
 use tokio_postgres::IsolationLevel;
 
@@ -24,19 +24,7 @@ pub(super) async fn meta(c: &mut Conn) -> Result<Meta> {
     let tx =
         c.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await.db()?;
     let users = users::list(&tx).await?;
-    let cursors = tx
-        .query("SELECT user_name, done_after_seq, done_not_before, done_position, updated_at FROM cursors ORDER BY user_name", &[])
-        .await
-        .db()?
-        .iter()
-        .map(|r| CursorRecord {
-            user: r.get(0),
-            after_seq: r.get(1),
-            not_before: r.get(2),
-            position: r.get(3),
-            updated_at: r.get(4),
-        })
-        .collect();
+    let cursors = super::cursors::list(&tx).await?;
     let versions = tx
         .query("SELECT source, version FROM source_versions", &[])
         .await

@@ -29,7 +29,7 @@ use crate::{
     Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
     PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
 };
-use crate::{FeedSource, SourceDef, SourceStatus};
+use crate::{DailyCount, FeedSource, SourceDef, SourceStatus};
 use deadpool_postgres::{Manager, ManagerConfig, Object as Conn, Pool, RecyclingMethod, Runtime};
 use scioc_model::{FeedTime, Role, UserName};
 use std::time::Duration;
@@ -296,6 +296,31 @@ impl Store for PgStore {
         let c = self.client().await?;
         let rows = c.query("SELECT event_type, COUNT(*) FROM events GROUP BY event_type", &[]).await.db()?;
         Ok(rows.iter().map(|r| (r.get::<_, crate::rows::TypeColumn>(0).0, r.get::<_, i64>(1) as u64)).collect())
+    }
+
+    async fn daily_counts(&self, since: FeedTime) -> Result<Vec<DailyCount>> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT ts / 86400, event_type, COALESCE(community, ''), COUNT(*) FROM events \
+                 WHERE ts >= $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                &[&since.unix()],
+            )
+            .await
+            .db()?;
+        Ok(rows
+            .iter()
+            .map(|r| DailyCount {
+                day: r.get(0),
+                event_type: r.get::<_, crate::rows::TypeColumn>(1).0,
+                ecosystem: r.get(2),
+                count: r.get::<_, i64>(3) as u64,
+            })
+            .collect())
+    }
+
+    async fn cursors(&self) -> Result<Vec<crate::dump::CursorRecord>> {
+        cursors::list(&self.client().await?).await
     }
 
     async fn feed_sources(&self) -> Result<Vec<FeedSource>> {

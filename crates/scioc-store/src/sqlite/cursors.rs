@@ -239,3 +239,24 @@ pub(super) fn release_holder(conn: &mut Connection, holder: &str) -> Result<u64>
     tx.commit().db()?;
     Ok(users.len() as u64)
 }
+
+/// Every cursor where its delivered pages left it, by user.
+pub(super) fn list(conn: &Connection) -> Result<Vec<crate::dump::CursorRecord>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT user_name, done_after_seq, done_not_before, done_position, updated_at FROM cursors ORDER BY user_name",
+        )
+        .db()?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(crate::dump::CursorRecord {
+                user: r.get(0)?,
+                after_seq: r.get(1)?,
+                not_before: r.get(2)?,
+                position: r.get(3)?,
+                updated_at: r.get(4)?,
+            })
+        })
+        .db()?;
+    rows.collect::<std::result::Result<Vec<_>, _>>().db()
+}

@@ -4,7 +4,7 @@ use super::SqlResultExt;
 use crate::rows::INDICATOR_COLUMNS;
 use crate::{
     Error, Result, SourceRecord,
-    dump::{CursorRecord, EventRow, Meta, check_continuity, event_row, group_sources},
+    dump::{EventRow, Meta, check_continuity, event_row, group_sources},
 };
 use r2d2_sqlite::rusqlite::{Connection, Row, TransactionBehavior, params};
 use tokio::sync::mpsc;
@@ -27,23 +27,7 @@ pub(super) fn events(conn: &mut Connection, after_seq: i64, limit: u32) -> Resul
 pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
     let tx = conn.transaction().db()?;
     let users = super::users::list(&tx)?;
-    let cursors = {
-        let mut stmt = tx
-            .prepare("SELECT user_name, done_after_seq, done_not_before, done_position, updated_at FROM cursors ORDER BY user_name")
-            .db()?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(CursorRecord {
-                    user: r.get(0)?,
-                    after_seq: r.get(1)?,
-                    not_before: r.get(2)?,
-                    position: r.get(3)?,
-                    updated_at: r.get(4)?,
-                })
-            })
-            .db()?;
-        rows.collect::<Result<Vec<_>, _>>().db()?
-    };
+    let cursors = super::cursors::list(&tx)?;
     let versions = {
         let mut stmt = tx.prepare("SELECT source, version FROM source_versions").db()?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;

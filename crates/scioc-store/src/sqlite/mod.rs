@@ -18,7 +18,7 @@ use crate::{
     Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
     PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
 };
-use crate::{FeedSource, SourceDef, SourceStatus};
+use crate::{DailyCount, FeedSource, SourceDef, SourceStatus};
 use r2d2_sqlite::{
     SqliteConnectionManager,
     rusqlite::{self, Connection, ErrorCode, OptionalExtension, TransactionBehavior},
@@ -394,6 +394,33 @@ impl Store for SqliteStore {
             rows.map(|r| r.db()).collect()
         })
         .await
+    }
+
+    async fn daily_counts(&self, since: FeedTime) -> Result<Vec<DailyCount>> {
+        self.read(move |c| {
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT ts / 86400, event_type, COALESCE(community, ''), COUNT(*) FROM events \
+                     WHERE ts >= ?1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+                )
+                .db()?;
+            let rows = stmt
+                .query_map([since.unix()], |r| {
+                    Ok(DailyCount {
+                        day: r.get(0)?,
+                        event_type: r.get::<_, crate::rows::TypeColumn>(1)?.0,
+                        ecosystem: r.get(2)?,
+                        count: r.get::<_, i64>(3)? as u64,
+                    })
+                })
+                .db()?;
+            rows.map(|r| r.db()).collect()
+        })
+        .await
+    }
+
+    async fn cursors(&self) -> Result<Vec<crate::dump::CursorRecord>> {
+        self.read(|c| cursors::list(c)).await
     }
 
     async fn feed_sources(&self) -> Result<Vec<FeedSource>> {

@@ -6,6 +6,7 @@ mod admin;
 mod api;
 mod archives;
 mod config;
+mod console;
 mod copy;
 mod curation;
 mod cursors;

@@ -145,8 +145,8 @@ impl Scioc {
         let store = self.store().await;
         let start = Instant::now();
         loop {
-            let meta = store.export_meta().await.unwrap();
-            let at = meta.cursors.iter().find(|c| c.user == user).map_or(0, |c| c.after_seq);
+            let cursors = store.cursors().await.unwrap();
+            let at = cursors.iter().find(|c| c.user == user).map_or(0, |c| c.after_seq);
             if at >= seq {
                 return;
             }
