@@ -84,6 +84,37 @@ pub(crate) struct Args {
     pub(crate) command: Command,
 }
 
+/// The ids of the options that choose the store.
+const STORE_OPTIONS: [&str; 5] = ["data_dir", "database", "database_pool", "events_per_second", "database_ca"];
+
+/// The subcommands that never open a store: the store's options are hidden from their help
+/// (they are still accepted, being global, so a `scioc --data-dir X …` alias keeps working).
+const WITHOUT_A_STORE: [&str; 3] = ["feed", "completions", "man"];
+
+/// The command line's definition, with the store's options shown only where a store is opened.
+pub(crate) fn command() -> clap::Command {
+    let mut cmd = <Args as clap::CommandFactory>::command();
+    // clap gives every subcommand the global options when it is built, except those it holds
+    // already; a hidden copy in a subcommand that opens no store keeps them out of its help
+    // (and its own subcommands'), while still being read as the global option.
+    let hidden: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| STORE_OPTIONS.contains(&a.get_id().as_str()))
+        .map(|a| a.clone().hide(true))
+        .collect();
+    for name in WITHOUT_A_STORE {
+        cmd = cmd.mut_subcommand(name, |c| c.args(hidden.clone()));
+    }
+    cmd
+}
+
+/// Parses the process's arguments against [`command`], exiting with clap's message (and code)
+/// on an error, `--help` or `--version`.
+pub(crate) fn parse() -> Args {
+    use clap::FromArgMatches;
+    Args::from_arg_matches(&command().get_matches()).unwrap_or_else(|e| e.exit())
+}
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -980,5 +1011,36 @@ mod tests {
     fn the_cli_is_well_formed() {
         use clap::CommandFactory;
         super::Args::command().debug_assert();
+    }
+
+    #[test]
+    fn store_options_show_only_where_a_store_is_opened() {
+        // The help as `scioc PATH --help` prints it.
+        let help = |path: &[&str]| {
+            let argv = [&["scioc"][..], path, &["--help"]].concat();
+            let e = super::command().try_get_matches_from(argv).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+            e.render().to_string()
+        };
+        for path in [&["feed"][..], &["feed", "pull"], &["completions"], &["man"]] {
+            let h = help(path);
+            assert!(!h.contains("--data-dir") && !h.contains("--database") && !h.contains("Store:"), "{path:?}: {h}");
+            assert!(h.contains("--config"), "other global options stay: {path:?}");
+        }
+        for path in [&["scan"][..], &["serve"], &["user", "add"], &["status"]] {
+            let h = help(path);
+            assert!(
+                h.contains("Store:") && h.contains("--data-dir") && h.contains("--database <URL>"),
+                "{path:?}: {h}"
+            );
+        }
+        // Still accepted where hidden, as a global option is.
+        use clap::FromArgMatches;
+        for argv in [&["scioc", "--data-dir", "/x", "feed", "pull"][..], &["scioc", "feed", "pull", "--data-dir", "/x"]]
+        {
+            let m = super::command().try_get_matches_from(argv).unwrap();
+            let args = super::Args::from_arg_matches(&m).unwrap();
+            assert_eq!(args.data_dir, Some("/x".into()), "{argv:?}");
+        }
     }
 }

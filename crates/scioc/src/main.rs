@@ -11,8 +11,6 @@ mod output;
 mod settings;
 mod store_url;
 
-use clap::Parser;
-
 /// mimalloc rather than the system allocator: scans and imports build and drop hundreds of
 /// thousands of small strings, where glibc's allocator spends a third of the run.
 #[global_allocator]
@@ -59,16 +57,16 @@ fn describe(e: &anyhow::Error) -> String {
 
 fn main() -> std::process::ExitCode {
     end_quietly_on_a_closed_stdout();
-    let args = cli::Args::parse();
+    let args = cli::parse();
     // Made from the definitions alone: no settings, no store.
     match &args.command {
         cli::Command::Completions { shell } => {
-            let mut cmd = <cli::Args as clap::CommandFactory>::command();
+            let mut cmd = cli::command();
             clap_complete::generate(*shell, &mut cmd, "scioc", &mut std::io::stdout());
             return std::process::ExitCode::SUCCESS;
         }
         cli::Command::Man => {
-            let cmd = <cli::Args as clap::CommandFactory>::command();
+            let cmd = cli::command();
             return match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::ExitCode::SUCCESS,

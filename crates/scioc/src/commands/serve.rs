@@ -75,6 +75,7 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     // Hints that work when pasted: a time query from the feed's epoch has entries whenever
     // the feed has any (a new user's cursor starts now, so a first pull would be empty), and
     // under a self-signed certificate curl is told which CA to trust.
+    output::hint(&format!("web console: {url}/ in a browser, signed in as a feed user"));
     let cacert = server.self_signed().map(|s| format!("--cacert '{}' ", s.ca.display())).unwrap_or_default();
     let feed = format!("{url}{}", scioc_api::FEED_PATH);
     let epoch = scioc_model::FEED_EPOCH.to_utc_string();

@@ -118,6 +118,8 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
     write(&osv_record("MAL-2026-9002", "PyPI", "console-snake", "2.0.0", "2026-11-21T08:00:00Z", None));
     write(&osv_record("MAL-2026-9003", "npm", "console-gone", "1.0.0", "2026-11-21T09:00:00Z", None));
     s.ok(&["ingest", "osv", osv.to_str().unwrap()], "");
+    // An archive the feed knows by its hash.
+    s.ingest(&[crate::support::entry(7, "2026-11-22T12:00:00")]);
     write(&osv_record(
         "MAL-2026-9003",
         "npm",
@@ -174,7 +176,11 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
 
     let reader = dom(&base, "rita", "/");
     let events = store.stats().await.unwrap().events;
-    assert_eq!(events, 5, "three announcements and a withdrawal from OSV, one announcement from the source");
+    let all: Vec<String> = select(&reader, "#newest tbody tr").iter().map(text).collect();
+    assert_eq!(
+        events, 6,
+        "{all:#?}: three announcements and a withdrawal from OSV, an archive, one announcement from the source"
+    );
     assert_eq!(one_text(&reader, "#events"), events.to_string());
     assert!(one_text(&reader, "header .who").contains("rita (reader)"));
     // The charts: every event of the window, split by type and by ecosystem.
@@ -184,7 +190,7 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
         let label = chart.value().attr("aria-label").unwrap();
         // The window ends with the newest event's day: today, when the source's record came.
         let today = &scioc_model::FeedTime::now().to_utc_string()[..10];
-        assert!(label.ends_with(&format!("to {today}: 5 events")), "{label}");
+        assert!(label.ends_with(&format!("to {today}: 6 events")), "{label}");
     }
     let parts = |chart: &scraper::ElementRef<'_>, series: &str| -> u64 {
         chart
@@ -192,16 +198,16 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
             .map(|r| r.value().attr("data-count").unwrap().parse::<u64>().unwrap())
             .sum()
     };
-    assert_eq!((parts(&charts[0], "NEW_MALICIOUS"), parts(&charts[0], "FP")), (4, 1));
-    assert_eq!((parts(&charts[1], "npm"), parts(&charts[1], "pypi")), (4, 1));
+    assert_eq!((parts(&charts[0], "NEW_MALICIOUS"), parts(&charts[0], "FP")), (5, 1));
+    assert_eq!((parts(&charts[1], "npm"), parts(&charts[1], "pypi")), (5, 1));
     let day = select(&reader, "figure.chart:first-of-type g[data-day='2026-11-21']");
     assert_eq!(day[0].value().attr("data-total"), Some("2"), "two announcements on the 21st");
     // The newest events, newest first.
     let rows: Vec<String> = select(&reader, "#newest tbody tr").iter().map(text).collect();
-    assert_eq!(rows.len(), 5);
+    assert_eq!(rows.len(), 6);
     assert!(rows[0].contains("tt-console-evil") && rows[0].contains("TOOLTRUST-TT-9"), "{rows:?}");
     assert!(rows[1].contains("FP") && rows[1].contains("console-gone"), "{rows:?}");
-    assert!(rows[4].contains("NEW_MALICIOUS") && rows[4].contains("console-evil") && rows[4].contains("MAL-2026-9001"));
+    assert!(rows[5].contains("NEW_MALICIOUS") && rows[5].contains("console-evil") && rows[5].contains("MAL-2026-9001"));
     // The source with its lag, and no admin sections for a reader.
     assert!(one_text(&reader, "tr[data-source=tt]").contains("tooltrust"));
     let lag = select(&reader, "tr[data-source=tt] td[data-lag-secs]");
@@ -245,6 +251,11 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
     assert!(text(&articles[0]).contains("MAL-2026-9002"));
     let curated = dom(&base, "rita", "/?q=tt-console-evil%403.0.0&ecosystem=npm");
     assert!(one_text(&curated, "#results table.verdicts").contains("TOOLTRUST-TT-9"));
+    // An archive's hash: the feed's event on it.
+    let hash = dom(&base, "rita", &format!("/?q={:064x}", 7));
+    let verdict = one_text(&hash, "#results article[data-verdict=malicious] table.verdicts");
+    assert!(verdict.contains("HASH") && verdict.contains("is the archive of a known-malicious package"), "{verdict}");
+    assert!(one_text(&hash, "#results details").contains("pkg:npm/pkg-7@1.0.0"));
     // A withdrawn report: no verdict, and its history says why.
     let gone = dom(&base, "rita", "/?q=pkg%3Anpm%2Fconsole-gone%401.0.0");
     let article = select(&gone, "#results article");
@@ -270,7 +281,7 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
         select(&admin, "#users tr[data-user]").iter().filter_map(|r| r.value().attr("data-user")).collect();
     assert_eq!(users, ["ana", "rita"]);
     let cursor = one_text(&admin, "#cursors tr[data-cursor=rita]");
-    assert!(cursor.starts_with("rita seq 2 3 "), "delivered up to seq 2, three events behind: {cursor}");
+    assert!(cursor.starts_with("rita seq 2 4 "), "delivered up to seq 2, four events behind: {cursor}");
     assert!(one_text(&admin, "tr[data-source=tt] code").contains("tooltrust"), "admins see where a source is read");
     screenshot(&base, "ana", "/", "console-admin.png");
     drop(server);

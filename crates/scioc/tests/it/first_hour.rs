@@ -165,6 +165,12 @@ fn serve_hints_work_when_pasted() {
         let cursor = format!("{}\n{}", hints[start].split_once(": ").unwrap().1, hints[start + 1]);
         let page = paste(&cursor, "alice");
         assert!(page.contains("\"event_type\""), "a pull from the start has events: {page}");
+        // The console's address, fetched as the try line fetches the feed.
+        let console = hints.iter().find_map(|l| l.strip_prefix("web console: ")).expect("a console hint");
+        let console_url = console.split_whitespace().next().unwrap();
+        let (curl, _) = try_line.rsplit_once(" '").unwrap();
+        let page = paste(&format!("{curl} '{console_url}'"), "alice");
+        assert!(page.contains("<title>scioc console</title>") && page.contains("alice"), "{page}");
         drop(server);
     }
 }
