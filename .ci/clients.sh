@@ -21,6 +21,7 @@ install schemathesis "schemathesis==4.32.5"
 install uv "uv==0.13.9"
 install pip-audit "pip-audit==2.10.1"
 install scfw "scfw==3.1.0"
+install pre-commit "pre-commit==4.2.0"
 
 # The node package managers the firewall tests drive (crates/scioc/tests/it/firewall_clients.rs,
 # `node_clients`): npm comes with Node; pnpm, yarn classic and bun from the npm registry.

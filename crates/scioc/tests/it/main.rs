@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod archives;
+mod ci_recipe;
 mod config;
 mod console;
 mod copy;
