@@ -42,8 +42,9 @@ pub(crate) struct Params {
     /// The ecosystem of a name (OSV's spelling); empty for every ecosystem.
     #[serde(default)]
     ecosystem: String,
-    /// Days the charts span.
-    days: Option<i64>,
+    /// Days the charts span: one of [`WINDOWS`]; anything else is the default.
+    #[serde(default)]
+    days: String,
 }
 
 /// One feed event as the console shows it, read from its wire JSON.
@@ -157,7 +158,7 @@ fn html(body: String) -> Response {
 async fn page(app: &App, caller: Caller, params: Params) -> Result<Page, AppError> {
     let store = app.store.as_ref();
     let now = FeedTime::now();
-    let days = params.days.filter(|d| WINDOWS.contains(d)).unwrap_or(30);
+    let days = params.days.parse().ok().filter(|d| WINDOWS.contains(d)).unwrap_or(30);
     let stats = store.stats().await?;
     // The charts end with the newest event's day, so a feed that stopped (or a snapshot) still
     // shows its last weeks.
