@@ -125,6 +125,16 @@ impl OsvService {
     }
 }
 
+impl OsvService {
+    /// Which of `ids` `GET /v1/vulns/{id}` serves now (none when the catalog cannot be had).
+    pub(crate) async fn served(&self, app: &App, ids: impl Iterator<Item = &str>) -> std::collections::HashSet<String> {
+        match self.published(app).await {
+            Ok((_, p)) => ids.filter(|id| p.catalog.get(id).is_some()).map(str::to_owned).collect(),
+            Err(_) => Default::default(),
+        }
+    }
+}
+
 fn unavailable(why: &str) -> Response {
     let mut r = json_error(StatusCode::SERVICE_UNAVAILABLE, &format!("OSV answers are unavailable: {why}"));
     r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));

@@ -263,6 +263,10 @@ impl Settings {
     }
 }
 
+/// Why a store is in the user's data directory: no setting named another, so every command
+/// finds it there, from any directory.
+pub(crate) const USER_DATA_DIR: &str = "the default, the user's data directory";
+
 /// Where the store is: `--database`/`SCIOC_DATABASE_URL`, then the file's `database_url`, else
 /// the embedded store in the data directory (flag or env, then file, then the default).
 fn place(args: &Args, file: &FileConfig) -> Result<Place> {
@@ -300,7 +304,7 @@ fn default_data_dir() -> (PathBuf, &'static str) {
         return (legacy, "./scioc-data holds a store");
     }
     match dirs::data_dir() {
-        Some(d) => (d.join("scioc"), "the default, the user's data directory"),
+        Some(d) => (d.join("scioc"), USER_DATA_DIR),
         None => (legacy, "the default (no home directory is known)"),
     }
 }

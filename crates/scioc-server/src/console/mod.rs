@@ -96,6 +96,8 @@ pub(crate) struct Searched {
     found: Result<Vec<(search::Judged, Vec<EventLine>)>, String>,
     /// How many lookups were made (every ecosystem, for a bare name).
     looked_in: usize,
+    /// The record ids shown that `/v1/vulns/{id}` serves, linked there.
+    served: std::collections::HashSet<String>,
 }
 
 /// What admins see beyond the feed.
@@ -207,8 +209,13 @@ async fn page(app: &App, caller: Caller, params: Params) -> Result<Page, AppErro
 /// Answers a search from the verdict engine the OSV API and the firewall judge with, and the
 /// feed's events on the same package or hash.
 async fn find(app: &App, q: &str, ecosystem: &str) -> Result<Searched, AppError> {
-    let mut searched =
-        Searched { q: q.to_owned(), ecosystem: ecosystem.to_owned(), found: Ok(Vec::new()), looked_in: 0 };
+    let mut searched = Searched {
+        q: q.to_owned(),
+        ecosystem: ecosystem.to_owned(),
+        found: Ok(Vec::new()),
+        looked_in: 0,
+        served: Default::default(),
+    };
     let lookups = match search::parse(q, ecosystem) {
         Ok(l) => l,
         Err(e) => {
@@ -246,6 +253,15 @@ async fn find(app: &App, q: &str, ecosystem: &str) -> Result<Searched, AppError>
         events.truncate(HISTORY);
         found.push((j, events));
     }
+    // Only records the OSV API serves are linked to it (curated incidents are served under a
+    // synthesized id, for instance).
+    let mut shown: Vec<String> = Vec::new();
+    for (j, events) in &found {
+        shown.extend(j.reports.iter().cloned());
+        shown.extend(j.verdicts.iter().filter_map(|v| v.reference.clone()));
+        shown.extend(events.iter().filter_map(|e| e.record.clone()));
+    }
+    searched.served = app.osv.served(app, shown.iter().map(String::as_str)).await;
     searched.found = Ok(found);
     Ok(searched)
 }

@@ -75,13 +75,13 @@ fn results(s: &Searched) -> Markup {
                     "No verdict: the feed holds nothing against " q { (s.q.trim()) } " in any of the "
                     (s.looked_in) " ecosystems it covers. That it is not known to be malicious does not make it safe."
                 },
-                Ok(found) => @for (j, events) in found { (judged(j, events)) },
+                Ok(found) => @for (j, events) in found { (judged(j, events, &s.served)) },
             }
         }
     }
 }
 
-fn judged(j: &Judged, events: &[EventLine]) -> Markup {
+fn judged(j: &Judged, events: &[EventLine], served: &Served) -> Markup {
     let malicious = !j.verdicts.is_empty();
     html! {
         article.finding.malicious[malicious] data-verdict=(if malicious { "malicious" } else { "none" }) {
@@ -99,7 +99,7 @@ fn judged(j: &Judged, events: &[EventLine]) -> Markup {
                                 td { code { (v.rule.id()) } }
                                 td class={ "sev " (v.severity.as_lower()) } { (v.severity.as_lower()) }
                                 td { (v.evidence) }
-                                td { @if let Some(r) = &v.reference { (reference(r)) } }
+                                td { @if let Some(r) = &v.reference { (reference(r, served)) } }
                             }
                         }
                     }
@@ -109,25 +109,28 @@ fn judged(j: &Judged, events: &[EventLine]) -> Markup {
             }
             @if !j.reports.is_empty() {
                 p.reports { "Reports: "
-                    @for (i, r) in j.reports.iter().enumerate() { @if i > 0 { ", " } (reference(r)) }
+                    @for (i, r) in j.reports.iter().enumerate() { @if i > 0 { ", " } (reference(r, served)) }
                 }
             }
             @if !events.is_empty() {
                 details open[malicious] {
                     summary { "The feed's events on it (" (events.len()) ")" }
-                    (event_table(events))
+                    (event_table(events, served))
                 }
             }
         }
     }
 }
 
-/// A record id links to its OSV record on this server; a link is shown as one.
-fn reference(r: &str) -> Markup {
+/// The record ids `/v1/vulns/{id}` serves.
+type Served = std::collections::HashSet<String>;
+
+/// A record id the OSV API serves links to it; a link is shown as one; anything else is text.
+fn reference(r: &str, served: &Served) -> Markup {
     html! {
         @if r.starts_with("https://") || r.starts_with("http://") {
             a href=(r) rel="noreferrer noopener" { (r) }
-        } @else if r.contains('-') && !r.contains(' ') {
+        } @else if served.contains(r) {
             a.record href={ "/v1/vulns/" (r) } { (r) }
         } @else {
             (r)
@@ -169,7 +172,7 @@ fn feed(p: &Page) -> Markup {
     }
 }
 
-fn event_table(events: &[EventLine]) -> Markup {
+fn event_table(events: &[EventLine], served: &Served) -> Markup {
     html! {
         table.events {
             thead { tr { th { "Seq" } th { "Time (UTC)" } th { "Type" } th { "Package" } th { "Threat" } th { "Record" } } }
@@ -186,9 +189,9 @@ fn event_table(events: &[EventLine]) -> Markup {
                             @if let Some(r) = &e.reason { br; span.reason { (r) } }
                         }
                         td {
-                            @if let Some(r) = &e.record { (reference(r)) }
+                            @if let Some(r) = &e.record { (reference(r, served)) }
                             @if let Some(s) = &e.source { " " span.source { (s) } }
-                            @for u in &e.references { br; (reference(u)) }
+                            @for u in &e.references { br; (reference(u, served)) }
                         }
                     }
                 }
@@ -201,7 +204,7 @@ fn newest(events: &[EventLine]) -> Markup {
     html! {
         section #newest {
             h2 { "Newest events" }
-            @if events.is_empty() { p { "No events yet." } } @else { (event_table(events)) }
+            @if events.is_empty() { p { "No events yet." } } @else { (event_table(events, &Served::new())) }
         }
     }
 }
@@ -293,7 +296,7 @@ fn admin(a: &AdminView, p: &Page) -> Markup {
                                 td { (b.client) }
                                 td { (b.ecosystem) " " (b.package) @if let Some(v) = &b.version { "@" (v) } }
                                 td { code { (b.rule) } }
-                                td { @if let Some(r) = &b.reference { (reference(r)) } }
+                                td { @if let Some(r) = &b.reference { (reference(r, &Served::new())) } }
                             }
                         }
                     }

@@ -66,11 +66,13 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     }
     if stats.users == 0 {
         output::hint("no users yet; every feed request will be refused (401). Add one:");
+        // Every command finds the user's data directory itself; any other store is named.
         let store_flag = match &place.database {
-            Some(_) => format!("--database {}", store.location()),
-            None => format!("--data-dir {}", place.data_dir.display()),
+            Some(_) => format!("--database {} ", store.location()),
+            None if place.data_dir_from == crate::settings::USER_DATA_DIR => String::new(),
+            None => format!("--data-dir {} ", place.data_dir.display()),
         };
-        output::hint(&format!("  echo 'A-LONG-PASSWORD' | scioc {store_flag} user add NAME --password-stdin"));
+        output::hint(&format!("  echo 'A-LONG-PASSWORD' | scioc {store_flag}user add NAME --password-stdin"));
     }
     // Hints that work when pasted: a time query from the feed's epoch has entries whenever
     // the feed has any (a new user's cursor starts now, so a first pull would be empty), and

@@ -242,6 +242,10 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
         "the search stays in its box"
     );
     screenshot(&base, "rita", "/?q=console-evil%401.0.0&ecosystem=npm", "console-search.png");
+    // Every record link leads to the record.
+    for href in &links {
+        assert_eq!(rita.get(href).await.status(), 200, "{href}");
+    }
     // A purl, in any ecosystem; a name alone in every ecosystem; a curated rule from the source.
     let purl = dom(&base, "rita", "/?q=pkg%3Apypi%2Fconsole-snake%402.0.0");
     assert!(one_text(&purl, "#results article[data-verdict=malicious] h3").contains("PyPI console-snake@2.0.0"));
@@ -251,6 +255,11 @@ async fn the_console_shows_the_feed_answers_searches_without_javascript_and_show
     assert!(text(&articles[0]).contains("MAL-2026-9002"));
     let curated = dom(&base, "rita", "/?q=tt-console-evil%403.0.0&ecosystem=npm");
     assert!(one_text(&curated, "#results table.verdicts").contains("TOOLTRUST-TT-9"));
+    for page in [&purl, &bare, &curated] {
+        for href in select(page, "a.record").iter().filter_map(|a| a.value().attr("href")) {
+            assert_eq!(rita.get(href).await.status(), 200, "every record linked is served: {href}");
+        }
+    }
     // An archive's hash: the feed's event on it.
     let hash = dom(&base, "rita", &format!("/?q={:064x}", 7));
     let verdict = one_text(&hash, "#results article[data-verdict=malicious] table.verdicts");
