@@ -18,7 +18,7 @@ use std::{net::SocketAddr, path::PathBuf};
 ///
 /// Quick start:
 ///
-///   scioc serve                                   # serve ~/.local/share/scioc on http://127.0.0.1:8080
+///   scioc serve                                   # feed and web console on http://127.0.0.1:8080
 ///   echo 's3cret-pass' | scioc user add alice --password-stdin
 ///   scioc ingest entries events.jsonl             # load events
 ///   curl -u alice:s3cret-pass \
@@ -134,6 +134,8 @@ pub(crate) enum Command {
     ///   GET /api/feed/supply_chain/ioc/v1/query/{utc|timestamp}/{time}?format=xml|json&limit=1..1000
     ///   PUT /api/feed/supply_chain/ioc/v1/query/start[/{utc|timestamp}/{time}]
     ///   GET /api/feed/supply_chain/ioc/v1/query/pull?format=xml|json&limit=1..1000
+    ///   GET /        the web console: the feed's state, a search by package, purl or hash,
+    ///                users and cursors for admins (a browser asks for the credentials)
     ///   GET /health, GET /openapi.json, GET /metrics (Prometheus; credentials)
     ///   POST /api/scioc/v1/{osv,samples,reclassify}, GET /api/scioc/v1/firewall/blocks
     ///                                                  (admin role only)
