@@ -178,8 +178,9 @@ pub trait Store: Send + Sync + 'static {
     /// ([`merge`]).
     async fn claims(&self) -> Result<Vec<StoredClaim>>;
 
-    /// How many events of each type the feed holds (for metrics: nothing is ever deleted, so
-    /// these only grow).
+    /// How many events of each type the feed holds (for metrics and the console: nothing is ever
+    /// deleted, so these only grow). Read from a table a trigger keeps on every insert, not by
+    /// counting the feed.
     async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>>;
 
     /// How many events of each type each ecosystem had on each UTC day from `since` on, by

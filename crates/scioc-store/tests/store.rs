@@ -771,6 +771,17 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
     assert_eq!(*progress.lock().unwrap().last().unwrap(), 4501);
     assert_eq!(other.store.digest().await.unwrap(), store.digest().await.unwrap());
     assert_eq!(other.store.export_meta().await.unwrap(), store.export_meta().await.unwrap());
+    let counts = |c: Vec<(scioc_model::EventType, u64)>| {
+        let mut c: Vec<(&str, u64)> = c.into_iter().map(|(t, n)| (t.as_str(), n)).collect();
+        c.sort();
+        c
+    };
+    assert_eq!(counts(store.event_counts().await.unwrap()).iter().map(|(_, n)| n).sum::<u64>(), 4501);
+    assert_eq!(
+        counts(other.store.event_counts().await.unwrap()),
+        counts(store.event_counts().await.unwrap()),
+        "a restore is counted as it is inserted"
+    );
     let back = open(b).await;
     back.store.restore(&*other.store, &|_| {}).await.unwrap();
     assert_eq!(back.store.digest().await.unwrap(), store.digest().await.unwrap());
@@ -922,6 +933,11 @@ async fn days_are_counted_by_type_and_ecosystem_and_cursors_listed(b: Backend) {
         ],
         "the day before `since` is left out; a day runs 00:00:00 to 23:59:59 UTC"
     );
+
+    let mut counts: Vec<(&str, u64)> =
+        store.event_counts().await.unwrap().into_iter().map(|(t, n)| (t.as_str(), n)).collect();
+    counts.sort();
+    assert_eq!(counts, vec![("FP", 1), ("NEW_MALICIOUS", 5)], "every insert is counted by its type");
 
     let alice = add_user(&*store, "alice").await;
     add_user(&*store, "bob").await;

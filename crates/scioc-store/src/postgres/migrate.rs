@@ -27,6 +27,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "threat_level",
         sql: include_str!("../../migrations/postgres/0007_threat_level.sql"),
     },
+    Migration {
+        version: 8,
+        name: "event_type_counts",
+        sql: include_str!("../../migrations/postgres/0008_event_type_counts.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "

@@ -294,7 +294,7 @@ impl Store for PgStore {
 
     async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>> {
         let c = self.client().await?;
-        let rows = c.query("SELECT event_type, COUNT(*) FROM events GROUP BY event_type", &[]).await.db()?;
+        let rows = c.query("SELECT event_type, n FROM event_type_counts WHERE n > 0", &[]).await.db()?;
         Ok(rows.iter().map(|r| (r.get::<_, crate::rows::TypeColumn>(0).0, r.get::<_, i64>(1) as u64)).collect())
     }
 

@@ -74,6 +74,11 @@ const MIGRATIONS: &[migrate::Migration] = &[
         name: "threat_level",
         sql: include_str!("../../migrations/sqlite/0010_threat_level.sql"),
     },
+    migrate::Migration {
+        version: 11,
+        name: "event_type_counts",
+        sql: include_str!("../../migrations/sqlite/0011_event_type_counts.sql"),
+    },
 ];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.
@@ -387,7 +392,7 @@ impl Store for SqliteStore {
 
     async fn event_counts(&self) -> Result<Vec<(scioc_model::EventType, u64)>> {
         self.read(|c| {
-            let mut stmt = c.prepare_cached("SELECT event_type, COUNT(*) FROM events GROUP BY event_type").db()?;
+            let mut stmt = c.prepare_cached("SELECT event_type, n FROM event_type_counts WHERE n > 0").db()?;
             let rows = stmt
                 .query_map([], |r| Ok((r.get::<_, crate::rows::TypeColumn>(0)?.0, r.get::<_, i64>(1)? as u64)))
                 .db()?;
