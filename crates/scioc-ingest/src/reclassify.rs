@@ -2,8 +2,8 @@
 //! everything the feed currently announces under a hash or a purl.
 
 use scioc_model::{
-    Entry, EventType, FeedTime, Md5, Provenance, RawEntry, RawSample, SampleStatus, Sha1, Sha256, StringOrNumber,
-    ThreatLevel, ValueError, ValueKind,
+    Entry, EventType, Md5, Provenance, RawEntry, RawSample, SampleStatus, Sha1, Sha256, StringOrNumber, ThreatLevel,
+    ValueError, ValueKind,
 };
 use scioc_store::{Appended, EventFilter, NewEvent, Store, StoredEvent};
 use std::collections::BTreeMap;
@@ -227,7 +227,7 @@ pub async fn reclassify(store: &dyn Store, target: &Target, change: &Change) -> 
             }
         }));
     }
-    Ok(store.append(batch, FeedTime::now()).await?)
+    Ok(store.append(batch).await?)
 }
 
 /// The entry of a stored event, validated and as written, and the source record id it came from.

@@ -182,7 +182,7 @@ pub async fn sync(
                 records: vec![record],
                 ..Import::default()
             };
-            store.commit_import(import, FeedTime::now()).await?;
+            store.commit_import(import).await?;
             stored += count;
             let lag_secs = (FeedTime::now().unix() - next.unix()).max(0);
             progress(Progress { stored, total: cursor.events, at: next, lag_secs });
@@ -220,6 +220,6 @@ pub async fn mirror_knowledge(store: &dyn Store, client: &Client, source: &str) 
         records: vec![record],
         ..Import::default()
     };
-    store.commit_import(import, FeedTime::now()).await?;
+    store.commit_import(import).await?;
     Ok(KnowledgeSync::Updated { rules: knowledge.rules.len(), indicators: knowledge.indicators.len() })
 }

@@ -6,9 +6,10 @@
 //! removed user takes effect on the next request; the user row is read on every request.
 //! Verifications run on the blocking pool, at most one per core at a time, so a flood of wrong
 //! passwords cannot starve the server. An unknown user costs the same as a wrong password.
-//! Failures are throttled per user and per client address ([`crate::throttle`]), and attempts
-//! with no recent failures behind them take their own lane of permits, so a flood of wrong
-//! passwords cannot keep a legitimate first login waiting.
+//! Failures are throttled per user, per client address and per pair ([`crate::throttle`],
+//! state shared through the store), and attempts with no recent failures behind them take their
+//! own lane of permits, so a flood of wrong passwords cannot keep a legitimate first login
+//! waiting.
 
 use crate::{error::AppError, password, throttle::Throttle};
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -45,26 +46,20 @@ impl Lane {
         Lane { permits: Semaphore::new(permits.max(1)), waiting: std::sync::atomic::AtomicUsize::new(0) }
     }
 
-    /// Runs argon2 once a permit is free, if `still` admits the attempt then (failures may have
-    /// throttled its user or address while it waited); 429 when too many wait already.
-    async fn verify(
-        &self,
-        secret: String,
-        phc: String,
-        still: impl FnOnce() -> Result<(), AppError>,
-    ) -> Result<bool, AppError> {
+    /// A permit to run argon2, and whether the attempt had to wait for it (failures may then
+    /// have throttled its user or address meanwhile); 429 when too many wait already.
+    async fn acquire(&self) -> Result<(tokio::sync::SemaphorePermit<'_>, bool), AppError> {
         use std::sync::atomic::Ordering;
+        if let Ok(permit) = self.permits.try_acquire() {
+            return Ok((permit, false));
+        }
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= MAX_WAITING {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
             return Err(AppError::TooManyRequests(1));
         }
         let permit = self.permits.acquire().await;
         self.waiting.fetch_sub(1, Ordering::AcqRel);
-        let _permit = permit.map_err(|e| AppError::Internal(e.to_string()))?;
-        still()?;
-        tokio::task::spawn_blocking(move || password::verify(&secret, &phc))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))
+        Ok((permit.map_err(|e| AppError::Internal(e.to_string()))?, true))
     }
 }
 
@@ -97,12 +92,12 @@ impl Authenticator {
         OsRng.fill_bytes(&mut key);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Authenticator {
+            throttle: Throttle::new(store.clone()),
             store,
             key,
             verified: Mutex::new(HashMap::new()),
             clean: Lane::new(cores.div_ceil(2)),
             suspect: Lane::new(cores / 2),
-            throttle: Throttle::default(),
         }
     }
 
@@ -123,27 +118,43 @@ impl Authenticator {
         if let Some(user) = user.as_ref().filter(|_| self.is_cached(&key)) {
             return self.admit(user.clone());
         }
-        if let Err(refusal) = self.throttle.admit(&name, peer) {
+        let refused = |refusal: crate::throttle::Refusal| {
             tracing::debug!(user = %name, %peer, ?refusal, "login attempt refused while failures are throttled");
-            return Err(AppError::TooManyRequests(refusal.retry_after()));
+            AppError::TooManyRequests(refusal.retry_after())
+        };
+        let mut standing = self.throttle.standing(&name, peer).await?;
+        if let Some(refusal) = standing.refusal() {
+            return Err(refused(refusal));
         }
-        let lane = if self.throttle.is_clean(&name, peer) { &self.clean } else { &self.suspect };
-        let still =
-            || self.throttle.admit(&name, peer).map_err(|refusal| AppError::TooManyRequests(refusal.retry_after()));
-        let ok = lane.verify(secret, phc, still).await?;
+        let lane = if standing.is_clean() { &self.clean } else { &self.suspect };
+        let (_permit, waited) = lane.acquire().await?;
+        if waited {
+            standing = self.throttle.standing(&name, peer).await?;
+            if let Some(refusal) = standing.refusal() {
+                return Err(refused(refusal));
+            }
+        }
+        let ok = tokio::task::spawn_blocking(move || password::verify(&secret, &phc))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
         match user {
             Some(user) if ok => {
                 self.remember(key);
-                self.throttle.succeeded(&name, peer);
+                if let Err(e) = self.throttle.succeeded(&user.name, peer).await {
+                    tracing::warn!(user = %name, %peer, error = %e, "could not record where a user logged in from");
+                }
                 self.admit(user)
             }
             _ => {
-                let (user_full, address_full) = self.throttle.failed(&name, peer);
+                let filled = self.throttle.failed(&standing).await?;
                 tracing::warn!(user = %name, %peer, "login failed: unknown user or wrong password");
-                if user_full {
-                    tracing::warn!(user = %name, "throttling logins for this user: too many failures");
+                if filled.pair {
+                    tracing::warn!(user = %name, %peer, "throttling logins for this user from this address: too many failures");
                 }
-                if address_full {
+                if filled.user {
+                    tracing::warn!(user = %name, "throttling logins for this user from new addresses: failures from many addresses");
+                }
+                if filled.address {
                     tracing::warn!(%peer, "throttling logins from this address: too many failures");
                 }
                 Err(AppError::Unauthorized("unknown user or wrong password"))

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub firewall: crate::FirewallConfig,
     /// The OSV API and the lists for install-time guards.
     pub osv: crate::OsvConfig,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; none by default.
+    pub trusted_proxies: crate::TrustedProxies,
 }
 
 impl ServerConfig {
@@ -80,6 +82,7 @@ impl Default for ServerConfig {
             connections: ConnectionLimits::default(),
             firewall: crate::FirewallConfig::default(),
             osv: crate::OsvConfig::default(),
+            trusted_proxies: crate::TrustedProxies::default(),
         }
     }
 }

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod client_address;
 mod config;
 mod connections;
 mod console;
@@ -31,6 +32,7 @@ mod tls;
 mod verdicts;
 mod write_health;
 
+pub use client_address::{TrustedProxies, TrustedProxyError};
 pub use config::{ConnectionLimits, RateLimit, ServerConfig, TlsMode};
 pub use error::ServeError;
 pub use firewall::{FirewallConfig, FirewallError, NPM_PATH, PYPI_PATH, without_credentials};
@@ -64,6 +66,8 @@ pub struct App {
     pub(crate) firewall: Option<firewall::Firewall>,
     /// The OSV API, the OSV bucket layout and the guard lists.
     pub(crate) osv: osv::OsvService,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub(crate) trusted_proxies: TrustedProxies,
 }
 
 impl App {
@@ -96,6 +100,7 @@ impl App {
             request_timeout: config.request_timeout,
             background: delivery::Background::default(),
             writes: write_health::WriteHealth::default(),
+            trusted_proxies: config.trusted_proxies.clone(),
             store,
         }
     }

@@ -75,6 +75,7 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
         )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(app.clone(), client_address))
         .with_state(app)
         // Archives streamed from an upstream are compressed already and keep their length.
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest).compress_when(
@@ -116,12 +117,7 @@ async fn require_admin(request: Request, next: Next) -> Response {
 
 /// Authenticates the caller and applies the per-user rate limit.
 async fn authenticate(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
-    // Every connection's address is set by the accept loop; a request built in-process (a
-    // test calling the router directly) counts as loopback.
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    let peer = crate::client_address::ClientAddress::of(&request);
     let caller: Caller = match app.auth.authenticate(request.headers().get(header::AUTHORIZATION), peer).await {
         Ok(c) => c,
         Err(e) => return e.into_response(),
@@ -133,6 +129,16 @@ async fn authenticate(State(app): State<Arc<App>>, mut request: Request, next: N
         return e.into_response();
     }
     request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// Notes where the request comes from ([`crate::client_address`]) for the throttle and the logs.
+async fn client_address(State(app): State<Arc<App>>, mut request: Request, next: Next) -> Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let client = app.trusted_proxies.client(peer, request.headers());
+        request.extensions_mut().insert(crate::client_address::ClientAddress(client));
+    }
     next.run(request).await
 }
 

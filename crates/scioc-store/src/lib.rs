@@ -23,7 +23,7 @@
 //! let entry = Entry::try_from(serde_json::from_str::<RawEntry>(
 //!     r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"}}"#).unwrap()).unwrap();
 //! let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
-//! store.append(vec![NewEvent { entry, time: Some(t), affected: None, provenance: None, claim: None }], FeedTime::now()).await.unwrap();
+//! store.append(vec![NewEvent { entry, time: Some(t), affected: None, provenance: None, claim: None }]).await.unwrap();
 //! let page = store.query(TimeQuery { from: t, limit: 10, format: scioc_api::Format::Json, horizon: FeedTime::now() }).await.unwrap();
 //! assert_eq!(page.rows.len(), 1);
 //! # });
@@ -48,8 +48,8 @@ pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
     Appended, BlockRecord, Claim, ClaimKey, DailyCount, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms,
-    NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef, SourceRecord, SourceState,
-    SourceStatus, Stats, StoredClaim, StoredEvent, TimeQuery, UserRecord,
+    LoginCharge, LoginState, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef,
+    SourceRecord, SourceState, SourceStatus, Stats, StoredClaim, StoredEvent, TimeQuery, UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -72,16 +72,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// Appends `batch` atomically: all events or none.
     ///
+    /// The store reads its clock (`now`) once it holds the feed's write lock: an append that
+    /// waits for the lock is never stamped in a second a time query served while it waited.
+    /// A shared database ([`PgStore`]) reads the database's clock, so that every node stamps and
+    /// serves by one clock.
+    ///
     /// An event without a time gets `now`, or the newest event's time if the clock has gone
     /// back. An explicit time is refused ([`Error::Rejected`], naming the event's index) when
-    /// it is before the feed epoch, after `now`, or earlier than the event before it.
-    /// A shared database ([`PgStore`]) reads `now` from its own clock instead of taking the
-    /// caller's, so that every node stamps and serves by one clock.
-    async fn append(&self, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended>;
+    /// it is before the feed epoch, after `now`, or earlier than the event before it; one that
+    /// falls in a second a time query has already sealed is stamped at the seal instead.
+    async fn append(&self, batch: Vec<NewEvent>) -> Result<Appended>;
 
     /// Events with `from <= time < horizon`, in feed order: `limit` of them plus the rest of
-    /// the last one's second. A shared database serves no second its own clock has not left,
-    /// even when `horizon` is later ([`Page::horizon`] says how far it read).
+    /// the last one's second ([`Page::horizon`] says how far it read).
+    ///
+    /// Only *sealed* seconds are served: the store takes the feed's write lock without waiting
+    /// for it, reads its clock under it and records that every second before is closed (once
+    /// per second and process). While an append holds the lock, only the seconds before the
+    /// committed head's second (or a seal recorded earlier) are served, since the append may
+    /// still be stamped in any later one. So a client continuing at `time_range.to` never
+    /// misses an event, whoever writes and however slowly. A shared database also serves no
+    /// second its own clock has not left, even when `horizon` is later.
     async fn query(&self, query: TimeQuery) -> Result<Page>;
 
     /// Sets `user`'s cursor so that the next pull starts at the first event at or after the
@@ -117,7 +128,7 @@ pub trait Store: Send + Sync + 'static {
     /// Stores an import atomically: its events (under the rules of [`Store::append`]), its
     /// records and its indicators; [`Error::Conflict`] if another import of the source ran since
     /// its state was read.
-    async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended>;
+    async fn commit_import(&self, import: Import) -> Result<Appended>;
 
     /// A SHA-256 over every event in feed order (sequence, time, type and stored entry), so
     /// that two stores can be compared.
@@ -167,6 +178,18 @@ pub trait Store: Send + Sync + 'static {
     /// `from` holds, in one transaction: a failure leaves it empty. Calls `progress` with the
     /// number of events copied so far; returns the number of events.
     async fn restore(&self, from: &dyn Store, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<u64>;
+
+    /// The login throttle's buckets for `keys` and when `user` last logged in from `address`, in
+    /// one snapshot (see [`LoginCharge`]).
+    async fn login_state(&self, keys: &[String], user: &str, address: &str) -> Result<LoginState>;
+
+    /// Charges one failed login to each bucket in one transaction, returning when each now
+    /// drains empty (milliseconds), in order; buckets that drained before `now_ms` are dropped.
+    async fn charge_login_failures(&self, charges: &[LoginCharge], now_ms: i64) -> Result<Vec<i64>>;
+
+    /// Records that `user` logged in from `address` at `now_ms`; records older than
+    /// `forget_before_ms` are dropped.
+    async fn record_login(&self, user: &UserName, address: &str, now_ms: i64, forget_before_ms: i64) -> Result<()>;
 
     /// Records the registry firewall's refusals, in one transaction.
     async fn record_blocks(&self, blocks: Vec<BlockRecord>) -> Result<()>;

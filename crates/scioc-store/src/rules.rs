@@ -46,12 +46,19 @@ pub const DEFAULT_EVENTS_PER_SECOND: u32 = 1000;
 /// | no time | `now`, or the newest time if that is later (the clock went back, or seconds were spread ahead) |
 /// | time `t` | `t` if `t` is between the time asked for by the event before it and `now`, else it is refused |
 /// | either, when that second already holds `per_second` events | the next second, which may lie ahead of `now` |
+/// | either, when it would fall before `closed_before` | `closed_before`: a time query may have served the seconds before it as closed |
 ///
 /// So no second ever holds more than `per_second` events, and a large batch is spread over
 /// consecutive seconds; a second ahead of the clock is served once the clock passes it, as every
 /// second is. Refusals name the event's index in the batch.
+///
+/// `now` must be read once the caller holds the feed's write lock, and `closed_before` under it
+/// too (the store's seal, see [`seal`](crate::Store::query)): that is what keeps every append out
+/// of the seconds a reader has already served.
 pub(crate) struct Clock {
     now: FeedTime,
+    /// Seconds before this one may have been served as closed: nothing is stamped in them.
+    floor: FeedTime,
     /// The newest time asked for (or the head's): an explicit time may not precede it.
     asked: Option<FeedTime>,
     /// The newest time given, and how many events hold it.
@@ -61,10 +68,25 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    /// `in_head_second` is how many stored events share the head's second.
-    pub(crate) fn new(head: Option<Head>, now: FeedTime, in_head_second: u64, per_second: u32) -> Self {
+    /// `in_head_second` is how many stored events share the head's second; `closed_before` is
+    /// the store's seal (0 when no second was ever sealed).
+    pub(crate) fn new(
+        head: Option<Head>,
+        now: FeedTime,
+        closed_before: FeedTime,
+        in_head_second: u64,
+        per_second: u32,
+    ) -> Self {
         let last = head.map(|h| h.time);
-        Clock { now, asked: last, last, in_last: in_head_second, per_second: u64::from(per_second.max(1)) }
+        Clock {
+            // A clock that went back behind a seal reads as the seal.
+            now: now.max(closed_before),
+            floor: closed_before,
+            asked: last,
+            last,
+            in_last: in_head_second,
+            per_second: u64::from(per_second.max(1)),
+        }
     }
 
     /// The time of event `index`, given its requested time.
@@ -77,7 +99,7 @@ impl Clock {
             }
         };
         self.asked = Some(self.asked.map_or(wanted, |a| a.max(wanted)));
-        let mut time = self.last.map_or(wanted, |l| l.max(wanted));
+        let mut time = self.last.map_or(wanted, |l| l.max(wanted)).max(self.floor);
         if Some(time) == self.last {
             if self.in_last >= self.per_second {
                 time = time.add_secs(1);
@@ -275,14 +297,14 @@ mod tests {
     #[test]
     fn a_second_holds_at_most_its_capacity_and_the_rest_spreads_ahead() {
         // Two events already share the head's second; the cap is three.
-        let mut c = Clock::new(Some(Head { seq: 2, time: t(0) }), t(0), 2, 3);
+        let mut c = Clock::new(Some(Head { seq: 2, time: t(0) }), t(0), FeedTime::from_unix(0), 2, 3);
         let got: Vec<i64> = (0..8).map(|i| c.assign(i, None).unwrap().unix() - t(0).unix()).collect();
         assert_eq!(got, [0, 1, 1, 1, 2, 2, 2, 3]);
     }
 
     #[test]
     fn explicit_times_keep_their_order_rule_and_spread_when_a_second_is_full() {
-        let mut c = Clock::new(None, t(100), 0, 2);
+        let mut c = Clock::new(None, t(100), FeedTime::from_unix(0), 0, 2);
         let asked = [t(10), t(10), t(10), t(10), t(11), t(50)];
         let got: Vec<i64> = asked.iter().enumerate().map(|(i, a)| c.assign(i, Some(*a)).unwrap().unix()).collect();
         // 10 10 | 11 11 (spread) | 12 (11 asked, but 11 is full) | 50
@@ -294,7 +316,21 @@ mod tests {
 
     #[test]
     fn after_spreading_ahead_of_the_clock_new_events_follow_the_newest_second() {
-        let mut c = Clock::new(Some(Head { seq: 9, time: t(5) }), t(3), 1, 1000);
+        let mut c = Clock::new(Some(Head { seq: 9, time: t(5) }), t(3), FeedTime::from_unix(0), 1, 1000);
         assert_eq!(c.assign(0, None).unwrap(), t(5));
+    }
+
+    /// Issue 28: an event asked for at a time a reader has already served as closed is stamped
+    /// at the seal instead, where a client continuing at `time_range.to` still finds it; a clock
+    /// that went back behind the seal stamps at the seal too.
+    #[test]
+    fn nothing_is_stamped_before_the_seal() {
+        let mut c = Clock::new(Some(Head { seq: 1, time: t(0) }), t(20), t(10), 1, 1000);
+        assert_eq!(c.assign(0, Some(t(4))).unwrap(), t(10), "an explicit time in a sealed second moves to the seal");
+        assert_eq!(c.assign(1, Some(t(12))).unwrap(), t(12));
+        assert_eq!(c.assign(2, None).unwrap(), t(20));
+        let mut back = Clock::new(Some(Head { seq: 1, time: t(0) }), t(3), t(10), 1, 1000);
+        assert_eq!(back.assign(0, None).unwrap(), t(10), "a clock behind the seal stamps at the seal");
+        assert!(back.assign(1, Some(t(-1))).is_err(), "going back before the head is still refused");
     }
 }

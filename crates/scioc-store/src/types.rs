@@ -248,6 +248,29 @@ pub struct UserRecord {
     pub updated_at: FeedTime,
 }
 
+/// One failed login charged to a leaky bucket of the login throttle, kept as the time the
+/// bucket drains empty (a "theoretical arrival time"): the charge moves it `interval_ms` later,
+/// starting from now if it had drained, and never beyond `cap_ms` from now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginCharge {
+    /// The bucket: a user name, a client address or the pair, as the throttle spells them.
+    pub key: String,
+    /// How long one failure takes to drain, in milliseconds.
+    pub interval_ms: i64,
+    /// The most a bucket holds, as milliseconds to drain.
+    pub cap_ms: i64,
+}
+
+/// What the login throttle knows of one attempt, read in one snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginState {
+    /// For each key asked for, when its bucket drains empty (milliseconds since the Unix epoch),
+    /// or `None` when it holds nothing.
+    pub drains_at_ms: Vec<Option<i64>>,
+    /// When the user last logged in from the address (milliseconds), if ever.
+    pub known_since_ms: Option<i64>,
+}
+
 /// What a source's loader last recorded of one of its records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceRecord {

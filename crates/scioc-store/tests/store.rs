@@ -90,13 +90,13 @@ async fn a_second_holds_at_most_its_capacity(b: Backend) {
     let mut batch = vec![at(0, busy)];
     batch.extend((1..1500).map(|i| at(i, busy)));
     batch.push(at(1500, busy.add_secs(1)));
-    store.append(batch, FeedTime::now()).await.unwrap();
+    store.append(batch).await.unwrap();
     assert_eq!(seconds(&*store, busy).await, vec![(busy.unix(), 1000), (busy.unix() + 1, 501)]);
 
     // Undated batches fill the clock's second, then spread ahead of it, across batches too.
     let before = FeedTime::now();
-    store.append((0..1200).map(|i| undated(10_000 + i)).collect(), FeedTime::now()).await.unwrap();
-    let last = store.append((0..900).map(|i| undated(20_000 + i)).collect(), FeedTime::now()).await.unwrap().last_time;
+    store.append((0..1200).map(|i| undated(10_000 + i)).collect()).await.unwrap();
+    let last = store.append((0..900).map(|i| undated(20_000 + i)).collect()).await.unwrap().last_time;
     // PostgreSQL serves only the seconds its clock has left, so wait for the spread ones.
     while FeedTime::now() <= last.unwrap() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -143,7 +143,115 @@ both!(
     a_copy_equals_its_source_and_refuses_a_full_target,
     sources_announce_a_version_once_and_withdraw_it_with_the_last,
     days_are_counted_by_type_and_ecosystem_and_cursors_listed,
+    a_query_never_serves_a_second_an_append_in_flight_may_take,
+    an_append_waiting_for_the_lock_is_stamped_once_it_holds_it,
 );
+
+/// The feed's write lock, held from outside the store as an append in flight in another
+/// process holds it: SQLite's write lock (`BEGIN IMMEDIATE`) or PostgreSQL's `feed_head` row.
+enum WriteLock {
+    Sqlite(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>),
+    Postgres(tokio_postgres::Client),
+}
+
+impl WriteLock {
+    async fn take(s: &Opened) -> WriteLock {
+        match &s.db {
+            None => {
+                let path = s.dir.path().join(scioc_store::DB_FILE);
+                let (release, released) = std::sync::mpsc::channel();
+                let (held, holding) = std::sync::mpsc::channel();
+                let thread = std::thread::spawn(move || {
+                    let conn = r2d2_sqlite::rusqlite::Connection::open(path).unwrap();
+                    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+                    held.send(()).unwrap();
+                    let _ = released.recv();
+                    conn.execute_batch("ROLLBACK").unwrap();
+                });
+                holding.recv().unwrap();
+                WriteLock::Sqlite(release, thread)
+            }
+            Some(db) => {
+                let (client, connection) = tokio_postgres::connect(db.url(), tokio_postgres::NoTls).await.unwrap();
+                tokio::spawn(connection);
+                client.batch_execute("BEGIN; SELECT 1 FROM feed_head WHERE id = 1 FOR UPDATE").await.unwrap();
+                WriteLock::Postgres(client)
+            }
+        }
+    }
+
+    async fn release(self) {
+        match self {
+            WriteLock::Sqlite(release, thread) => {
+                release.send(()).unwrap();
+                thread.join().unwrap();
+            }
+            WriteLock::Postgres(client) => client.batch_execute("ROLLBACK").await.unwrap(),
+        }
+    }
+}
+
+/// Waits until the clock reads at least `t`.
+async fn until(t: FeedTime) {
+    while FeedTime::now() < t {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Issue 28, defect 1: a time query served every second before the clock's, also while an
+/// append held the write lock; that append could still be stamped in one of those seconds and
+/// commit after, so a client continuing at `time_range.to` never saw it. While the lock is held
+/// only the seconds before the committed head's are served; once it is free the query seals the
+/// seconds before the clock, and an event later asked for inside a sealed second is stamped at
+/// the seal, where such a client still finds it.
+async fn a_query_never_serves_a_second_an_append_in_flight_may_take(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let head = store.append(vec![undated(1)]).await.unwrap().last_time.unwrap();
+    let lock = WriteLock::take(&s).await;
+    until(head.add_secs(2)).await;
+    let query = |horizon| TimeQuery { from: head.add_secs(-5), limit: 10, format: Format::Json, horizon };
+    for node in [store.clone(), s.another().await] {
+        let page = node.query(query(FeedTime::now())).await.unwrap();
+        assert!(
+            page.horizon <= head,
+            "served up to {} while an append that may be stamped at {head} held the lock",
+            page.horizon
+        );
+        assert!(page.rows.is_empty(), "the head's second is served only once no append can enter it");
+    }
+    lock.release().await;
+    let now = FeedTime::now();
+    let page = store.query(query(now)).await.unwrap();
+    assert_eq!(page.horizon, now, "with the lock free every second before the clock's is sealed");
+    assert_eq!(seqs(&page), vec![1]);
+    let late = store.append(vec![at(2, now.add_secs(-1))]).await.unwrap().last_time.unwrap();
+    assert!(
+        late >= now,
+        "an event asked for at {} was stamped {late}, inside a second already served",
+        now.add_secs(-1)
+    );
+    let next = store.query(query(FeedTime::now().add_secs(2))).await.unwrap();
+    assert!(next.rows.iter().all(|r| r.seq != 2 || r.time >= page.horizon));
+}
+
+/// Issue 28, defect 1: an append read the clock before it held the write lock, so one that
+/// waited for another writer was stamped in a second that had closed while it waited.
+async fn an_append_waiting_for_the_lock_is_stamped_once_it_holds_it(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    let lock = WriteLock::take(&s).await;
+    let asked = FeedTime::now();
+    let waiting = tokio::spawn({
+        let store = store.clone();
+        async move { store.append(vec![undated(1)]).await }
+    });
+    until(asked.add_secs(2)).await;
+    let released = FeedTime::now();
+    lock.release().await;
+    let stamped = waiting.await.unwrap().unwrap().last_time.unwrap();
+    assert!(stamped >= released, "asked at {asked}, the lock freed at {released}, but stamped {stamped}");
+}
 
 /// Waits until the current second has closed.
 async fn next_second() {
@@ -197,36 +305,27 @@ async fn append_assigns_sequence_and_refuses_going_back(backend: Backend) {
     let store = s.store.clone();
     let now = FeedTime::now();
     let a = store
-        .append(
-            vec![at(1, t("2024-01-01T00:00:00")), at(2, t("2024-01-01T00:00:00")), at(3, t("2024-01-02T00:00:00"))],
-            now,
-        )
+        .append(vec![at(1, t("2024-01-01T00:00:00")), at(2, t("2024-01-01T00:00:00")), at(3, t("2024-01-02T00:00:00"))])
         .await
         .unwrap();
     assert_eq!((a.count, a.first_seq, a.last_seq), (3, Some(1), Some(3)));
 
     // Older than the newest: the whole batch is refused, naming the event.
-    let err =
-        store.append(vec![at(4, t("2024-01-03T00:00:00")), at(5, t("2024-01-01T12:00:00"))], now).await.unwrap_err();
+    let err = store.append(vec![at(4, t("2024-01-03T00:00:00")), at(5, t("2024-01-01T12:00:00"))]).await.unwrap_err();
     assert!(matches!(err, Error::Rejected { index: 1, .. }), "{err}");
     assert_eq!(store.stats().await.unwrap().events, 3, "nothing of a refused batch is stored");
 
-    assert!(matches!(
-        store.append(vec![at(6, now.add_secs(5))], now).await.unwrap_err(),
-        Error::Rejected { index: 0, .. }
-    ));
-    assert!(matches!(
-        store.append(vec![at(7, t("2011-03-28T23:59:59"))], now).await.unwrap_err(),
-        Error::Rejected { .. }
-    ));
+    assert!(matches!(store.append(vec![at(6, now.add_secs(5))]).await.unwrap_err(), Error::Rejected { index: 0, .. }));
+    assert!(matches!(store.append(vec![at(7, t("2011-03-28T23:59:59"))]).await.unwrap_err(), Error::Rejected { .. }));
 
     // Without a time an event takes "now"; if the clock went back it takes the newest time.
-    // A shared database takes its own clock, whatever the caller's says.
-    let b = store
-        .append(
-            vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None, claim: None }],
-            t("2023-01-01T00:00:00"),
-        )
+    // A shared database takes its own clock, whatever the node's says.
+    let behind: Arc<dyn Store> = match backend {
+        Backend::Sqlite => Arc::new(SqliteStore::open(s.dir.path()).unwrap().with_clock(|| t("2023-01-01T00:00:00"))),
+        Backend::Postgres => store.clone(),
+    };
+    let b = behind
+        .append(vec![NewEvent { entry: entry(8), time: None, affected: None, provenance: None, claim: None }])
         .await
         .unwrap();
     match backend {
@@ -244,7 +343,7 @@ async fn a_page_never_splits_a_second(b: Backend) {
     let mut batch = vec![at(0, t("2024-05-01T11:59:59"))];
     batch.extend((1..=2500).map(|i| at(i, busy)));
     batch.push(at(2501, t("2024-05-01T12:00:01")));
-    store.append(batch, FeedTime::now()).await.unwrap();
+    store.append(batch).await.unwrap();
     let horizon = FeedTime::now();
 
     let page = store
@@ -273,7 +372,7 @@ async fn the_open_second_is_not_served(b: Backend) {
     let s = open(b).await;
     let store = s.store.clone();
     let now = FeedTime::now();
-    store.append(vec![at(1, now.add_secs(-1)), at(2, now)], now).await.unwrap();
+    store.append(vec![at(1, now.add_secs(-1)), at(2, now)]).await.unwrap();
     let page = store
         .query(TimeQuery { from: now.add_secs(-10), limit: 10, format: Format::Json, horizon: now })
         .await
@@ -287,7 +386,7 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
     let alice = add_user(&*store, "alice").await;
     let bob = add_user(&*store, "bob").await;
     let base = t("2024-01-01T00:00:00");
-    store.append((0..30).map(|i| at(i, base.add_secs(i as i64 / 3))).collect(), FeedTime::now()).await.unwrap();
+    store.append((0..30).map(|i| at(i, base.add_secs(i as i64 / 3))).collect()).await.unwrap();
     let q = PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now(), lease: None };
 
     // A user who never started gets only what comes after the first pull.
@@ -307,10 +406,7 @@ async fn cursors_pull_exactly_once_and_are_per_user(b: Backend) {
     assert_eq!(got, (7..=30).collect::<Vec<_>>(), "from the first event at or after the start, each once");
 
     store
-        .append(
-            vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None, claim: None }],
-            FeedTime::now(),
-        )
+        .append(vec![NewEvent { entry: entry(99), time: None, affected: None, provenance: None, claim: None }])
         .await
         .unwrap();
     next_second().await;
@@ -324,7 +420,7 @@ async fn concurrent_pulls_by_one_user_never_overlap(b: Backend) {
     let store = s.store.clone();
     let u = add_user(&*store, "carol").await;
     let base = t("2024-01-01T00:00:00");
-    store.append((0..2000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect(), FeedTime::now()).await.unwrap();
+    store.append((0..2000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect()).await.unwrap();
     store.start_cursor(&u, base).await.unwrap();
     let q = PullQuery { limit: 13, format: Format::Json, horizon: FeedTime::now(), lease: None };
     let tasks: Vec<_> = (0..8).map(|i| tokio::spawn(drain(store.clone(), u.clone(), q.clone(), i))).collect();
@@ -371,7 +467,7 @@ async fn leased_pages_are_served_again_until_delivered(b: Backend) {
     let store = s.store.clone();
     let u = add_user(&*store, "lena").await;
     let base = t("2024-01-01T00:00:00");
-    store.append((0..40).map(|i| at(i, base.add_secs(i as i64))).collect(), FeedTime::now()).await.unwrap();
+    store.append((0..40).map(|i| at(i, base.add_secs(i as i64))).collect()).await.unwrap();
     store.start_cursor(&u, base).await.unwrap();
     let later = FeedTime::now().add_secs(600);
     let q = leased(5, "node-a", later);
@@ -430,7 +526,7 @@ async fn concurrent_leased_pulls_never_overlap_and_settle_in_order(b: Backend) {
     let store = s.store.clone();
     let u = add_user(&*store, "mira").await;
     let base = t("2024-01-01T00:00:00");
-    store.append((0..600).map(|i| at(i, base.add_secs(i as i64 / 5))).collect(), FeedTime::now()).await.unwrap();
+    store.append((0..600).map(|i| at(i, base.add_secs(i as i64 / 5))).collect()).await.unwrap();
     store.start_cursor(&u, base).await.unwrap();
     let q = leased(11, "node-a", FeedTime::now().add_secs(600));
     let tasks: Vec<_> = (0..6).map(|i| tokio::spawn(drain(store.clone(), u.clone(), q.clone(), i))).collect();
@@ -449,10 +545,7 @@ async fn everything_survives_reopening(b: Backend) {
     {
         let store = s.store.clone();
         let u = add_user(&*store, "dave").await;
-        store
-            .append((0..10).map(|i| at(i, t("2024-01-01T00:00:00").add_secs(i as i64))).collect(), FeedTime::now())
-            .await
-            .unwrap();
+        store.append((0..10).map(|i| at(i, t("2024-01-01T00:00:00").add_secs(i as i64))).collect()).await.unwrap();
         store.start_cursor(&u, t("2024-01-01T00:00:00")).await.unwrap();
         let p = store
             .pull(&u, PullQuery { limit: 4, format: Format::Json, horizon: FeedTime::now(), lease: None })
@@ -528,7 +621,6 @@ fn domain(value: &str, source_id: &str) -> Indicator {
 async fn imports_are_atomic_versioned_and_carry_indicators(b: Backend) {
     let s = open(b).await;
     let store = s.store.clone();
-    let now = FeedTime::now();
     assert_eq!(store.source_state("osv").await.unwrap(), Default::default());
     let first = Import {
         source: "osv".into(),
@@ -538,9 +630,9 @@ async fn imports_are_atomic_versioned_and_carry_indicators(b: Backend) {
         indicators: vec![domain("a.example", "MAL-1"), domain("b.example", "MAL-2")],
         ..Default::default()
     };
-    assert_eq!(store.commit_import(first.clone(), now).await.unwrap().count, 1);
+    assert_eq!(store.commit_import(first.clone()).await.unwrap().count, 1);
 
-    let stale = store.commit_import(Import { events: vec![at(2, t("2024-01-02T00:00:00"))], ..first }, now).await;
+    let stale = store.commit_import(Import { events: vec![at(2, t("2024-01-02T00:00:00"))], ..first }).await;
     assert!(matches!(stale, Err(Error::Conflict(_))), "{stale:?}");
     assert_eq!(store.stats().await.unwrap().events, 1, "a refused import stores nothing");
 
@@ -549,18 +641,15 @@ async fn imports_are_atomic_versioned_and_carry_indicators(b: Backend) {
     assert_eq!(state.records, vec![record("MAL-1", "h1"), record("MAL-2", "h2")]);
 
     store
-        .commit_import(
-            Import {
-                source: "osv".into(),
-                expected_version: 1,
-                records: vec![record("MAL-2", "h3")],
-                indicators: vec![domain("c.example", "MAL-2"), domain("b.example", "MAL-2")],
-                retire_indicators_of: vec!["MAL-1".into()],
-                remove_records: vec!["MAL-1".into()],
-                ..Default::default()
-            },
-            now,
-        )
+        .commit_import(Import {
+            source: "osv".into(),
+            expected_version: 1,
+            records: vec![record("MAL-2", "h3")],
+            indicators: vec![domain("c.example", "MAL-2"), domain("b.example", "MAL-2")],
+            retire_indicators_of: vec!["MAL-1".into()],
+            remove_records: vec!["MAL-1".into()],
+            ..Default::default()
+        })
         .await
         .unwrap();
     let values: Vec<String> = store.indicators().await.unwrap().into_iter().map(|i| i.value).collect();
@@ -571,17 +660,14 @@ async fn imports_are_atomic_versioned_and_carry_indicators(b: Backend) {
     );
 
     let bad = store
-        .commit_import(
-            Import {
-                source: "osv".into(),
-                expected_version: 2,
-                events: vec![at(3, t("2011-01-01T00:00:00"))],
-                records: vec![record("MAL-9", "x")],
-                indicators: vec![domain("d.example", "MAL-9")],
-                ..Default::default()
-            },
-            now,
-        )
+        .commit_import(Import {
+            source: "osv".into(),
+            expected_version: 2,
+            events: vec![at(3, t("2011-01-01T00:00:00"))],
+            records: vec![record("MAL-9", "x")],
+            indicators: vec![domain("d.example", "MAL-9")],
+            ..Default::default()
+        })
         .await;
     assert!(matches!(bad, Err(Error::Rejected { index: 0, .. })), "{bad:?}");
     let after = store.source_state("osv").await.unwrap();
@@ -593,15 +679,12 @@ async fn events_are_found_by_hash_and_purl(b: Backend) {
     let s = open(b).await;
     let store = s.store.clone();
     store
-        .append(
-            vec![
-                hashed(1, "pkg:npm/evil-1@1.0.0"),
-                hashed(2, "pkg:npm/evil-1@2.0.0"),
-                hashed(3, "pkg:npm/evil-10@1.0.0"),
-                hashed(4, "pkg:pypi/evil-1@1.0.0"),
-            ],
-            FeedTime::now(),
-        )
+        .append(vec![
+            hashed(1, "pkg:npm/evil-1@1.0.0"),
+            hashed(2, "pkg:npm/evil-1@2.0.0"),
+            hashed(3, "pkg:npm/evil-10@1.0.0"),
+            hashed(4, "pkg:pypi/evil-1@1.0.0"),
+        ])
         .await
         .unwrap();
     let found = |f: EventFilter| {
@@ -653,7 +736,7 @@ async fn two_nodes_appending_at_once_keep_the_feed_in_order(b: Backend) {
                             claim: None,
                         })
                         .collect();
-                    node.append(events, FeedTime::now()).await.unwrap();
+                    node.append(events).await.unwrap();
                 }
             })
         })
@@ -672,7 +755,7 @@ async fn two_nodes_pulling_for_one_user_deliver_each_event_once(b: Backend) {
     let nodes = [s.store.clone(), s.another().await];
     let u = add_user(&*nodes[0], "frank").await;
     let base = t("2024-01-01T00:00:00");
-    nodes[0].append((0..1000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect(), FeedTime::now()).await.unwrap();
+    nodes[0].append((0..1000).map(|i| at(i, base.add_secs(i as i64 / 7))).collect()).await.unwrap();
     nodes[1].start_cursor(&u, base).await.unwrap();
     let appending = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let appenders: Vec<_> = (0..2)
@@ -689,7 +772,7 @@ async fn two_nodes_pulling_for_one_user_deliver_each_event_once(b: Backend) {
                             claim: None,
                         })
                         .collect();
-                    node.append(events, FeedTime::now()).await.unwrap();
+                    node.append(events).await.unwrap();
                 }
             })
         })
@@ -740,22 +823,19 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
     let store = s.store.clone();
     let u = add_user(&*store, "grace").await;
     let base = t("2024-01-01T00:00:00");
-    store.append((0..4500).map(|i| at(i, base.add_secs(i as i64 / 3))).collect(), FeedTime::now()).await.unwrap();
+    store.append((0..4500).map(|i| at(i, base.add_secs(i as i64 / 3))).collect()).await.unwrap();
     store
-        .commit_import(
-            Import {
-                source: "osv".into(),
-                expected_version: 0,
-                events: vec![hashed(1, "pkg:npm/evil-1@1.0.0")],
-                records: vec![record("MAL-1", "h1")],
-                indicators: vec![domain("a.example", "MAL-1")],
-                claims: ["MAL-2", "MAL-1"]
-                    .map(|r| (r.to_owned(), vec![scioc_store::ClaimKey::new("pkg:npm/evil-1@1.0.0", None)]))
-                    .to_vec(),
-                ..Default::default()
-            },
-            FeedTime::now(),
-        )
+        .commit_import(Import {
+            source: "osv".into(),
+            expected_version: 0,
+            events: vec![hashed(1, "pkg:npm/evil-1@1.0.0")],
+            records: vec![record("MAL-1", "h1")],
+            indicators: vec![domain("a.example", "MAL-1")],
+            claims: ["MAL-2", "MAL-1"]
+                .map(|r| (r.to_owned(), vec![scioc_store::ClaimKey::new("pkg:npm/evil-1@1.0.0", None)]))
+                .to_vec(),
+            ..Default::default()
+        })
         .await
         .unwrap();
     assert_eq!(store.export_meta().await.unwrap().claims.len(), 2, "claims travel with a copy");
@@ -789,7 +869,7 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
 
     // The copy carries on where the source stood: the cursor, the head, the import version.
     assert_eq!(seqs(&other.store.pull(&u, q.clone()).await.unwrap().page), (13..=24).collect::<Vec<_>>());
-    let next = other.store.append(vec![at(9, FeedTime::now())], FeedTime::now()).await.unwrap();
+    let next = other.store.append(vec![at(9, FeedTime::now())]).await.unwrap();
     assert_eq!(next.first_seq, Some(4502));
     assert_eq!(other.store.source_state("osv").await.unwrap().version, 1);
 
@@ -803,17 +883,15 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
 /// Issue 13, defect 13: nodes stamped untimed events with their own clocks, so a node whose
 /// clock is behind stamped into seconds a node with a correct clock had already served, and a
 /// node whose clock is ahead served seconds the others could still stamp into. On PostgreSQL
-/// the database's clock decides both.
+/// the database's clock decides both (appends take no clock from the caller at all).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stamps_and_serves_by_the_database_clock() {
     let s = open(Backend::Postgres).await;
     let store = s.store.clone();
     let real = FeedTime::now();
-    // A node whose clock is ten minutes behind.
-    let behind = real.add_secs(-600);
-    store.append(vec![at(1, t("2024-01-01T00:00:00"))], behind).await.unwrap();
+    store.append(vec![at(1, t("2024-01-01T00:00:00"))]).await.unwrap();
     let a = store
-        .append(vec![NewEvent { entry: entry(2), time: None, affected: None, provenance: None, claim: None }], behind)
+        .append(vec![NewEvent { entry: entry(2), time: None, affected: None, provenance: None, claim: None }])
         .await
         .unwrap();
     let stamped = a.last_time.unwrap();
@@ -855,12 +933,11 @@ async fn sources_announce_a_version_once_and_withdraw_it_with_the_last(b: Backen
             .collect(),
         ..Default::default()
     };
-    let now = FeedTime::now();
     // Two records of one source, then another source: one announcement.
     let both = vec![claimed("NEW_MALICIOUS", "MAL-1"), claimed("NEW_MALICIOUS", "MAL-2")];
-    let a = store.commit_import(import("osv", 0, both, vec!["MAL-1", "MAL-2"]), now).await.unwrap();
+    let a = store.commit_import(import("osv", 0, both, vec!["MAL-1", "MAL-2"])).await.unwrap();
     assert_eq!((a.count, a.merged), (1, 1));
-    let a = store.commit_import(import("dd", 0, vec![claimed("NEW_MALICIOUS", "x")], vec!["x"]), now).await.unwrap();
+    let a = store.commit_import(import("dd", 0, vec![claimed("NEW_MALICIOUS", "x")], vec!["x"])).await.unwrap();
     assert_eq!((a.count, a.merged), (0, 1));
     let claims: Vec<(String, String)> =
         store.claims().await.unwrap().into_iter().map(|c| (c.source, c.record)).collect();
@@ -868,20 +945,20 @@ async fn sources_announce_a_version_once_and_withdraw_it_with_the_last(b: Backen
     assert_eq!(claims, [pair("osv", "MAL-1"), pair("osv", "MAL-2"), pair("dd", "x")], "oldest first");
     // Only the announcer renames.
     let renames = vec![claimed("NEW_THREAT_NAME", "MAL-2"), claimed("NEW_THREAT_NAME", "MAL-1")];
-    let a = store.commit_import(import("osv", 1, renames, vec![]), now).await.unwrap();
+    let a = store.commit_import(import("osv", 1, renames, vec![])).await.unwrap();
     assert_eq!((a.count, a.merged), (1, 1));
     // Withdrawals: an FP only with the last.
     let fps = vec![claimed("FP", "MAL-1"), claimed("FP", "MAL-2")];
-    let a = store.commit_import(import("osv", 2, fps, vec![]), now).await.unwrap();
+    let a = store.commit_import(import("osv", 2, fps, vec![])).await.unwrap();
     assert_eq!((a.count, a.merged), (0, 2));
-    let a = store.commit_import(import("dd", 1, vec![claimed("FP", "x")], vec![]), now).await.unwrap();
+    let a = store.commit_import(import("dd", 1, vec![claimed("FP", "x")], vec![])).await.unwrap();
     assert_eq!((a.count, a.merged), (1, 0));
     assert!(store.claims().await.unwrap().is_empty());
     // A manual FP (no claim) takes back every claim on its purl.
-    store.commit_import(import("osv", 3, vec![claimed("NEW_MALICIOUS", "MAL-1")], vec!["MAL-1"]), now).await.unwrap();
+    store.commit_import(import("osv", 3, vec![claimed("NEW_MALICIOUS", "MAL-1")], vec!["MAL-1"])).await.unwrap();
     let mut manual = undated(0);
     manual.entry = manual.entry.as_event(scioc_model::EventType::FalsePositive);
-    store.append(vec![manual], now).await.unwrap();
+    store.append(vec![manual]).await.unwrap();
     assert!(store.claims().await.unwrap().is_empty());
     let stats = store.stats().await.unwrap();
     assert_eq!(stats.events, 5);
@@ -903,17 +980,14 @@ async fn days_are_counted_by_type_and_ecosystem_and_cursors_listed(b: Backend) {
     let store = s.store.clone();
     let day = |d: &str| t(&format!("{d}T00:00:00")).unix() / 86400;
     store
-        .append(
-            vec![
-                of("NEW_MALICIOUS", Some("npm"), 0, t("2024-01-01T10:00:00")),
-                of("NEW_MALICIOUS", Some("npm"), 1, t("2024-01-02T00:00:00")),
-                of("NEW_MALICIOUS", Some("npm"), 2, t("2024-01-02T23:59:59")),
-                of("NEW_MALICIOUS", Some("pypi"), 3, t("2024-01-03T00:00:01")),
-                of("FP", Some("npm"), 1, t("2024-01-03T00:00:02")),
-                of("NEW_MALICIOUS", None, 4, t("2024-01-03T00:00:03")),
-            ],
-            FeedTime::now(),
-        )
+        .append(vec![
+            of("NEW_MALICIOUS", Some("npm"), 0, t("2024-01-01T10:00:00")),
+            of("NEW_MALICIOUS", Some("npm"), 1, t("2024-01-02T00:00:00")),
+            of("NEW_MALICIOUS", Some("npm"), 2, t("2024-01-02T23:59:59")),
+            of("NEW_MALICIOUS", Some("pypi"), 3, t("2024-01-03T00:00:01")),
+            of("FP", Some("npm"), 1, t("2024-01-03T00:00:02")),
+            of("NEW_MALICIOUS", None, 4, t("2024-01-03T00:00:03")),
+        ])
         .await
         .unwrap();
     let got: Vec<(i64, &str, String, u64)> = store

@@ -1,7 +1,7 @@
 //! A long-running engine kept current by sequence number: new events, FPs and indicators show
 //! after `refresh`, which reads only what is new (and knowledge only when a source moved).
 
-use scioc_model::{Entry, FeedTime, IndicatorKind, MatchKind, Provenance, RawEntry};
+use scioc_model::{Entry, IndicatorKind, MatchKind, Provenance, RawEntry};
 use scioc_store::{Import, Indicator, NewEvent, SqliteStore, Store};
 use scioc_verdict::{Engine, Query, Rule, Sources};
 
@@ -22,13 +22,13 @@ async fn refresh_sees_new_events_fps_and_indicators() {
     assert!(engine.check(&q).is_empty());
     assert!(!engine.refresh(&store).await.unwrap(), "nothing new, nothing read");
 
-    store.append(vec![event("NEW_MALICIOUS", "pkg:npm/late-evil@1.0.0")], FeedTime::now()).await.unwrap();
+    store.append(vec![event("NEW_MALICIOUS", "pkg:npm/late-evil@1.0.0")]).await.unwrap();
     assert!(engine.refresh(&store).await.unwrap());
     let v = engine.check(&q);
     assert_eq!((v[0].rule, v[0].reference.as_deref()), (Rule::KnownMalicious, Some("MAL-2026-1")));
     let seq = engine.seq();
 
-    store.append(vec![event("FP", "pkg:npm/late-evil@1.0.0")], FeedTime::now()).await.unwrap();
+    store.append(vec![event("FP", "pkg:npm/late-evil@1.0.0")]).await.unwrap();
     engine.refresh(&store).await.unwrap();
     assert!(engine.check(&q).is_empty(), "the FP applies");
     assert_eq!(engine.seq(), seq + 1, "one event read");
@@ -47,7 +47,7 @@ async fn refresh_sees_new_events_fps_and_indicators() {
     let version = store.source_state("osv").await.unwrap().version;
     let import =
         Import { source: "osv".into(), expected_version: version, indicators: vec![indicator], ..Import::default() };
-    store.commit_import(import, FeedTime::now()).await.unwrap();
+    store.commit_import(import).await.unwrap();
     assert!(engine.refresh(&store).await.unwrap(), "a source moved: its knowledge is read again");
     let v = engine.check(&q);
     assert_eq!((v.len(), v[0].rule, v[0].reference.as_deref()), (1, Rule::Indicator, Some("MAL-2026-2")));

@@ -613,6 +613,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SCIOC_IDLE_TIMEOUT", value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) idle_timeout: Option<u64>,
 
+    /// A reverse proxy in front of scioc (an address or a CIDR network; repeat, or separate with
+    /// commas): X-Forwarded-For is read from it, so the login throttle sees each client's own
+    /// address. Without one the header is ignored [default: none]
+    #[arg(long = "trusted-proxy", env = "SCIOC_TRUSTED_PROXIES", value_name = "CIDR", value_delimiter = ',')]
+    pub(crate) trusted_proxies: Vec<scioc_server::TrustedProxies>,
+
     /// Serve the OSV API (/v1/), the OSV bucket (/osv/) and the guard lists (/lists/) without
     /// credentials, for read
     #[arg(long, env = "SCIOC_OSV_ANONYMOUS")]

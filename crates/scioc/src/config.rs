@@ -18,6 +18,7 @@
 //! max_connections = 10000     # kept below the file descriptor limit
 //! header_timeout = 10         # seconds for a request's headers to arrive
 //! idle_timeout = 60           # seconds a keep-alive connection may idle
+//! trusted_proxies = ["10.0.0.0/8"]  # reverse proxies whose X-Forwarded-For names the client
 //!
 //! [firewall]                  # the registry firewall, on when an upstream is set
 //! npm_upstream = "https://registry.example/"      # what `npm config get registry` prints
@@ -187,6 +188,7 @@ pub(crate) struct FileServe {
     pub(crate) max_connections: Option<NonZeroU32>,
     pub(crate) header_timeout: Option<NonZeroU64>,
     pub(crate) idle_timeout: Option<NonZeroU64>,
+    pub(crate) trusted_proxies: Option<Vec<String>>,
 }
 
 /// Reads the config file named by `--config`/`SCIOC_CONFIG`, or `./scioc.toml` if present.

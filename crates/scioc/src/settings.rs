@@ -359,10 +359,27 @@ fn serve(args: ServeArgs, file: &FileConfig, place: &Place) -> Result<Serve> {
                 .map_or(defaults.osv.page_size, |n| n as usize),
         },
         firewall: firewall(args.firewall, &file.firewall)?,
+        trusted_proxies: trusted_proxies(args.trusted_proxies, f.trusted_proxies.as_deref())?,
         ..defaults
     };
     let sources = file.sources.iter().enumerate().map(|(i, s)| s.resolve(i, "config")).collect::<Result<Vec<_>>>()?;
     Ok(Serve { server, starter_set: !(args.no_starter_set || f.no_starter_set.unwrap_or(false)), sources })
+}
+
+/// Trusted proxies: the flags (or `SCIOC_TRUSTED_PROXIES`) when given, else the file's.
+fn trusted_proxies(
+    flags: Vec<scioc_server::TrustedProxies>,
+    file: Option<&[String]>,
+) -> Result<scioc_server::TrustedProxies> {
+    let mut all = scioc_server::TrustedProxies::default();
+    if flags.is_empty() {
+        for (i, s) in file.unwrap_or_default().iter().enumerate() {
+            all.extend(s.parse().with_context(|| format!("serve.trusted_proxies[{i}]"))?);
+        }
+    } else {
+        flags.into_iter().for_each(|t| all.extend(t));
+    }
+    Ok(all)
 }
 
 /// The registry firewall: flags and environment, then the file's `[firewall]`, then the

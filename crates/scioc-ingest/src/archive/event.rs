@@ -3,8 +3,8 @@
 use super::Inspected;
 use crate::osv::map::{purl, split_name};
 use scioc_model::{
-    Entry, EventType, FeedTime, FieldError, Md5, Provenance, RawEntry, RawIdentity, RawSample, SampleStatus, Sha1,
-    Sha256, StringOrNumber, ThreatLevel, clean_text,
+    Entry, EventType, FieldError, Md5, Provenance, RawEntry, RawIdentity, RawSample, SampleStatus, Sha1, Sha256,
+    StringOrNumber, ThreatLevel, clean_text,
 };
 use scioc_store::{Appended, Import, NewEvent, SourceRecord, Store};
 
@@ -141,7 +141,7 @@ pub async fn commit(
             remove_records: Vec::new(),
             claims: Vec::new(),
         };
-        match store.commit_import(import, FeedTime::now()).await {
+        match store.commit_import(import).await {
             Err(scioc_store::Error::Conflict(_)) if attempt < COMMIT_ATTEMPTS => attempt += 1,
             other => return other,
         }

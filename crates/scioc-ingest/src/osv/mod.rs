@@ -327,12 +327,12 @@ async fn import_into(
     // Dated by publication because the feed was empty when the import began; if another writer
     // appended since, those times would go back before its events: date now instead.
     let fallback = (dating == Dating::Published).then(|| import.clone());
-    out.appended = Some(match store.commit_import(import, now).await {
+    out.appended = Some(match store.commit_import(import).await {
         Err(scioc_store::Error::Rejected { .. }) if fallback.is_some() && store.head().await?.is_some() => {
             let mut import = fallback.expect("checked");
             import.events.iter_mut().for_each(|e| e.time = None);
             out.dating = Some(Dating::ImportTime);
-            store.commit_import(import, FeedTime::now()).await?
+            store.commit_import(import).await?
         }
         other => other?,
     });

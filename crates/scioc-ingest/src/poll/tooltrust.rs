@@ -99,7 +99,7 @@ async fn import_iocs(store: &dyn Store, def: &SourceDef, dir: &std::path::Path) 
         retire_indicators_of: retire,
         ..scioc_store::Import::default()
     };
-    store.commit_import(import, scioc_model::FeedTime::now()).await?;
+    store.commit_import(import).await?;
     Ok(Some(count))
 }
 

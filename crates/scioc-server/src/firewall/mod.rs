@@ -20,13 +20,13 @@ use crate::verdicts;
 use crate::{App, auth::Caller};
 use axum::{
     Router,
-    extract::{ConnectInfo, Request},
+    extract::Request,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
 use scioc_registry::{Block, judge::Cooldown, pypi::Withhold};
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 pub(crate) use upstream::UpstreamError;
 
@@ -221,7 +221,7 @@ pub(crate) struct Asker {
 
 impl Asker {
     fn of(fw: &Firewall, request: &Request) -> Asker {
-        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+        let peer = request.extensions().get::<crate::client_address::ClientAddress>().map(|c| c.0.to_string());
         let user = request.extensions().get::<Caller>().map(|c| c.0.as_str().to_owned());
         let client = match (peer, user) {
             (Some(p), Some(u)) => format!("{u}@{p}"),

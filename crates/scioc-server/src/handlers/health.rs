@@ -3,7 +3,7 @@
 use crate::App;
 use axum::{
     Json,
-    extract::{ConnectInfo, Request, State},
+    extract::{Request, State},
     http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -15,13 +15,12 @@ use std::sync::Arc;
 /// does not answer at all. The polled sources are counted (and how many fail); a caller with
 /// the feed's credentials also sees each one's state.
 pub(crate) async fn health(State(app): State<Arc<App>>, request: Request) -> Response {
-    let connect = request.extensions().get::<ConnectInfo<std::net::SocketAddr>>().cloned();
+    let peer = crate::client_address::ClientAddress::of(&request);
     let headers: &HeaderMap = request.headers();
     let sources = match app.store.feed_sources().await {
         Ok(list) => {
             let failing = list.iter().filter(|s| s.status.failures > 0).count();
             let mut v = json!({"total": list.len(), "failing": failing});
-            let peer = connect.map_or(std::net::IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
             let authorized = match headers.get(header::AUTHORIZATION) {
                 Some(h) => app.auth.authenticate(Some(h), peer).await.is_ok(),
                 None => false,

@@ -89,7 +89,14 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
         cols.insert(&tx).await?;
         progress(last.0 as u64);
     }
-    tx.execute("UPDATE feed_head SET seq = $1, ts = $2 WHERE id = 1", &[&last.0, &last.1]).await.db()?;
+    // Clients of the store copied from may have been served up to now: seal it.
+    tx.execute(
+        "UPDATE feed_head SET seq = $1, ts = $2,
+             closed_before = GREATEST(closed_before, floor(extract(epoch FROM clock_timestamp()))::bigint) WHERE id = 1",
+        &[&last.0, &last.1],
+    )
+    .await
+    .db()?;
     let meta = from.export_meta().await?;
     for u in &meta.users {
         tx.execute(

@@ -164,15 +164,16 @@ pub(super) async fn append_in(
     batch: &[NewEvent],
     per_second: u32,
 ) -> Result<Appended> {
-    let row = tx.query_one("SELECT seq, ts FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
+    let row = tx.query_one("SELECT seq, ts, closed_before FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
     let head = head_of(row.get(0), row.get(1));
+    let closed_before = FeedTime::from_unix(row.get(2));
     let now = database_now(tx).await?;
     let mut seq = head.map_or(0, |h| h.seq);
     let in_head_second: i64 = match head {
         Some(h) => tx.query_one("SELECT COUNT(*) FROM events WHERE ts = $1", &[&h.time.unix()]).await.db()?.get(0),
         None => 0,
     };
-    let mut clock = Clock::new(head, now, in_head_second as u64, per_second);
+    let mut clock = Clock::new(head, now, closed_before, in_head_second as u64, per_second);
     let mut out = Appended::default();
     for (chunk_no, chunk) in batch.chunks(INSERT_CHUNK).enumerate() {
         let mut rows = Vec::with_capacity(chunk.len());
@@ -227,9 +228,36 @@ pub(super) async fn read_page(
     Ok(more)
 }
 
-/// A time query.
-pub(super) async fn query(c: &Conn, q: &TimeQuery) -> Result<Page> {
-    let horizon = q.horizon.min(database_now(c).await?);
+/// Seals the seconds before the database's clock, if no append holds the head row: takes its
+/// lock without waiting (`SKIP LOCKED`), and raises `closed_before` to the clock read under it,
+/// in one statement that commits at once. Every append that could still be stamped before that
+/// second has then committed, and every later one reads a clock (or this seal) at least as late.
+///
+/// Returns the seal when it was taken, else how far the committed feed is closed (the head's
+/// second, before which no append in flight can be stamped, or the stored seal), and the
+/// database's clock.
+pub(super) async fn seal(c: &Conn) -> Result<(Option<FeedTime>, FeedTime, FeedTime)> {
+    let stmt = c
+        .prepare_cached(
+            "WITH now AS (SELECT floor(extract(epoch FROM clock_timestamp()))::bigint AS t),
+                  free AS (SELECT id FROM feed_head WHERE id = 1 FOR UPDATE SKIP LOCKED),
+                  sealed AS (UPDATE feed_head SET closed_before = GREATEST(closed_before, (SELECT t FROM now))
+                             WHERE id IN (SELECT id FROM free) RETURNING closed_before)
+             SELECT (SELECT closed_before FROM sealed), GREATEST(h.closed_before, h.ts), (SELECT t FROM now)
+             FROM feed_head h WHERE h.id = 1",
+        )
+        .await
+        .db()?;
+    let row = c.query_one(&stmt, &[]).await.db()?;
+    Ok((
+        row.get::<_, Option<i64>>(0).map(FeedTime::from_unix),
+        FeedTime::from_unix(row.get(1)),
+        FeedTime::from_unix(row.get(2)),
+    ))
+}
+
+/// A time query, read up to `horizon` (which the caller has made safe with [`seal`]).
+pub(super) async fn query(c: &Conn, q: &TimeQuery, horizon: FeedTime) -> Result<Page> {
     let mut page = PageBuilder::new(q.format, q.limit);
     let more = read_page(&mut page, c, "", &[&q.from.unix(), &horizon.unix(), &i64::from(q.limit)]).await?;
     Ok(page.into_page(more, horizon))

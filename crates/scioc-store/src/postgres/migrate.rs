@@ -32,6 +32,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "event_type_counts",
         sql: include_str!("../../migrations/postgres/0008_event_type_counts.sql"),
     },
+    Migration { version: 9, name: "feed_seal", sql: include_str!("../../migrations/postgres/0009_feed_seal.sql") },
+    Migration {
+        version: 10,
+        name: "login_throttle",
+        sql: include_str!("../../migrations/postgres/0010_login_throttle.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "

@@ -20,14 +20,15 @@ mod cursors;
 mod dump;
 mod events;
 mod feed_sources;
+mod logins;
 mod migrate;
 mod sources;
 mod tls;
 mod users;
 
 use crate::{
-    Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
-    PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
+    Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, LoginCharge, LoginState, NewEvent, NewUser,
+    PackageEvent, Page, PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
 };
 use crate::{DailyCount, FeedSource, SourceDef, SourceStatus};
 use deadpool_postgres::{Manager, ManagerConfig, Object as Conn, Pool, RecyclingMethod, Runtime};
@@ -69,6 +70,9 @@ pub struct PgStore {
     pool: Pool,
     location: String,
     per_second: u32,
+    /// The highest seal this node made ([`events::seal`]): seconds before it are closed for
+    /// good, so a time query within them needs neither the seal nor the database's clock.
+    sealed: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -108,7 +112,7 @@ impl PgStore {
         } else {
             migrate::check(&mut client).await?;
         }
-        Ok(PgStore { pool, location, per_second: options.events_per_second.get() })
+        Ok(PgStore { pool, location, per_second: options.events_per_second.get(), sealed: Default::default() })
     }
 
     /// The migrations this build knows, and whether each is applied: `(version, name, applied)`.
@@ -207,13 +211,26 @@ impl Store for PgStore {
         events::stats(&self.client().await?).await
     }
 
-    async fn append(&self, batch: Vec<NewEvent>, _now: FeedTime) -> Result<Appended> {
+    async fn append(&self, batch: Vec<NewEvent>) -> Result<Appended> {
         // The database's clock stamps and checks times, whatever this node's says.
         retry!(self, |c| events::append(&mut c, &batch, self.per_second))
     }
 
     async fn query(&self, query: TimeQuery) -> Result<Page> {
-        events::query(&self.client().await?, &query).await
+        use std::sync::atomic::Ordering;
+        let c = self.client().await?;
+        let known = FeedTime::from_unix(self.sealed.load(Ordering::Acquire));
+        // Within sealed seconds this node's clock may stand for the database's: both have left them.
+        let horizon = if known >= query.horizon {
+            query.horizon
+        } else {
+            let (sealed, committed, now) = events::seal(&c).await?;
+            if let Some(s) = sealed {
+                self.sealed.fetch_max(s.unix(), Ordering::AcqRel);
+            }
+            query.horizon.min(now).min(sealed.unwrap_or(committed))
+        };
+        events::query(&c, &query, horizon).await
     }
 
     async fn start_cursor(&self, user: &UserName, at: FeedTime) -> Result<()> {
@@ -240,8 +257,8 @@ impl Store for PgStore {
         retry!(self, |c| sources::state(&mut c, source))
     }
 
-    async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended> {
-        retry!(self, |c| sources::commit(&mut c, &import, now, self.per_second))
+    async fn commit_import(&self, import: Import) -> Result<Appended> {
+        retry!(self, |c| sources::commit(&mut c, &import, self.per_second))
     }
 
     async fn digest(&self) -> Result<String> {
@@ -278,6 +295,18 @@ impl Store for PgStore {
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
         users::list(&self.client().await?).await
+    }
+
+    async fn login_state(&self, keys: &[String], user: &str, address: &str) -> Result<LoginState> {
+        logins::state(&self.client().await?, keys, user, address).await
+    }
+
+    async fn charge_login_failures(&self, charges: &[LoginCharge], now_ms: i64) -> Result<Vec<i64>> {
+        retry!(self, |c| logins::charge(&mut c, charges, now_ms))
+    }
+
+    async fn record_login(&self, user: &UserName, address: &str, now_ms: i64, forget_before_ms: i64) -> Result<()> {
+        retry!(self, |c| logins::record(&mut c, user, address, now_ms, forget_before_ms))
     }
 
     async fn record_blocks(&self, blocks: Vec<BlockRecord>) -> Result<()> {

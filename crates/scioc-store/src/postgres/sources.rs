@@ -4,7 +4,7 @@ use super::{Conn, PgResultExt, events};
 use crate::rows::{INDICATOR_COLUMNS, indicator_row};
 use crate::{Appended, Import, Indicator, Result, SourceRecord, SourceState};
 use deadpool_postgres::GenericClient;
-use scioc_model::FeedTime;
+
 use tokio_postgres::{IsolationLevel, Row};
 
 async fn version(c: &impl GenericClient, source: &str) -> Result<i64> {
@@ -30,12 +30,13 @@ pub(super) async fn state(c: &mut Conn, source: &str) -> Result<SourceState> {
 
 /// Stores an import in one transaction. The head row is locked first, as by every append, so
 /// imports from all nodes are serialized and the version check below cannot race.
-pub(super) async fn commit(c: &mut Conn, import: &Import, now: FeedTime, per_second: u32) -> Result<Appended> {
+pub(super) async fn commit(c: &mut Conn, import: &Import, per_second: u32) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
     // The head lock first, then the version: an import that lost the race is refused as a
     // conflict before its events are judged against a head that moved (their times could then
     // look like going back in time, a different and misleading refusal).
     tx.execute("SELECT 1 FROM feed_head WHERE id = 1 FOR UPDATE", &[]).await.db()?;
+    let now = events::database_now(&tx).await?;
     let current = version(&tx, &import.source).await?;
     if current != import.expected_version {
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));

@@ -130,6 +130,9 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
             claim.execute(params![c.key.purl, c.key.ranges, c.source, c.record]).db()?;
         }
     }
+    // Clients of the store copied from may have been served up to now: seal it.
+    tx.execute("UPDATE feed_seal SET closed_before = max(closed_before, ?1)", [scioc_model::FeedTime::now().unix()])
+        .db()?;
     tx.commit().db()?;
     Ok(last.0 as u64)
 }

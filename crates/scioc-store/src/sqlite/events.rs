@@ -18,24 +18,37 @@ pub(super) fn head(conn: &Connection) -> Result<Option<Head>> {
 }
 
 /// Appends a batch in one immediate transaction, enforcing the feed's time rules.
-pub(super) fn append(conn: &mut Connection, batch: Vec<NewEvent>, now: FeedTime, per_second: u32) -> Result<Appended> {
+pub(super) fn append(
+    conn: &mut Connection,
+    batch: Vec<NewEvent>,
+    clock: fn() -> FeedTime,
+    per_second: u32,
+) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     // An appended FP (a manual reclassification) takes back the claims on its purl.
     super::claims::resolve_in(&tx, "", &batch, &[])?;
-    let out = append_in(&tx, batch, now, per_second)?;
+    let out = append_in(&tx, batch, clock, per_second)?;
     tx.commit().db()?;
     Ok(out)
 }
 
-/// Appends a batch inside the caller's write transaction.
-pub(super) fn append_in(tx: &Connection, batch: Vec<NewEvent>, now: FeedTime, per_second: u32) -> Result<Appended> {
+/// Appends a batch inside the caller's write transaction, which must be immediate: the clock
+/// is read here, once the write lock is held, so that an append waiting for the lock is never
+/// stamped in a second that a reader served while it waited.
+pub(super) fn append_in(
+    tx: &Connection,
+    batch: Vec<NewEvent>,
+    clock: fn() -> FeedTime,
+    per_second: u32,
+) -> Result<Appended> {
     let head = head(tx)?;
     let mut seq = head.map_or(0, |h| h.seq);
     let in_head_second: i64 = match head {
         Some(h) => tx.query_row("SELECT COUNT(*) FROM events WHERE ts = ?1", [h.time.unix()], |r| r.get(0)).db()?,
         None => 0,
     };
-    let mut clock = Clock::new(head, now, in_head_second as u64, per_second);
+    let closed_before = seal_of(tx)?;
+    let mut clock = Clock::new(head, clock(), closed_before, in_head_second as u64, per_second);
     let mut out = Appended::default();
     {
         let mut insert = insert_statement(tx)?;
@@ -119,9 +132,47 @@ pub(super) fn more_after(conn: &Connection, last: FeedTime, horizon: FeedTime) -
         .db()
 }
 
-/// A time query, read in one snapshot.
-pub(super) fn query(conn: &mut Connection, q: &TimeQuery) -> Result<Page> {
+/// The feed's seal: no event is stamped before it ([`seal`]).
+pub(super) fn seal_of(conn: &Connection) -> Result<FeedTime> {
+    let t: i64 = conn
+        .prepare_cached("SELECT closed_before FROM feed_seal WHERE id = 1")
+        .db()?
+        .query_row([], |r| r.get(0))
+        .db()?;
+    Ok(FeedTime::from_unix(t))
+}
+
+/// Seals the seconds before the clock's, if no append holds the write lock: takes the lock
+/// without waiting (the connection's busy timeout is zero), reads the clock under it and raises
+/// the stored seal to it. Every append that could still be stamped before that second has then
+/// committed, and every later one reads a clock (or this seal) at least as late. Returns the
+/// seal, or `None` when an append holds the lock.
+pub(super) fn seal(conn: &mut Connection, clock: fn() -> FeedTime) -> Result<Option<FeedTime>> {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate).db() {
+        Ok(tx) => tx,
+        Err(Error::Busy) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let now = clock();
+    let mut sealed = seal_of(&tx)?;
+    if sealed < now {
+        tx.prepare_cached("UPDATE feed_seal SET closed_before = ?1 WHERE id = 1").db()?.execute([now.unix()]).db()?;
+        sealed = now;
+    }
+    tx.commit().db()?;
+    Ok(Some(sealed))
+}
+
+/// A time query, read in one snapshot. `sealed` is how far [`seal`] closed the feed, or `None`
+/// when an append held the lock: then only the seconds before the committed head's second (an
+/// append in flight is stamped at or after it) or before the stored seal are served.
+pub(super) fn query(conn: &mut Connection, q: &TimeQuery, sealed: Option<FeedTime>) -> Result<Page> {
     let tx = conn.transaction().db()?;
+    let closed = match sealed {
+        Some(s) => s,
+        None => seal_of(&tx)?.max(head(&tx)?.map_or(FeedTime::from_unix(0), |h| h.time)),
+    };
+    let q = &TimeQuery { horizon: q.horizon.min(closed), ..*q };
     let mut page = PageBuilder::new(q.format, q.limit);
     {
         let sql = format!(

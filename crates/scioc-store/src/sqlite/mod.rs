@@ -11,12 +11,14 @@ mod cursors;
 mod dump;
 mod events;
 mod feed_sources;
+mod logins;
 mod sources;
 mod users;
 
 use crate::{
-    Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, NewEvent, NewUser, PackageEvent, Page,
-    PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord, migrate,
+    Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, LoginCharge, LoginState, NewEvent, NewUser,
+    PackageEvent, Page, PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
+    migrate,
 };
 use crate::{DailyCount, FeedSource, SourceDef, SourceStatus};
 use r2d2_sqlite::{
@@ -79,6 +81,16 @@ const MIGRATIONS: &[migrate::Migration] = &[
         name: "event_type_counts",
         sql: include_str!("../../migrations/sqlite/0011_event_type_counts.sql"),
     },
+    migrate::Migration {
+        version: 12,
+        name: "feed_seal",
+        sql: include_str!("../../migrations/sqlite/0012_feed_seal.sql"),
+    },
+    migrate::Migration {
+        version: 13,
+        name: "login_throttle",
+        sql: include_str!("../../migrations/sqlite/0013_login_throttle.sql"),
+    },
 ];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.
@@ -90,9 +102,16 @@ pub struct SqliteStore {
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
+    /// A second write connection that never waits for the lock: time queries seal with it
+    /// ([`events::seal`]), and fall back to the committed head when an append holds the lock.
+    sealer: Mutex<Connection>,
+    /// The highest seal this process made or read: seconds before it are closed for good.
+    sealed: std::sync::atomic::AtomicI64,
     readers: r2d2::Pool<SqliteConnectionManager>,
     /// Most events one second holds ([`crate::rules::Clock`]).
     per_second: std::sync::atomic::AtomicU32,
+    /// The clock appends stamp by, read under the write lock.
+    clock: fn() -> FeedTime,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -114,6 +133,38 @@ impl SqliteStore {
         self.inner.per_second.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Stamps events by `clock` instead of the system's (for tests of a clock that goes back).
+    /// Must be called before the store is cloned.
+    pub fn with_clock(mut self, clock: fn() -> FeedTime) -> Self {
+        Arc::get_mut(&mut self.inner).expect("with_clock is called before the store is shared").clock = clock;
+        self
+    }
+
+    /// How far a time query wanting `horizon` may read: `Some` when every second before the
+    /// returned one is sealed ([`events::seal`]), `None` when an append holds the write lock.
+    async fn closed_before(&self, horizon: FeedTime) -> Result<Option<FeedTime>> {
+        use std::sync::atomic::Ordering;
+        let known = FeedTime::from_unix(self.inner.sealed.load(Ordering::Acquire));
+        if known >= horizon {
+            return Ok(Some(known));
+        }
+        let inner = self.inner.clone();
+        run_blocking(move || {
+            let mut conn = inner.sealer.lock().unwrap_or_else(|p| p.into_inner());
+            // Another query may have sealed while this one waited for the connection.
+            let known = FeedTime::from_unix(inner.sealed.load(Ordering::Acquire));
+            if known >= horizon {
+                return Ok(Some(known));
+            }
+            let sealed = events::seal(&mut conn, inner.clock)?;
+            if let Some(s) = sealed {
+                inner.sealed.fetch_max(s.unix(), Ordering::AcqRel);
+            }
+            Ok(sealed)
+        })
+        .await
+    }
+
     /// Opens (creating if needed) the store in `data_dir`, applying pending migrations.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let open_err = |path: &Path, e: Box<dyn std::error::Error + Send + Sync>| Error::Open {
@@ -131,6 +182,9 @@ impl SqliteStore {
         }
         writer.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -4000;").db()?;
         migrate_sqlite(&mut writer)?;
+        let sealer = Connection::open(&path).map_err(|e| open_err(&path, e.into()))?;
+        sealer.busy_timeout(Duration::ZERO).db()?;
+        sealer.execute_batch("PRAGMA synchronous = FULL;").db()?;
         let manager = SqliteConnectionManager::file(&path).with_init(|c| {
             c.busy_timeout(BUSY_TIMEOUT)?;
             c.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -2000;")
@@ -144,8 +198,11 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path,
                 writer: Mutex::new(writer),
+                sealer: Mutex::new(sealer),
+                sealed: 0.into(),
                 readers,
                 per_second: crate::rules::DEFAULT_EVENTS_PER_SECOND.into(),
+                clock: FeedTime::now,
             }),
         })
     }
@@ -223,6 +280,14 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 fn migrate_sqlite(conn: &mut Connection) -> Result<()> {
+    // Up to date (the usual case): no write lock is needed, so a store opens at once even while
+    // another process holds the lock for a long append.
+    let has_table: bool = conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')", [], |r| r.get(0))
+        .db()?;
+    if has_table && migrate::plan(MIGRATIONS, &applied(conn)?).map_err(|e| Error::Schema(e.to_string()))?.is_empty() {
+        return Ok(());
+    }
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at INTEGER NOT NULL)",
@@ -297,13 +362,14 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn append(&self, batch: Vec<NewEvent>, now: FeedTime) -> Result<Appended> {
-        let per_second = self.per_second();
-        self.write(move |c| events::append(c, batch, now, per_second)).await
+    async fn append(&self, batch: Vec<NewEvent>) -> Result<Appended> {
+        let (per_second, clock) = (self.per_second(), self.inner.clock);
+        self.write(move |c| events::append(c, batch, clock, per_second)).await
     }
 
     async fn query(&self, query: TimeQuery) -> Result<Page> {
-        self.read(move |c| events::query(c, &query)).await
+        let sealed = self.closed_before(query.horizon).await?;
+        self.read(move |c| events::query(c, &query, sealed)).await
     }
 
     async fn start_cursor(&self, user: &UserName, at: FeedTime) -> Result<()> {
@@ -336,9 +402,9 @@ impl Store for SqliteStore {
         self.read(move |c| sources::state(c, &source)).await
     }
 
-    async fn commit_import(&self, import: Import, now: FeedTime) -> Result<Appended> {
-        let per_second = self.per_second();
-        self.write(move |c| sources::commit(c, import, now, per_second)).await
+    async fn commit_import(&self, import: Import) -> Result<Appended> {
+        let (per_second, clock) = (self.per_second(), self.inner.clock);
+        self.write(move |c| sources::commit(c, import, clock, per_second)).await
     }
 
     async fn digest(&self) -> Result<String> {
@@ -376,6 +442,21 @@ impl Store for SqliteStore {
 
     async fn users(&self) -> Result<Vec<UserRecord>> {
         self.read(|c| users::list(c)).await
+    }
+
+    async fn login_state(&self, keys: &[String], user: &str, address: &str) -> Result<LoginState> {
+        let (keys, user, address) = (keys.to_vec(), user.to_owned(), address.to_owned());
+        self.read(move |c| logins::state(c, &keys, &user, &address)).await
+    }
+
+    async fn charge_login_failures(&self, charges: &[LoginCharge], now_ms: i64) -> Result<Vec<i64>> {
+        let charges = charges.to_vec();
+        self.write(move |c| logins::charge(c, &charges, now_ms)).await
+    }
+
+    async fn record_login(&self, user: &UserName, address: &str, now_ms: i64, forget_before_ms: i64) -> Result<()> {
+        let (user, address) = (user.clone(), address.to_owned());
+        self.write(move |c| logins::record(c, &user, &address, now_ms, forget_before_ms)).await
     }
 
     async fn record_blocks(&self, blocks: Vec<BlockRecord>) -> Result<()> {

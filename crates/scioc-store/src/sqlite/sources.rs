@@ -62,14 +62,20 @@ pub(super) fn state(conn: &mut Connection, source: &str) -> Result<SourceState> 
 }
 
 /// Stores an import in one immediate transaction, refusing it if the source moved on.
-pub(super) fn commit(conn: &mut Connection, import: Import, now: FeedTime, per_second: u32) -> Result<Appended> {
+pub(super) fn commit(
+    conn: &mut Connection,
+    import: Import,
+    clock: fn() -> FeedTime,
+    per_second: u32,
+) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+    let now = clock();
     let current = version(&tx, &import.source)?;
     if current != import.expected_version {
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));
     }
     let resolved = super::claims::resolve_in(&tx, &import.source, &import.events, &import.claims)?;
-    let mut appended = events::append_in(&tx, resolved.kept(import.events), now, per_second)?;
+    let mut appended = events::append_in(&tx, resolved.kept(import.events), clock, per_second)?;
     appended.merged = resolved.merged;
     {
         let mut put = tx

@@ -14,7 +14,7 @@ use scioc_curation::{
     promote::{self, Change, Plan},
     validate,
 };
-use scioc_model::FeedTime;
+
 use scioc_store::Store;
 use std::path::{Path, PathBuf};
 
@@ -173,7 +173,7 @@ async fn apply(store: &dyn Store, dir: &Path, before: &DataFiles, plan: Plan, dr
         || !import.remove_records.is_empty()
         || !import.retire_indicators_of.is_empty();
     if touches_store {
-        store.commit_import(import, FeedTime::now()).await?;
+        store.commit_import(import).await?;
     }
     let written = staged.commit()?;
     if written.is_empty() {

@@ -245,7 +245,7 @@ async fn load_entries(place: &Place, file: &Path) -> Result<()> {
         return Ok(());
     }
     let line_numbers: Vec<usize> = lines.iter().map(|l| l.line).collect();
-    let appended = match store.append(lines.into_iter().map(|l| l.event).collect(), now).await {
+    let appended = match store.append(lines.into_iter().map(|l| l.event).collect()).await {
         Ok(a) => a,
         Err(scioc_store::Error::Rejected { index, message }) => {
             anstream::eprintln!("{name}:{}: timestamp: {message}", line_numbers[index]);

@@ -16,7 +16,7 @@ pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
         let now = scioc_model::FeedTime::now();
         scioc_curation::starter::date_by_first_seen(&mut plan.import.events, &candidates, now);
         let (events, indicators) = (plan.import.events.len(), plan.import.indicators.len());
-        starter = match store.commit_import(plan.import, now).await {
+        starter = match store.commit_import(plan.import).await {
             Ok(_) => Some(format!(
                 "empty feed: promoted the built-in starter set ({} incidents: {events} events dated by when each incident was first seen, {indicators} indicators; --no-starter-set to skip)",
                 scioc_curation::starter::STARTER_SET.len()
