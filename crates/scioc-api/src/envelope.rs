@@ -157,7 +157,7 @@ mod tests {
         let t = FeedTime::parse_utc("2025-06-04T10:00:00").unwrap();
         let a = render_entry(
             &entry(
-                r#"{"event_type":"NEW_MALICIOUS","md5":"99d1bdaaa2e4a198521bc12df599ead0","identity":{"purl":"pkg:npm/%40scope/evil@1.0.0","package":"@scope/evil & co"},"sample_list":[{"status":"MALICIOUS","threat_level":"3"}]}"#,
+                r#"{"event_type":"NEW_MALICIOUS","md5":"99d1bdaaa2e4a198521bc12df599ead0","identity":{"purl":"pkg:npm/%40scope/evil@1.0.0","package":"@scope/evil"},"sample_list":[{"status":"MALICIOUS","threat_name":"Evil & Co <x>","threat_level":"3"}]}"#,
             ),
             None,
             None,

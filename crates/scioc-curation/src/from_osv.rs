@@ -7,6 +7,24 @@ use scioc_store::SourceState;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+/// How many of the store's active OSV records there are, and how many of them their source
+/// modified at or after `since` (the record's own `modified`, not when scioc imported it): what
+/// [`draft`] chooses from.
+pub fn recent(osv: &SourceState, since: FeedTime) -> (usize, usize) {
+    let mut active = 0;
+    let mut recent = 0;
+    for rec in &osv.records {
+        let Ok(state) = serde_json::from_str::<RecordState>(&rec.state) else { continue };
+        if state.withdrawn {
+            continue;
+        }
+        active += 1;
+        let modified = state.modified.as_deref().and_then(|m| scioc_model::Published::from_str(m).ok());
+        recent += usize::from(modified.is_some_and(|m| m.unix() >= since.unix()));
+    }
+    (active, recent)
+}
+
 /// Candidates for every active OSV record modified at or after `since` whose package name
 /// matches `filter`, listing only versions no blacklist entry holds yet.
 pub fn draft(

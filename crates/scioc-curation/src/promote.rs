@@ -8,8 +8,8 @@ use crate::{
     files::{BLACKLIST, BlacklistEntry, DataFiles, NPM_IOCS, NpmIoc, WATCHLIST},
 };
 use scioc_model::{
-    Entry, EventType, IndicatorKind, MatchKind, Provenance, RawEntry, RawIdentity, RawSample, Reference, SampleStatus,
-    StringOrNumber, build_purl, purl_type_of, split_name,
+    Affected, Entry, EventType, IndicatorKind, MatchKind, Provenance, RawEntry, RawIdentity, RawSample, Reference,
+    SampleStatus, StringOrNumber, build_purl, purl_type_of, split_name,
 };
 use scioc_store::{Import, Indicator, NewEvent, SourceRecord, SourceState};
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,10 @@ pub struct RecordState {
     /// Versions announced in the feed as `NEW_MALICIOUS`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub announced: Vec<String>,
+    /// The rule's ranges (and `*`) the feed announces, as written: one versionless
+    /// `NEW_MALICIOUS` carries all of them as OSV ranges (`scioc.affected`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ranged: Vec<String>,
 }
 
 /// What happened to one candidate in one file.
@@ -116,17 +120,17 @@ fn threat_level(severity: &str) -> u8 {
     }
 }
 
-/// A feed entry for one blacklisted version.
-fn version_entry(entry: &BlacklistEntry, version: &str, event_type: EventType) -> Option<Entry> {
+/// A feed entry for one blacklisted version, or for the package (its ranges go beside it).
+fn version_entry(entry: &BlacklistEntry, version: Option<&str>, event_type: EventType) -> Option<Entry> {
     let ptype = purl_type_of(&entry.ecosystem)?;
-    let purl = build_purl(ptype, &entry.component, Some(version)).ok()?;
+    let purl = build_purl(ptype, &entry.component, version).ok()?;
     let status = if event_type == EventType::FalsePositive { SampleStatus::Known } else { SampleStatus::Malicious };
     let identity = RawIdentity {
         purl: Some(purl),
         community: Some(ptype.to_owned()),
         namespace: split_name(ptype, &entry.component).0.map(str::to_owned),
         package: Some(entry.component.clone()),
-        version: Some(version.to_owned()),
+        version: version.map(str::to_owned),
         ..RawIdentity::default()
     };
     let sample = RawSample {
@@ -156,6 +160,60 @@ fn provenance(entry: &BlacklistEntry, reason: Option<String>) -> Provenance {
         reason,
         ..Provenance::default()
     }
+}
+
+/// The OSV ranges of a rule's specifications `specs` (texts of its `affected_versions`).
+fn ranges_of(entry: &BlacklistEntry, specs: &[String]) -> Affected {
+    let ranges = specs
+        .iter()
+        .filter_map(|v| scioc_versions::Spec::parse(&entry.ecosystem, v).ok())
+        .filter_map(|s| s.osv_ranges().ok())
+        .flatten()
+        .collect();
+    Affected::new(ranges)
+}
+
+/// The versionless events that move a rule's announced ranges from `before` to `after` (spec
+/// texts): an `FP` carrying the old ranges, then a `NEW_MALICIOUS` carrying the new ones, so a
+/// consumer that unblocks on `FP` and blocks on `NEW_MALICIOUS` ends with exactly the new
+/// coverage. Nothing when they are equal or the package has no URL.
+fn range_events(entry: &BlacklistEntry, before: &[String], after: &[String], reason: &str) -> Vec<NewEvent> {
+    let mut out = Vec::new();
+    if before == after {
+        return out;
+    }
+    for (specs, kind) in [(before, EventType::FalsePositive), (after, EventType::NewMalicious)] {
+        if specs.is_empty() {
+            continue;
+        }
+        if let Some(e) = version_entry(entry, None, kind) {
+            out.push(NewEvent {
+                entry: e,
+                time: None,
+                affected: Some(ranges_of(entry, specs)),
+                provenance: Some(provenance(entry, Some(reason.to_owned()))),
+                claim: None,
+            });
+        }
+    }
+    out
+}
+
+/// The blacklist entry a blocking exact name indicator stands for in the feed: every version
+/// of the package it names, under the indicator's record key. `None` for any other indicator
+/// (a pattern, a domain, one that only flags or watches), which the feed does not announce.
+fn name_rule(c: &Candidate, key: &str) -> Option<BlacklistEntry> {
+    (indicator(c, key).blocks_package() && purl_type_of(&c.ecosystem).is_some()).then(|| BlacklistEntry {
+        id: key.to_owned(),
+        component: c.value.clone(),
+        ecosystem: c.ecosystem.clone(),
+        affected_versions: vec!["*".to_owned()],
+        action: "BLOCK".to_owned(),
+        severity: if c.confidence == "high" { "CRITICAL" } else { "HIGH" }.to_owned(),
+        reason: c.reason.clone(),
+        link: c.source.clone(),
+        extra: Default::default(),
+    })
 }
 
 /// The store's indicator for a validated candidate (validation refuses unknown kinds and
@@ -230,10 +288,21 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                 let key = ioc_key(c);
                 if !known.contains_key(&key) {
                     indicators.push(indicator(c, &key));
-                    let rec = RecordState { candidate: c.clone(), entry: None, announced: Vec::new() };
+                    let mut rec =
+                        RecordState { candidate: c.clone(), entry: None, announced: Vec::new(), ranged: Vec::new() };
+                    let every = vec!["*".to_owned()];
+                    let announced = name_rule(c, &key).map(|rule| range_events(&rule, &[], &every, &c.reason));
+                    let why = match &announced {
+                        Some(moved) if !moved.is_empty() => {
+                            events.extend(moved.iter().cloned());
+                            rec.ranged = every;
+                            "indicator; NEW_MALICIOUS for every version of the package"
+                        }
+                        _ => "indicator",
+                    };
                     known.insert(key.clone(), rec.clone());
                     touched.insert(key, rec);
-                    report.push(line("store", Change::Added, what, "indicator"));
+                    report.push(line("store", Change::Added, what, why));
                 }
             }
             "blacklist" => {
@@ -300,13 +369,40 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                     candidate: c.clone(),
                     entry: None,
                     announced: Vec::new(),
+                    ranged: Vec::new(),
                 });
                 let mut changed = rec.entry.as_ref() != Some(&entry);
-                let mut fresh = Vec::new();
-                for v in &entry.affected_versions {
-                    let concrete = scioc_versions::Spec::parse(&entry.ecosystem, v).is_ok_and(|s| s.is_concrete());
-                    if concrete && !rec.announced.contains(v) {
-                        match version_entry(&entry, v, EventType::NewMalicious) {
+                let (mut ranged, mut fresh) = (Vec::new(), Vec::new());
+                let blocks = entry.action.eq_ignore_ascii_case("BLOCK");
+                if !blocks {
+                    report.push(line(
+                        "store",
+                        Change::Skipped,
+                        what.clone(),
+                        format!(
+                            "action {:?} warns: scan reports it, nothing else enforces it or announces it in the feed",
+                            entry.action
+                        ),
+                    ));
+                }
+                for v in entry.affected_versions.iter().filter(|_| blocks) {
+                    let Ok(spec) = scioc_versions::Spec::parse(&entry.ecosystem, v) else { continue };
+                    if !spec.is_concrete() {
+                        match spec.osv_ranges() {
+                            Ok(_) => ranged.push(v.clone()),
+                            Err(e) => report.push(line(
+                                "store",
+                                Change::Skipped,
+                                format!("{what} {v}"),
+                                format!(
+                                    "{e}; not announced in the feed (scan, the firewall and the OSV API enforce it)"
+                                ),
+                            )),
+                        }
+                        continue;
+                    }
+                    if !rec.announced.contains(v) {
+                        match version_entry(&entry, Some(v), EventType::NewMalicious) {
                             Some(e) => {
                                 events.push(NewEvent {
                                     entry: e,
@@ -329,6 +425,18 @@ pub fn plan_promotion(mut files: DataFiles, candidates: &[Candidate], state: &So
                             )),
                         }
                     }
+                }
+                let moved = range_events(&entry, &rec.ranged, &ranged, &c.reason);
+                if !moved.is_empty() {
+                    changed = true;
+                    report.push(line(
+                        "store",
+                        Change::Added,
+                        what.clone(),
+                        format!("NEW_MALICIOUS for the package, covering {}", ranged.join(", ")),
+                    ));
+                    events.extend(moved);
+                    rec.ranged = ranged;
                 }
                 if !fresh.is_empty() {
                     changed = true;
@@ -396,10 +504,19 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                     if removed { "" } else { "not in npm_iocs.json" },
                 ));
                 let id = ioc_key(c);
-                if known.remove(&id).is_some() {
+                if let Some(rec) = known.remove(&id) {
+                    let moved =
+                        name_rule(&rec.candidate, &id).map(|rule| range_events(&rule, &rec.ranged, &[], reason));
+                    let why = match moved {
+                        Some(moved) if !moved.is_empty() => {
+                            events.extend(moved);
+                            "indicator; FP for every version of the package"
+                        }
+                        _ => "indicator",
+                    };
                     import.retire_indicators_of.push(id.clone());
                     import.remove_records.push(id);
-                    report.push(line("store", Change::Removed, what, "indicator"));
+                    report.push(line("store", Change::Removed, what, why));
                 }
             }
             "blacklist" => {
@@ -437,7 +554,7 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                     let retracted: Vec<String> =
                         rec.announced.iter().filter(|v| dropped.contains(v)).cloned().collect();
                     for v in &retracted {
-                        if let Some(e) = version_entry(&entry_before, v, EventType::FalsePositive) {
+                        if let Some(e) = version_entry(&entry_before, Some(v), EventType::FalsePositive) {
                             events.push(NewEvent {
                                 entry: e,
                                 time: None,
@@ -448,9 +565,28 @@ pub fn plan_demotion(mut files: DataFiles, candidates: &[Candidate], state: &Sou
                         }
                     }
                     if !retracted.is_empty() {
-                        report.push(line("store", Change::Removed, what, format!("FP for {}", retracted.join(", "))));
+                        report.push(line(
+                            "store",
+                            Change::Removed,
+                            what.clone(),
+                            format!("FP for {}", retracted.join(", ")),
+                        ));
                     }
                     rec.announced.retain(|v| !retracted.contains(v));
+                    let still: Vec<String> = rec.ranged.iter().filter(|v| !dropped.contains(v)).cloned().collect();
+                    let moved = range_events(&entry_before, &rec.ranged, &still, reason);
+                    if !moved.is_empty() {
+                        let gone: Vec<&String> = rec.ranged.iter().filter(|v| dropped.contains(v)).collect();
+                        let gone: Vec<&str> = gone.iter().map(|v| v.as_str()).collect();
+                        report.push(line(
+                            "store",
+                            Change::Removed,
+                            what,
+                            format!("FP for the package's {}", gone.join(", ")),
+                        ));
+                        events.extend(moved);
+                        rec.ranged = still;
+                    }
                     if emptied {
                         import.remove_records.push(key);
                     } else {

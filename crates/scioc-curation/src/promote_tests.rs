@@ -12,6 +12,11 @@ const LINK: &str = "https://example.org/advisories/evil-pkg";
 const DEMOTED: &str = "Not malicious: the maintainer's own test release.";
 const V100: &str = "pkg:npm/evil-pkg@1.0.0";
 const V101: &str = "pkg:npm/evil-pkg@1.0.1";
+/// The package itself: a versionless event, whose ranges say which versions.
+const PKG: &str = "pkg:npm/evil-pkg";
+/// The OSV form of `^2.0.0`.
+const CARET_2: &str =
+    r#"{"all_versions":false,"ranges":[{"type":"SEMVER","events":[{"introduced":"2.0.0"},{"fixed":"3.0.0-0"}]}]}"#;
 
 /// The report's name for the blacklist candidate.
 const WHAT_PKG: &str = "npm package_name \"evil-pkg\"";
@@ -205,11 +210,14 @@ fn a_blacklist_candidate_becomes_an_entry_and_one_event_per_concrete_version() {
         plan.report,
         vec![
             line(BLACKLIST, Change::Added, WHAT_PKG, "3 version(s)"),
+            line("store", Change::Added, WHAT_PKG, "NEW_MALICIOUS for the package, covering ^2.0.0"),
             line("store", Change::Added, WHAT_PKG, "NEW_MALICIOUS for 1.0.0, 1.0.1"),
         ]
     );
-    // The range is in the file, but the feed announces only the versions it names.
-    assert_eq!(events(&plan.import), want_events(&[(Nm, V100), (Nm, V101)]));
+    // Issue 28: the versions one by one, and the range as the package's OSV ranges.
+    assert_eq!(events(&plan.import), want_events(&[(Nm, V100), (Nm, V101), (Nm, PKG)]));
+    let ranged = &plan.import.events[2];
+    assert_eq!(serde_json::to_string(ranged.affected.as_ref().unwrap()).unwrap(), CARET_2);
     for (e, version) in plan.import.events.iter().zip(["1.0.0", "1.0.1"]) {
         let identity = e.entry.identity.as_ref().expect("an identity");
         assert_eq!(identity.package.as_deref(), Some("evil-pkg"));
@@ -238,6 +246,7 @@ fn a_blacklist_candidate_becomes_an_entry_and_one_event_per_concrete_version() {
                 candidate: c,
                 entry: Some(entry(&["1.0.0", "1.0.1", "^2.0.0"])),
                 announced: versions(&["1.0.0", "1.0.1"]),
+                ranged: versions(&["^2.0.0"]),
             }
         )]
     );
@@ -251,7 +260,7 @@ fn a_blacklist_candidate_becomes_an_entry_and_one_event_per_concrete_version() {
 fn blacklist_versions_merge_as_a_set_and_only_new_ones_are_announced() {
     let first = blacklisted(&["1.0.0", "^2.0.0"]);
     let (before, state) = promoted(std::slice::from_ref(&first));
-    assert_eq!(events(&before.import), want_events(&[(Nm, V100)]));
+    assert_eq!(events(&before.import), want_events(&[(Nm, V100), (Nm, PKG)]));
 
     // 1.0.0 and ^2.0.0 again, in another order, and one new version.
     let plan = plan_promotion(before.files.clone(), &[blacklisted(&["1.0.1", "^2.0.0", "1.0.0"])], &state);
@@ -273,6 +282,7 @@ fn blacklist_versions_merge_as_a_set_and_only_new_ones_are_announced() {
                 candidate: first,
                 entry: Some(entry(&["1.0.0", "^2.0.0", "1.0.1"])),
                 announced: versions(&["1.0.0", "1.0.1"]),
+                ranged: versions(&["^2.0.0"]),
             }
         )]
     );
@@ -303,8 +313,14 @@ fn an_npm_iocs_candidate_becomes_an_npm_iocs_entry_and_a_store_indicator() {
     assert_eq!(
         states(&plan.import),
         vec![
-            (DEP_KEY.to_owned(), RecordState { candidate: dependency(), entry: None, announced: vec![] }),
-            (DOMAIN_KEY.to_owned(), RecordState { candidate: domain(), entry: None, announced: vec![] }),
+            (
+                DEP_KEY.to_owned(),
+                RecordState { candidate: dependency(), entry: None, announced: vec![], ranged: vec![] }
+            ),
+            (
+                DOMAIN_KEY.to_owned(),
+                RecordState { candidate: domain(), entry: None, announced: vec![], ranged: vec![] }
+            ),
         ]
     );
     none(&events(&plan.import), "events");
@@ -387,7 +403,7 @@ fn unsupported_combinations_are_skipped_with_a_reason() {
         states(&plan.import),
         vec![(
             "blacklist:github-actions:evil-org/evil-action".to_owned(),
-            RecordState { candidate: action, entry: Some(action_entry), announced: vec![] }
+            RecordState { candidate: action, entry: Some(action_entry), announced: vec![], ranged: vec![] }
         )]
     );
 }
@@ -396,7 +412,7 @@ fn unsupported_combinations_are_skipped_with_a_reason() {
 fn a_second_identical_run_changes_nothing() {
     let set = [blacklisted(&["1.0.0", "^2.0.0"]), dependency(), domain(), watched()];
     let (first, state) = promoted(&set);
-    assert_eq!(events(&first.import), want_events(&[(Nm, V100)]));
+    assert_eq!(events(&first.import), want_events(&[(Nm, V100), (Nm, PKG)]));
     assert_eq!(
         states(&first.import).into_iter().map(|(id, _)| id).collect::<Vec<_>>(),
         vec![KEY.to_owned(), DEP_KEY.to_owned(), DOMAIN_KEY.to_owned()]
@@ -443,7 +459,7 @@ fn a_second_identical_run_changes_nothing() {
 fn demoting_blacklisted_versions_retracts_what_was_announced() {
     let promoted_candidate = blacklisted(&["1.0.0", "1.0.1", "^2.0.0"]);
     let (promotion, state) = promoted(std::slice::from_ref(&promoted_candidate));
-    assert_eq!(events(&promotion.import), want_events(&[(Nm, V100), (Nm, V101)]));
+    assert_eq!(events(&promotion.import), want_events(&[(Nm, V100), (Nm, V101), (Nm, PKG)]));
 
     // One version.
     let plan = plan_demotion(promotion.files.clone(), &[blacklisted(&["1.0.1"])], &state, DEMOTED);
@@ -467,13 +483,15 @@ fn demoting_blacklisted_versions_retracts_what_was_announced() {
                 candidate: promoted_candidate.clone(),
                 entry: Some(entry(&["1.0.0", "^2.0.0"])),
                 announced: versions(&["1.0.0"]),
+                ranged: versions(&["^2.0.0"]),
             }
         )]
     );
     assert_eq!(plan.import.remove_records, Vec::<String>::new());
     let state = committed(&state, &plan.import);
 
-    // Everything else: the entry goes, with an FP for the one version still announced.
+    // Everything else: the entry goes, with an FP for the one version still announced and one
+    // carrying the range's OSV ranges for the package.
     let plan = plan_demotion(plan.files, &[blacklisted(&["*"])], &state, DEMOTED);
     assert_eq!(plan.files, DataFiles::default());
     assert_eq!(
@@ -481,15 +499,70 @@ fn demoting_blacklisted_versions_retracts_what_was_announced() {
         vec![
             line(BLACKLIST, Change::Removed, WHAT_PKG, format!("entry {ID} removed")),
             line("store", Change::Removed, WHAT_PKG, "FP for 1.0.0"),
+            line("store", Change::Removed, WHAT_PKG, "FP for the package's ^2.0.0"),
         ]
     );
-    assert_eq!(events(&plan.import), want_events(&[(Fp, V100)]));
+    assert_eq!(events(&plan.import), want_events(&[(Fp, V100), (Fp, PKG)]));
+    assert_eq!(serde_json::to_string(plan.import.events[1].affected.as_ref().unwrap()).unwrap(), CARET_2);
     none(&states(&plan.import), "records");
     assert_eq!(plan.import.remove_records, vec![KEY.to_owned()]);
     assert_eq!(plan.import.expected_version, 2);
     let state = committed(&state, &plan.import);
     none(&state.records, "records after the commit");
     assert_eq!(export(&state), (DataFiles::default(), vec![]));
+}
+
+/// Issue 28: a blocking exact package indicator (plain-crypto-js) was enforced by the firewall
+/// for every version while the feed said nothing. It is announced as the package's
+/// `NEW_MALICIOUS` for every version, and its demotion is that package's `FP`.
+#[test]
+fn a_blocking_package_indicator_is_announced_for_every_version_and_withdrawn_with_it() {
+    let mut blocking = ioc("npm", "package_name", "plain-crypto-js", "npm_iocs");
+    blocking.suggested_action = "block".to_owned();
+    let key = "ioc:npm:package_name:exact:plain-crypto-js";
+    let what = "npm package_name \"plain-crypto-js\"";
+    let (promotion, state) = promoted(std::slice::from_ref(&blocking));
+    assert_eq!(
+        promotion.report.last(),
+        Some(&line("store", Change::Added, what, "indicator; NEW_MALICIOUS for every version of the package"))
+    );
+    let all = r#"{"all_versions":true,"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}]}"#;
+    let announced = events(&promotion.import);
+    assert_eq!(announced, vec![(Nm, "pkg:npm/plain-crypto-js".to_owned(), key.to_owned())]);
+    assert_eq!(serde_json::to_string(promotion.import.events[0].affected.as_ref().unwrap()).unwrap(), all);
+    assert_eq!(promotion.import.events[0].provenance.as_ref().and_then(|p| p.id.as_deref()), Some(key));
+    // One that only flags (dependency()) is an indicator and nothing more.
+    let (flagged, _) = promoted(&[dependency()]);
+    none(&events(&flagged.import), "a flagging indicator's events");
+
+    let plan = plan_demotion(promotion.files, std::slice::from_ref(&blocking), &state, DEMOTED);
+    assert_eq!(
+        plan.report.last(),
+        Some(&line("store", Change::Removed, what, "indicator; FP for every version of the package"))
+    );
+    assert_eq!(events(&plan.import), vec![(Fp, "pkg:npm/plain-crypto-js".to_owned(), key.to_owned())]);
+}
+
+/// Issue 28: a rule whose action is `WARN` is recorded and scanned, but not announced.
+#[test]
+fn a_warning_rule_is_not_announced() {
+    let mut warning = blacklisted(&["1.0.0", "^2.0.0"]);
+    warning.action = Some("WARN".to_owned());
+    let (plan, _) = promoted(&[warning]);
+    none(&events(&plan.import), "a warning rule's events");
+    assert!(plan.report.iter().any(|l| l.change == Change::Skipped && l.why.contains("warns")), "{:?}", plan.report);
+}
+
+/// Issue 28: a PEP 440 `!=` has no OSV form: it is kept in the file (and enforced by scioc), and
+/// the report says why the feed does not announce it.
+#[test]
+fn a_range_without_an_osv_form_is_said_so() {
+    let mut c = blacklisted(&[">=1.0,!=1.5"]);
+    c.ecosystem = "PyPI".to_owned();
+    let (plan, _) = promoted(&[c]);
+    none(&events(&plan.import), "events");
+    let why = &plan.report.iter().find(|l| l.change == Change::Skipped).expect("a skipped line").why;
+    assert!(why.contains("no exact OSV form") && why.contains("firewall"), "{why}");
 }
 
 #[test]

@@ -142,6 +142,18 @@ fn parse_line(text: &str, now: FeedTime) -> Result<(Entry, Option<FeedTime>), (S
         ),
     };
     let entry = Entry::try_from(raw).map_err(|e| (e.field, e.message))?;
+    if entry.event_type != scioc_model::EventType::FalsePositive
+        && !entry.sample_list.iter().any(|s| s.threat_name.is_some())
+    {
+        return Err((
+            "sample_list".to_owned(),
+            format!(
+                "a {} entry names its threat: expected an item with status and threat_name; a minimal entry is \
+                 event_type, identity.purl (or a hash) and sample_list [{{\"status\": \"MALICIOUS\", \"threat_name\": …}}]",
+                entry.event_type
+            ),
+        ));
+    }
     Ok((entry, time))
 }
 
@@ -154,7 +166,7 @@ mod tests {
         parse(input.as_bytes(), newest, FeedTime::now()).unwrap_err().problems.iter().map(|p| p.to_string()).collect()
     }
 
-    const OK: &str = r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/a@1.0.0"}"#;
+    const OK: &str = r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/a@1.0.0"},"sample_list":[{"status":"MALICIOUS","threat_name":"Script-JS.Downloader.SupplyChain"}]"#;
 
     #[test]
     fn good_lines_parse_with_their_times() {
@@ -182,11 +194,21 @@ mod tests {
         assert_eq!(got.len(), 6, "{got:#?}");
         assert!(got[0].starts_with("1: json: "), "{}", got[0]);
         assert!(got[1].starts_with("2: colour: unknown field `colour`"), "{}", got[1]);
-        assert!(got[1].ends_with("(column 76)"), "{}", got[1]);
+        assert!(got[1].ends_with("(column 164)"), "{}", got[1]);
         assert!(got[2].starts_with("3: identity.purl: invalid type"), "{}", got[2]);
         assert!(got[3].starts_with("4: sample_list[0].sha256: expected 64 hex digits"), "{}", got[3]);
         assert!(got[4].starts_with("5: timestamp: 2011-01-01T00:00:00 is before the feed epoch"), "{}", got[4]);
         assert!(got[5].starts_with("6: timestamp: expected Unix seconds or a UTC time"), "{}", got[5]);
+    }
+
+    /// Issue 28: an entry with a purl and nothing else was stored, and shown with an empty threat.
+    #[test]
+    fn an_announcement_must_name_its_threat() {
+        let got = problems(r#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/a@1.0.0"}}"#, None);
+        assert!(got[0].starts_with("1: sample_list: a NEW_MALICIOUS entry names its threat"), "{got:?}");
+        assert!(got[0].contains("a minimal entry is"), "{got:?}");
+        let fp = r#"{"event_type":"FP","identity":{"purl":"pkg:npm/a@1.0.0"}}"#;
+        assert!(parse(fp.as_bytes(), None, FeedTime::now()).is_ok(), "an FP needs no threat");
     }
 
     #[test]

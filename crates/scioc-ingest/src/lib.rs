@@ -18,7 +18,7 @@
 //! use scioc_ingest::entries;
 //! use scioc_model::FeedTime;
 //!
-//! let input = br#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"},"timestamp":"2025-06-04T10:00:00"}
+//! let input = br#"{"event_type":"NEW_MALICIOUS","identity":{"purl":"pkg:npm/evil@1.0.0"},"sample_list":[{"status":"MALICIOUS","threat_name":"Script-JS.Downloader.SupplyChain"}],"timestamp":"2025-06-04T10:00:00"}
 //! {"event_type":"FP","md5":"nope"}
 //! "#;
 //! let errors = entries::parse(&input[..], None, FeedTime::now()).unwrap_err();

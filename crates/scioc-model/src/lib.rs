@@ -51,6 +51,6 @@ pub use indicator::{IndicatorKind, MatchKind};
 pub use provenance::{Provenance, Reference, clean_text};
 pub use purl::{build_purl, canonical_purl, ecosystem_of, parse_purl, purl_type_of, split_name};
 pub use raw::{RawEntry, RawIdentity, RawSample, StringOrNumber};
-pub use time::{FEED_EPOCH, FeedTime, LAST_TIME, TimeError};
+pub use time::{FEED_EPOCH, FeedTime, LAST_TIME, TimeError, parse_duration};
 pub use user::{Role, UserName};
 pub use validate::MAX_SAMPLES;

@@ -15,6 +15,16 @@ pub const LAST_TIME: FeedTime = FeedTime(253_402_300_799);
 /// 1970-01-01, day 0 of Unix time.
 const UNIX_DAY_ZERO: Date = Date::constant(1970, 1, 1);
 
+/// How long, as people write it: `90s`, `30m`, `24h`, `7d`, `2w`, or combined (`1h 30m`),
+/// through jiff's friendly duration format. Months and years are refused: their length
+/// depends on the date.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, TimeError> {
+    let expected = || TimeError::Malformed { expected: "a duration like 90s, 30m, 24h, 7d or 2w", got: s.to_owned() };
+    let span: Span = s.trim().parse().map_err(|_| expected())?;
+    let signed = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|_| expected())?;
+    std::time::Duration::try_from(signed).map_err(|_| expected())
+}
+
 /// A feed time in whole UTC seconds since 1970-01-01T00:00:00.
 ///
 /// The wire spells it two ways: `utc` (`YYYY-MM-DDThh:mm:ss`, no zone, no fraction) and
@@ -117,6 +127,27 @@ impl FeedTime {
         }
     }
 
+    /// A point in time as people write one, everywhere scioc reads one (`--since`, `?since=`):
+    /// how long before `now` ([`parse_duration`]: `90s`, `30m`, `24h`, `7d`, `2w`, `1h 30m`),
+    /// Unix seconds, `YYYY-MM-DDThh:mm:ss` (UTC), a date `YYYY-MM-DD` (midnight UTC), or a
+    /// date-time with an offset (`2025-10-10T03:51:52+00:00`).
+    pub fn parse_since(s: &str, now: FeedTime) -> Result<Self, TimeError> {
+        let t = s.trim();
+        if let Ok(d) = parse_duration(t) {
+            return Ok(now.add_secs(-i64::try_from(d.as_secs()).unwrap_or(i64::MAX)));
+        }
+        if let Ok(at) = Self::parse_any(t) {
+            return Ok(at);
+        }
+        if let Ok(p) = t.parse::<crate::Published>() {
+            return Ok(FeedTime(p.unix()));
+        }
+        Err(TimeError::Malformed {
+            expected: "a duration like 24h, 7d or 90m, Unix seconds, YYYY-MM-DDThh:mm:ss (UTC) or a date YYYY-MM-DD",
+            got: s.to_owned(),
+        })
+    }
+
     /// Refuses a time before [`FEED_EPOCH`].
     pub fn check_epoch(self) -> Result<Self, TimeError> {
         if self < FEED_EPOCH { Err(TimeError::BeforeEpoch(self)) } else { Ok(self) }
@@ -145,6 +176,31 @@ impl FeedTime {
 impl fmt::Display for FeedTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_utc_string())
+    }
+}
+
+#[cfg(test)]
+mod since_tests {
+    use super::*;
+
+    /// Issue 28: `--since 24h` worked and `?since=24h` was a 400; one parser serves both.
+    #[test]
+    fn every_spelling_of_a_point_in_time_reads_the_same_everywhere() {
+        let now = FeedTime::from_unix(1_800_000_000);
+        for (text, want) in [
+            ("24h", 1_800_000_000 - 86_400),
+            ("1h 30m", 1_800_000_000 - 5_400),
+            ("2w", 1_800_000_000 - 14 * 86_400),
+            ("1700000000", 1_700_000_000),
+            ("2025-06-04T10:00:00", 1_749_031_200),
+            ("2025-06-04", 1_748_995_200),
+            ("2025-06-04T12:00:00+02:00", 1_749_031_200),
+        ] {
+            assert_eq!(FeedTime::parse_since(text, now).map(FeedTime::unix), Ok(want), "{text}");
+        }
+        let e = FeedTime::parse_since("yesterday", now).unwrap_err().to_string();
+        assert!(e.contains("24h") && e.contains("yesterday") && e.matches("expected").count() == 1, "{e}");
+        assert!(parse_duration("1 month").is_err(), "a month has no fixed length");
     }
 }
 

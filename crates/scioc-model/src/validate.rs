@@ -77,11 +77,16 @@ fn identity(raw: RawIdentity) -> Result<Identity, FieldError> {
         Some(p) => Some(purl(&p, community.as_deref(), version.as_deref()).map_err(|m| FieldError::new("purl", m))?),
         None => None,
     };
+    let namespace = opt(raw.namespace, "namespace", text)?;
+    let package = opt(raw.package, "package", text)?;
+    if let (Some(p), Some(name)) = (&purl, &package) {
+        package_matches(p, namespace.as_deref(), name).map_err(|m| FieldError::new("package", m))?;
+    }
     Ok(Identity {
         purl,
         community,
-        namespace: opt(raw.namespace, "namespace", text)?,
-        package: opt(raw.package, "package", text)?,
+        namespace,
+        package,
         product: opt(raw.product, "product", text)?,
         version,
         artifact: opt(raw.artifact, "artifact", text)?,
@@ -161,6 +166,12 @@ fn purl(s: &str, community: Option<&str>, version: Option<&str>) -> Result<Strin
     text(s.to_owned())?;
     let parsed = packageurl::PackageUrl::from_str(s)
         .map_err(|e| format!("expected a package URL pkg:TYPE/NAME@VERSION, got {s:?} ({e})"))?;
+    // No ecosystem's package names or versions hold markup, quotes or spaces; a purl that does
+    // would reach every page and report that shows it.
+    let parts = [parsed.namespace().unwrap_or_default(), parsed.name(), parsed.version().unwrap_or_default()];
+    if let Some(c) = parts.iter().flat_map(|p| p.chars()).find(|c| c.is_whitespace() || "<>\"'`\\{}|^".contains(*c)) {
+        return Err(format!("a package name or version never holds {c:?}; got {s:?}"));
+    }
     if let Some(c) = community
         && !community_matches(parsed.ty(), c)
     {
@@ -176,6 +187,26 @@ fn purl(s: &str, community: Option<&str>, version: Option<&str>) -> Result<Strin
     match packageurl::PackageUrl::from_str(&canonical) {
         Ok(again) if crate::purl::canonical_purl(&again) == canonical => Ok(canonical),
         _ => Err(format!("package URL {s:?} has no spelling that reads back as itself")),
+    }
+}
+
+/// Checks that `identity.package` (with `identity.namespace`) names the package the purl names:
+/// the purl's full name (`@scope/name`, `group:artifact`) or its last part, compared as the
+/// ecosystem compares names (PyPI: case, `-`, `_` and `.` alike; npm and others: case alike).
+fn package_matches(purl: &str, namespace: Option<&str>, package: &str) -> Result<(), String> {
+    let Some((ty, full, _)) = crate::parse_purl(purl) else { return Ok(()) };
+    let norm = |s: &str| {
+        let lower = s.to_lowercase();
+        if ty == "pypi" { lower.replace(['_', '.'], "-") } else { lower }
+    };
+    let bare = full.rsplit(['/', ':']).next().unwrap_or(&full);
+    let joined = namespace.map(|ns| format!("{ns}/{package}"));
+    let named = [Some(package.to_owned()), joined].into_iter().flatten().any(|p| norm(&p) == norm(&full))
+        || norm(package) == norm(bare);
+    if named {
+        Ok(())
+    } else {
+        Err(format!("{package:?} is not the package the purl names ({full:?}); give one name, or the same twice"))
     }
 }
 
@@ -256,6 +287,28 @@ mod tests {
         assert_eq!(Published::from_str("2025-10-10").unwrap().to_string(), "2025-10-10T00:00:00+0000");
         assert!(Published::from_str("10/10/2025").is_err());
         assert!(Published::from_str("2025-10-10T03:51:52").is_err(), "a time without a zone is ambiguous");
+    }
+
+    /// Issue 28: an entry's package disagreed with its purl, and a purl held markup; both were
+    /// stored and shown.
+    #[test]
+    fn the_package_must_be_the_one_the_purl_names_and_purls_hold_no_markup() {
+        let e = err(r#"{"event_type":"FP","identity":{"purl":"pkg:npm/left-pad@1.0.0","package":"right-pad"}}"#);
+        assert_eq!(e.0, "identity.package");
+        assert!(e.1.contains("right-pad") && e.1.contains("left-pad"), "{}", e.1);
+        for same in [
+            r#"{"purl":"pkg:npm/%40scope/pkg@1.0.0","package":"@scope/pkg"}"#,
+            r#"{"purl":"pkg:npm/%40scope/pkg@1.0.0","package":"pkg","namespace":"@scope"}"#,
+            r#"{"purl":"pkg:pypi/python-dateutil@2.0","package":"Python_Dateutil"}"#,
+            r#"{"purl":"pkg:maven/org.example/lib@1.0","package":"lib"}"#,
+        ] {
+            assert!(check(&format!(r#"{{"event_type":"FP","identity":{same}}}"#)).is_ok(), "{same}");
+        }
+        for markup in ["pkg:npm/%3Cscript%3E@1.0.0", "pkg:npm/x@1.0.0%22onload", "pkg:npm/a%20b@1"] {
+            let e = err(&format!(r#"{{"event_type":"FP","identity":{{"purl":"{markup}"}}}}"#));
+            assert_eq!(e.0, "identity.purl", "{markup}");
+            assert!(e.1.contains("never holds"), "{}", e.1);
+        }
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! | an OSV report (source `osv`) | the record as last imported, compact |
 //! | … withdrawn by its source | the same, with `withdrawn` (its own, else its `modified`) |
 //! | … whose every announcement an FP took back | `withdrawn` and `modified` at that FP's feed time |
-//! | versions announced by another source (an archive, a curated entry, another feed) | a synthesized `SCIOC-…` record per package and source record, aliased to that record, with `package_integrity` from the archives' hashes |
-//! | a curated blacklist rule | a synthesized `SCIOC-…` record aliased to the rule's id |
+//! | versions announced by another source (an archive, another feed) | a synthesized `SCIOC-…` record per package and source record, aliased to that record, with `package_integrity` from the archives' hashes |
+//! | a curated blacklist rule that blocks | `SCIOC-RULE-<id>`, aliased to the rule's id: exact versions in `versions`, ranges and `*` as OSV `ranges` (the feed's announcements of the rule answer with this record too) |
+//! | an indicator that stands for a whole package ([`scioc_store::Indicator::blocks_package`]) | `SCIOC-IOC-…`, every version, aliased to the indicators' records |
+//!
+//! Rules and indicators that only warn have no record: nothing that enforces serves them.
 //!
 //! Records without a document (stored by a scioc older than this catalog) are left out until
 //! the next `scioc ingest osv` writes them.
@@ -49,8 +52,16 @@ pub struct Catalog {
     records: BTreeMap<String, Arc<Record>>,
     /// Synthesized ids by (ecosystem, normalized name, source record).
     synthesized: HashMap<(String, String, Option<String>), String>,
-    /// Synthesized ids of curated rules, by rule id.
+    /// Records of curated rules and package indicators, by the source record their feed
+    /// announcements carry (a rule's id, an indicator's `source_id`).
     rules: HashMap<String, String>,
+    /// Records of package indicators, by [`ioc_key`].
+    iocs: HashMap<String, String>,
+}
+
+/// What identifies a package indicator's record: its ecosystem (empty: every one) and name.
+fn ioc_key(i: &scioc_store::Indicator) -> String {
+    format!("{}\u{0}{}", i.ecosystem.to_ascii_lowercase(), i.value.trim().to_lowercase())
 }
 
 /// The part of a stored OSV record the catalog reads.
@@ -83,6 +94,12 @@ fn synthesized_id(ecosystem: &str, name: &str, record: Option<&str>) -> String {
     }
     let digest = hex::encode(h.finalize());
     format!("{ID_PREFIX}{}", digest[..16].to_ascii_uppercase())
+}
+
+/// The id of the record of a package indicator.
+fn indicator_id(key: &str) -> String {
+    let digest = hex::encode(Sha256::digest(key.as_bytes()));
+    format!("{ID_PREFIX}IOC-{}", digest[..16].to_ascii_uppercase())
 }
 
 /// The id of the record synthesized for a curated rule: its id, kept readable.
@@ -196,20 +213,39 @@ impl Catalog {
                 Arc::new(Record { id, modified, withdrawn: true, ecosystems: head_ecosystems, json }),
             );
         }
-        for ((eco, name, record), g) in groups {
-            let id = synthesized_id(&eco, &name, record.as_deref());
-            let r = synthesize(&id, &eco, &name, record.as_deref(), &g, &events);
-            out.records.insert(id.clone(), Arc::new(r));
-            out.synthesized.insert((eco, name, record), id);
-        }
         // Rules carry no time of their own: they are as new as the feed.
         let feed_time =
             store.head().await?.map(|h| rfc3339(h.time)).unwrap_or_else(|| rfc3339(scioc_model::FEED_EPOCH));
-        for rule in &view.rules {
+        for rule in view.rules.iter().filter(|r| r.action.eq_ignore_ascii_case("BLOCK")) {
             let Some(eco) = ecosystem(&rule.ecosystem) else { continue };
             let id = rule_id(&rule.id);
             out.records.insert(id.clone(), Arc::new(from_rule(&id, eco, rule, &feed_time)));
             out.rules.insert(rule.id.clone(), id);
+        }
+        let mut packages: BTreeMap<String, Vec<&scioc_store::Indicator>> = BTreeMap::new();
+        for i in view.indicators.iter().filter(|i| i.blocks_package()) {
+            packages.entry(ioc_key(i)).or_default().push(i);
+        }
+        for (key, found) in packages {
+            let id = indicator_id(&key);
+            if let Some(r) = from_indicators(&id, &found, &feed_time) {
+                out.records.insert(id.clone(), Arc::new(r));
+                for i in found.iter().filter(|i| !i.source_id.is_empty()) {
+                    out.rules.insert(i.source_id.clone(), id.clone());
+                }
+                out.iocs.insert(key, id);
+            }
+        }
+        for ((eco, name, record), g) in groups {
+            // A curated rule's or indicator's announcements answer with its own record.
+            if let Some(known) = record.as_ref().and_then(|r| out.rules.get(r)).cloned() {
+                out.synthesized.insert((eco, name, record), known);
+                continue;
+            }
+            let id = synthesized_id(&eco, &name, record.as_deref());
+            let r = synthesize(&id, &eco, &name, record.as_deref(), &g, &events);
+            out.records.insert(id.clone(), Arc::new(r));
+            out.synthesized.insert((eco, name, record), id);
         }
         Ok(out)
     }
@@ -250,9 +286,13 @@ impl Catalog {
                 out.push(r.clone());
             }
         }
-        for v in engine.check(q) {
-            let Some(id) = v.reference.as_deref().and_then(|r| self.rules.get(r)) else { continue };
-            if let Some(r) = self.records.get(id)
+        for v in engine.check(q).into_iter().filter(scioc_verdict::Verdict::blocks) {
+            let id = match &v.origin {
+                scioc_verdict::Origin::Rule { id, .. } => self.rules.get(id),
+                scioc_verdict::Origin::Indicator(i) => self.iocs.get(&ioc_key(i)),
+                scioc_verdict::Origin::Feed => None,
+            };
+            if let Some(r) = id.and_then(|id| self.records.get(id))
                 && !out.iter().any(|o| o.id == r.id)
             {
                 out.push(r.clone());
@@ -272,6 +312,8 @@ pub struct EngineView {
     pub retracted: HashMap<String, i64>,
     /// [`Engine::rules`], owned.
     pub rules: Vec<scioc_curation::files::BlacklistEntry>,
+    /// [`Engine::indicators`], owned.
+    pub indicators: Vec<scioc_store::Indicator>,
 }
 
 /// [`scioc_verdict::Malicious`], owned.
@@ -300,7 +342,12 @@ impl EngineView {
             })
             .collect();
         let retracted = engine.retracted_reports().map(|(r, s)| (r.to_owned(), s)).collect();
-        EngineView { malicious, retracted, rules: engine.rules().cloned().collect() }
+        EngineView {
+            malicious,
+            retracted,
+            rules: engine.rules().cloned().collect(),
+            indicators: engine.indicators().cloned().collect(),
+        }
     }
 }
 
@@ -392,14 +439,18 @@ fn synthesize(
 }
 
 fn from_rule(id: &str, eco: &'static str, rule: &scioc_curation::files::BlacklistEntry, modified: &str) -> Record {
-    let (every, exact) = crate::rule_versions(rule);
+    let (exact, ranges, unexpressed) = crate::rule_versions(rule);
     let mut affected = json!({
         "package": package(eco, &rule.component),
         "versions": exact,
         "database_specific": {"affected_versions": rule.affected_versions},
     });
-    if every {
-        affected["ranges"] = json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]);
+    if !ranges.is_empty() {
+        affected["ranges"] = serde_json::to_value(&ranges).expect("ranges serialize");
+    }
+    if !unexpressed.is_empty() {
+        // Matched exactly by scioc's own API; tools that evaluate OSV ranges alone miss these.
+        affected["database_specific"]["without_osv_form"] = json!(unexpressed);
     }
     let mut references = Vec::new();
     if !rule.link.is_empty() {
@@ -423,4 +474,44 @@ fn from_rule(id: &str, eco: &'static str, rule: &scioc_curation::files::Blacklis
         ecosystems: vec![eco],
         json: v.to_string().into(),
     }
+}
+
+/// The record of package indicators naming one package: every version, in the indicators'
+/// ecosystem, or in each ecosystem scioc serves when they name none.
+fn from_indicators(id: &str, found: &[&scioc_store::Indicator], modified: &str) -> Option<Record> {
+    let first = found.first()?;
+    let ecosystems: Vec<&'static str> =
+        if first.ecosystem.is_empty() { crate::ECOSYSTEMS.to_vec() } else { vec![ecosystem(&first.ecosystem)?] };
+    let name = first.value.trim();
+    let affected: Vec<Value> = ecosystems
+        .iter()
+        .map(|eco| {
+            json!({
+                "package": package(eco, name),
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}],
+                "database_specific": {"indicator": {"type": first.kind.as_str(), "match": "exact"}},
+            })
+        })
+        .collect();
+    let mut aliases: Vec<&str> = found.iter().map(|i| i.source_id.as_str()).filter(|s| !s.is_empty()).collect();
+    aliases.sort_unstable();
+    aliases.dedup();
+    let sources: Vec<&str> = found.iter().map(|i| i.source.as_str()).collect();
+    let v = json!({
+        "schema_version": "1.7.0",
+        "id": id,
+        "modified": modified,
+        "aliases": aliases,
+        "summary": format!("Malicious package {name}"),
+        "details": format!("Every version of {name} is malicious: a blocking {} indicator names it.", first.kind.as_str()),
+        "affected": affected,
+        "database_specific": {"source": "scioc indicators", "sources": sources, "confidence": first.confidence},
+    });
+    Some(Record {
+        id: id.to_owned(),
+        modified: modified.to_owned(),
+        withdrawn: false,
+        ecosystems,
+        json: v.to_string().into(),
+    })
 }

@@ -32,18 +32,29 @@ pub fn ecosystem(name: &str) -> Option<&'static str> {
     ECOSYSTEMS.iter().copied().find(|e| *e == name)
 }
 
-/// What a curated rule's `affected_versions` say in terms an exact list can hold: whether
-/// they cover every version (`*`, an empty spec, `>=0`), and the exact versions they name
-/// (`1.2.3`, `=1.2.3`). Ranges are neither; the verdict engine evaluates them.
-pub fn rule_versions(rule: &scioc_curation::files::BlacklistEntry) -> (bool, Vec<String>) {
-    let every = rule.affected_versions.iter().any(|v| matches!(v.trim(), "*" | "" | ">=0"));
-    let exact = rule
-        .affected_versions
-        .iter()
-        .map(|v| v.trim().trim_start_matches('=').to_owned())
-        .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_')))
-        .collect();
-    (every, exact)
+/// A curated rule's `affected_versions` in OSV's terms: the exact versions (for `versions`),
+/// the OSV ranges of its ranges and `*` ([`scioc_versions::Spec::osv_ranges`]), and the
+/// specifications no OSV range expresses exactly (`!=` in PEP 440, say), which scioc's own
+/// surfaces still match.
+pub fn rule_versions(
+    rule: &scioc_curation::files::BlacklistEntry,
+) -> (Vec<String>, Vec<scioc_model::Range>, Vec<String>) {
+    let (mut exact, mut ranges, mut unexpressed) = (Vec::new(), Vec::new(), Vec::new());
+    for text in &rule.affected_versions {
+        let Ok(spec) = scioc_versions::Spec::parse(&rule.ecosystem, text) else {
+            unexpressed.push(text.clone());
+            continue;
+        };
+        if spec.is_concrete() {
+            exact.push(text.trim_start_matches('=').to_owned());
+            continue;
+        }
+        match spec.osv_ranges() {
+            Ok(r) => ranges.extend(r),
+            Err(_) => unexpressed.push(text.clone()),
+        }
+    }
+    (exact, ranges, unexpressed)
 }
 
 /// A time as OSV writes it: RFC 3339 in UTC with a `Z`.

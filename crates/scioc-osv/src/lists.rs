@@ -8,9 +8,10 @@
 //! | `datadog/npm/manifest.json`, `datadog/pypi/manifest.json` | DataDog's scfw | `{"name": null \| ["version", …]}` (`null`: every version) |
 //! | `scfw/findings.yaml` | scfw's findings lists (`$SCFW_HOME/list_verifier/`) | `findings: [{severity, finding, packages: [{ecosystem, name, versions?}]}]` |
 //!
-//! A version announced one by one is listed; a report that claims every version lists the
-//! package as `*` / `null`; a report that claims a bounded range cannot be listed version by
-//! version and is left to the firewall and the OSV API, which evaluate ranges.
+//! A version announced one by one is listed; a report, a blocking curated rule (`*`) or a
+//! blocking package indicator that claims every version lists the package as `*` / `null`; a
+//! bounded range cannot be listed version by version (these formats hold no ranges) and is left
+//! to the firewall and the OSV API, which evaluate ranges. What only warns is not listed.
 
 use scioc_verdict::Engine;
 use std::collections::BTreeMap;
@@ -18,8 +19,8 @@ use std::collections::BTreeMap;
 /// What one ecosystem's list holds: name → `None` (every version) or the versions.
 type Listing = BTreeMap<String, Option<Vec<String>>>;
 
-/// The malicious packages of `eco` (`npm`, `PyPI`), from the feed and the curated rules that
-/// block.
+/// The malicious packages of `eco` (`npm`, `PyPI`), from the feed, the curated rules that
+/// block and the indicators that block a whole package.
 fn listing(engine: &Engine, eco: &str) -> Listing {
     let mut out: Listing = BTreeMap::new();
     let mut add = |name: &str, versions: Option<Vec<String>>| {
@@ -39,20 +40,16 @@ fn listing(engine: &Engine, eco: &str) -> Listing {
     }
     for rule in engine.rules().filter(|r| r.ecosystem == eco && r.action.eq_ignore_ascii_case("BLOCK")) {
         let name = scioc_verdict::normalize(eco, &rule.component);
-        if rule.affected_versions.iter().any(|v| matches!(v.trim(), "*" | "" | ">=0")) {
+        let (exact, ranges, _) = crate::rule_versions(rule);
+        if ranges.iter().any(scioc_model::Range::is_every_version) {
             add(&name, None);
-        } else {
-            let exact: Vec<String> = rule
-                .affected_versions
-                .iter()
-                .map(|v| v.trim().trim_start_matches('=').to_owned())
-                .filter(|v| {
-                    !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'))
-                })
-                .collect();
-            if !exact.is_empty() {
-                add(&name, Some(exact));
-            }
+        } else if !exact.is_empty() {
+            add(&name, Some(exact));
+        }
+    }
+    for i in engine.indicators().filter(|i| i.blocks_package()) {
+        if i.ecosystem.is_empty() || i.ecosystem == eco {
+            add(&scioc_verdict::normalize(eco, i.value.trim()), None);
         }
     }
     for versions in out.values_mut().flatten() {

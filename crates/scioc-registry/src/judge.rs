@@ -49,10 +49,11 @@ fn humanize(d: std::time::Duration) -> String {
     }
 }
 
-/// The first verdict of a query as a block, naming `what` (written only for a block: most
-/// versions pass, and a packument is judged version by version).
+/// The first verdict of a query that blocks ([`scioc_verdict::Verdict::blocks`]: a rule or an
+/// indicator that only warns lets the version through), as a block naming `what` (written only
+/// for a block: most versions pass, and a packument is judged version by version).
 fn first(engine: &Engine, query: &Query<'_>, what: impl FnOnce() -> String) -> Option<Block> {
-    let v = engine.check(query).into_iter().next()?;
+    let v = engine.check(query).into_iter().find(scioc_verdict::Verdict::blocks)?;
     Some(Block {
         rule: v.rule.id().to_owned(),
         reference: v.reference.or(Some(v.evidence)),

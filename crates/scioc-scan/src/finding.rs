@@ -31,4 +31,7 @@ pub struct Finding {
     pub event: Option<i64>,
     /// A reference: a record id or a link.
     pub reference: Option<String>,
+    /// Whether the knowledge behind it blocks (the firewall refuses such a package); `false`
+    /// for a curated rule or an indicator that only warns.
+    pub blocks: bool,
 }

@@ -231,6 +231,7 @@ mod tests {
             evidence: String::new(),
             event: None,
             reference: None,
+            blocks: true,
         }
     }
 

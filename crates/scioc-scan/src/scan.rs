@@ -261,6 +261,7 @@ impl Extracted {
                 resolved: p.resolved.as_deref(),
             };
             report.findings.extend(engine.check(&query).into_iter().map(|v| Finding {
+                blocks: v.blocks(),
                 rule: v.rule,
                 severity: v.severity,
                 ecosystem: p.ecosystem,

@@ -94,7 +94,7 @@ impl OsvService {
     /// The current catalog, rebuilt first when the engine or a source changed.
     async fn published(&self, app: &App) -> Result<(Arc<Verdicts>, Arc<Published>), Response> {
         let verdicts = self.verdicts(app).await?;
-        drop(verdicts.engine().map_err(|why| unavailable(&why))?);
+        drop(verdicts.engine().map_err(|why| unavailable(&why.to_string()))?);
         let mut slot = self.published.lock().await;
         let generation = verdicts.generation();
         let current = slot.as_ref().filter(|p| p.generation == generation);

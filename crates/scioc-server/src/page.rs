@@ -15,7 +15,8 @@ use scioc_store::Page;
 /// - `time_range.from`: `from`.
 /// - `time_range.to`: the second after the last event when more events remain, so that a
 ///   client querying again at `to` neither repeats nor skips one; otherwise `now`, the horizon
-///   the page was read to ([`Page::horizon`]).
+///   the page was read to ([`Page::horizon`]); never before `from` (a start ahead of the clock
+///   waits there).
 pub(crate) fn head(page: &Page, from: FeedTime, time_format: TimeFormat, now: FeedTime) -> PageHead {
     let last = page.rows.last().map(|r| r.time);
     PageHead {
@@ -23,7 +24,7 @@ pub(crate) fn head(page: &Page, from: FeedTime, time_format: TimeFormat, now: Fe
         from,
         to: match last {
             Some(t) if page.more => t.add_secs(1),
-            _ => now,
+            _ => now.max(from),
         },
     }
 }
@@ -54,6 +55,15 @@ mod tests {
             more,
             horizon: FeedTime::from_unix(1_800_000_000),
         }
+    }
+
+    /// Issue 28: a cursor started a second ahead of the clock answered `to` before `from`.
+    #[test]
+    fn to_is_never_before_from() {
+        let mut p = page(&[], false);
+        p.horizon = FeedTime::from_unix(1_000);
+        let h = head(&p, FeedTime::from_unix(1_005), TimeFormat::Utc, p.horizon);
+        assert_eq!((h.from, h.to), (FeedTime::from_unix(1_005), FeedTime::from_unix(1_005)));
     }
 
     #[test]

@@ -35,8 +35,8 @@ pub(crate) struct Bucket {
     pub(crate) drain: Duration,
 }
 
-/// The pair (user, address): five failures, then one a minute.
-pub(crate) const PAIR: Bucket = Bucket { burst: 5, drain: Duration::from_secs(60) };
+/// The pair (user, address): ten failures, then one every six seconds (ten a minute).
+pub(crate) const PAIR: Bucket = Bucket { burst: 10, drain: Duration::from_secs(6) };
 /// A client address: thirty failures, then one every two seconds.
 pub(crate) const ADDRESS: Bucket = Bucket { burst: 30, drain: Duration::from_secs(2) };
 /// A user name: ten attacking addresses, then one every six seconds.
@@ -219,10 +219,10 @@ mod tests {
     #[test]
     fn a_bucket_blocks_past_its_burst_and_says_how_long() {
         let now = 1_000_000_000;
-        // Four failures held: one more may be tried.
-        assert_eq!(PAIR.blocked(Some(now + 4 * 60_000), now), None);
-        // Five held: the next waits until one drains.
-        assert_eq!(PAIR.blocked(Some(now + 5 * 60_000), now), Some(Duration::from_secs(60)));
+        // Nine failures held: one more may be tried.
+        assert_eq!(PAIR.blocked(Some(now + 9 * 6_000), now), None);
+        // Ten held: the next waits until one drains.
+        assert_eq!(PAIR.blocked(Some(now + 10 * 6_000), now), Some(Duration::from_secs(6)));
         assert_eq!(PAIR.level(Some(now - 1), now), 0.0);
         assert_eq!(PAIR.level(None, now), 0.0);
         assert!((USER.level(Some(now + 3_000), now) - 0.5).abs() < 1e-9);
@@ -240,7 +240,7 @@ mod tests {
         assert!(matches!(unknown.refusal(), Some(Refusal::Address(_))));
         let named = standing([None, None, Some(full_user)], None);
         assert!(matches!(named.refusal(), Some(Refusal::User(_))));
-        let pair = standing([Some(now + 6 * 60_000), None, None], Some(now - 1000));
+        let pair = standing([Some(now + 11 * 6_000), None, None], Some(now - 1000));
         assert!(matches!(pair.refusal(), Some(Refusal::Pair(_))), "failures from the pair itself do");
         let stale = standing([None, Some(full_address), None], Some(now - KNOWN_FOR.as_millis() as i64 - 1));
         assert!(matches!(stale.refusal(), Some(Refusal::Address(_))), "a login 30 days ago is forgotten");

@@ -31,6 +31,11 @@ pub(crate) struct Verdicts {
     unavailable: Mutex<Option<String>>,
 }
 
+/// Why the verdicts cannot be trusted now: the reason the last refresh failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Unavailable(pub(crate) String);
+
 impl Verdicts {
     /// Loads the engine from `store`.
     pub(crate) async fn load(store: &dyn Store) -> Result<Arc<Verdicts>, scioc_verdict::LoadError> {
@@ -52,9 +57,9 @@ impl Verdicts {
 
     /// The engine to judge with, or why there is none to trust: the reason the last refresh
     /// failed.
-    pub(crate) fn engine(&self) -> Result<RwLockReadGuard<'_, Engine>, String> {
+    pub(crate) fn engine(&self) -> Result<RwLockReadGuard<'_, Engine>, Unavailable> {
         if let Some(why) = self.unavailable.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-            return Err(why);
+            return Err(Unavailable(why));
         }
         Ok(self.current())
     }

@@ -314,6 +314,17 @@ pub struct Indicator {
     pub action: String,
 }
 
+impl Indicator {
+    /// Whether the indicator stands for every version of the package it names: an exact
+    /// `package_name` or `dependency_name` whose action is `block`. The feed, the OSV API and the
+    /// guard lists then name that package as malicious, as the firewall and the scanner judge it.
+    pub fn blocks_package(&self) -> bool {
+        matches!(self.kind, IndicatorKind::PackageName | IndicatorKind::DependencyName)
+            && self.match_kind == MatchKind::Exact
+            && self.action.eq_ignore_ascii_case("block")
+    }
+}
+
 /// The outcome of one import of a source, stored in one transaction: its events, the new state
 /// of the records it touched, and its indicators.
 #[derive(Debug, Clone, Default)]

@@ -2,7 +2,7 @@
 //! is parsed once by `scioc-versions`, the code that validated it at promotion.
 
 use crate::feed::Map;
-use crate::{Query, Rule, Severity, Verdict, normalize};
+use crate::{Origin, Query, Rule, Severity, Verdict, normalize};
 use scioc_curation::files::BlacklistEntry;
 use scioc_versions::Spec;
 
@@ -66,11 +66,12 @@ impl Curated {
         self.count
     }
 
-    /// The verdict of the first rule naming the package's version (or every version); `name`
-    /// is the query's name normalized.
+    /// The verdict of the first rule naming the package's version (or every version), a rule
+    /// that blocks before one that warns; `name` is the query's name normalized.
     pub(crate) fn check(&self, q: &Query<'_>, name: &str) -> Option<Verdict> {
         let rules = self.rules.get(q.ecosystem)?.get(name)?;
-        rules.iter().find_map(|r| {
+        let blocking = |r: &&Parsed| r.entry.action.eq_ignore_ascii_case("BLOCK");
+        rules.iter().filter(blocking).chain(rules.iter().filter(|r| !blocking(r))).find_map(|r| {
             let spec = r.specs.iter().find(|s| s.is_any() || q.version.is_some_and(|v| s.matches(v)))?;
             Some(Verdict {
                 rule: Rule::KnownMalicious,
@@ -78,6 +79,7 @@ impl Curated {
                 evidence: format!("{} is blacklisted ({spec}) by {}", q.display(), r.entry.id),
                 event: None,
                 reference: Some(if r.entry.link.is_empty() { r.entry.id.clone() } else { r.entry.link.clone() }),
+                origin: Origin::Rule { id: r.entry.id.clone(), blocks: r.entry.action.eq_ignore_ascii_case("BLOCK") },
             })
         })
     }

@@ -64,13 +64,20 @@ impl Engine {
         engine
     }
 
-    /// Every verdict for one package, in rule order: `AS-008` (a curated rule first, else the
-    /// feed), `HASH`, then `AS-016` per indicator.
+    /// Every verdict for one package, in rule order: `AS-008` (a curated rule that blocks, else
+    /// the feed, then a curated rule that only warns), `HASH`, then `AS-016` per indicator.
+    /// [`Verdict::blocks`] says which ones block.
     pub fn check(&self, q: &Query<'_>) -> Vec<Verdict> {
         let mut out = Vec::new();
         if !q.name.is_empty() {
             let name = normalize(q.ecosystem, q.name);
-            out.extend(self.curated.check(q, &name).or_else(|| self.feed.known(q, name)));
+            match self.curated.check(q, &name) {
+                Some(rule) if rule.blocks() => out.push(rule),
+                warning => {
+                    out.extend(self.feed.known(q, name));
+                    out.extend(warning);
+                }
+            }
         }
         out.extend(self.feed.hash(q.hashes));
         self.indicators.check(q, &mut out);
@@ -106,6 +113,11 @@ impl Engine {
     /// The curated rules in force, as promoted.
     pub fn rules(&self) -> impl Iterator<Item = &scioc_curation::files::BlacklistEntry> {
         self.curated.entries()
+    }
+
+    /// The indicators the engine matches (kinds a package carries), as stored.
+    pub fn indicators(&self) -> impl Iterator<Item = &scioc_store::Indicator> {
+        self.indicators.all()
     }
 
     /// Advances the feed state by events after [`Engine::seq`]; earlier ones are ignored.

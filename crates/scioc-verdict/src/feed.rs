@@ -5,9 +5,9 @@
 //! - each announced version is marked by its latest `NEW_MALICIOUS` or `FP`;
 //! - each report's versionless announcement is a *claim*: the ranges it covers
 //!   (`scioc.affected`), or every version when it carries none. A later versionless event of
-//!   the same report replaces its claim; a versionless `FP` of an OSV report withdraws that
-//!   report's claim only, and any other versionless `FP` (a whole-package reclassification)
-//!   clears the package.
+//!   the same report replaces its claim; a versionless `FP` of a report (an OSV record, a
+//!   curated rule) withdraws that report's claim only, and a manual reclassification's
+//!   versionless `FP` clears the package.
 //!
 //! `NEW_THREAT_NAME` renames what is already announced and changes no coverage.
 
@@ -88,9 +88,12 @@ pub(crate) struct Feed {
     seq: i64,
 }
 
-/// Whether a versionless `FP` withdraws one report's claim rather than the whole package.
+/// Whether a versionless `FP` withdraws one report's claim rather than the whole package: an
+/// FP of a report (an OSV record, a curated rule, another source's record) takes back what that
+/// report claimed; a manual reclassification (`reclassify`) or an FP naming no report clears the
+/// package.
 fn scoped_to_record(e: &PackageEvent) -> bool {
-    e.source.as_deref() == Some("osv") && e.source_id.is_some()
+    e.source_id.is_some() && !matches!(e.source.as_deref(), None | Some("reclassify"))
 }
 
 impl Feed {
@@ -248,6 +251,7 @@ impl Feed {
             evidence,
             event: Some(seq),
             reference: record,
+            origin: crate::Origin::Feed,
         })
     }
 
@@ -358,6 +362,7 @@ impl Feed {
             evidence: format!("{algo} {hex} is the archive of a known-malicious package"),
             event: Some(seq),
             reference: None,
+            origin: crate::Origin::Feed,
         })
     }
 }

@@ -5,7 +5,7 @@
 //! pattern is reported by name and drops nothing else.
 
 use crate::feed::Map;
-use crate::{Query, Rule, Severity, Verdict};
+use crate::{Origin, Query, Rule, Severity, Verdict};
 use aho_corasick::AhoCorasick;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use scioc_model::{IndicatorKind, MatchKind};
@@ -135,6 +135,11 @@ impl Indicators {
         idx
     }
 
+    /// The indicators matched, as stored.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Indicator> {
+        self.iocs.iter().map(|i| &i.indicator)
+    }
+
     /// Number of indicators matched.
     pub(crate) fn len(&self) -> usize {
         self.iocs.len()
@@ -186,6 +191,7 @@ impl Indicators {
                 evidence: format!("{where_} matches the {} indicator {:?} ({})", i.kind, i.value, i.match_kind),
                 event: None,
                 reference: Some(if i.source_id.is_empty() { i.source.clone() } else { i.source_id.clone() }),
+                origin: Origin::Indicator(Box::new(i.clone())),
             });
         }
         let first = out.len() - shown.len();

@@ -33,5 +33,5 @@ pub use feed::{Malicious, Report};
 pub use knowledge::{FORMAT, Knowledge, KnowledgeError};
 pub use load::{LoadError, MIRROR_SOURCE, Position, Sources, Update, knowledge_of, tooltrust};
 pub use names::normalize;
-pub use query::{Query, Verdict};
+pub use query::{Origin, Query, Verdict};
 pub use rule::{Rule, Severity, UnknownSeverity};

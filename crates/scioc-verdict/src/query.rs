@@ -49,4 +49,38 @@ pub struct Verdict {
     pub event: Option<i64>,
     /// A reference: a record id (an OSV `MAL-` id), a rule id or a link.
     pub reference: Option<String>,
+    /// The knowledge that decided it, so that every surface can name the same thing.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+impl Verdict {
+    /// Whether the verdict blocks: feed announcements and announced archives always do; a
+    /// curated rule when its action is `BLOCK`, an indicator when its action is `block`. The
+    /// others warn: the scanner reports them at their severity, and every enforcing surface (the
+    /// firewall, the OSV API and its exports, the guard lists, the feed) leaves them out.
+    pub fn blocks(&self) -> bool {
+        match &self.origin {
+            Origin::Feed => true,
+            Origin::Rule { blocks, .. } => *blocks,
+            Origin::Indicator(i) => i.action.eq_ignore_ascii_case("block"),
+        }
+    }
+}
+
+/// Which piece of knowledge a verdict comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// The feed's events: an announcement, or an announced archive's hashes.
+    #[default]
+    Feed,
+    /// A curated blacklist rule: its id, and whether its `action` is `BLOCK` (else `WARN`).
+    Rule {
+        /// The rule's id.
+        id: String,
+        /// Whether the rule blocks.
+        blocks: bool,
+    },
+    /// An indicator, as stored.
+    Indicator(Box<scioc_store::Indicator>),
 }

@@ -27,9 +27,11 @@
 #![deny(missing_docs)]
 
 mod ecosystem;
+mod osv_form;
 mod range;
 mod spec;
 
 pub use ecosystem::{Scheme, Version, VersionError};
+pub use osv_form::NoOsvForm;
 pub use range::{Coverage, RangeProblem, affects, check_range};
 pub use spec::{Spec, SpecError};

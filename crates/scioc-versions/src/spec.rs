@@ -27,11 +27,11 @@ pub struct SpecError {
 #[derive(Debug, Clone)]
 pub struct Spec {
     text: String,
-    kind: Kind,
+    pub(crate) kind: Kind,
 }
 
 #[derive(Debug, Clone)]
-enum Kind {
+pub(crate) enum Kind {
     Any,
     /// An exact version, compared in its scheme (or as text when the scheme is unknown).
     Exact(Option<Version>),

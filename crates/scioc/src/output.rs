@@ -31,6 +31,11 @@ pub(crate) fn hint(message: &str) {
     let _ = writeln!(anstream::stdout(), "{DIM}{message}{DIM:#}");
 }
 
+/// A hint line on stderr, for commands whose stdout is data.
+pub(crate) fn note(message: &str) {
+    let _ = writeln!(anstream::stderr(), "{DIM}{message}{DIM:#}");
+}
+
 /// A plain line on stdout.
 pub(crate) fn line(message: &str) {
     let _ = writeln!(anstream::stdout(), "{message}");

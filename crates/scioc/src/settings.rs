@@ -24,7 +24,6 @@ use scioc_registry::{judge::Cooldown, pypi::Withhold};
 use scioc_server::{ConnectionLimits, FirewallConfig, RateLimit, ServerConfig, TlsMode};
 use scioc_store::PgOptions;
 use scioc_verdict::Severity;
-use std::str::FromStr;
 use std::{path::PathBuf, time::Duration};
 
 /// The embedded store's directory when none is given.
@@ -543,14 +542,10 @@ fn candidates(cmd: CandidatesCommand) -> Result<Candidates> {
     })
 }
 
-/// How long ago, as people write it: `90s`, `30m`, `24h`, `7d`, `2w`, or combined
-/// (`1h 30m`), through jiff's friendly duration format. Months and years are refused: their
-/// length depends on the date.
+/// How long, as people write it ([`scioc_model::parse_duration`]: `90s`, `30m`, `24h`, `7d`,
+/// `2w`, `1h 30m`), named by `flag` when it does not read.
 pub(crate) fn duration(flag: &str, text: &str) -> Result<Duration> {
-    let expected = || anyhow!("{flag}: expected a duration like 90s, 30m, 24h, 7d or 2w, got {text:?}");
-    let span: jiff::Span = text.trim().parse().map_err(|_| expected())?;
-    let signed = span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|_| expected())?;
-    Duration::try_from(signed).map_err(|_| expected())
+    scioc_model::parse_duration(text).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
 /// A source's definition from its parts, checked; `at` names it in messages.
@@ -581,15 +576,10 @@ pub(crate) fn source_def(
     Ok(def)
 }
 
-/// A point in time given as how long ago ([`duration`]) or as a date (`YYYY-MM-DD`) or
-/// date-time with an offset.
+/// A point in time given as how long ago or as a time ([`FeedTime::parse_since`], the parser the
+/// server's `?since=` uses too).
 pub(crate) fn since(flag: &str, text: &str, now: FeedTime) -> Result<FeedTime> {
-    if let Ok(d) = duration(flag, text) {
-        return Ok(ago(now, d));
-    }
-    scioc_model::Published::from_str(text)
-        .map(|p| FeedTime::from_unix(p.unix()))
-        .map_err(|_| anyhow!("{flag}: expected a duration like 24h, 7d or 90m, or a date YYYY-MM-DD, got {text:?}"))
+    FeedTime::parse_since(text, now).map_err(|e| anyhow!("{flag}: {e}"))
 }
 
 /// `YYYY-MM-DDThh:mm:ss` (UTC) or Unix seconds.

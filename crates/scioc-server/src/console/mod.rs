@@ -231,7 +231,7 @@ async fn find(app: &App, q: &str, ecosystem: &str) -> Result<Searched, AppError>
         }
         Ok(v) => match v.engine() {
             Err(why) => {
-                searched.found = Err(why);
+                searched.found = Err(why.to_string());
                 return Ok(searched);
             }
             Ok(engine) => lookups.iter().map(|l| search::judge(&engine, l)).collect(),

@@ -82,21 +82,33 @@ fn results(s: &Searched) -> Markup {
 }
 
 fn judged(j: &Judged, events: &[EventLine], served: &Served) -> Markup {
-    let malicious = !j.verdicts.is_empty();
+    // Malicious when a verdict blocks (what the firewall refuses); a verdict that only warns
+    // (a WARN rule, a flagging indicator) is shown as a warning.
+    let malicious = j.verdicts.iter().any(scioc_verdict::Verdict::blocks);
+    let verdict = match (malicious, j.verdicts.is_empty()) {
+        (true, _) => "malicious",
+        (false, false) => "warning",
+        (false, true) => "none",
+    };
     html! {
-        article.finding.malicious[malicious] data-verdict=(if malicious { "malicious" } else { "none" }) {
+        article.finding.malicious[malicious] data-verdict=(verdict) {
             h3 {
-                @if malicious { span.badge.bad { "malicious" } } @else { span.badge.ok { "no verdict" } }
+                @match verdict {
+                    "malicious" => span.badge.bad { "malicious" },
+                    "warning" => span.badge.warn { "warning" },
+                    _ => span.badge.ok { "no verdict" },
+                }
                 " " (j.lookup.display())
             }
             @if let Some(purl) = j.lookup.purl() { p.purl { code { (purl) } } }
-            @if malicious {
+            @if !j.verdicts.is_empty() {
                 table.verdicts {
-                    thead { tr { th { "Rule" } th { "Severity" } th { "Why" } th { "Reference" } } }
+                    thead { tr { th { "Rule" } th { "Enforced" } th { "Severity" } th { "Why" } th { "Reference" } } }
                     tbody {
                         @for v in &j.verdicts {
-                            tr {
+                            tr data-blocks=(v.blocks()) {
                                 td { code { (v.rule.id()) } }
+                                td { @if v.blocks() { "blocks" } @else { "warns" } }
                                 td class={ "sev " (v.severity.as_lower()) } { (v.severity.as_lower()) }
                                 td { (v.evidence) }
                                 td { @if let Some(r) = &v.reference { (reference(r, served)) } }
@@ -151,7 +163,17 @@ fn feed(p: &Page) -> Markup {
                 div { dt { "FP" } dd { (count("FP")) } }
                 div { dt { "NEW_THREAT_NAME" } dd { (count("NEW_THREAT_NAME")) } }
                 div { dt { "indicators" } dd { (p.stats.indicators) } }
-                div { dt { "newest event" } dd { @match p.stats.head { Some(h) => (time(h.time)), None => "none yet" } } }
+                div { dt { "newest event" } dd {
+                    @match p.stats.head {
+                        // An import spread ahead of the clock is not the feed's yet.
+                        Some(h) if h.time > FeedTime::now() => {
+                            (time(FeedTime::now())) " "
+                            span.note { "(an import is spread over the seconds to " (time(h.time)) ")" }
+                        }
+                        Some(h) => (time(h.time)),
+                        None => "none yet",
+                    }
+                } }
             }
             @if p.stats.events == 0 {
                 p.hint { "The feed is empty. Fill it with " code { "scioc ingest osv DIR" } ", " code { "scioc sync --from URL" }

@@ -131,8 +131,7 @@ impl Firewall {
         tls: bool,
     ) -> Result<Firewall, FirewallError> {
         let verdicts = verdicts::Verdicts::load(store.as_ref()).await?;
-        let upstream = upstream::Upstream::new(config.upstream_timeout, config.cache_bytes, config.fresh_for)
-            .map_err(FirewallError::Client)?;
+        let upstream = upstream::Upstream::new(config.upstream_timeout, config.cache_bytes, config.fresh_for)?;
         Ok(Firewall {
             refresher: verdicts.keep_current(store.clone()),
             recorder: record::Recorder::start(store),

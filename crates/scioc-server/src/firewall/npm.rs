@@ -191,11 +191,12 @@ async fn archive(fw: &Firewall, upstream: &url::Url, name: &PackageName, file: &
         Err(r) => return r,
     };
     let archives = match doc.model(|d| {
-        let packument = Packument::parse(&d.body).map_err(|e| format!("the packument is {e}"))?;
+        let packument =
+            Packument::parse(&d.body).map_err(|e| super::upstream::Unreadable(format!("the packument is {e}")))?;
         Ok(Archives::of(&packument))
     }) {
         Ok(a) => a,
-        Err(reason) => return malformed(&url, reason),
+        Err(reason) => return malformed(&url, reason.to_string()),
     };
     let Some(found) = archives.0.get(file) else {
         return fail(StatusCode::NOT_FOUND, &format!("no version of {} has the archive {file}", name.as_str()));

@@ -1,6 +1,7 @@
 //! `/registry/pypi/`: PEP 503 / PEP 691 simple pages with blocked files withheld, and files
 //! refused or streamed.
 
+use super::upstream::Unreadable;
 use super::{Asker, Firewall, fail, stream};
 use crate::App;
 use axum::{
@@ -59,16 +60,17 @@ async fn fetch(fw: &Firewall, project: &ProjectName) -> Result<(Arc<super::upstr
                         }
                         Ok(v)
                     }
-                    Ok(_) => Err("a PEP 691 page without a files list".to_owned()),
-                    Err(e) => Err(format!("not JSON: {e}")),
+                    Ok(_) => Err(Unreadable("a PEP 691 page without a files list".to_owned())),
+                    Err(e) => Err(Unreadable(format!("not JSON: {e}"))),
                 }
             } else {
-                let html = std::str::from_utf8(&d.body).map_err(|_| "not UTF-8".to_owned())?;
-                parse_html(html, project, &d.url).map_err(|e| e.to_string())
+                let html = std::str::from_utf8(&d.body).map_err(|_| Unreadable("not UTF-8".to_owned()))?;
+                parse_html(html, project, &d.url).map_err(|e| Unreadable(e.to_string()))
             }
         })
         .map_err(|reason| {
-            super::UpstreamError::Malformed { url: super::upstream::redact(&url), reason }.into_response()
+            super::UpstreamError::Malformed { url: super::upstream::redact(&url), reason: reason.to_string() }
+                .into_response()
         });
     Ok((doc, model?))
 }

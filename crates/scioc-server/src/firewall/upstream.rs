@@ -75,7 +75,7 @@ pub(crate) struct Doc {
     last_modified: Option<HeaderValue>,
     checked: Mutex<Instant>,
     /// What the body was read into (a page, an index of archives), once.
-    model: OnceLock<Result<Arc<dyn std::any::Any + Send + Sync>, String>>,
+    model: OnceLock<Result<Arc<dyn std::any::Any + Send + Sync>, Unreadable>>,
     /// Answers filtered from it: (key, verdict generation, when, body).
     answers: Mutex<Vec<(String, u64, Instant, Bytes)>>,
 }
@@ -85,13 +85,13 @@ impl Doc {
     /// the same type; another type is an error, never a second parse.
     pub(crate) fn model<T: Send + Sync + 'static>(
         &self,
-        read: impl FnOnce(&Doc) -> Result<T, String>,
-    ) -> Result<Arc<T>, String> {
+        read: impl FnOnce(&Doc) -> Result<T, Unreadable>,
+    ) -> Result<Arc<T>, Unreadable> {
         let any = self
             .model
             .get_or_init(|| read(self).map(|t| Arc::new(t) as Arc<dyn std::any::Any + Send + Sync>))
             .clone()?;
-        any.downcast::<T>().map_err(|_| "the document was read as another kind".to_owned())
+        any.downcast::<T>().map_err(|_| Unreadable("the document was read as another kind".to_owned()))
     }
 
     /// An answer filtered earlier under `key` at verdict `generation`, no older than `max_age`.
@@ -113,6 +113,11 @@ impl Doc {
         answers.push((key, generation, Instant::now(), body));
     }
 }
+
+/// Why an upstream's document could not be read into what the firewall needs, for the 502.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Unreadable(pub(crate) String);
 
 /// The HTTP client for upstreams, with the metadata cache.
 pub(crate) struct Upstream {
@@ -136,13 +141,17 @@ impl quick_cache::Weighter<String, Arc<Doc>> for Weight {
 impl Upstream {
     /// A client with `timeout` for connecting and for each read, and a metadata cache of
     /// `cache_bytes`, each document fresh for `fresh_for`.
-    pub(crate) fn new(timeout: Duration, cache_bytes: u64, fresh_for: Duration) -> Result<Upstream, String> {
+    pub(crate) fn new(
+        timeout: Duration,
+        cache_bytes: u64,
+        fresh_for: Duration,
+    ) -> Result<Upstream, super::FirewallError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
         roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| super::FirewallError::Client(e.to_string()))?
             .with_root_certificates(roots)
             .with_no_client_auth();
         let http = reqwest::Client::builder()
@@ -151,7 +160,7 @@ impl Upstream {
             .read_timeout(timeout)
             .user_agent(concat!("scioc-firewall/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| super::FirewallError::Client(e.to_string()))?;
         // Estimated items: documents of about 64 KiB.
         let items = (cache_bytes / 65_536).max(16) as usize;
         Ok(Upstream {

@@ -261,7 +261,8 @@ const MAX_BLOCKS: u32 = 10_000;
 /// Parameters of `GET …/firewall/blocks`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct BlocksParams {
-    /// Unix seconds or `YYYY-MM-DDThh:mm:ss` (UTC); default: all.
+    /// How long ago (`24h`) or a time (Unix seconds, `YYYY-MM-DDThh:mm:ss`, `YYYY-MM-DD`), as
+    /// `scioc firewall blocks --since` reads it; default: all.
     since: Option<String>,
     /// At most this many (default and cap 10,000).
     limit: Option<u32>,
@@ -274,12 +275,8 @@ pub(crate) async fn get_blocks(
 ) -> Result<Json<Value>, AppError> {
     let since = match params.since.as_deref() {
         None => scioc_model::FeedTime::from_unix(0),
-        Some(s) => match s.parse::<i64>() {
-            Ok(secs) => scioc_model::FeedTime::from_unix(secs),
-            Err(_) => scioc_model::FeedTime::parse_utc(s).map_err(|e| {
-                AppError::BadRequest(format!("since: expected Unix seconds or YYYY-MM-DDThh:mm:ss, got {s:?} ({e})"))
-            })?,
-        },
+        Some(s) => scioc_model::FeedTime::parse_since(s, scioc_model::FeedTime::now())
+            .map_err(|e| AppError::BadRequest(format!("since: {e}")))?,
     };
     let limit = params.limit.unwrap_or(MAX_BLOCKS).clamp(1, MAX_BLOCKS);
     let blocks = app.store.blocks(since, limit).await?;

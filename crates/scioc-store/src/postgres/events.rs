@@ -256,6 +256,20 @@ pub(super) async fn seal(c: &Conn) -> Result<(Option<FeedTime>, FeedTime, FeedTi
     ))
 }
 
+/// What [`seal`] answers when it cannot write: no seal, how far the committed feed is closed,
+/// and the database's clock.
+pub(super) async fn committed(c: &Conn) -> Result<(Option<FeedTime>, FeedTime, FeedTime)> {
+    let row = c
+        .query_one(
+            "SELECT GREATEST(closed_before, ts), floor(extract(epoch FROM clock_timestamp()))::bigint
+             FROM feed_head WHERE id = 1",
+            &[],
+        )
+        .await
+        .db()?;
+    Ok((None, FeedTime::from_unix(row.get(0)), FeedTime::from_unix(row.get(1))))
+}
+
 /// A time query, read up to `horizon` (which the caller has made safe with [`seal`]).
 pub(super) async fn query(c: &Conn, q: &TimeQuery, horizon: FeedTime) -> Result<Page> {
     let mut page = PageBuilder::new(q.format, q.limit);

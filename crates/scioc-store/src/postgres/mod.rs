@@ -224,7 +224,15 @@ impl Store for PgStore {
         let horizon = if known >= query.horizon {
             query.horizon
         } else {
-            let (sealed, committed, now) = events::seal(&c).await?;
+            let (sealed, committed, now) = match events::seal(&c).await {
+                Ok(found) => found,
+                // A database that refuses writes (read-only, out of space) still serves reads:
+                // only what the committed feed proves closed.
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not seal the feed's closed seconds; serving to the committed head");
+                    events::committed(&c).await?
+                }
+            };
             if let Some(s) = sealed {
                 self.sealed.fetch_max(s.unix(), Ordering::AcqRel);
             }

@@ -156,7 +156,12 @@ impl SqliteStore {
             if known >= horizon {
                 return Ok(Some(known));
             }
-            let sealed = events::seal(&mut conn, inner.clock)?;
+            // A store that cannot write (a full disk) still serves reads: only what the committed
+            // feed proves closed.
+            let sealed = events::seal(&mut conn, inner.clock).unwrap_or_else(|e| {
+                tracing::debug!(error = %e, "could not seal the feed's closed seconds; serving to the committed head");
+                None
+            });
             if let Some(s) = sealed {
                 inner.sealed.fetch_max(s.unix(), Ordering::AcqRel);
             }

@@ -27,6 +27,13 @@ pub(super) async fn run(place: &Place, cmd: Candidates) -> Result<()> {
             let curated = store.source_state(promote::SOURCE).await?;
             blacklist.extend(promote::export(&curated).0.blacklist);
             let drafted = from_osv::draft(&osv, &blacklist, since, filter.as_ref());
+            let (active, recent) = from_osv::recent(&osv, since);
+            // Issue 28: right after an import, --since 24h drafted nothing without saying why.
+            output::note(&format!(
+                "--since chooses by each OSV record's own `modified` time (when its source last changed it), \
+                 not by when scioc imported it: {recent} of the store's {active} active record(s) were modified \
+                 since {since}"
+            ));
             let text = serde_json::to_string_pretty(&drafted)? + "\n";
             match out {
                 Some(path) => {

@@ -143,8 +143,9 @@ async fn a_new_event_shows_within_seconds(b: Backend) {
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
     assert_eq!(c.put(&format!("{FEED}/start")).await.status(), 200);
-    let line =
-        serde_json::json!({"event_type": "NEW_MALICIOUS", "identity": {"purl": "pkg:pypi/fresh-evil@0.1"}}).to_string();
+    let line = serde_json::json!({"event_type": "NEW_MALICIOUS", "identity": {"purl": "pkg:pypi/fresh-evil@0.1"},
+            "sample_list": [{"status": "MALICIOUS", "threat_name": "Script-PY.Dropper.SupplyChain"}]})
+    .to_string();
     let t0 = std::time::Instant::now();
     s.ingest(&[line]);
     loop {

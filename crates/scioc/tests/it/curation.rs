@@ -159,7 +159,9 @@ async fn promotion_paths_flaws_fixed_idempotent_and_demotion_as_fp() {
     let text = String::from_utf8(std::fs::read(d.join("blacklist.json")).unwrap()).unwrap();
     assert!(text.ends_with("]\n") && text.contains("\n  {\n    \"id\""), "2-space indent, trailing newline");
 
-    // The feed carries one NEW_MALICIOUS per concrete version.
+    // The feed carries one NEW_MALICIOUS per concrete version, and one for every version of the
+    // package a blocking exact package indicator names (issue 28: the firewall blocked it, the
+    // feed said nothing).
     next_second().await;
     let server = s.serve(&[]);
     let c = server.client().as_user("alice");
@@ -168,10 +170,19 @@ async fn promotion_paths_flaws_fixed_idempotent_and_demotion_as_fp() {
         .feed()
         .entries
         .iter()
-        .map(|e| (e["event_type"].as_str().unwrap(), e["identity"]["version"].as_str().unwrap()))
+        .map(|e| (e["event_type"].as_str().unwrap(), e["identity"]["version"].as_str().unwrap_or("every version")))
         .collect();
-    assert_eq!(got, vec![("NEW_MALICIOUS", "1.14.1"), ("NEW_MALICIOUS", "0.30.4"), ("NEW_MALICIOUS", "1.14.2")]);
-    assert_eq!(page.feed().entries[0]["sample_list"][0]["threat_name"], "AXIOS-COMPROMISE");
+    assert_eq!(
+        got,
+        vec![
+            ("NEW_MALICIOUS", "every version"),
+            ("NEW_MALICIOUS", "1.14.1"),
+            ("NEW_MALICIOUS", "0.30.4"),
+            ("NEW_MALICIOUS", "1.14.2")
+        ]
+    );
+    assert_eq!(page.feed().entries[0]["scioc"]["affected"]["all_versions"], true);
+    assert_eq!(page.feed().entries[1]["sample_list"][0]["threat_name"], "AXIOS-COMPROMISE");
     let inds: Value = serde_json::from_str(&s.ok(&["indicators", "--format", "json"], "")).unwrap();
     assert!(inds.as_array().unwrap().iter().any(|i| i["value"] == "h4ck.cfd" && i["source"] == "curation"), "{inds}");
 

@@ -426,7 +426,7 @@ async fn failed_logins_are_throttled_and_a_flood_cannot_starve_a_real_login() {
     let ok = home.get(&path).basic_auth("alice", Some(crate::support::PASSWORD)).send().await.unwrap();
     assert_eq!(ok.status(), 200, "alice logs in from home");
 
-    // Guessing alice's password from another address: five tries, then 429 before any check.
+    // Guessing alice's password from another address: ten tries, then 429 before any check.
     let mut refused = 0;
     let mut wrong = 0;
     for i in 0..40 {
@@ -443,7 +443,7 @@ async fn failed_logins_are_throttled_and_a_flood_cannot_starve_a_real_login() {
             other => panic!("guess {i}: {other}"),
         }
     }
-    assert_eq!((wrong, refused), (5, 35), "five wrong passwords checked, the rest refused");
+    assert_eq!((wrong, refused), (10, 30), "ten wrong passwords checked, the rest refused");
     // The right password from the attacker's address is refused too while throttled …
     let r = attacker.get(&path).basic_auth("alice", Some("a-fresh-guess")).send().await.unwrap();
     assert_eq!(r.status(), 429);

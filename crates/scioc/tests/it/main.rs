@@ -23,6 +23,7 @@ mod ingest;
 mod live_feed;
 mod logins;
 mod multinode;
+mod one_answer;
 mod osv;
 mod osv_api;
 mod osv_snapshot;
