@@ -44,7 +44,7 @@ mod types;
 
 pub use error::{Error, Result};
 pub use postgres::{PgOptions, PgStore};
-pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES};
+pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES, RELAID_SOURCE};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
     Appended, BlockRecord, Claim, ClaimKey, DailyCount, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms,
@@ -129,6 +129,21 @@ pub trait Store: Send + Sync + 'static {
     /// records and its indicators; [`Error::Conflict`] if another import of the source ran since
     /// its state was read.
     async fn commit_import(&self, import: Import) -> Result<Appended>;
+
+    /// Whether no client has read the feed yet: no time query has served a second of it as
+    /// closed, and no cursor was ever started. Only then may history go below its events
+    /// ([`Store::commit_history`]).
+    async fn unread(&self) -> Result<bool>;
+
+    /// Stores an import whose events are history, dated before the feed's newest event (a first
+    /// import of a snapshot after the starter set, or the starter set after a snapshot): the
+    /// stored events and the import's are laid out again in one time order, with new sequence
+    /// numbers, in one transaction. Allowed only while the feed is [unread](Store::unread), since
+    /// no client can then hold a position in it; [`Error::Conflict`] otherwise, and nothing is
+    /// stored. An event of the import without a time gets `now`. The source version
+    /// [`RELAID_SOURCE`] moves, so that anything that follows the feed by sequence number reads it
+    /// again.
+    async fn commit_history(&self, import: Import) -> Result<Appended>;
 
     /// A SHA-256 over every event in feed order (sequence, time, type and stored entry), so
     /// that two stores can be compared.

@@ -29,6 +29,57 @@ pub(crate) fn render(
     Ok(fragments)
 }
 
+/// The source version a store bumps when it lays its feed out again
+/// ([`crate::Store::commit_history`]): whoever keeps state by sequence number (a verdict engine)
+/// sees it move and reads the feed again from the start.
+pub const RELAID_SOURCE: &str = "(feed laid out again)";
+
+/// What [`crate::Store::commit_history`] refuses once a client has read the feed.
+pub(crate) fn feed_was_read() -> Error {
+    Error::Conflict(
+        "a client has read the feed (a time query served it, or a cursor was started), so history can no longer \
+         go below its events"
+            .into(),
+    )
+}
+
+/// A stored event as the event it was appended as, from its rendering and time: the entry, its
+/// ranges and provenance (all in the rendering) and its time. Rendering it again at the same
+/// sequence number and time gives the same bytes ([`render`]); [`crate::Store::commit_history`]
+/// renders it at its new sequence number.
+pub(crate) fn stored_as_new(entry_json: &[u8], ts: i64) -> Result<crate::NewEvent, Error> {
+    let bad = |m: String| Error::Schema(format!("a stored event does not read back: {m}"));
+    let mut value: serde_json::Value = serde_json::from_slice(entry_json).map_err(|e| bad(e.to_string()))?;
+    let ext = value.as_object_mut().and_then(|o| o.remove("scioc")).unwrap_or_default();
+    let affected =
+        ext.get("affected").map(|a| serde_json::from_value(a.clone())).transpose().map_err(|e| bad(e.to_string()))?;
+    let provenance =
+        ext.get("provenance").map(|p| serde_json::from_value(p.clone())).transpose().map_err(|e| bad(e.to_string()))?;
+    let raw: scioc_model::RawEntry = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+    let entry = scioc_model::Entry::try_from(raw).map_err(|e| bad(e.to_string()))?;
+    Ok(crate::NewEvent { entry, time: Some(FeedTime::from_unix(ts)), affected, provenance, claim: None })
+}
+
+/// Lays stored events and an import's events out in one time order: by time, stored events
+/// first within a second, each side keeping its own order. Every event must carry its time.
+pub(crate) fn lay_out(
+    stored: Vec<crate::NewEvent>,
+    added: Vec<crate::NewEvent>,
+    now: FeedTime,
+) -> Vec<crate::NewEvent> {
+    let mut all: Vec<(FeedTime, u8, usize, crate::NewEvent)> = stored
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| (e.time.unwrap_or(now), 0, i, e))
+        .chain(added.into_iter().enumerate().map(|(i, mut e)| {
+            let t = *e.time.get_or_insert(now);
+            (t, 1, i, e)
+        }))
+        .collect();
+    all.sort_by_key(|(t, side, i, _)| (*t, *side, *i));
+    all.into_iter().map(|(_, _, _, e)| e).collect()
+}
+
 /// Reads the `affected` column. A value that no longer parses (written by a later version) is
 /// read as absent, which the verdict engine takes as every version: it errs toward blocking.
 pub(crate) fn affected(column: Option<&str>) -> Option<scioc_model::Affected> {
@@ -283,6 +334,61 @@ mod lease_tests {
         assert_eq!(settle((0, 0, 0), &[lease(1, 0, 5, true), lease(2, 5, 9, false)]), ((5, 0, 0), vec![1]));
         assert_eq!(settle((3, 0, 0), &[lease(1, 0, 5, true)]), ((3, 0, 0), vec![]));
         assert_eq!(settle((0, 0, 0), &[]), ((0, 0, 0), vec![]));
+    }
+}
+
+#[cfg(test)]
+mod relay_tests {
+    use super::*;
+
+    /// A stored event reads back as the event it was, so laying the feed out again changes only
+    /// sequence numbers and (where the rules move them) times.
+    #[test]
+    fn a_stored_event_renders_again_to_the_same_bytes() {
+        let raw: scioc_model::RawEntry = serde_json::from_str(
+            r#"{"event_type":"NEW_MALICIOUS","sha256":"e37d30c42c9739dfe153a324885937cbb98ed31760d1ba34d5542b309b2a67b0","identity":{"purl":"pkg:npm/evil","community":"npm","package":"evil"},"sample_list":[{"status":"MALICIOUS","threat_name":"Script-JS.Downloader.SupplyChain","threat_level":"3"}]}"#,
+        )
+        .unwrap();
+        let affected: scioc_model::Affected = serde_json::from_str(
+            r#"{"all_versions":false,"ranges":[{"type":"SEMVER","events":[{"introduced":"1.0.0"},{"fixed":"2.0.0"}]}]}"#,
+        )
+        .unwrap();
+        let provenance =
+            scioc_model::Provenance { source: "osv".into(), id: Some("MAL-1".into()), ..Default::default() };
+        let event = crate::NewEvent {
+            entry: scioc_model::Entry::try_from(raw).unwrap(),
+            time: None,
+            affected: Some(affected),
+            provenance: Some(provenance),
+            claim: None,
+        };
+        let at = FeedTime::from_unix(1_700_000_000);
+        let first = render(&event, 0, 41, at).unwrap();
+        let back = stored_as_new(&first.json, at.unix()).unwrap();
+        assert_eq!(back.time, Some(at));
+        assert_eq!(render(&back, 0, 41, at).unwrap(), first);
+    }
+
+    #[test]
+    fn stored_events_and_added_ones_are_laid_out_in_time_order() {
+        let e = |t: i64, purl: &str| {
+            let raw: scioc_model::RawEntry =
+                serde_json::from_value(serde_json::json!({"event_type": "FP", "identity": {"purl": purl}})).unwrap();
+            crate::NewEvent {
+                entry: scioc_model::Entry::try_from(raw).unwrap(),
+                time: Some(FeedTime::from_unix(t)),
+                affected: None,
+                provenance: None,
+                claim: None,
+            }
+        };
+        let stored = vec![e(10, "pkg:npm/s1"), e(30, "pkg:npm/s2")];
+        let added = vec![e(5, "pkg:npm/a1"), e(30, "pkg:npm/a2"), e(40, "pkg:npm/a3")];
+        let purls: Vec<String> = lay_out(stored, added, FeedTime::from_unix(100))
+            .iter()
+            .map(|e| e.entry.identity.as_ref().unwrap().purl.clone().unwrap())
+            .collect();
+        assert_eq!(purls, ["pkg:npm/a1", "pkg:npm/s1", "pkg:npm/s2", "pkg:npm/a2", "pkg:npm/a3"]);
     }
 }
 

@@ -129,6 +129,9 @@ pub struct Appended {
     /// An import's events left out because another record already announces the same thing,
     /// or still does ([`crate::merge`]).
     pub merged: usize,
+    /// Of `count`, the events that were stored already and were laid out again with the
+    /// import's ([`crate::Store::commit_history`]).
+    pub relaid: usize,
 }
 
 impl Appended {

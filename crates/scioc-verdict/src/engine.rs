@@ -120,6 +120,11 @@ impl Engine {
         self.indicators.all()
     }
 
+    /// Forgets every feed event applied, for a feed laid out again from the start.
+    pub(crate) fn forget_feed(&mut self) {
+        self.feed = Feed::default();
+    }
+
     /// Advances the feed state by events after [`Engine::seq`]; earlier ones are ignored.
     pub fn apply_events(&mut self, events: Vec<PackageEvent>) {
         self.feed.apply(events);

@@ -156,7 +156,10 @@ impl Engine {
 
     /// Applies what [`Update::read`] found; returns whether anything changed.
     pub fn apply(&mut self, update: Update) -> bool {
-        let mut changed = !update.events.is_empty();
+        let mut changed = !update.events.is_empty() || update.from_start;
+        if update.from_start {
+            self.forget_feed();
+        }
         self.apply_events(update.events);
         if let Some((knowledge, claims, marks)) = update.knowledge {
             self.set_knowledge(knowledge);
@@ -184,22 +187,29 @@ type Reread = (Knowledge, Vec<scioc_store::StoredClaim>, Vec<(String, i64)>);
 pub struct Update {
     events: Vec<PackageEvent>,
     knowledge: Option<Reread>,
+    /// The store laid its feed out again ([`scioc_store::Store::commit_history`]): `events` are
+    /// all of them, and the engine's feed state starts over.
+    from_start: bool,
 }
 
 impl Update {
     /// Reads the feed events after `from` and, when some source's import version moved, the
     /// store's knowledge and claims again.
     pub async fn read(from: &Position, store: &dyn Store) -> Result<Update, LoadError> {
-        let events = store.package_events(from.seq).await?;
         let marks = store.source_versions().await?;
+        let relaid =
+            |marks: &[(String, i64)]| marks.iter().find(|(s, _)| s == scioc_store::RELAID_SOURCE).map(|(_, v)| *v);
+        // Sequence numbers changed under a feed laid out again: read it from the start.
+        let from_start = relaid(&marks) != relaid(&from.marks);
+        let events = store.package_events(if from_start { 0 } else { from.seq }).await?;
         let knowledge =
             if marks != from.marks { Some((knowledge_of(store).await?, store.claims().await?, marks)) } else { None };
-        Ok(Update { events, knowledge })
+        Ok(Update { events, knowledge, from_start })
     }
 
     /// Whether it holds nothing new.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.knowledge.is_none()
+        self.events.is_empty() && self.knowledge.is_none() && !self.from_start
     }
 }
 

@@ -4,8 +4,12 @@
 //! what the store last recorded of it (see [`plan`]): unchanged bytes are not even parsed, and
 //! only changes become events. Everything is stored in one transaction.
 //!
-//! Dating: a first import into an empty feed dates each event by its record's `published`
-//! time, so history reads true; after that, events are dated when they enter the feed.
+//! Dating: a first import dates each event by its record's `published` time, so history reads
+//! true: into an empty feed, or, for a source's first import, below the events a feed already
+//! holds while no client has read it (the starter set `scioc serve` promotes, say;
+//! [`scioc_store::Store::commit_history`] lays them out again in time order). Later imports, and
+//! any once a client has read the feed, are dated when they arrive: the feed never goes back in
+//! time for its readers.
 
 pub mod classify;
 pub mod map;
@@ -29,7 +33,11 @@ pub const SOURCE: &str = "osv";
 pub enum Dating {
     /// By each record's publication time: the feed was empty.
     Published,
-    /// At import time: the feed already held events.
+    /// By each record's publication time, laid out in time order with the events the feed
+    /// held, which no client had read (the source's first import).
+    History,
+    /// At import time: the feed held events, and a client has read it or the source was
+    /// imported before.
     ImportTime,
 }
 
@@ -194,6 +202,8 @@ async fn import_into(
 ) -> Result<Outcome, ImportError> {
     let state = store.source_state(kept.source).await?;
     let empty_feed = store.head().await?.is_none();
+    // Only a source's first import is history: later ones carry news, dated when it arrives.
+    let unread = !empty_feed && state.records.is_empty() && store.unread().await?;
     let known: HashMap<&str, (&str, &str)> =
         state.records.iter().map(|r| (r.id.as_str(), (r.content_hash.as_str(), r.state.as_str()))).collect();
 
@@ -298,10 +308,14 @@ async fn import_into(
             state: serde_json::to_string(&state).expect("state serializes"),
         });
     }
-    let dating = if empty_feed { Dating::Published } else { Dating::ImportTime };
+    let dating = match (empty_feed, unread) {
+        (true, _) => Dating::Published,
+        (false, true) => Dating::History,
+        (false, false) => Dating::ImportTime,
+    };
     // An import that appends nothing dates nothing.
     out.dating = (!planned.is_empty()).then_some(dating);
-    if dating == Dating::Published {
+    if dating != Dating::ImportTime {
         // A stable sort keeps id order within a second, so a re-run dates identically.
         planned.sort_by_key(|(t, _)| *t);
         for (t, e) in &mut planned {
@@ -324,17 +338,26 @@ async fn import_into(
         remove_records: Vec::new(),
         claims,
     };
-    // Dated by publication because the feed was empty when the import began; if another writer
-    // appended since, those times would go back before its events: date now instead.
-    let fallback = (dating == Dating::Published).then(|| import.clone());
-    out.appended = Some(match store.commit_import(import).await {
-        Err(scioc_store::Error::Rejected { .. }) if fallback.is_some() && store.head().await?.is_some() => {
-            let mut import = fallback.expect("checked");
+    // Dated by publication because the feed was empty, or unread, when the import began; if
+    // another writer appended since (an empty feed) or a client read the feed since (an unread
+    // one), those times would go back before what a reader holds: date now instead.
+    let fallback = (dating != Dating::ImportTime).then(|| import.clone());
+    let stored = match dating {
+        Dating::History => store.commit_history(import).await,
+        _ => store.commit_import(import).await,
+    };
+    let fall_back = match &stored {
+        Err(scioc_store::Error::Rejected { .. }) if dating == Dating::Published => store.head().await?.is_some(),
+        Err(scioc_store::Error::Conflict(_)) if dating == Dating::History => !store.unread().await?,
+        _ => false,
+    };
+    out.appended = Some(match (stored, fallback) {
+        (Err(_), Some(mut import)) if fall_back => {
             import.events.iter_mut().for_each(|e| e.time = None);
             out.dating = Some(Dating::ImportTime);
             store.commit_import(import).await?
         }
-        other => other?,
+        (other, _) => other?,
     });
     drop(downloads);
     Ok(out)

@@ -137,7 +137,7 @@ pub(crate) async fn post_osv(State(app): State<Arc<App>>, body: Bytes) -> Result
         "fp": out.events[1],
         "new_threat_name": out.events[2],
         "indicators": out.indicators,
-        "dating": match out.dating { Some(osv::Dating::Published) => Some("published"), Some(osv::Dating::ImportTime) => Some("import_time"), None => None },
+        "dating": match out.dating { Some(osv::Dating::Published) => Some("published"), Some(osv::Dating::History) => Some("published, below the unread feed"), Some(osv::Dating::ImportTime) => Some("import_time"), None => None },
         "appended": out.appended.as_ref().map(appended),
     })))
 }

@@ -266,7 +266,15 @@ impl Store for PgStore {
     }
 
     async fn commit_import(&self, import: Import) -> Result<Appended> {
-        retry!(self, |c| sources::commit(&mut c, &import, self.per_second))
+        retry!(self, |c| sources::commit(&mut c, &import, self.per_second, false))
+    }
+
+    async fn unread(&self) -> Result<bool> {
+        sources::unread(&self.client().await?).await
+    }
+
+    async fn commit_history(&self, import: Import) -> Result<Appended> {
+        retry!(self, |c| sources::commit(&mut c, &import, self.per_second, true))
     }
 
     async fn digest(&self) -> Result<String> {

@@ -28,9 +28,48 @@ pub(super) async fn state(c: &mut Conn, source: &str) -> Result<SourceState> {
     Ok(SourceState { version, records })
 }
 
+/// Whether no time query sealed a second and no cursor exists ([`crate::Store::unread`]).
+pub(super) async fn unread(c: &impl GenericClient) -> Result<bool> {
+    let row = c
+        .query_one(
+            "SELECT h.closed_before = 0 AND NOT EXISTS (SELECT 1 FROM cursors) FROM feed_head h WHERE h.id = 1",
+            &[],
+        )
+        .await
+        .db()?;
+    Ok(row.get(0))
+}
+
+/// Takes every stored event out of the feed, under the head lock, as the events they were
+/// appended as ([`crate::Store::commit_history`]); refuses once the feed has been read.
+async fn take_feed(tx: &deadpool_postgres::Transaction<'_>) -> Result<Vec<crate::NewEvent>> {
+    if !unread(tx).await? {
+        return Err(crate::rules::feed_was_read());
+    }
+    let rows = tx.query("SELECT entry_json, ts FROM events ORDER BY seq", &[]).await.db()?;
+    let stored =
+        rows.iter().map(|r| crate::rules::stored_as_new(r.get::<_, &[u8]>(0), r.get(1))).collect::<Result<Vec<_>>>()?;
+    // The counts are kept by a trigger on insert: they start again with the feed.
+    tx.batch_execute(
+        "DELETE FROM events; DELETE FROM event_type_counts; UPDATE feed_head SET seq = 0, ts = 0 WHERE id = 1",
+    )
+    .await
+    .db()?;
+    tx.execute(
+        "INSERT INTO source_versions (source, version) VALUES ($1, 1)
+         ON CONFLICT (source) DO UPDATE SET version = source_versions.version + 1",
+        &[&crate::RELAID_SOURCE],
+    )
+    .await
+    .db()?;
+    Ok(stored)
+}
+
 /// Stores an import in one transaction. The head row is locked first, as by every append, so
-/// imports from all nodes are serialized and the version check below cannot race.
-pub(super) async fn commit(c: &mut Conn, import: &Import, per_second: u32) -> Result<Appended> {
+/// imports from all nodes are serialized and the version check below cannot race. With
+/// `history`, the stored events and the import's are laid out again in time order
+/// ([`crate::Store::commit_history`]).
+pub(super) async fn commit(c: &mut Conn, import: &Import, per_second: u32, history: bool) -> Result<Appended> {
     let tx = c.transaction().await.db()?;
     // The head lock first, then the version: an import that lost the race is refused as a
     // conflict before its events are judged against a head that moved (their times could then
@@ -42,7 +81,14 @@ pub(super) async fn commit(c: &mut Conn, import: &Import, per_second: u32) -> Re
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));
     }
     let resolved = super::claims::resolve_in(&tx, &import.source, &import.events, &import.claims).await?;
-    let mut appended = if resolved.merged == 0 {
+    let mut appended = if history {
+        let stored = take_feed(&tx).await?;
+        let n = stored.len();
+        let batch = crate::rules::lay_out(stored, resolved.kept(import.events.clone()), now);
+        let mut a = events::append_in(&tx, &batch, per_second).await?;
+        a.relaid = n;
+        a
+    } else if resolved.merged == 0 {
         events::append_in(&tx, &import.events, per_second).await?
     } else {
         events::append_in(&tx, &resolved.kept(import.events.clone()), per_second).await?

@@ -409,7 +409,16 @@ impl Store for SqliteStore {
 
     async fn commit_import(&self, import: Import) -> Result<Appended> {
         let (per_second, clock) = (self.per_second(), self.inner.clock);
-        self.write(move |c| sources::commit(c, import, clock, per_second)).await
+        self.write(move |c| sources::commit(c, import, clock, per_second, false)).await
+    }
+
+    async fn unread(&self) -> Result<bool> {
+        self.read(|c| sources::unread(c)).await
+    }
+
+    async fn commit_history(&self, import: Import) -> Result<Appended> {
+        let (per_second, clock) = (self.per_second(), self.inner.clock);
+        self.write(move |c| sources::commit(c, import, clock, per_second, true)).await
     }
 
     async fn digest(&self) -> Result<String> {

@@ -61,12 +61,45 @@ pub(super) fn state(conn: &mut Connection, source: &str) -> Result<SourceState> 
     Ok(SourceState { version, records })
 }
 
-/// Stores an import in one immediate transaction, refusing it if the source moved on.
+/// Whether no time query sealed a second and no cursor exists ([`crate::Store::unread`]).
+pub(super) fn unread(conn: &Connection) -> Result<bool> {
+    let sealed = events::seal_of(conn)?.unix() > 0;
+    let cursors: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM cursors)", [], |r| r.get(0)).db()?;
+    Ok(!sealed && !cursors)
+}
+
+/// Takes every stored event out of the feed, as the events they were appended as, for
+/// [`crate::Store::commit_history`]; refuses once the feed has been read.
+fn take_feed(tx: &Connection) -> Result<Vec<crate::NewEvent>> {
+    if !unread(tx)? {
+        return Err(crate::rules::feed_was_read());
+    }
+    let stored = {
+        let mut stmt = tx.prepare("SELECT entry_json, ts FROM events ORDER BY seq").db()?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))).db()?;
+        let rows = rows.collect::<Result<Vec<_>, _>>().db()?;
+        rows.into_iter().map(|(json, ts)| crate::rules::stored_as_new(&json, ts)).collect::<Result<Vec<_>>>()?
+    };
+    // The counts are kept by a trigger on insert: they start again with the feed.
+    tx.execute_batch("DELETE FROM events; DELETE FROM event_type_counts;").db()?;
+    tx.execute(
+        "INSERT INTO source_versions (source, version) VALUES (?1, 1)
+         ON CONFLICT (source) DO UPDATE SET version = version + 1",
+        [crate::RELAID_SOURCE],
+    )
+    .db()?;
+    Ok(stored)
+}
+
+/// Stores an import in one immediate transaction, refusing it if the source moved on; with
+/// `history`, the stored events and the import's are laid out again in time order
+/// ([`crate::Store::commit_history`]).
 pub(super) fn commit(
     conn: &mut Connection,
     import: Import,
     clock: fn() -> FeedTime,
     per_second: u32,
+    history: bool,
 ) -> Result<Appended> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
     let now = clock();
@@ -75,8 +108,18 @@ pub(super) fn commit(
         return Err(crate::rules::import_conflict(&import.source, current, import.expected_version));
     }
     let resolved = super::claims::resolve_in(&tx, &import.source, &import.events, &import.claims)?;
-    let mut appended = events::append_in(&tx, resolved.kept(import.events), clock, per_second)?;
+    let kept = resolved.kept(import.events);
+    let (batch, relaid) = match history {
+        true => {
+            let stored = take_feed(&tx)?;
+            let n = stored.len();
+            (crate::rules::lay_out(stored, kept, now), n)
+        }
+        false => (kept, 0),
+    };
+    let mut appended = events::append_in(&tx, batch, clock, per_second)?;
     appended.merged = resolved.merged;
+    appended.relaid = relaid;
     {
         let mut put = tx
             .prepare_cached(

@@ -160,13 +160,23 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
     let [new, fp, renamed] = out.events;
     let dating = match (out.dating, &out.appended) {
         (Some(osv::Dating::Published), _) => "; dated by each record's publication time (the feed was empty)".into(),
+        (Some(osv::Dating::History), Some(a)) => format!(
+            "; dated by each record's publication time and laid out in time order with the {} event(s) the feed held (no client had read the feed yet, so none holds a position in it)",
+            a.relaid
+        ),
+        (Some(osv::Dating::History), None) => {
+            "; to be dated by publication, below the events of a feed no client has read".into()
+        }
         (Some(osv::Dating::ImportTime), Some(a)) => match (a.first_time, a.last_time) {
             (Some(first), Some(last)) if first != last => format!(
-                "; dated {} to {} (the feed already held events; a second holds a bounded number of events, so a large import is spread over seconds, some ahead of the clock)",
+                "; dated {} to {} (the feed already held events, and a client has read it or this source was imported before: only a source's first import into a feed no client has read is dated by publication; a second holds a bounded number of events, so a large import is spread over seconds, some ahead of the clock)",
                 first.to_utc_string(),
                 last.to_utc_string()
             ),
-            (Some(first), _) => format!("; dated {} (the feed already held events)", first.to_utc_string()),
+            (Some(first), _) => format!(
+                "; dated {} (the feed already held events, and a client has read it or this source was imported before)",
+                first.to_utc_string()
+            ),
             _ => String::new(),
         },
         (Some(osv::Dating::ImportTime), None) => "; to be dated at import time (the feed already holds events)".into(),
@@ -190,7 +200,7 @@ async fn load_osv(place: &Place, sources: &[String], options: osv::Options) -> R
     match out.appended {
         Some(a) => output::ok(&format!(
             "imported {} event(s){}{} in {:.2} s",
-            a.count,
+            a.count - a.relaid,
             match (a.first_seq, a.last_seq) {
                 (Some(f), Some(l)) => format!(" (sequence {f}–{l})"),
                 _ => String::new(),

@@ -6,28 +6,55 @@ use anyhow::{Context, Result};
 use scioc_server::{App, Server};
 use std::io::Write;
 
+/// Promotes the built-in starter set when curation never promoted anything into this store,
+/// dated by when each incident was first seen: into an empty feed, or laid out in time order
+/// with what a feed no client has read holds already (a snapshot imported first). A feed that
+/// clients have read does not get it: its incidents would go back in time. Returns what to
+/// say about it.
+async fn promote_starter_set(store: &dyn scioc_store::Store) -> Result<Option<String>> {
+    let state = store.source_state(scioc_curation::promote::SOURCE).await?;
+    if state.version > 0 {
+        return Ok(None);
+    }
+    let held = store.head().await?.map_or(0, |h| h.seq);
+    if held > 0 && !store.unread().await? {
+        return Ok(Some(format!(
+            "the built-in starter set was not promoted: clients have read this feed ({held} events), and its incidents, dated by when each was first seen, would go back in time for them"
+        )));
+    }
+    let candidates = scioc_curation::starter::candidates()?;
+    let mut plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
+    let now = scioc_model::FeedTime::now();
+    scioc_curation::starter::date_by_first_seen(&mut plan.import.events, &candidates, now);
+    let (events, indicators) = (plan.import.events.len(), plan.import.indicators.len());
+    let stored = match held {
+        0 => store.commit_import(plan.import).await,
+        _ => store.commit_history(plan.import).await,
+    };
+    let incidents = scioc_curation::starter::STARTER_SET.len();
+    Ok(Some(match stored {
+        Ok(a) if a.relaid > 0 => format!(
+            "promoted the built-in starter set ({incidents} incidents: {events} events dated by when each incident was first seen, laid out in time order with the {} events already in the feed, which no client had read; {indicators} indicators; --no-starter-set to skip)",
+            a.relaid
+        ),
+        Ok(_) => format!(
+            "empty feed: promoted the built-in starter set ({incidents} incidents: {events} events dated by when each incident was first seen, {indicators} indicators; --no-starter-set to skip)"
+        ),
+        // Nodes starting together on one database: another node promoted it first, or a client
+        // read the feed meanwhile.
+        Err(scioc_store::Error::Conflict(_))
+            if store.source_state(scioc_curation::promote::SOURCE).await?.version > 0 =>
+        {
+            "another node promoted the built-in starter set first".to_owned()
+        }
+        Err(scioc_store::Error::Conflict(why)) => format!("the built-in starter set was not promoted: {why}"),
+        Err(e) => return Err(e.into()),
+    }))
+}
+
 pub(super) async fn run(place: &Place, settings: Serve) -> Result<()> {
     let store = open_store(place).await?;
-    let mut starter = None;
-    if settings.starter_set && store.head().await?.is_none() {
-        let candidates = scioc_curation::starter::candidates()?;
-        let state = store.source_state(scioc_curation::promote::SOURCE).await?;
-        let mut plan = scioc_curation::promote::plan_promotion(Default::default(), &candidates, &state);
-        let now = scioc_model::FeedTime::now();
-        scioc_curation::starter::date_by_first_seen(&mut plan.import.events, &candidates, now);
-        let (events, indicators) = (plan.import.events.len(), plan.import.indicators.len());
-        starter = match store.commit_import(plan.import).await {
-            Ok(_) => Some(format!(
-                "empty feed: promoted the built-in starter set ({} incidents: {events} events dated by when each incident was first seen, {indicators} indicators; --no-starter-set to skip)",
-                scioc_curation::starter::STARTER_SET.len()
-            )),
-            // Nodes starting together on one empty database: another node promoted it first.
-            Err(scioc_store::Error::Conflict(_)) => {
-                Some("empty feed: another node promoted the built-in starter set first".to_owned())
-            }
-            Err(e) => return Err(e.into()),
-        };
-    }
+    let starter = if settings.starter_set { promote_starter_set(store.as_ref()).await? } else { None };
     // The config file's sources replace those it named before; `scioc sources add`'s stay.
     let named: Vec<String> = settings.sources.iter().map(|d| d.name.clone()).collect();
     let dropped: Vec<String> = store

@@ -19,6 +19,7 @@ mod firewall_clients;
 mod first_hour;
 mod guard_lists;
 mod hardening;
+mod history;
 mod ingest;
 mod live_feed;
 mod logins;

@@ -193,7 +193,13 @@ async fn imports_are_incremental_and_withdrawals_become_fp() {
     t.put("osv/malicious/npm/evil-a/MAL-2025-10.json", &a);
     let out = s.ok(&["ingest", "osv", &t.arg()], "");
     assert_eq!(events_of(&out), (1, 0, 0));
-    assert!(out.contains("; dated ") && out.contains("(the feed already held events)"), "{out}");
+    assert!(
+        out.contains("; dated ")
+            && out.contains(
+                "(the feed already held events, and a client has read it or this source was imported before)"
+            ),
+        "{out}"
+    );
 
     // A new threat name: NEW_THREAT_NAME for each announced version.
     a["summary"] = json!("Credential stealer in evil-a");
