@@ -1000,8 +1000,9 @@ pub(crate) enum FirewallCommand {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct BlocksArgs {
-    /// Only refusals this recent (e.g. 24h, 7 days) [default: all]
-    #[arg(long, value_name = "DURATION")]
+    /// Only refusals since then: how long ago (24h, 7d, 90m) or a time (YYYY-MM-DD,
+    /// YYYY-MM-DDThh:mm:ss, Unix seconds), as the admin API's ?since= reads it [default: all]
+    #[arg(long, value_name = "WHEN")]
     pub(crate) since: Option<String>,
 
     /// Most refusals listed

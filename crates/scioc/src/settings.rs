@@ -244,7 +244,7 @@ impl Settings {
             Command::Indicators(a) => Job::Indicators(a),
             Command::Firewall(crate::cli::FirewallCommand::Blocks(a)) => Job::FirewallBlocks {
                 since: match &a.since {
-                    Some(text) => FeedTime::now().add_secs(-(duration("--since", text)?.as_secs() as i64)),
+                    Some(text) => since("--since", text, FeedTime::now())?,
                     None => FeedTime::from_unix(0),
                 },
                 limit: a.limit,

@@ -167,7 +167,7 @@ async fn apply(store: &dyn Store, dir: &Path, before: &DataFiles, plan: Plan, dr
                 print!("{}", diff.unified_diff().context_radius(2).header(&format!("a/{name}"), &format!("b/{name}")));
             }
         }
-        output::hint(&format!("dry run: nothing written; {events} feed event(s) would be emitted"));
+        output::hint(&format!("dry run: nothing written; {events} feed event(s) would be emitted{}", why_none(events)));
         return Ok(());
     }
     // Stage every file first; if the store refuses, the staged files are dropped and no data
@@ -184,12 +184,23 @@ async fn apply(store: &dyn Store, dir: &Path, before: &DataFiles, plan: Plan, dr
     }
     let written = staged.commit()?;
     if written.is_empty() {
-        output::ok(&format!("no data file changed in {}; {events} feed event(s)", dir.display()));
+        output::ok(&format!("no data file changed in {}; {events} feed event(s){}", dir.display(), why_none(events)));
     } else {
         let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-        output::ok(&format!("wrote {}; {events} feed event(s)", names.join(", ")));
+        output::ok(&format!("wrote {}; {events} feed event(s){}", names.join(", "), why_none(events)));
     }
     Ok(())
+}
+
+/// Why a promotion announces nothing, when it does not: the report's `store` lines say, per
+/// candidate.
+fn why_none(events: usize) -> &'static str {
+    match events {
+        0 => {
+            " (the feed announces what blocks and is new: already announced, warning-only, watch-only and unexpressible entries add none; the store lines above say which)"
+        }
+        _ => "",
+    }
 }
 
 fn report(plan: &Plan) {

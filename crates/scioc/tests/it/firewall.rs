@@ -165,6 +165,16 @@ async fn npm_versions_are_withheld_refused_recorded_and_released() {
     let admin = server.client().as_user("root");
     let api: Value = admin.get("/api/scioc/v1/firewall/blocks").await.json().await.unwrap();
     assert!(api["blocks"].as_array().unwrap().iter().any(|b| b["package"] == "innocent" && b["rule"] == "HASH"));
+    // Issue 28: `--since 24h` worked and `?since=24h` was a 400; one parser reads both.
+    let recent: Value = admin.get("/api/scioc/v1/firewall/blocks?since=24h").await.json().await.unwrap();
+    assert_eq!(recent["blocks"], api["blocks"], "every refusal is from the last day");
+    let bad = admin.get("/api/scioc/v1/firewall/blocks?since=yesterday").await;
+    assert_eq!(bad.status(), 400);
+    let why = bad.text().await.unwrap();
+    assert!(why.contains("a duration like 24h") && why.matches("expected").count() == 1, "said once: {why}");
+    let cli: Value =
+        serde_json::from_str(&s.ok(&["firewall", "blocks", "--format", "json", "--since", "2011-03-29"], "")).unwrap();
+    assert_eq!(cli.as_array().unwrap().len(), api["blocks"].as_array().unwrap().len(), "a date works for the CLI too");
     assert_eq!(server.client().get("/api/scioc/v1/firewall/blocks").await.status(), 401);
     // And counted in the metrics, by ecosystem and rule.
     let metrics = admin.get("/metrics").await.text().await.unwrap();
