@@ -37,10 +37,10 @@ $FAKE serve "$WORK/upstream" 127.0.0.1:18300 2>"$WORK/fake.log" &
 PIDS+=($!)
 $BIN --data-dir "$WORK/data" ingest osv "$SNAPSHOT" | tail -1
 UP=http://127.0.0.1:18300
-$BIN --data-dir "$WORK/data" serve --listen 127.0.0.1:18301 --no-starter-set --npm-upstream "$UP/" --log warn >"$WORK/fw.out" 2>&1 &
+$BIN --data-dir "$WORK/data" serve --listen 127.0.0.1:18301 --no-starter-set --npm-upstream "$UP/" --upstream-network 127.0.0.0/8 --log warn >"$WORK/fw.out" 2>&1 &
 FW_PID=$!
 PIDS+=($FW_PID)
-$BIN --data-dir "$WORK/data" serve --listen 127.0.0.1:18302 --no-starter-set --npm-upstream "$UP/" --firewall-cache-mb 1 --log warn >"$WORK/fw2.out" 2>&1 &
+$BIN --data-dir "$WORK/data" serve --listen 127.0.0.1:18302 --no-starter-set --npm-upstream "$UP/" --upstream-network 127.0.0.0/8 --firewall-cache-mb 1 --log warn >"$WORK/fw2.out" 2>&1 &
 PIDS+=($!)
 for port in 18300 18301 18302; do
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/bench-pkg-0" -o /dev/null 2>/dev/null && break

@@ -32,7 +32,8 @@ impl Cooldown {
         let min = jiff::SignedDuration::try_from(self.min_age).ok()?;
         (age < min).then(|| Block {
             rule: "COOLDOWN".into(),
-            reference: Some(format!("published {published}, younger than {}", humanize(self.min_age))),
+            reference: None,
+            reason: format!("published {published}, younger than {}", humanize(self.min_age)),
             what: what(),
             severity: None,
         })
@@ -54,12 +55,7 @@ fn humanize(d: std::time::Duration) -> String {
 /// for a block: most versions pass, and a packument is judged version by version).
 fn first(engine: &Engine, query: &Query<'_>, what: impl FnOnce() -> String) -> Option<Block> {
     let v = engine.check(query).into_iter().find(scioc_verdict::Verdict::blocks)?;
-    Some(Block {
-        rule: v.rule.id().to_owned(),
-        reference: v.reference.or(Some(v.evidence)),
-        what: what(),
-        severity: Some(v.severity),
-    })
+    Some(Block { rule: v.rule.id().to_owned(), reference: v.reference, reason: v.evidence, what: what(), severity: Some(v.severity) })
 }
 
 /// The verdict engine's word on one npm version: by name and version, by the archive's SHA-1
@@ -72,8 +68,24 @@ pub fn npm_version(engine: &Engine, name: &npm::PackageName, v: &npm::VersionInf
     if let Some(sha512) = v.integrity.and_then(|i| scioc_model::Sha512::from_sri(i).ok()) {
         hashes.push(("sha512", sha512.to_string()));
     }
-    let query = Query { hashes: &hashes, ..Query::package("npm", name.as_str(), Some(v.version)) };
+    // Judged by its canonical form: a packument that spells 1.0.0 as `=1.0.0` or `01.0.0`
+    // does not slip past a block on 1.0.0.
+    let canonical = npm::canonical_version(v.version);
+    let version = canonical.as_deref().unwrap_or(v.version);
+    let query = Query { hashes: &hashes, ..Query::package("npm", name.as_str(), Some(version)) };
     first(engine, &query, || format!("{}@{}", name.as_str(), v.version))
+}
+
+/// The verdict engine's word on an archive by its bytes alone: the digests the firewall
+/// computed as it streamed, whatever name and version the metadata gave it.
+pub fn archive_bytes(
+    engine: &Engine,
+    ecosystem: &str,
+    hashes: &[(&'static str, String)],
+    what: impl FnOnce() -> String,
+) -> Option<Block> {
+    let query = Query { hashes, ..Query::package(ecosystem, "", None) };
+    first(engine, &query, what)
 }
 
 /// The verdict engine's word on one file of a Python project: by name and the version its

@@ -22,8 +22,10 @@ pub mod pypi;
 pub struct Block {
     /// The rule that matched (`AS-008`, `HASH`, `AS-016`, `COOLDOWN`).
     pub rule: String,
-    /// The record behind it (`MAL-2025-1234`), when there is one.
+    /// The record behind it (`MAL-2025-1234`, a rule's id or link), when there is one.
     pub reference: Option<String>,
+    /// Why, in words: the verdict's evidence, the cooldown's age.
+    pub reason: String,
     /// What was blocked, in words (`evil@1.0.0`).
     pub what: String,
     /// How bad the verdict behind it is (a known-malicious version's follows its threat
@@ -33,10 +35,10 @@ pub struct Block {
 
 impl Block {
     /// The one line a refused download answers with: what, the rule, its severity and the
-    /// reference.
+    /// reference (or, without one, the reason).
     pub fn line(&self) -> String {
         let severity = self.severity.map(|s| format!(", {}", s.as_lower())).unwrap_or_default();
-        match &self.reference {
+        match self.reference.as_deref().or((!self.reason.is_empty()).then_some(self.reason.as_str())) {
             Some(r) => format!("scioc blocked {}: rule {}{severity} ({r})", self.what, self.rule),
             None => format!("scioc blocked {}: rule {}{severity}", self.what, self.rule),
         }
@@ -52,11 +54,14 @@ mod tests {
         let b = Block {
             rule: "AS-008".into(),
             reference: Some("MAL-2025-1234".into()),
+            reason: "evil@1.0.0: this version is known malicious".into(),
             what: "evil@1.0.0".into(),
             severity: Some(scioc_verdict::Severity::Low),
         };
         assert_eq!(b.line(), "scioc blocked evil@1.0.0: rule AS-008, low (MAL-2025-1234)");
-        let plain = Block { reference: None, severity: None, ..b };
+        let unreferenced = Block { reference: None, severity: None, ..b.clone() };
+        assert_eq!(unreferenced.line(), "scioc blocked evil@1.0.0: rule AS-008 (evil@1.0.0: this version is known malicious)");
+        let plain = Block { reference: None, severity: None, reason: String::new(), ..b };
         assert_eq!(plain.line(), "scioc blocked evil@1.0.0: rule AS-008");
     }
 }

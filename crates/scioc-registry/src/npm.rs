@@ -104,6 +104,38 @@ fn truncate(s: &str) -> String {
     s.chars().take(80).collect()
 }
 
+/// A version as npm reads it, spelled canonically: `=1.0.0`, `v1.0.0` and `01.0.0` are
+/// `1.0.0` (npm's loose parsing takes all three). `None` for what is not a SemVer version at
+/// all, which the judge then sees as written.
+pub fn canonical_version(v: &str) -> Option<String> {
+    let v = v.trim().trim_start_matches(['=', 'v', 'V']).trim();
+    let (core, rest) = match v.find(['-', '+']) {
+        Some(i) => (&v[..i], &v[i..]),
+        None => (v, ""),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 20 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let numbers: Vec<String> = parts.iter().map(|p| p.trim_start_matches('0')).map(|p| if p.is_empty() { "0" } else { p }.to_owned()).collect();
+    Some(format!("{}{rest}", numbers.join(".")))
+}
+
+/// The file name the firewall serves a version's archive under, from the upstream's
+/// `dist.tarball`: the part after `/-/` (npm's shape), else the URL's last path segment
+/// (GitHub Packages, Artifactory and others shape theirs differently), when it is a plain file
+/// name; else the conventional `{short}-{version}.tgz`. The firewall finds the upstream's URL
+/// again by this name in the same packument, so any shape of URL works.
+pub fn archive_file(tarball: &str, short: &str, version: &str) -> String {
+    let path = tarball.split(['?', '#']).next().unwrap_or_default();
+    let file = match path.rsplit_once("/-/") {
+        Some((_, file)) => file,
+        None => path.rsplit('/').next().unwrap_or_default(),
+    };
+    let plain = !file.is_empty() && !file.starts_with('.') && !file.contains(['/', '\\', '%', ':']) && file.len() <= 300;
+    if plain { file.to_owned() } else { format!("{short}-{version}.tgz") }
+}
+
 /// One version of a packument, as the judge sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct VersionInfo<'a> {
@@ -257,12 +289,8 @@ impl Packument {
                 }
             };
             if let Some(mut dist) = manifest.get("dist").and_then(|d| object(d)) {
-                let file = dist
-                    .get("tarball")
-                    .and_then(|v| text(v))
-                    .and_then(|u| u.rsplit_once("/-/").map(|(_, file)| file.to_owned()))
-                    .filter(|f| !f.is_empty() && !f.contains(['/', '?', '#', '%']))
-                    .unwrap_or_else(|| format!("{}-{version}.tgz", name.short()));
+                let tarball = dist.get("tarball").and_then(|v| text(v)).map(Cow::into_owned).unwrap_or_default();
+                let file = archive_file(&tarball, name.short(), &version);
                 dist.insert("tarball".into(), raw(&format!("{base}/{}/-/{file}", name.as_str())));
                 manifest.insert("dist".into(), raw(&dist));
             }
@@ -338,7 +366,7 @@ mod tests {
     use serde_json::json;
 
     fn block(why: &str) -> Block {
-        Block { rule: "AS-008".into(), reference: Some(why.into()), what: "test".into(), severity: None }
+        Block { rule: "AS-008".into(), reference: Some(why.into()), reason: String::new(), what: "test".into(), severity: None }
     }
 
     #[test]
@@ -446,6 +474,23 @@ mod tests {
         assert!(policy["message"].as_str().unwrap().contains("scioc blocked test: rule AS-008 (1.2.0)"));
     }
 
+    /// Issue 29: `=1.0.0` and `01.0.0` as version keys slipped past a block on 1.0.0.
+    #[test]
+    fn versions_are_read_canonically() {
+        for (given, canonical) in [
+            ("1.0.0", Some("1.0.0")),
+            ("=1.0.0", Some("1.0.0")),
+            ("v1.0.0", Some("1.0.0")),
+            ("01.0.0", Some("1.0.0")),
+            ("1.00.007-beta.1+b", Some("1.0.7-beta.1+b")),
+            (" =v2.3.4 ", Some("2.3.4")),
+            ("1.0", None),
+            ("latest", None),
+        ] {
+            assert_eq!(canonical_version(given).as_deref(), canonical, "{given}");
+        }
+    }
+
     #[test]
     fn nothing_blocked_changes_only_the_tarballs() {
         let mut doc = packument();
@@ -464,7 +509,9 @@ mod tests {
         let mut doc = json!({"versions": {
             "1.0.0": {"dist": {"tarball": "https://u.invalid/@s/pkg/-/pkg-1.0.0.tgz"}},
             "1.0.1": {"dist": {"tarball": "https://u.invalid/weird?x=/-/../../etc"}},
-            "1.0.2": {"dist": {}}
+            "1.0.2": {"dist": {}},
+            "1.0.3": {"dist": {"tarball": "https://u.invalid/download/@s/pkg/1.0.3/4f7a9c"}},
+            "1.0.4": {"dist": {"tarball": "https://u.invalid/x/%2e%2e"}}
         }})
         .as_object()
         .unwrap()
@@ -472,8 +519,12 @@ mod tests {
         let name = PackageName::from_path("@s%2fpkg").unwrap();
         filter_packument(&mut doc, &name, "http://fw", |_| None);
         assert_eq!(doc["versions"]["1.0.0"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.0.tgz");
-        assert_eq!(doc["versions"]["1.0.1"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.1.tgz");
+        // The query is not the path; the path's last segment names the file.
+        assert_eq!(doc["versions"]["1.0.1"]["dist"]["tarball"], "http://fw/@s/pkg/-/weird");
         assert_eq!(doc["versions"]["1.0.2"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.2.tgz");
+        // Issue 29: an URL without `/-/` (GitHub Packages' shape) keeps its last segment.
+        assert_eq!(doc["versions"]["1.0.3"]["dist"]["tarball"], "http://fw/@s/pkg/-/4f7a9c");
+        assert_eq!(doc["versions"]["1.0.4"]["dist"]["tarball"], "http://fw/@s/pkg/-/pkg-1.0.4.tgz");
     }
 
     #[test]

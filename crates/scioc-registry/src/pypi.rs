@@ -408,6 +408,7 @@ mod tests {
         let removed = filter_files(&mut page, &p, "http://fw/registry/pypi", Withhold::Remove, |f| {
             seen.push((f.filename.to_owned(), f.version.map(str::to_owned), f.sha256.map(str::to_owned)));
             (f.version == Some("1.1") || f.sha256 == Some("dddd")).then(|| Block {
+                reason: String::new(),
                 rule: "AS-008".into(),
                 reference: None,
                 what: f.filename.into(),
@@ -440,6 +441,7 @@ mod tests {
         page["versions"] = json!(["1.0", "1.1", "1.2"]);
         let blocked = filter_files(&mut page, &p, "http://fw/registry/pypi", Withhold::Yank, |f| {
             (f.version == Some("1.1")).then(|| Block {
+                reason: String::new(),
                 rule: "AS-008".into(),
                 reference: Some("MAL-1".into()),
                 what: format!("demo==1.1 ({})", f.filename),

@@ -151,6 +151,10 @@ pub struct Meta {
     pub indicators: Vec<(Indicator, i64)>,
     /// Claims of source records on announcements, oldest first ([`crate::merge`]).
     pub claims: Vec<crate::StoredClaim>,
+    /// The firewall's refusals, oldest first.
+    pub blocks: Vec<crate::BlockRecord>,
+    /// The archives the firewall delivered, with their hashes as first seen.
+    pub archives: Vec<crate::SeenArchive>,
 }
 
 impl Meta {
@@ -161,6 +165,8 @@ impl Meta {
             && self.sources.is_empty()
             && self.indicators.is_empty()
             && self.claims.is_empty()
+            && self.blocks.is_empty()
+            && self.archives.is_empty()
     }
 }
 

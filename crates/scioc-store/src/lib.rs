@@ -47,8 +47,8 @@ pub use postgres::{PgOptions, PgStore};
 pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES, RELAID_SOURCE};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, BlockRecord, Claim, ClaimKey, DailyCount, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms,
-    LoginCharge, LoginState, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SourceDef,
+    Appended, BlockKind, BlockRecord, Claim, ClaimKey, DailyCount, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms,
+    LoginCharge, LoginState, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SeenArchive, SourceDef,
     SourceRecord, SourceState, SourceStatus, Stats, StoredClaim, StoredEvent, TimeQuery, UserRecord,
 };
 
@@ -211,6 +211,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// The firewall's refusals at or after `since`, oldest first, at most `limit`.
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>>;
+
+    /// Deletes the firewall's refusals before `before`; returns how many went.
+    async fn prune_blocks(&self, before: FeedTime) -> Result<u64>;
+
+    /// The hashes of an archive the firewall delivered before, if it did.
+    async fn seen_archive(&self, ecosystem: &str, package: &str, file: &str) -> Result<Option<SeenArchive>>;
+
+    /// Records an archive's hashes unless that file was seen before; returns what was seen
+    /// first (this one, or the earlier one whose bytes may differ).
+    async fn remember_archive(&self, archive: SeenArchive) -> Result<SeenArchive>;
 
     /// Every claim of a source record on an announcement, oldest (the announcer) first
     /// ([`merge`]).

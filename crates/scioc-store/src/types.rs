@@ -430,10 +430,41 @@ pub struct BlockRecord {
     pub version: Option<String>,
     /// The rule that matched (`AS-008`, `HASH`, `AS-016`, `COOLDOWN`).
     pub rule: String,
-    /// The record behind it (`MAL-2025-1234`), when there is one.
+    /// The record behind it (`MAL-2025-1234`, a rule's id or link), when there is one.
     pub reference: Option<String>,
+    /// Why, in words (the verdict's evidence, the cooldown's age, a mismatched hash).
+    pub reason: String,
     /// What was refused, in words (`evil@1.0.0`, `evil==1.0 (evil-1.0.tar.gz)`).
     pub what: String,
+    /// Whether a version was withheld from metadata or a download refused.
+    pub kind: BlockKind,
+    /// How many identical refusals this row stands for (withheld versions are folded while a
+    /// client keeps asking for the same metadata; refused downloads never are).
+    pub count: u32,
+}
+
+/// What the firewall did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BlockKind {
+    /// A version (or file) left out of the metadata a client asked for.
+    Withheld,
+    /// A download refused (403), or aborted before its end because its bytes were refused.
+    Refused,
+}
+
+impl BlockKind {
+    /// `withheld` or `refused`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Withheld => "withheld",
+            BlockKind::Refused => "refused",
+        }
+    }
+
+    /// Reads [`BlockKind::as_str`]'s spelling; anything else is a refusal.
+    pub fn parse(s: &str) -> BlockKind {
+        if s == "withheld" { BlockKind::Withheld } else { BlockKind::Refused }
+    }
 }
 
 impl BlockRecord {
@@ -441,15 +472,37 @@ impl BlockRecord {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "time": self.time.to_utc_string(),
+            "kind": self.kind.as_str(),
             "client": self.client,
             "ecosystem": self.ecosystem,
             "package": self.package,
             "version": self.version,
             "rule": self.rule,
             "reference": self.reference,
+            "reason": self.reason,
             "what": self.what,
+            "count": self.count,
         })
     }
+}
+
+/// The hashes of an archive the firewall delivered, as first seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenArchive {
+    /// `npm` or `PyPI`.
+    pub ecosystem: String,
+    /// The package.
+    pub package: String,
+    /// The file, as the firewall names it.
+    pub file: String,
+    /// The version it belongs to, when known.
+    pub version: Option<String>,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Its SHA-512, hex.
+    pub sha512: String,
+    /// When it was first delivered.
+    pub first_seen: FeedTime,
 }
 
 /// A source `scioc serve` polls, as configured (`[[sources]]` or `scioc sources add`).

@@ -680,6 +680,32 @@ pub(crate) struct FirewallArgs {
     /// and uv print it when it is pinned; downloads are refused) or remove [default: yank]
     #[arg(long, env = "SCIOC_PYPI_BLOCKED", value_name = "HOW", value_parser = ["yank", "remove"])]
     pub(crate) pypi_blocked: Option<String>,
+
+    /// Another origin archives may be downloaded from, besides the upstreams (PyPI serves its
+    /// files from another host than its index); repeat or separate with commas. The firewall
+    /// fetches from nothing else, whatever a page or a redirect names [default: none]
+    #[arg(long = "download-origin", env = "SCIOC_DOWNLOAD_ORIGINS", value_name = "URL", value_delimiter = ',')]
+    pub(crate) download_origins: Vec<url::Url>,
+
+    /// A network the firewall may connect to although it is not public (loopback, private,
+    /// link-local), for an upstream inside it, in CIDR notation; repeat or separate with
+    /// commas [default: none: public addresses only]
+    #[arg(long = "upstream-network", env = "SCIOC_UPSTREAM_NETWORKS", value_name = "CIDR", value_delimiter = ',')]
+    pub(crate) upstream_networks: Vec<ipnet::IpNet>,
+
+    /// Memory all requests together may hold for upstream metadata while they read, parse and
+    /// filter it, in MiB; past it a request waits 5 s, then gets 503 [default: 512]
+    #[arg(long, env = "SCIOC_FIREWALL_MEMORY_MB", value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) firewall_memory_mb: Option<u64>,
+
+    /// Slowest an archive may arrive once --upstream-timeout has passed, in bytes a second;
+    /// slower downloads are aborted [default: 4096]
+    #[arg(long, env = "SCIOC_UPSTREAM_MIN_RATE", value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) upstream_min_rate: Option<u64>,
+
+    /// How long the firewall's refusals are kept in the store [default: 90d]
+    #[arg(long, env = "SCIOC_BLOCKS_RETENTION", value_name = "DURATION")]
+    pub(crate) blocks_retention: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

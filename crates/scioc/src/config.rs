@@ -31,6 +31,11 @@
 //! fresh_for = "60s"
 //! upstream_timeout = "30s"
 //! pypi_blocked = "yank"       # or "remove"
+//! download_origins = ["https://files.example/"]  # PyPI's files host; nothing else is fetched
+//! upstream_networks = ["10.0.0.0/8"]  # an upstream on a private network
+//! memory_mb = 512             # metadata all requests together may hold
+//! upstream_min_rate = 4096    # bytes a second an archive may not fall below
+//! blocks_retention = "90d"    # how long refusals are kept
 //!
 //! [osv_api]                   # /v1/ (OSV API), /osv/ (bucket), /lists/ (guard lists)
 //! anonymous = false           # true: no credentials needed to read them
@@ -143,6 +148,13 @@ pub(crate) struct FileFirewall {
     pub(crate) fresh_for: Option<String>,
     pub(crate) upstream_timeout: Option<String>,
     pub(crate) pypi_blocked: Option<String>,
+    #[serde(default)]
+    pub(crate) download_origins: Vec<url::Url>,
+    #[serde(default)]
+    pub(crate) upstream_networks: Vec<String>,
+    pub(crate) memory_mb: Option<NonZeroU64>,
+    pub(crate) upstream_min_rate: Option<NonZeroU64>,
+    pub(crate) blocks_retention: Option<String>,
 }
 
 impl FileConfig {

@@ -430,6 +430,36 @@ fn firewall(args: FirewallArgs, f: &FileFirewall) -> Result<FirewallConfig> {
             defaults.upstream_timeout,
         )?,
         pypi_withhold,
+        download_origins: {
+            let given = if args.download_origins.is_empty() { f.download_origins.clone() } else { args.download_origins };
+            for u in &given {
+                if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+                    bail!("--download-origin: expected an http:// or https:// URL with a host, got {u}");
+                }
+            }
+            given
+        },
+        upstream_networks: if args.upstream_networks.is_empty() {
+            f.upstream_networks
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    n.parse::<ipnet::IpNet>().map(|n| n.trunc()).map_err(|_| {
+                        anyhow!("firewall.upstream_networks[{i}]: expected a network in CIDR notation (10.0.0.0/8), got {n:?}")
+                    })
+                })
+                .collect::<Result<_>>()?
+        } else {
+            args.upstream_networks.into_iter().map(|n| n.trunc()).collect()
+        },
+        memory_bytes: args.firewall_memory_mb.or(f.memory_mb.map(u64::from)).map_or(defaults.memory_bytes, |mb| mb << 20),
+        min_rate: args.upstream_min_rate.or(f.upstream_min_rate.map(u64::from)).unwrap_or(defaults.min_rate),
+        blocks_retention: within(
+            args.blocks_retention,
+            &f.blocks_retention,
+            "--blocks-retention",
+            defaults.blocks_retention,
+        )?,
     })
 }
 

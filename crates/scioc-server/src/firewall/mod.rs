@@ -11,10 +11,12 @@
 // only add an allocation to the refusal path.
 #![allow(clippy::result_large_err)]
 
+mod egress;
 mod npm;
 mod pypi;
 mod record;
 mod upstream;
+mod verify;
 use crate::verdicts;
 
 use crate::{App, auth::Caller};
@@ -57,6 +59,19 @@ pub struct FirewallConfig {
     pub upstream_timeout: Duration,
     /// How simple pages show blocked files.
     pub pypi_withhold: Withhold,
+    /// Origins archives may be downloaded from besides the upstreams (PyPI serves its files from
+    /// another host than its index). Nothing else is ever fetched.
+    pub download_origins: Vec<url::Url>,
+    /// Networks the firewall may connect to although they are not public (loopback, private,
+    /// link-local): an upstream inside the network.
+    pub upstream_networks: Vec<ipnet::IpNet>,
+    /// Bytes of upstream metadata all requests together may hold while they read, parse and
+    /// filter it; past it a request waits a moment, then gets 503.
+    pub memory_bytes: u64,
+    /// Slowest an archive may arrive once `upstream_timeout` has passed, in bytes a second.
+    pub min_rate: u64,
+    /// How long refusals are kept in the store.
+    pub blocks_retention: Duration,
 }
 
 impl Default for FirewallConfig {
@@ -71,6 +86,11 @@ impl Default for FirewallConfig {
             fresh_for: Duration::from_secs(60),
             upstream_timeout: Duration::from_secs(30),
             pypi_withhold: Withhold::default(),
+            download_origins: Vec::new(),
+            upstream_networks: Vec::new(),
+            memory_bytes: 512 * 1024 * 1024,
+            min_rate: 4096,
+            blocks_retention: Duration::from_secs(90 * 86_400),
         }
     }
 }
@@ -104,6 +124,7 @@ pub enum FirewallError {
 /// The running firewall.
 pub(crate) struct Firewall {
     config: FirewallConfig,
+    store: Arc<dyn scioc_store::Store>,
     verdicts: Arc<verdicts::Verdicts>,
     upstream: upstream::Upstream,
     recorder: record::Recorder,
@@ -131,10 +152,20 @@ impl Firewall {
         tls: bool,
     ) -> Result<Firewall, FirewallError> {
         let verdicts = verdicts::Verdicts::load(store.as_ref()).await?;
-        let upstream = upstream::Upstream::new(config.upstream_timeout, config.cache_bytes, config.fresh_for)?;
+        let upstreams: Vec<url::Url> =
+            config.npm_upstream.iter().chain(config.pypi_upstream.iter()).cloned().collect();
+        let egress = Arc::new(egress::Egress::new(&upstreams, &config.download_origins, &config.upstream_networks));
+        let upstream = upstream::Upstream::new(
+            config.upstream_timeout,
+            config.cache_bytes,
+            config.fresh_for,
+            egress,
+            config.memory_bytes,
+        )?;
         Ok(Firewall {
             refresher: verdicts.keep_current(store.clone()),
-            recorder: record::Recorder::start(store),
+            recorder: record::Recorder::start(store.clone(), config.blocks_retention),
+            store,
             verdicts,
             upstream,
             scheme: if tls { "https" } else { "http" },
@@ -187,15 +218,35 @@ impl Firewall {
     }
 
     fn record(&self, asker: &Asker, ecosystem: &str, package: &str, version: Option<&str>, block: &Block) {
+        self.record_as(&asker.client, scioc_store::BlockKind::Refused, ecosystem, package, version, block);
+    }
+
+    /// Records a version withheld from the metadata a client asked for.
+    fn withheld(&self, asker: &Asker, ecosystem: &str, package: &str, version: Option<&str>, block: &Block) {
+        self.record_as(&asker.client, scioc_store::BlockKind::Withheld, ecosystem, package, version, block);
+    }
+
+    fn record_as(
+        &self,
+        client: &str,
+        kind: scioc_store::BlockKind,
+        ecosystem: &str,
+        package: &str,
+        version: Option<&str>,
+        block: &Block,
+    ) {
         self.recorder.record(scioc_store::BlockRecord {
             time: scioc_model::FeedTime::now(),
-            client: asker.client.clone(),
+            client: client.to_owned(),
             ecosystem: ecosystem.to_owned(),
             package: package.to_owned(),
             version: version.map(str::to_owned),
             rule: block.rule.clone(),
             reference: block.reference.clone(),
+            reason: block.reason.clone(),
             what: block.what.clone(),
+            kind,
+            count: 1,
         });
     }
 
@@ -262,18 +313,121 @@ impl IntoResponse for UpstreamError {
 #[derive(Clone, Copy)]
 pub(crate) struct NoCompress;
 
-/// A streamed upstream download as the answer.
-fn stream(response: reqwest::Response) -> Response {
-    let mut headers = axum::http::HeaderMap::new();
-    for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::LAST_MODIFIED, header::ETAG] {
-        if let Some(v) = response.headers().get(&name) {
-            headers.insert(name, v.clone());
+/// One archive to deliver: what the metadata says of it.
+pub(crate) struct Delivery<'a> {
+    /// `npm` or `PyPI`.
+    pub(crate) ecosystem: &'static str,
+    pub(crate) package: &'a str,
+    pub(crate) version: Option<&'a str>,
+    /// The file, as the firewall names it.
+    pub(crate) file: &'a str,
+    /// What it is, in words, for refusals.
+    pub(crate) what: String,
+    /// The upstream's URL.
+    pub(crate) url: url::Url,
+    /// The hashes the upstream's metadata gives it: `(algorithm, lower-case hex)`.
+    pub(crate) expected: Vec<(&'static str, String)>,
+}
+
+impl Firewall {
+    /// Streams an archive the metadata admitted, judged by its bytes ([`verify`]): refused at
+    /// once when the firewall delivered this file before and its hashes are blocked now; else
+    /// hashed as it streams, its last chunk held until the digests are known, and the response
+    /// aborted (and the refusal recorded) when they are blocked, differ from the metadata's, or
+    /// differ from the bytes first delivered under this file.
+    async fn deliver(&self, app: &Arc<App>, asker: &Asker, d: Delivery<'_>) -> Response {
+        match self.store.seen_archive(d.ecosystem, d.package, d.file).await {
+            Ok(Some(seen)) => {
+                let hashes = vec![("sha256", seen.sha256.clone()), ("sha512", seen.sha512.clone())];
+                let verdict = match self.engine() {
+                    Ok(engine) => scioc_registry::judge::archive_bytes(&engine, d.ecosystem, &hashes, || d.what.clone()),
+                    Err(r) => return r,
+                };
+                if let Some(block) = verdict {
+                    return self.refuse(asker, d.ecosystem, d.package, d.version, &block);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return crate::error::AppError::from(e).into_response(),
         }
+        let response = match self.upstream.download(&d.url).await {
+            Ok(r) => r,
+            Err(e) => return e.into_response(),
+        };
+        let pace = verify::Pace {
+            stall: self.config.upstream_timeout,
+            min_rate: self.config.min_rate,
+            grace: self.config.upstream_timeout,
+        };
+        let check = judge_bytes(app.clone(), asker.client.clone(), &d);
+        let mut headers = axum::http::HeaderMap::new();
+        for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::LAST_MODIFIED, header::ETAG] {
+            if let Some(v) = response.headers().get(&name) {
+                headers.insert(name, v.clone());
+            }
+        }
+        headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static("application/octet-stream"));
+        let body = verify::verified(response, pace, d.what, check);
+        let mut r = (StatusCode::OK, headers, axum::body::Body::from_stream(body)).into_response();
+        r.extensions_mut().insert(NoCompress);
+        r
     }
-    headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static("application/octet-stream"));
-    let mut r = (StatusCode::OK, headers, axum::body::Body::from_stream(response.bytes_stream())).into_response();
-    r.extensions_mut().insert(NoCompress);
-    r
+}
+
+/// What decides, once an archive's digests are known, whether its last bytes go out; it
+/// records the refusal when they do not.
+fn judge_bytes(app: Arc<App>, client: String, d: &Delivery<'_>) -> verify::Check {
+    let (ecosystem, package, version, file) =
+        (d.ecosystem, d.package.to_owned(), d.version.map(str::to_owned), d.file.to_owned());
+    let (what, expected) = (d.what.clone(), d.expected.clone());
+    Box::new(move |digests: verify::Digests| {
+        Box::pin(async move {
+            let Some(fw) = app.firewall.as_ref() else { return Err("the firewall is off".to_owned()) };
+            let refused = |rule: &str, reason: String, reference: Option<String>| {
+                let block = Block { rule: rule.to_owned(), reference, reason, what: what.clone(), severity: None };
+                fw.record_as(&client, scioc_store::BlockKind::Refused, ecosystem, &package, version.as_deref(), &block);
+                Err(block.line())
+            };
+            if let Some(why) = verify::mismatch(&digests, &expected) {
+                return refused("INTEGRITY", format!("the archive's bytes differ from the upstream's metadata: {why}"), None);
+            }
+            let verdict = match fw.verdicts.engine() {
+                Ok(engine) => scioc_registry::judge::archive_bytes(&engine, ecosystem, &digests.as_query(), || what.clone()),
+                Err(e) if fw.config.fail_open => {
+                    tracing::warn!(reason = %e, "firewall failing open: an archive's bytes are judged by the last verdicts known");
+                    scioc_registry::judge::archive_bytes(&fw.verdicts.current(), ecosystem, &digests.as_query(), || what.clone())
+                }
+                Err(e) => return Err(format!("scioc firewall fails closed: {e}")),
+            };
+            if let Some(block) = verdict {
+                fw.record_as(&client, scioc_store::BlockKind::Refused, ecosystem, &package, version.as_deref(), &block);
+                return Err(block.line());
+            }
+            let first = scioc_store::SeenArchive {
+                ecosystem: ecosystem.to_owned(),
+                package: package.clone(),
+                file: file.clone(),
+                version: version.clone(),
+                sha256: digests.sha256.clone(),
+                sha512: digests.sha512.clone(),
+                first_seen: scioc_model::FeedTime::now(),
+            };
+            match fw.store.remember_archive(first).await {
+                Ok(seen) if seen.sha256 != digests.sha256 => refused(
+                    "CHANGED",
+                    format!(
+                        "the upstream's bytes for {file} changed since the firewall first delivered them on {} (sha256 {} then, {} now)",
+                        seen.first_seen.to_utc_string(),
+                        seen.sha256,
+                        digests.sha256
+                    ),
+                    None,
+                ),
+                Ok(_) => Ok(()),
+                Err(e) => Err(format!("scioc firewall: the archive's hashes could not be recorded: {e}")),
+            }
+        })
+    })
 }
 
 /// The firewall's routes, or one that says it is off.

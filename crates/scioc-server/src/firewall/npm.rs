@@ -1,7 +1,7 @@
 //! `/registry/npm/`: packuments with blocked versions withheld, and archives refused or
 //! streamed.
 
-use super::{Asker, Firewall, fail, stream};
+use super::{Asker, Firewall, fail};
 use crate::App;
 use axum::{
     extract::{Request, State},
@@ -47,7 +47,7 @@ pub(crate) async fn serve(State(app): State<Arc<App>>, request: Request) -> Resp
     };
     match file {
         None => packument(fw, &upstream, &name, &asker).await,
-        Some(file) => archive(fw, &upstream, &name, file, &asker).await,
+        Some(file) => archive(&app, fw, &upstream, &name, file, &asker).await,
     }
 }
 
@@ -82,10 +82,11 @@ fn malformed(url: &url::Url, reason: String) -> Response {
 }
 
 /// What an archive request needs of a packument, kept with the cached document instead of
-/// the parsed packument (a tenth of its memory): each archive's file name, with its version,
-/// hashes, publish time and upstream URL.
+/// the parsed packument (a tenth of its memory): each file name the firewall serves
+/// ([`scioc_registry::npm::archive_file`]), with every version that claims it (a packument may
+/// give two versions one file name), each with its hashes, publish time and upstream URL.
 #[derive(Debug, Default)]
-struct Archives(HashMap<String, Archive>);
+struct Archives(HashMap<String, Vec<Archive>>);
 
 #[derive(Debug)]
 struct Archive {
@@ -97,20 +98,17 @@ struct Archive {
 }
 
 impl Archives {
-    fn of(doc: &Packument) -> Archives {
-        let mut out = HashMap::new();
+    fn of(doc: &Packument, name: &PackageName) -> Archives {
+        let mut out: HashMap<String, Vec<Archive>> = HashMap::new();
         for a in doc.archives() {
-            let Some((_, file)) = a.tarball.rsplit_once("/-/") else { continue };
-            out.insert(
-                file.to_owned(),
-                Archive {
-                    version: a.version,
-                    shasum: a.shasum,
-                    integrity: a.integrity,
-                    published: a.published,
-                    url: a.tarball.clone(),
-                },
-            );
+            let file = scioc_registry::npm::archive_file(&a.tarball, name.short(), &a.version);
+            out.entry(file).or_default().push(Archive {
+                version: a.version,
+                shasum: a.shasum,
+                integrity: a.integrity,
+                published: a.published,
+                url: a.tarball,
+            });
         }
         Archives(out)
     }
@@ -153,7 +151,12 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
         Some(body) => body,
         None => {
             // Parsed afresh rather than kept parsed: a parsed packument takes several times
-            // its bytes, and this runs once per document and verdict generation.
+            // its bytes, and this runs once per document and verdict generation; the memory
+            // budget holds it meanwhile.
+            let _held = match fw.upstream.reserve(doc.body.len() * super::upstream::WORKING_FACTOR).await {
+                Ok(h) => h,
+                Err(e) => return e.into_response(),
+            };
             let mut packument = match parse(&doc.body, &url) {
                 Ok(m) => m,
                 Err(r) => return r,
@@ -170,7 +173,7 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
             }
             let body = Bytes::from(packument.to_vec());
             for (version, block) in &blocked {
-                fw.record(asker, "npm", name.as_str(), Some(version), block);
+                fw.withheld(asker, "npm", name.as_str(), Some(version), block);
             }
             doc.keep_answer(origin, generation, body.clone());
             body
@@ -182,7 +185,14 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
     r
 }
 
-async fn archive(fw: &Firewall, upstream: &url::Url, name: &PackageName, file: &str, asker: &Asker) -> Response {
+async fn archive(
+    app: &Arc<App>,
+    fw: &Firewall,
+    upstream: &url::Url,
+    name: &PackageName,
+    file: &str,
+    asker: &Asker,
+) -> Response {
     if file.is_empty() || file.len() > 300 || file.contains(['/', '\\', '%', '?', '#']) || file.starts_with('.') {
         return fail(StatusCode::BAD_REQUEST, &format!("{file:?} is not an archive file name"));
     }
@@ -190,42 +200,68 @@ async fn archive(fw: &Firewall, upstream: &url::Url, name: &PackageName, file: &
         Ok(d) => d,
         Err(r) => return r,
     };
-    let archives = match doc.model(|d| {
-        let packument =
-            Packument::parse(&d.body).map_err(|e| super::upstream::Unreadable(format!("the packument is {e}")))?;
-        Ok(Archives::of(&packument))
-    }) {
-        Ok(a) => a,
-        Err(reason) => return malformed(&url, reason.to_string()),
+    let archives = {
+        let _held = match fw.upstream.reserve(doc.body.len() * super::upstream::WORKING_FACTOR).await {
+            Ok(h) => h,
+            Err(e) => return e.into_response(),
+        };
+        match doc.model(|d| {
+            let packument =
+                Packument::parse(&d.body).map_err(|e| super::upstream::Unreadable(format!("the packument is {e}")))?;
+            Ok(Archives::of(&packument, name))
+        }) {
+            Ok(a) => a,
+            Err(reason) => return malformed(&url, reason.to_string()),
+        }
     };
-    let Some(found) = archives.0.get(file) else {
+    let Some(claimants) = archives.0.get(file) else {
         return fail(StatusCode::NOT_FOUND, &format!("no version of {} has the archive {file}", name.as_str()));
     };
-    let version = found.version.as_str();
-    let info = VersionInfo {
-        version,
-        shasum: found.shasum.as_deref(),
-        integrity: found.integrity.as_deref(),
-        published: found.published.as_deref(),
-    };
+    // Every version that claims the file is judged: a blocked version's archive served under
+    // another version's name is still the blocked version's archive.
     let verdict = {
         let engine = match fw.engine() {
             Ok(e) => e,
             Err(r) => return r,
         };
-        judge_version(fw, &engine, name, &info)
+        claimants.iter().find_map(|c| {
+            let info = VersionInfo {
+                version: &c.version,
+                shasum: c.shasum.as_deref(),
+                integrity: c.integrity.as_deref(),
+                published: c.published.as_deref(),
+            };
+            judge_version(fw, &engine, name, &info).map(|b| (c.version.clone(), b))
+        })
     };
-    if let Some(block) = verdict {
-        return fw.refuse(asker, "npm", name.as_str(), Some(version), &block);
+    if let Some((version, block)) = verdict {
+        return fw.refuse(asker, "npm", name.as_str(), Some(&version), &block);
     }
-    let Some(url) = url::Url::parse(&found.url).ok().filter(|u| matches!(u.scheme(), "http" | "https")) else {
+    let found = &claimants[0];
+    if claimants.iter().any(|c| c.url != found.url) {
         return fail(
             StatusCode::BAD_GATEWAY,
-            &format!("the upstream gives {}@{version} no archive URL", name.as_str()),
+            &format!("the upstream's packument of {} names two different archives {file}; refused", name.as_str()),
+        );
+    }
+    let Some(url) = url::Url::parse(&found.url).ok() else {
+        return fail(
+            StatusCode::BAD_GATEWAY,
+            &format!("the upstream gives {}@{} no archive URL", name.as_str(), found.version),
         );
     };
-    match fw.upstream.download(&url).await {
-        Ok(response) => stream(response),
-        Err(e) => e.into_response(),
+    let mut expected = found.integrity.as_deref().map(super::verify::sri).unwrap_or_default();
+    if let Some(sha1) = found.shasum.as_deref().filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit())) {
+        expected.push(("sha1", sha1.to_ascii_lowercase()));
     }
+    let delivery = super::Delivery {
+        ecosystem: "npm",
+        package: name.as_str(),
+        version: Some(&found.version),
+        file,
+        what: format!("{}@{} ({file})", name.as_str(), found.version),
+        url,
+        expected,
+    };
+    fw.deliver(app, asker, delivery).await
 }

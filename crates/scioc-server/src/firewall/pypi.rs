@@ -2,7 +2,7 @@
 //! refused or streamed.
 
 use super::upstream::Unreadable;
-use super::{Asker, Firewall, fail, stream};
+use super::{Asker, Firewall, fail};
 use crate::App;
 use axum::{
     extract::{Path, Request, State},
@@ -110,6 +110,10 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
     if let Some(body) = doc.answer(&key, generation, fw.answer_max_age()) {
         return page_response(body, content_type);
     }
+    let _held = match fw.upstream.reserve(doc.body.len() * super::upstream::WORKING_FACTOR).await {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
     let mut out = (*model).clone();
     let blocked = {
         let engine = match fw.engine() {
@@ -122,7 +126,7 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
     };
     for (filename, block) in &blocked {
         let version = version_of(filename, &project);
-        fw.record(&asker, "PyPI", project.as_str(), version.as_deref(), block);
+        fw.withheld(&asker, "PyPI", project.as_str(), version.as_deref(), block);
     }
     let body = if json {
         out.as_object_mut().map(|o| o.entry("meta").or_insert(serde_json::json!({"api-version": "1.0"})));
@@ -197,12 +201,7 @@ pub(crate) async fn file(
     if let Some(block) = verdict {
         return fw.refuse(&asker, "PyPI", project.as_str(), version.as_deref(), &block);
     }
-    let Some(mut url) = entry
-        .get("url")
-        .and_then(Value::as_str)
-        .and_then(|u| url::Url::parse(u).ok())
-        .filter(|u| matches!(u.scheme(), "http" | "https"))
-    else {
+    let Some(mut url) = entry.get("url").and_then(Value::as_str).and_then(|u| url::Url::parse(u).ok()) else {
         return fail(StatusCode::BAD_GATEWAY, &format!("the upstream gives {name} no usable URL"));
     };
     url.set_fragment(None);
@@ -210,8 +209,22 @@ pub(crate) async fn file(
         let path = format!("{}.metadata", url.path());
         url.set_path(&path);
     }
-    match fw.upstream.download(&url).await {
-        Ok(response) => stream(response),
-        Err(e) => e.into_response(),
-    }
+    let hex = |v: Option<&str>| {
+        v.filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_ascii_lowercase)
+    };
+    let expected = if metadata {
+        hex(entry.pointer("/core-metadata/sha256").and_then(Value::as_str))
+    } else {
+        hex(info.sha256)
+    };
+    let delivery = super::Delivery {
+        ecosystem: "PyPI",
+        package: project.as_str(),
+        version: version.as_deref(),
+        file: &filename,
+        what: format!("{} ({filename})", project.as_str()),
+        url,
+        expected: expected.map(|h| ("sha256", h)).into_iter().collect(),
+    };
+    fw.deliver(&app, &asker, delivery).await
 }

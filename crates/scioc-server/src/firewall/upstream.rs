@@ -12,8 +12,16 @@ use bytes::Bytes;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Largest metadata document read from an upstream (npm's biggest packuments are tens of MB).
+/// Largest metadata document read from an upstream, decoded (npm's biggest packuments are
+/// tens of MB).
 pub(crate) const MAX_METADATA_BYTES: usize = 128 * 1024 * 1024;
+
+/// How much of the memory budget one byte of metadata takes while a request reads, parses,
+/// judges and writes it back: the bytes, the parsed form and the answer.
+pub(crate) const WORKING_FACTOR: usize = 3;
+
+/// Longest a request waits for its share of the memory budget before it is answered 503.
+const BUDGET_WAIT: Duration = Duration::from_secs(5);
 
 /// Why an upstream could not answer.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +38,14 @@ pub(crate) enum UpstreamError {
     /// Its answer could not be read.
     #[error("the upstream's answer for {url} is malformed: {reason}")]
     Malformed { url: String, reason: String },
+    /// The URL is not one the firewall may fetch ([`super::egress`]).
+    #[error("refused to fetch: {0}")]
+    Egress(#[from] super::egress::Refused),
+    /// Other requests hold the memory budget for upstream metadata.
+    #[error(
+        "the firewall is holding its {budget_mib} MiB for upstream metadata for other requests (firewall memory_mb); retry"
+    )]
+    Busy { budget_mib: u64 },
 }
 
 impl UpstreamError {
@@ -38,6 +54,7 @@ impl UpstreamError {
     pub(crate) fn status(&self) -> StatusCode {
         match self {
             UpstreamError::Timeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            UpstreamError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             UpstreamError::Status { status, .. }
                 if matches!(*status, StatusCode::NOT_FOUND | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) =>
             {
@@ -48,6 +65,11 @@ impl UpstreamError {
     }
 
     fn of(url: &str, timeout: Duration, e: reqwest::Error) -> UpstreamError {
+        if e.is_redirect() {
+            // The egress policy refused where a redirect led; its reason is in the chain.
+            let reason = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
+            return UpstreamError::Egress(super::egress::Refused(reason));
+        }
         if e.is_timeout() {
             UpstreamError::Timeout { url: url.to_owned(), secs: timeout.as_secs().max(1) }
         } else {
@@ -125,26 +147,37 @@ pub(crate) struct Upstream {
     cache: quick_cache::sync::Cache<String, Arc<Doc>, Weight>,
     fresh_for: Duration,
     timeout: Duration,
+    egress: Arc<super::egress::Egress>,
+    /// The memory budget for metadata in flight, in KiB permits.
+    budget: Arc<tokio::sync::Semaphore>,
+    budget_kib: usize,
 }
 
-/// Weighs a cached document by its bytes, counting its parsed form and filtered answers as
-/// about three times more.
+/// A share of the memory budget, given back when dropped.
+pub(crate) struct Reservation(#[allow(dead_code)] Option<tokio::sync::OwnedSemaphorePermit>);
+
+/// Weighs a cached document by its bytes, counting its archive index and filtered answers as
+/// about as much again.
 #[derive(Clone)]
 struct Weight;
 
 impl quick_cache::Weighter<String, Arc<Doc>> for Weight {
     fn weight(&self, key: &String, doc: &Arc<Doc>) -> u64 {
-        (key.len() + doc.body.len() * 4) as u64
+        (key.len() + doc.body.len() * 2) as u64
     }
 }
 
 impl Upstream {
-    /// A client with `timeout` for connecting and for each read, and a metadata cache of
-    /// `cache_bytes`, each document fresh for `fresh_for`.
+    /// A client with `timeout` for connecting, for each read and for a whole metadata document,
+    /// that fetches only what `egress` admits; a metadata cache of `cache_bytes` (one shard, so a
+    /// large packument fits), each document fresh for `fresh_for`; and `memory_bytes` of
+    /// metadata in flight at most.
     pub(crate) fn new(
         timeout: Duration,
         cache_bytes: u64,
         fresh_for: Duration,
+        egress: Arc<super::egress::Egress>,
+        memory_bytes: u64,
     ) -> Result<Upstream, super::FirewallError> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut roots = rustls::RootCertStore::empty();
@@ -158,17 +191,47 @@ impl Upstream {
             .use_preconfigured_tls(tls)
             .connect_timeout(timeout)
             .read_timeout(timeout)
+            .dns_resolver(egress.resolver())
+            .redirect(egress.redirects())
             .user_agent(concat!("scioc-firewall/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| super::FirewallError::Client(e.to_string()))?;
         // Estimated items: documents of about 64 KiB.
         let items = (cache_bytes / 65_536).max(16) as usize;
+        let options = quick_cache::OptionsBuilder::new()
+            .shards(1)
+            .estimated_items_capacity(items)
+            .weight_capacity(cache_bytes.max(1))
+            .build()
+            .map_err(|e| super::FirewallError::Client(format!("the metadata cache: {e:?}")))?;
+        let budget_kib =
+            usize::try_from(memory_bytes / 1024).unwrap_or(usize::MAX).clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         Ok(Upstream {
             http,
-            cache: quick_cache::sync::Cache::with_weighter(items, cache_bytes.max(1), Weight),
+            cache: quick_cache::sync::Cache::with_options(options, Weight, Default::default(), Default::default()),
             fresh_for,
             timeout,
+            egress,
+            budget: Arc::new(tokio::sync::Semaphore::new(budget_kib)),
+            budget_kib,
         })
+    }
+
+    /// Reserves `bytes` of the memory budget, waiting a moment for other requests to give some
+    /// back; 503 when they do not.
+    pub(crate) async fn reserve(&self, bytes: usize) -> Result<Reservation, UpstreamError> {
+        let kib = u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX);
+        if kib == 0 {
+            return Ok(Reservation(None));
+        }
+        let busy = || UpstreamError::Busy { budget_mib: (self.budget_kib / 1024) as u64 };
+        if kib as usize > self.budget_kib {
+            return Err(busy());
+        }
+        match tokio::time::timeout(BUDGET_WAIT, self.budget.clone().acquire_many_owned(kib)).await {
+            Ok(Ok(permit)) => Ok(Reservation(Some(permit))),
+            _ => Err(busy()),
+        }
     }
 
     /// A metadata document: from the cache while fresh, revalidated after, fetched when absent.
@@ -180,7 +243,7 @@ impl Upstream {
         {
             return Ok(doc.clone());
         }
-        let mut request = self.request(url).header(header::ACCEPT, accept);
+        let mut request = self.request(url)?.header(header::ACCEPT, accept);
         if let Some(doc) = &cached {
             if let Some(tag) = &doc.etag {
                 request = request.header(header::IF_NONE_MATCH, tag.clone());
@@ -190,7 +253,14 @@ impl Upstream {
             }
         }
         let shown = redact(url);
-        let response = request.send().await.map_err(|e| UpstreamError::of(&shown, self.timeout, e))?;
+        // The whole document within the timeout: an upstream that trickles its answer byte by
+        // byte is as late as one that says nothing.
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let late = || UpstreamError::Timeout { url: shown.clone(), secs: self.timeout.as_secs().max(1) };
+        let response = tokio::time::timeout_at(deadline, request.send())
+            .await
+            .map_err(|_| late())?
+            .map_err(|e| UpstreamError::of(&shown, self.timeout, e))?;
         if response.status() == StatusCode::NOT_MODIFIED
             && let Some(doc) = cached
         {
@@ -202,7 +272,7 @@ impl Upstream {
         }
         let headers = response.headers().clone();
         let final_url = response.url().clone();
-        let body = read_capped(response, &shown, self.timeout).await?;
+        let body = tokio::time::timeout_at(deadline, self.read_capped(response, &shown)).await.map_err(|_| late())??;
         let text = |h: &HeaderMap, name| h.get(name).cloned();
         let doc = Arc::new(Doc {
             content_type: headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned(),
@@ -221,47 +291,49 @@ impl Upstream {
     /// Starts a download; the caller streams the body.
     pub(crate) async fn download(&self, url: &url::Url) -> Result<reqwest::Response, UpstreamError> {
         let shown = redact(url);
-        let response = self.request(url).send().await.map_err(|e| UpstreamError::of(&shown, self.timeout, e))?;
+        let response = tokio::time::timeout(self.timeout, self.request(url)?.send())
+            .await
+            .map_err(|_| UpstreamError::Timeout { url: shown.clone(), secs: self.timeout.as_secs().max(1) })?
+            .map_err(|e| UpstreamError::of(&shown, self.timeout, e))?;
         if !response.status().is_success() {
             return Err(UpstreamError::Status { url: shown, status: response.status() });
         }
         Ok(response)
     }
 
-    /// A GET of `url`, its user and password (if any) sent as Basic credentials, not in the
-    /// URL.
-    fn request(&self, url: &url::Url) -> reqwest::RequestBuilder {
-        if url.username().is_empty() && url.password().is_none() {
-            return self.http.get(url.clone());
-        }
+    /// A GET of `url`, if the egress policy admits it, with its upstream's credentials (as Basic
+    /// credentials, never in the URL) when it is on that upstream's origin.
+    fn request(&self, url: &url::Url) -> Result<reqwest::RequestBuilder, UpstreamError> {
+        let credentials = self.egress.admit(url)?;
         let mut bare = url.clone();
-        let (user, password) = (decode(url.username()), url.password().map(decode));
         let _ = bare.set_username("");
         let _ = bare.set_password(None);
-        self.http.get(bare).basic_auth(user, password)
+        Ok(match credentials {
+            Some((user, password)) => self.http.get(bare).basic_auth(user, password),
+            None => self.http.get(bare),
+        })
     }
-}
 
-fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    /// Reads a body up to [`MAX_METADATA_BYTES`] decoded, holding its share of the memory
+    /// budget as it grows.
+    async fn read_capped(&self, mut response: reqwest::Response, url: &str) -> Result<Bytes, UpstreamError> {
+        if response.content_length().is_some_and(|n| n > MAX_METADATA_BYTES as u64) {
+            return Err(too_big(url));
+        }
+        let mut body = bytes::BytesMut::new();
+        let mut held = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| UpstreamError::of(url, self.timeout, e))? {
+            if body.len() + chunk.len() > MAX_METADATA_BYTES {
+                return Err(too_big(url));
+            }
+            held.push(self.reserve(chunk.len()).await?);
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
 }
 
 pub(crate) use super::without_credentials as redact;
-
-/// Reads a body up to [`MAX_METADATA_BYTES`].
-async fn read_capped(mut response: reqwest::Response, url: &str, timeout: Duration) -> Result<Bytes, UpstreamError> {
-    if response.content_length().is_some_and(|n| n > MAX_METADATA_BYTES as u64) {
-        return Err(too_big(url));
-    }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| UpstreamError::of(url, timeout, e))? {
-        if body.len() + chunk.len() > MAX_METADATA_BYTES {
-            return Err(too_big(url));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
 
 fn too_big(url: &str) -> UpstreamError {
     UpstreamError::Malformed { url: url.to_owned(), reason: format!("larger than {} MiB", MAX_METADATA_BYTES >> 20) }

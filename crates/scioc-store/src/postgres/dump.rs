@@ -54,8 +54,10 @@ pub(super) async fn meta(c: &mut Conn) -> Result<Meta> {
         .collect::<Result<_, tokio_postgres::Error>>()
         .db()?;
     let claims = super::claims::all(&tx).await?;
+    let blocks = super::blocks::all_blocks(&tx).await?;
+    let archives = super::blocks::all_archives(&tx).await?;
     tx.commit().await.db()?;
-    Ok(Meta { users, cursors, sources, indicators, claims })
+    Ok(Meta { users, cursors, sources, indicators, claims, blocks, archives })
 }
 
 /// Fills this empty store from `from` in one transaction.
@@ -159,6 +161,12 @@ pub(super) async fn restore(c: &mut Conn, from: &dyn Store, progress: &(dyn Fn(u
     }
     // In order, so the copy's claims are ordered as the source's.
     super::claims::insert(&tx, &meta.claims).await?;
+    for b in &meta.blocks {
+        super::blocks::insert(&tx, b).await?;
+    }
+    for a in &meta.archives {
+        super::blocks::remember(&tx, a).await?;
+    }
     tx.commit().await.db()?;
     Ok(last.0 as u64)
 }

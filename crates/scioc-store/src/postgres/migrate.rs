@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "login_throttle",
         sql: include_str!("../../migrations/postgres/0010_login_throttle.sql"),
     },
+    Migration {
+        version: 11,
+        name: "firewall_records",
+        sql: include_str!("../../migrations/postgres/0011_firewall_records.sql"),
+    },
 ];
 
 const BOOKKEEPING: &str = "

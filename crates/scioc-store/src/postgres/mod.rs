@@ -333,6 +333,18 @@ impl Store for PgStore {
         blocks::since(&self.client().await?, since, limit).await
     }
 
+    async fn prune_blocks(&self, before: FeedTime) -> Result<u64> {
+        blocks::prune(&self.client().await?, before).await
+    }
+
+    async fn seen_archive(&self, ecosystem: &str, package: &str, file: &str) -> Result<Option<crate::SeenArchive>> {
+        blocks::seen(&self.client().await?, ecosystem, package, file).await
+    }
+
+    async fn remember_archive(&self, archive: crate::SeenArchive) -> Result<crate::SeenArchive> {
+        blocks::remember(&self.client().await?, &archive).await
+    }
+
     async fn claims(&self) -> Result<Vec<crate::StoredClaim>> {
         claims::all(&self.client().await?).await
     }

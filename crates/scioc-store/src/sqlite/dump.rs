@@ -56,8 +56,10 @@ pub(super) fn meta(conn: &mut Connection) -> Result<Meta> {
         rows.collect::<Result<Vec<_>, _>>().db()?
     };
     let claims = super::claims::all(&tx)?;
+    let blocks = super::blocks::all_blocks(&tx)?;
+    let archives = super::blocks::all_archives(&tx)?;
     tx.commit().db()?;
-    Ok(Meta { users, cursors, sources, indicators, claims })
+    Ok(Meta { users, cursors, sources, indicators, claims, blocks, archives })
 }
 
 /// Fills this empty store from `parts` in one transaction: nothing is kept unless the meta
@@ -129,6 +131,12 @@ pub(super) fn restore(conn: &mut Connection, mut parts: mpsc::Receiver<Part>) ->
         for c in &meta.claims {
             claim.execute(params![c.key.purl, c.key.ranges, c.source, c.record]).db()?;
         }
+    }
+    for b in &meta.blocks {
+        super::blocks::insert(&tx, b)?;
+    }
+    for a in &meta.archives {
+        super::blocks::remember(&tx, a)?;
     }
     // Clients of the store copied from may have been served up to now: seal it.
     tx.execute("UPDATE feed_seal SET closed_before = max(closed_before, ?1)", [scioc_model::FeedTime::now().unix()])

@@ -91,6 +91,11 @@ const MIGRATIONS: &[migrate::Migration] = &[
         name: "login_throttle",
         sql: include_str!("../../migrations/sqlite/0013_login_throttle.sql"),
     },
+    migrate::Migration {
+        version: 14,
+        name: "firewall_records",
+        sql: include_str!("../../migrations/sqlite/0014_firewall_records.sql"),
+    },
 ];
 
 /// The embedded SQLite store. Cheap to clone; clones share connections.
@@ -479,6 +484,19 @@ impl Store for SqliteStore {
 
     async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
         self.read(move |c| blocks::since(c, since, limit)).await
+    }
+
+    async fn prune_blocks(&self, before: FeedTime) -> Result<u64> {
+        self.write(move |c| blocks::prune(c, before)).await
+    }
+
+    async fn seen_archive(&self, ecosystem: &str, package: &str, file: &str) -> Result<Option<crate::SeenArchive>> {
+        let (e, p, f) = (ecosystem.to_owned(), package.to_owned(), file.to_owned());
+        self.read(move |c| blocks::seen(c, &e, &p, &f)).await
+    }
+
+    async fn remember_archive(&self, archive: crate::SeenArchive) -> Result<crate::SeenArchive> {
+        self.write(move |c| blocks::remember(c, &archive)).await
     }
 
     async fn claims(&self) -> Result<Vec<crate::StoredClaim>> {

@@ -27,6 +27,14 @@ pub struct Contents {
     pub stall: Option<Duration>,
     /// Bumped to change every ETag.
     pub version: u32,
+    /// Paths answered with a redirect to the URL given (hostile upstreams).
+    pub redirects: HashMap<String, String>,
+    /// Paths whose body is sent one byte a second.
+    pub trickle: std::collections::HashSet<String>,
+    /// Paths whose body is sent as given with `Content-Encoding: gzip`.
+    pub gzipped: HashMap<String, Vec<u8>>,
+    /// When set, every request must carry these Basic credentials (else 401).
+    pub credentials: Option<(String, String)>,
 }
 
 /// One request the upstream saw: its path and `If-None-Match`.
@@ -35,6 +43,8 @@ pub struct Seen {
     pub path: String,
     pub if_none_match: Option<String>,
     pub status: u16,
+    /// The `Authorization` header it carried.
+    pub authorization: Option<String>,
 }
 
 #[derive(Clone)]
@@ -144,46 +154,87 @@ fn sha1_of(bytes: &[u8]) -> [u8; 20] {
 async fn answer(State(reg): State<FakeRegistry>, request: Request) -> Response {
     let path = percent_decode(request.uri().path());
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (stall, response) = {
         let c = reg.contents.lock().unwrap();
-        let etag = format!("\"v{}\"", c.version);
-        let metadata = |body: Value, content_type: &'static str| -> Response {
-            if if_none_match.as_deref() == Some(etag.as_str()) {
-                return StatusCode::NOT_MODIFIED.into_response();
-            }
-            let body = match &c.garbage {
-                Some(g) => g.clone(),
-                None => body.to_string(),
-            };
-            let mut r = (StatusCode::OK, body).into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).unwrap());
-            r
-        };
-        let response = if let Some(blob) = c.blobs.get(&path) {
-            let mut r = (StatusCode::OK, Body::from(blob.clone())).into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-            r
-        } else if let Some(name) = path.strip_prefix("/npm/") {
-            match c.packuments.get(name) {
-                Some(doc) => metadata(doc.clone(), "application/json"),
-                None => (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response(),
-            }
-        } else if let Some(project) = path.strip_prefix("/simple/").and_then(|p| p.strip_suffix('/')) {
-            match c.pages.get(project) {
-                Some(page) => metadata(page.clone(), "application/vnd.pypi.simple.v1+json"),
-                None => StatusCode::NOT_FOUND.into_response(),
-            }
-        } else {
-            StatusCode::NOT_FOUND.into_response()
-        };
-        (c.stall, response)
+        (c.stall, respond(&c, &path, if_none_match.as_deref(), authorization.as_deref()))
     };
     if let Some(d) = stall {
         tokio::time::sleep(d).await;
     }
-    reg.seen.lock().unwrap().push(Seen { path, if_none_match, status: response.status().as_u16() });
+    reg.seen.lock().unwrap().push(Seen { path, if_none_match, status: response.status().as_u16(), authorization });
     response
+}
+
+fn respond(c: &Contents, path: &str, if_none_match: Option<&str>, authorization: Option<&str>) -> Response {
+    let etag = format!("\"v{}\"", c.version);
+    if let Some((user, password)) = &c.credentials {
+        use base64::Engine;
+        let want = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}")));
+        if authorization != Some(want.as_str()) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+    }
+    if let Some(to) = c.redirects.get(path) {
+        return (StatusCode::FOUND, [(header::LOCATION, to.clone())]).into_response();
+    }
+    if let Some(gz) = c.gzipped.get(path) {
+        let mut r = (StatusCode::OK, Body::from(gz.clone())).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        return r;
+    }
+    if c.trickle.contains(path) {
+        let body = match c.blobs.get(path) {
+            Some(b) => b.clone(),
+            None => path
+                .strip_prefix("/npm/")
+                .and_then(|n| c.packuments.get(n))
+                .map(|d| d.to_string().into_bytes())
+                .unwrap_or_default(),
+        };
+        let stream = futures_util::stream::unfold(0usize, move |i| {
+            let body = body.clone();
+            async move {
+                if i >= body.len() {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Some((Ok::<_, std::io::Error>(axum::body::Bytes::copy_from_slice(&body[i..i + 1])), i + 1))
+            }
+        });
+        return (StatusCode::OK, Body::from_stream(stream)).into_response();
+    }
+    let metadata = |body: Value, content_type: &'static str| -> Response {
+        if if_none_match == Some(etag.as_str()) {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+        let body = match &c.garbage {
+            Some(g) => g.clone(),
+            None => body.to_string(),
+        };
+        let mut r = (StatusCode::OK, body).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r.headers_mut().insert(header::ETAG, HeaderValue::from_str(&etag).unwrap());
+        r
+    };
+    if let Some(blob) = c.blobs.get(path) {
+        let mut r = (StatusCode::OK, Body::from(blob.clone())).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+        r
+    } else if let Some(name) = path.strip_prefix("/npm/") {
+        match c.packuments.get(name) {
+            Some(doc) => metadata(doc.clone(), "application/json"),
+            None => (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response(),
+        }
+    } else if let Some(project) = path.strip_prefix("/simple/").and_then(|p| p.strip_suffix('/')) {
+        match c.pages.get(project) {
+            Some(page) => metadata(page.clone(), "application/vnd.pypi.simple.v1+json"),
+            None => StatusCode::NOT_FOUND.into_response(),
+        }
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 /// `%2f` and `%40` as npm clients send them in scoped names.

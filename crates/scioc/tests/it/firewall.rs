@@ -62,7 +62,15 @@ where
 }
 
 fn serve(s: &Scioc, reg: &FakeRegistry, extra: &[&str]) -> Server {
-    let mut args = vec!["--npm-upstream", reg.npm().leak(), "--pypi-upstream", reg.simple().leak()];
+    // The local upstream is on loopback, which the firewall reaches only when told to.
+    let mut args = vec![
+        "--npm-upstream",
+        reg.npm().leak(),
+        "--pypi-upstream",
+        reg.simple().leak(),
+        "--upstream-network",
+        "127.0.0.0/8",
+    ];
     args.extend_from_slice(extra);
     s.serve(&args)
 }
@@ -405,7 +413,7 @@ async fn unreachable_verdicts_fail_closed_or_open_as_configured() {
             .args(["--data-dir"])
             .arg(s.data_dir())
             .args(["--database", via.as_str(), "serve", "--listen", "127.0.0.1:0", "--no-starter-set"])
-            .args(["--npm-upstream", &reg.npm()])
+            .args(["--npm-upstream", &reg.npm(), "--upstream-network", "127.0.0.0/8"])
             .args(extra)
             .env("SCIOC_LOG", "warn")
             .stdout(Stdio::piped())

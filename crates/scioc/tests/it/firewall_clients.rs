@@ -220,14 +220,36 @@ fn pip_index(python: &Path) -> String {
     String::from_utf8(default.stdout).unwrap().trim().to_owned()
 }
 
+/// The origin (`https://host/`) the index serves `six`'s files from, read from its PEP 691 page.
+async fn files_origin(index: &str) -> String {
+    crate::support::install_crypto();
+    let index = format!("{}/", index.trim_end_matches('/'));
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!("{index}six/"))
+        .header("accept", "application/vnd.pypi.simple.v1+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let file = page["files"][0]["url"].as_str().expect("a file URL on the index's page");
+    let url = url::Url::parse(file).or_else(|_| url::Url::parse(&index).unwrap().join(file)).unwrap();
+    format!("{}://{}/", url.scheme(), url.host_str().unwrap())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pip_and_uv_install_through_the_firewall() {
     let venv = python_venv("uv", "uv==0.13.9");
     let (python, uv) = (venv.join("bin/python"), venv.join("bin/uv"));
     let upstream = pip_index(&python);
     assert!(upstream.starts_with("http"), "pip's index: {upstream}");
+    // PyPI serves its files from another host than its index: the firewall fetches them only
+    // from an origin it is told, never from one a page names. The test reads that origin off
+    // the index's own page, as an administrator would.
+    let files = files_origin(&upstream).await;
     let s = Scioc::new();
-    let server = s.serve(&["--pypi-upstream", &upstream]);
+    let server = s.serve(&["--pypi-upstream", &upstream, "--download-origin", &files]);
     let index = format!("{}/registry/pypi/simple/", server.url);
     let scratch = tempfile::tempdir().unwrap();
     let scratch = scratch.path();

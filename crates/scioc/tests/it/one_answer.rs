@@ -261,7 +261,7 @@ async fn every_surface_gives_the_answer_the_table_says() {
     let s = Scioc::new();
     s.add_user("reader", "reader");
     load(&s, &evil_tgz);
-    let server: Server = s.serve(&["--npm-upstream", &reg.npm()]);
+    let server: Server = s.serve(&["--npm-upstream", &reg.npm(), "--upstream-network", "127.0.0.0/8"]);
     crate::support::install_crypto();
     let http = reqwest::Client::new();
     let base = server.url.clone();
@@ -392,7 +392,7 @@ async fn every_surface_gives_the_answer_the_table_says() {
 
     // After a restart, the same answers: nothing of this lives only in one process.
     drop(server);
-    let server = s.serve(&["--npm-upstream", &reg.npm()]);
+    let server = s.serve(&["--npm-upstream", &reg.npm(), "--upstream-network", "127.0.0.0/8"]);
     let base = server.url.clone();
     crate::firewall::within(Duration::from_secs(10), "the curated range after a restart", || async {
         let r = http
