@@ -55,7 +55,13 @@ fn humanize(d: std::time::Duration) -> String {
 /// for a block: most versions pass, and a packument is judged version by version).
 fn first(engine: &Engine, query: &Query<'_>, what: impl FnOnce() -> String) -> Option<Block> {
     let v = engine.check(query).into_iter().find(scioc_verdict::Verdict::blocks)?;
-    Some(Block { rule: v.rule.id().to_owned(), reference: v.reference, reason: v.evidence, what: what(), severity: Some(v.severity) })
+    Some(Block {
+        rule: v.rule.id().to_owned(),
+        reference: v.reference,
+        reason: v.evidence,
+        what: what(),
+        severity: Some(v.severity),
+    })
 }
 
 /// The verdict engine's word on one npm version: by name and version, by the archive's SHA-1

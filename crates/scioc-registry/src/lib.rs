@@ -60,7 +60,10 @@ mod tests {
         };
         assert_eq!(b.line(), "scioc blocked evil@1.0.0: rule AS-008, low (MAL-2025-1234)");
         let unreferenced = Block { reference: None, severity: None, ..b.clone() };
-        assert_eq!(unreferenced.line(), "scioc blocked evil@1.0.0: rule AS-008 (evil@1.0.0: this version is known malicious)");
+        assert_eq!(
+            unreferenced.line(),
+            "scioc blocked evil@1.0.0: rule AS-008 (evil@1.0.0: this version is known malicious)"
+        );
         let plain = Block { reference: None, severity: None, reason: String::new(), ..b };
         assert_eq!(plain.line(), "scioc blocked evil@1.0.0: rule AS-008");
     }

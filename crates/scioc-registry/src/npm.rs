@@ -114,10 +114,15 @@ pub fn canonical_version(v: &str) -> Option<String> {
         None => (v, ""),
     };
     let parts: Vec<&str> = core.split('.').collect();
-    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 20 || !p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 20 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
-    let numbers: Vec<String> = parts.iter().map(|p| p.trim_start_matches('0')).map(|p| if p.is_empty() { "0" } else { p }.to_owned()).collect();
+    let numbers: Vec<String> = parts
+        .iter()
+        .map(|p| p.trim_start_matches('0'))
+        .map(|p| if p.is_empty() { "0" } else { p }.to_owned())
+        .collect();
     Some(format!("{}{rest}", numbers.join(".")))
 }
 
@@ -132,7 +137,8 @@ pub fn archive_file(tarball: &str, short: &str, version: &str) -> String {
         Some((_, file)) => file,
         None => path.rsplit('/').next().unwrap_or_default(),
     };
-    let plain = !file.is_empty() && !file.starts_with('.') && !file.contains(['/', '\\', '%', ':']) && file.len() <= 300;
+    let plain =
+        !file.is_empty() && !file.starts_with('.') && !file.contains(['/', '\\', '%', ':']) && file.len() <= 300;
     if plain { file.to_owned() } else { format!("{short}-{version}.tgz") }
 }
 
@@ -366,7 +372,13 @@ mod tests {
     use serde_json::json;
 
     fn block(why: &str) -> Block {
-        Block { rule: "AS-008".into(), reference: Some(why.into()), reason: String::new(), what: "test".into(), severity: None }
+        Block {
+            rule: "AS-008".into(),
+            reference: Some(why.into()),
+            reason: String::new(),
+            what: "test".into(),
+            severity: None,
+        }
     }
 
     #[test]

@@ -39,6 +39,8 @@ struct RouteLabels {
 struct BlockLabels {
     ecosystem: String,
     rule: String,
+    /// `refused` (a download) or `withheld` (a version left out of metadata served).
+    kind: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -87,8 +89,9 @@ pub(crate) async fn track(request: Request, next: Next) -> Response {
 }
 
 /// Counts a refusal by the registry firewall.
-pub(crate) fn blocked(ecosystem: &str, rule: &str) {
-    COUNTED.blocks.get_or_create(&BlockLabels { ecosystem: ecosystem.to_owned(), rule: rule.to_owned() }).inc();
+pub(crate) fn blocked(ecosystem: &str, rule: &str, kind: scioc_store::BlockKind) {
+    let labels = BlockLabels { ecosystem: ecosystem.to_owned(), rule: rule.to_owned(), kind: kind.as_str() };
+    COUNTED.blocks.get_or_create(&labels).inc();
 }
 
 fn gauge(value: i64) -> Gauge {
@@ -108,7 +111,7 @@ pub(crate) async fn metrics(State(app): State<Arc<App>>) -> Response {
     );
     registry.register(
         "firewall_blocks",
-        "Downloads and versions the registry firewall refused",
+        "Downloads the registry firewall refused, and versions it withheld from metadata it served",
         COUNTED.blocks.clone(),
     );
 

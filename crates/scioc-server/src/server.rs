@@ -76,6 +76,10 @@ impl BoundServer {
         if !self.state.background.drain(self.config.shutdown_grace).await {
             tracing::warn!("stopped before every delivered page was confirmed; those are served again");
         }
+        // Refusals recorded just before the stop, and repeats still being folded, are stored.
+        if let Some(firewall) = &self.state.firewall {
+            firewall.flush(self.config.shutdown_grace).await;
+        }
         Ok(())
     }
 }

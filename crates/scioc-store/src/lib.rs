@@ -47,9 +47,10 @@ pub use postgres::{PgOptions, PgStore};
 pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES, RELAID_SOURCE};
 pub use sqlite::{DB_FILE, SqliteStore};
 pub use types::{
-    Appended, BlockKind, BlockRecord, Claim, ClaimKey, DailyCount, EventFilter, FeedSource, Head, Import, Indicator, LeaseTerms,
-    LoginCharge, LoginState, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery, SeenArchive, SourceDef,
-    SourceRecord, SourceState, SourceStatus, Stats, StoredClaim, StoredEvent, TimeQuery, UserRecord,
+    Appended, BlockKind, BlockRecord, Claim, ClaimKey, DailyCount, EventFilter, FeedSource, Head, Import, Indicator,
+    LeaseTerms, LoginCharge, LoginState, NewEvent, NewUser, PackageEvent, Page, PageRow, PullPage, PullQuery,
+    SeenArchive, SourceDef, SourceRecord, SourceState, SourceStatus, Stats, StoredClaim, StoredEvent, TimeQuery,
+    UserRecord,
 };
 
 use scioc_model::{FeedTime, Role, UserName};
@@ -209,8 +210,9 @@ pub trait Store: Send + Sync + 'static {
     /// Records the registry firewall's refusals, in one transaction.
     async fn record_blocks(&self, blocks: Vec<BlockRecord>) -> Result<()>;
 
-    /// The firewall's refusals at or after `since`, oldest first, at most `limit`.
-    async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>>;
+    /// The firewall's refusals at or after `since`, oldest first, at most `limit`; only those
+    /// of `kind` when given.
+    async fn blocks(&self, since: FeedTime, kind: Option<BlockKind>, limit: u32) -> Result<Vec<BlockRecord>>;
 
     /// Deletes the firewall's refusals before `before`; returns how many went.
     async fn prune_blocks(&self, before: FeedTime) -> Result<u64>;

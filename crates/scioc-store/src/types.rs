@@ -463,7 +463,16 @@ impl BlockKind {
 
     /// Reads [`BlockKind::as_str`]'s spelling; anything else is a refusal.
     pub fn parse(s: &str) -> BlockKind {
-        if s == "withheld" { BlockKind::Withheld } else { BlockKind::Refused }
+        BlockKind::named(s).unwrap_or(BlockKind::Refused)
+    }
+
+    /// Reads [`BlockKind::as_str`]'s spelling, strictly (for filters people type).
+    pub fn named(s: &str) -> Option<BlockKind> {
+        match s {
+            "withheld" => Some(BlockKind::Withheld),
+            "refused" => Some(BlockKind::Refused),
+            _ => None,
+        }
     }
 }
 

@@ -145,6 +145,7 @@ both!(
     days_are_counted_by_type_and_ecosystem_and_cursors_listed,
     a_query_never_serves_a_second_an_append_in_flight_may_take,
     an_append_waiting_for_the_lock_is_stamped_once_it_holds_it,
+    firewall_refusals_are_filtered_and_pruned_and_archives_remembered_once,
 );
 
 /// The feed's write lock, held from outside the store as an append in flight in another
@@ -839,6 +840,11 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
         .await
         .unwrap();
     assert_eq!(store.export_meta().await.unwrap().claims.len(), 2, "claims travel with a copy");
+    // The firewall's records travel too.
+    store.record_blocks(vec![block("copied", 1, scioc_store::BlockKind::Refused, 1)]).await.unwrap();
+    store.remember_archive(archive("copied", "aa")).await.unwrap();
+    let meta = store.export_meta().await.unwrap();
+    assert_eq!((meta.blocks.len(), meta.archives.len()), (1, 1), "refusals and archives travel with a copy");
     store.start_cursor(&u, base).await.unwrap();
     let q = PullQuery { limit: 10, format: Format::Json, horizon: FeedTime::now(), lease: None };
     assert_eq!(seqs(&store.pull(&u, q.clone()).await.unwrap().page), (1..=12).collect::<Vec<_>>());
@@ -878,6 +884,68 @@ async fn a_copy_equals_its_source_and_refuses_a_full_target(b: Backend) {
     let refused = other.store.restore(&*store, &|_| {}).await;
     assert!(matches!(refused, Err(Error::Conflict(_))), "{refused:?}");
     assert_eq!(other.store.digest().await.unwrap(), before);
+}
+
+fn block(package: &str, days_ago: i64, kind: scioc_store::BlockKind, count: u32) -> scioc_store::BlockRecord {
+    scioc_store::BlockRecord {
+        time: FeedTime::from_unix(FeedTime::now().unix() - days_ago * 86_400),
+        client: "alice@10.0.0.7".into(),
+        ecosystem: "npm".into(),
+        package: package.into(),
+        version: Some("1.0.0".into()),
+        rule: "AS-008".into(),
+        reference: Some("MAL-2025-1".into()),
+        reason: "known malicious".into(),
+        what: format!("{package}@1.0.0"),
+        kind,
+        count,
+    }
+}
+
+fn archive(package: &str, sha256: &str) -> scioc_store::SeenArchive {
+    scioc_store::SeenArchive {
+        ecosystem: "npm".into(),
+        package: package.into(),
+        file: format!("{package}-1.0.0.tgz"),
+        version: Some("1.0.0".into()),
+        sha256: sha256.into(),
+        sha512: format!("{sha256}{sha256}"),
+        first_seen: t("2025-01-01T00:00:00"),
+    }
+}
+
+/// Issue 29: refusals are kept apart from withheld versions, with counts, pruned past their
+/// retention; an archive's hashes are remembered as first seen, never overwritten.
+async fn firewall_refusals_are_filtered_and_pruned_and_archives_remembered_once(b: Backend) {
+    use scioc_store::BlockKind::{Refused, Withheld};
+    let s = open(b).await;
+    let store = s.store.clone();
+    store
+        .record_blocks(vec![block("old", 100, Refused, 1), block("new", 1, Refused, 1), block("new", 0, Withheld, 4)])
+        .await
+        .unwrap();
+    let all = store.blocks(FeedTime::from_unix(0), None, 10).await.unwrap();
+    assert_eq!(all.iter().map(|b| b.package.as_str()).collect::<Vec<_>>(), ["old", "new", "new"], "oldest first");
+    assert_eq!(
+        all[2],
+        scioc_store::BlockRecord { time: all[2].time, ..block("new", 0, Withheld, 4) },
+        "every field kept"
+    );
+    let withheld = store.blocks(FeedTime::from_unix(0), Some(Withheld), 10).await.unwrap();
+    assert_eq!((withheld.len(), withheld[0].count), (1, 4));
+    assert_eq!(store.blocks(FeedTime::from_unix(0), Some(Refused), 10).await.unwrap().len(), 2);
+    assert_eq!(store.blocks(FeedTime::from_unix(0), None, 1).await.unwrap().len(), 1, "the limit holds");
+    let recent = FeedTime::from_unix(FeedTime::now().unix() - 2 * 86_400);
+    assert_eq!(store.blocks(recent, None, 10).await.unwrap().len(), 2);
+    assert_eq!(store.prune_blocks(FeedTime::from_unix(FeedTime::now().unix() - 90 * 86_400)).await.unwrap(), 1);
+    assert_eq!(store.blocks(FeedTime::from_unix(0), None, 10).await.unwrap().len(), 2, "only the old one went");
+
+    assert_eq!(store.seen_archive("npm", "pkg", "pkg-1.0.0.tgz").await.unwrap(), None);
+    assert_eq!(store.remember_archive(archive("pkg", "aa")).await.unwrap(), archive("pkg", "aa"));
+    let changed = scioc_store::SeenArchive { first_seen: t("2025-06-01T00:00:00"), ..archive("pkg", "bb") };
+    assert_eq!(store.remember_archive(changed).await.unwrap(), archive("pkg", "aa"), "the first bytes stay");
+    assert_eq!(store.seen_archive("npm", "pkg", "pkg-1.0.0.tgz").await.unwrap(), Some(archive("pkg", "aa")));
+    assert_eq!(store.seen_archive("PyPI", "pkg", "pkg-1.0.0.tgz").await.unwrap(), None, "per ecosystem");
 }
 
 /// Issue 13, defect 13: nodes stamped untimed events with their own clocks, so a node whose

@@ -82,7 +82,9 @@ struct PackageState {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Feed {
     packages: Map<(&'static str, String), PackageState>,
-    hashes: Map<String, i64>,
+    /// Each malicious archive hash: the event that announced it, and what names it (the
+    /// report's id, else the package's purl).
+    hashes: Map<String, (i64, Option<std::sync::Arc<str>>)>,
     /// Reports some of whose announcements an FP took back, with that FP.
     retracted: Map<String, i64>,
     seq: i64,
@@ -106,13 +108,21 @@ impl Feed {
             self.seq = e.seq;
             let malicious = e.event_type == EventType::NewMalicious;
             let renamed = e.event_type == EventType::NewThreatName;
+            let named: Option<std::sync::Arc<str>> = if malicious && !renamed {
+                e.source_id.as_deref().or(e.purl.as_deref()).map(std::sync::Arc::from).or_else(|| {
+                    let (c, p) = (e.community.as_deref()?, e.package.as_deref()?);
+                    scioc_model::build_purl(c, p, e.version.as_deref()).ok().map(std::sync::Arc::from)
+                })
+            } else {
+                None
+            };
             for h in [e.md5.take(), e.sha1.take(), e.sha256.take(), e.sha512.take()]
                 .into_iter()
                 .flatten()
                 .filter(|_| !renamed)
             {
                 if malicious {
-                    self.hashes.insert(h, e.seq);
+                    self.hashes.insert(h, (e.seq, named.clone()));
                 } else {
                     self.hashes.remove(&h);
                 }
@@ -355,13 +365,13 @@ impl Feed {
 
     /// The `HASH` verdict for the first of `hashes` that is a malicious archive.
     pub(crate) fn hash(&self, hashes: &[(&'static str, String)]) -> Option<Verdict> {
-        let (algo, hex, seq) = hashes.iter().find_map(|(a, h)| self.hashes.get(h).map(|s| (*a, h, *s)))?;
+        let (algo, hex, (seq, named)) = hashes.iter().find_map(|(a, h)| self.hashes.get(h).map(|s| (*a, h, s)))?;
         Some(Verdict {
             rule: Rule::ArchiveHash,
             severity: Severity::Critical,
             evidence: format!("{algo} {hex} is the archive of a known-malicious package"),
-            event: Some(seq),
-            reference: None,
+            event: Some(*seq),
+            reference: named.as_deref().map(str::to_owned),
             origin: crate::Origin::Feed,
         })
     }

@@ -1015,12 +1015,34 @@ pub(crate) enum IndicatorsFormat {
     Csv,
 }
 
+/// `scioc firewall blocks --kind`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum BlockKindArg {
+    /// Downloads refused (403) or aborted because of their bytes.
+    Refused,
+    /// Versions withheld from the metadata a client asked for.
+    Withheld,
+}
+
+impl From<BlockKindArg> for scioc_store::BlockKind {
+    fn from(k: BlockKindArg) -> Self {
+        match k {
+            BlockKindArg::Refused => scioc_store::BlockKind::Refused,
+            BlockKindArg::Withheld => scioc_store::BlockKind::Withheld,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum FirewallCommand {
-    /// List the downloads and versions the firewall refused (oldest first): time, client,
-    /// package, version, rule and reference.
+    /// List what the firewall refused (oldest first): downloads it refused (403, or aborted
+    /// because of their bytes), every one of them, and versions it withheld from metadata, the
+    /// repeats from one client within 60 s folded into one row with a count. Each row has the
+    /// rule, the reference of the report behind it (MAL-…, GHSA-…) and the reason.
     ///
-    /// Example: scioc firewall blocks --since 24h --format json
+    /// Rows older than --blocks-retention (default 90d) are deleted by `scioc serve`.
+    ///
+    /// Example: scioc firewall blocks --since 24h --kind refused --format json
     Blocks(BlocksArgs),
 }
 
@@ -1034,6 +1056,10 @@ pub(crate) struct BlocksArgs {
     /// Most refusals listed
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) limit: u32,
+
+    /// Only refused downloads, or only versions withheld from metadata [default: both]
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub(crate) kind: Option<BlockKindArg>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]

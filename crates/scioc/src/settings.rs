@@ -69,7 +69,7 @@ pub(crate) enum Job {
     Sources(SourcesCommand),
     Status(StatusArgs),
     Indicators(IndicatorsArgs),
-    FirewallBlocks { since: FeedTime, limit: u32, format: crate::cli::ListFormat },
+    FirewallBlocks { since: FeedTime, kind: Option<scioc_store::BlockKind>, limit: u32, format: crate::cli::ListFormat },
     Reclassify(ReclassifyArgs),
     Candidates(Candidates),
     Export(ExportCommand),
@@ -247,6 +247,7 @@ impl Settings {
                     Some(text) => since("--since", text, FeedTime::now())?,
                     None => FeedTime::from_unix(0),
                 },
+                kind: a.kind.map(Into::into),
                 limit: a.limit,
                 format: a.format,
             },
@@ -431,7 +432,8 @@ fn firewall(args: FirewallArgs, f: &FileFirewall) -> Result<FirewallConfig> {
         )?,
         pypi_withhold,
         download_origins: {
-            let given = if args.download_origins.is_empty() { f.download_origins.clone() } else { args.download_origins };
+            let given =
+                if args.download_origins.is_empty() { f.download_origins.clone() } else { args.download_origins };
             for u in &given {
                 if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
                     bail!("--download-origin: expected an http:// or https:// URL with a host, got {u}");
@@ -452,7 +454,10 @@ fn firewall(args: FirewallArgs, f: &FileFirewall) -> Result<FirewallConfig> {
         } else {
             args.upstream_networks.into_iter().map(|n| n.trunc()).collect()
         },
-        memory_bytes: args.firewall_memory_mb.or(f.memory_mb.map(u64::from)).map_or(defaults.memory_bytes, |mb| mb << 20),
+        memory_bytes: args
+            .firewall_memory_mb
+            .or(f.memory_mb.map(u64::from))
+            .map_or(defaults.memory_bytes, |mb| mb << 20),
         min_rate: args.upstream_min_rate.or(f.upstream_min_rate.map(u64::from)).unwrap_or(defaults.min_rate),
         blocks_retention: within(
             args.blocks_retention,

@@ -183,7 +183,7 @@ async fn page(app: &App, caller: Caller, params: Params) -> Result<Page, AppErro
             users: store.users().await?,
             cursors: store.cursors().await?,
             blocks: {
-                let mut b = store.blocks(FeedTime::from_unix(now.unix() - 7 * 86_400), 10_000).await?;
+                let mut b = store.blocks(FeedTime::from_unix(now.unix() - 7 * 86_400), None, 10_000).await?;
                 b.reverse();
                 b.truncate(BLOCKS as usize);
                 b

@@ -310,15 +310,17 @@ fn admin(a: &AdminView, p: &Page) -> Markup {
                 p { "None." }
             } @else {
                 table {
-                    thead { tr { th { "Time (UTC)" } th { "Client" } th { "Package" } th { "Rule" } th { "Reference" } } }
+                    thead { tr { th { "Time (UTC)" } th { "Kind" } th { "Client" } th { "Package" } th { "Rule" } th { "Reference" } th { "Reason" } } }
                     tbody {
                         @for b in &a.blocks {
                             tr {
                                 td { (time(b.time)) }
+                                td { (b.kind.as_str()) @if b.count > 1 { " ×" (b.count) } }
                                 td { (b.client) }
                                 td { (b.ecosystem) " " (b.package) @if let Some(v) = &b.version { "@" (v) } }
                                 td { code { (b.rule) } }
                                 td { @if let Some(r) = &b.reference { (reference(r, &Served::new())) } }
+                                td { (b.reason) }
                             }
                         }
                     }

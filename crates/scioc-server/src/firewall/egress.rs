@@ -35,11 +35,14 @@ impl Origin {
     }
 }
 
+/// Basic credentials: a user and perhaps a password.
+pub(crate) type Credentials = (String, Option<String>);
+
 /// The firewall's egress policy.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Egress {
     /// Upstream origins, with the credentials their URLs carry.
-    upstreams: Vec<(Origin, Option<(String, Option<String>)>)>,
+    upstreams: Vec<(Origin, Option<Credentials>)>,
     /// Download origins: archives only, never credentials.
     downloads: Vec<Origin>,
     /// Networks that may be reached although they are not public.
@@ -55,7 +58,8 @@ impl Egress {
     /// The policy for `upstreams` (with their credentials), `downloads` and `networks`.
     pub(crate) fn new(upstreams: &[url::Url], downloads: &[url::Url], networks: &[ipnet::IpNet]) -> Egress {
         let credentials = |u: &url::Url| {
-            (!u.username().is_empty() || u.password().is_some()).then(|| (decode(u.username()), u.password().map(decode)))
+            (!u.username().is_empty() || u.password().is_some())
+                .then(|| (decode(u.username()), u.password().map(decode)))
         };
         Egress {
             upstreams: upstreams.iter().filter_map(|u| Some((Origin::of(u)?, credentials(u)))).collect(),
@@ -65,7 +69,7 @@ impl Egress {
     }
 
     /// Whether `url` may be fetched, and the credentials to send with it.
-    pub(crate) fn admit(&self, url: &url::Url) -> Result<Option<(String, Option<String>)>, Refused> {
+    pub(crate) fn admit(&self, url: &url::Url) -> Result<Option<Credentials>, Refused> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Refused(format!("{} is not an http(s) URL", super::without_credentials(url))));
         }
@@ -207,7 +211,11 @@ mod tests {
             Some(("user".to_owned(), Some("p@ss".to_owned()))),
             "an upstream's own archives get its credentials"
         );
-        assert_eq!(egress.admit(&url("https://files.example/packages/x.whl")).unwrap(), None, "a download origin, no credentials");
+        assert_eq!(
+            egress.admit(&url("https://files.example/packages/x.whl")).unwrap(),
+            None,
+            "a download origin, no credentials"
+        );
         for refused in [
             "https://evil.example/x.tgz",
             "http://registry.example/npm/x",
@@ -228,7 +236,16 @@ mod tests {
         let allowed = Egress::new(&[url("http://127.0.0.1:4873/")], &[], &["127.0.0.0/8".parse().unwrap()]);
         assert!(allowed.admit(&url("http://127.0.0.1:4873/x")).is_ok());
         assert!(allowed.admit(&url("http://127.0.0.2:4873/x")).is_err(), "another host on the allowed network");
-        for private in ["10.1.2.3", "172.16.0.1", "192.168.1.1", "100.64.0.1", "169.254.169.254", "fd00::1", "fe80::1", "::ffff:10.0.0.1"] {
+        for private in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "100.64.0.1",
+            "169.254.169.254",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+        ] {
             assert!(egress.address(private.parse().unwrap()).is_err(), "{private}");
         }
         for public in ["93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"] {

@@ -139,6 +139,11 @@ impl Drop for Firewall {
 }
 
 impl Firewall {
+    /// Writes the refusals not yet stored (on shutdown).
+    pub(crate) async fn flush(&self, limit: Duration) {
+        self.recorder.flush(limit).await;
+    }
+
     /// The verdicts this firewall judges with, to share with the OSV routes.
     pub(crate) fn verdicts(&self) -> Arc<verdicts::Verdicts> {
         self.verdicts.clone()
@@ -152,8 +157,7 @@ impl Firewall {
         tls: bool,
     ) -> Result<Firewall, FirewallError> {
         let verdicts = verdicts::Verdicts::load(store.as_ref()).await?;
-        let upstreams: Vec<url::Url> =
-            config.npm_upstream.iter().chain(config.pypi_upstream.iter()).cloned().collect();
+        let upstreams: Vec<url::Url> = config.npm_upstream.iter().chain(config.pypi_upstream.iter()).cloned().collect();
         let egress = Arc::new(egress::Egress::new(&upstreams, &config.download_origins, &config.upstream_networks));
         let upstream = upstream::Upstream::new(
             config.upstream_timeout,
@@ -340,7 +344,9 @@ impl Firewall {
             Ok(Some(seen)) => {
                 let hashes = vec![("sha256", seen.sha256.clone()), ("sha512", seen.sha512.clone())];
                 let verdict = match self.engine() {
-                    Ok(engine) => scioc_registry::judge::archive_bytes(&engine, d.ecosystem, &hashes, || d.what.clone()),
+                    Ok(engine) => {
+                        scioc_registry::judge::archive_bytes(&engine, d.ecosystem, &hashes, || d.what.clone())
+                    }
                     Err(r) => return r,
                 };
                 if let Some(block) = verdict {
@@ -388,20 +394,28 @@ fn judge_bytes(app: Arc<App>, client: String, d: &Delivery<'_>) -> verify::Check
                 fw.record_as(&client, scioc_store::BlockKind::Refused, ecosystem, &package, version.as_deref(), &block);
                 Err(block.line())
             };
-            if let Some(why) = verify::mismatch(&digests, &expected) {
-                return refused("INTEGRITY", format!("the archive's bytes differ from the upstream's metadata: {why}"), None);
-            }
             let verdict = match fw.verdicts.engine() {
-                Ok(engine) => scioc_registry::judge::archive_bytes(&engine, ecosystem, &digests.as_query(), || what.clone()),
+                Ok(engine) => {
+                    scioc_registry::judge::archive_bytes(&engine, ecosystem, &digests.as_query(), || what.clone())
+                }
                 Err(e) if fw.config.fail_open => {
                     tracing::warn!(reason = %e, "firewall failing open: an archive's bytes are judged by the last verdicts known");
-                    scioc_registry::judge::archive_bytes(&fw.verdicts.current(), ecosystem, &digests.as_query(), || what.clone())
+                    scioc_registry::judge::archive_bytes(&fw.verdicts.current(), ecosystem, &digests.as_query(), || {
+                        what.clone()
+                    })
                 }
                 Err(e) => return Err(format!("scioc firewall fails closed: {e}")),
             };
             if let Some(block) = verdict {
                 fw.record_as(&client, scioc_store::BlockKind::Refused, ecosystem, &package, version.as_deref(), &block);
                 return Err(block.line());
+            }
+            if let Some(why) = verify::mismatch(&digests, &expected) {
+                return refused(
+                    "INTEGRITY",
+                    format!("the archive's bytes differ from the upstream's metadata: {why}"),
+                    None,
+                );
             }
             let first = scioc_store::SeenArchive {
                 ecosystem: ecosystem.to_owned(),

@@ -147,8 +147,8 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
     } else {
         "application/json"
     };
-    let body = match doc.answer(&origin, generation, fw.answer_max_age()) {
-        Some(body) => body,
+    let answer = match doc.answer(&origin, generation, fw.answer_max_age()) {
+        Some(answer) => answer,
         None => {
             // Parsed afresh rather than kept parsed: a parsed packument takes several times
             // its bytes, and this runs once per document and verdict generation; the memory
@@ -161,24 +161,23 @@ async fn packument(fw: &Firewall, upstream: &url::Url, name: &PackageName, asker
                 Ok(m) => m,
                 Err(r) => return r,
             };
-            let blocked;
-            {
+            let withheld: Vec<(Option<String>, Block)> = {
                 let engine = match fw.engine() {
                     Ok(e) => e,
                     Err(r) => return r,
                 };
                 let filtered = packument
                     .filter(name, &format!("{origin}{}", super::NPM_PATH), |v| judge_version(fw, &engine, name, v));
-                blocked = filtered.removed;
-            }
-            let body = Bytes::from(packument.to_vec());
-            for (version, block) in &blocked {
-                fw.withheld(asker, "npm", name.as_str(), Some(version), block);
-            }
-            doc.keep_answer(origin, generation, body.clone());
-            body
+                filtered.removed.into_iter().map(|(v, b)| (Some(v), b)).collect()
+            };
+            doc.keep_answer(origin, generation, Bytes::from(packument.to_vec()), Arc::new(withheld))
         }
     };
+    // Recorded for every answer served (the recorder folds a client's repeats into a count).
+    for (version, block) in answer.withheld.iter() {
+        fw.withheld(asker, "npm", name.as_str(), version.as_deref(), block);
+    }
+    let body = answer.body;
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
@@ -217,22 +216,31 @@ async fn archive(
     let Some(claimants) = archives.0.get(file) else {
         return fail(StatusCode::NOT_FOUND, &format!("no version of {} has the archive {file}", name.as_str()));
     };
-    // Every version that claims the file is judged: a blocked version's archive served under
-    // another version's name is still the blocked version's archive.
+    // Every version that claims the file is judged, and the version its name carries: a
+    // blocked version's archive served under another version is still the blocked archive.
     let verdict = {
         let engine = match fw.engine() {
             Ok(e) => e,
             Err(r) => return r,
         };
-        claimants.iter().find_map(|c| {
-            let info = VersionInfo {
-                version: &c.version,
-                shasum: c.shasum.as_deref(),
-                integrity: c.integrity.as_deref(),
-                published: c.published.as_deref(),
-            };
-            judge_version(fw, &engine, name, &info).map(|b| (c.version.clone(), b))
-        })
+        let named =
+            file.strip_prefix(name.short()).and_then(|r| r.strip_prefix('-')).and_then(|r| r.strip_suffix(".tgz"));
+        claimants
+            .iter()
+            .find_map(|c| {
+                let info = VersionInfo {
+                    version: &c.version,
+                    shasum: c.shasum.as_deref(),
+                    integrity: c.integrity.as_deref(),
+                    published: c.published.as_deref(),
+                };
+                judge_version(fw, &engine, name, &info).map(|b| (c.version.clone(), b))
+            })
+            .or_else(|| {
+                let version = named?;
+                let info = VersionInfo { version, shasum: None, integrity: None, published: None };
+                judge::npm_version(&engine, name, &info).map(|b| (version.to_owned(), b))
+            })
     };
     if let Some((version, block)) = verdict {
         return fw.refuse(asker, "npm", name.as_str(), Some(&version), &block);
@@ -250,10 +258,16 @@ async fn archive(
             &format!("the upstream gives {}@{} no archive URL", name.as_str(), found.version),
         );
     };
-    let mut expected = found.integrity.as_deref().map(super::verify::sri).unwrap_or_default();
-    if let Some(sha1) = found.shasum.as_deref().filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit())) {
-        expected.push(("sha1", sha1.to_ascii_lowercase()));
+    // The bytes must match what every claimant's metadata says of them.
+    let mut expected = Vec::new();
+    for c in claimants {
+        expected.extend(c.integrity.as_deref().map(super::verify::sri).unwrap_or_default());
+        if let Some(sha1) = c.shasum.as_deref().filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit())) {
+            expected.push(("sha1", sha1.to_ascii_lowercase()));
+        }
     }
+    expected.sort();
+    expected.dedup();
     let delivery = super::Delivery {
         ecosystem: "npm",
         package: name.as_str(),

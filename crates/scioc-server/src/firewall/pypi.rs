@@ -107,8 +107,9 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
     let content_type = if json { pypi::JSON_TYPE } else { "text/html; charset=utf-8" };
     let key = format!("{json} {origin}");
     let generation = fw.verdicts.generation();
-    if let Some(body) = doc.answer(&key, generation, fw.answer_max_age()) {
-        return page_response(body, content_type);
+    if let Some(answer) = doc.answer(&key, generation, fw.answer_max_age()) {
+        record_withheld(fw, &asker, &project, &answer.withheld);
+        return page_response(answer.body, content_type);
     }
     let _held = match fw.upstream.reserve(doc.body.len() * super::upstream::WORKING_FACTOR).await {
         Ok(h) => h,
@@ -124,9 +125,13 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
             judge_file(fw, &engine, &project, f)
         })
     };
-    for (filename, block) in &blocked {
-        let version = version_of(filename, &project);
-        fw.withheld(&asker, "PyPI", project.as_str(), version.as_deref(), block);
+    // One row per version withheld, however many files it has.
+    let mut withheld: Vec<(Option<String>, Block)> = Vec::new();
+    for (filename, block) in blocked {
+        let version = version_of(&filename, &project);
+        if !withheld.iter().any(|(v, b)| *v == version && b.rule == block.rule) {
+            withheld.push((version, block));
+        }
     }
     let body = if json {
         out.as_object_mut().map(|o| o.entry("meta").or_insert(serde_json::json!({"api-version": "1.0"})));
@@ -134,8 +139,16 @@ pub(crate) async fn page(State(app): State<Arc<App>>, Path(raw): Path<String>, r
     } else {
         Bytes::from(render_html(&out))
     };
-    doc.keep_answer(key, generation, body.clone());
-    page_response(body, content_type)
+    let answer = doc.keep_answer(key, generation, body, Arc::new(withheld));
+    record_withheld(fw, &asker, &project, &answer.withheld);
+    page_response(answer.body, content_type)
+}
+
+/// Records what an answer withheld from the client it is served to.
+fn record_withheld(fw: &Firewall, asker: &Asker, project: &ProjectName, withheld: &super::upstream::Withheld) {
+    for (version, block) in withheld.iter() {
+        fw.withheld(asker, "PyPI", project.as_str(), version.as_deref(), block);
+    }
 }
 
 /// A simple page in the negotiated form, with `Vary: Accept`.
@@ -212,11 +225,8 @@ pub(crate) async fn file(
     let hex = |v: Option<&str>| {
         v.filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_ascii_lowercase)
     };
-    let expected = if metadata {
-        hex(entry.pointer("/core-metadata/sha256").and_then(Value::as_str))
-    } else {
-        hex(info.sha256)
-    };
+    let expected =
+        if metadata { hex(entry.pointer("/core-metadata/sha256").and_then(Value::as_str)) } else { hex(info.sha256) };
     let delivery = super::Delivery {
         ecosystem: "PyPI",
         package: project.as_str(),

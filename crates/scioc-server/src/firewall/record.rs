@@ -7,7 +7,8 @@
 //!
 //! Rows are written in batches by one task, through a bounded queue, so a flood of refused
 //! requests costs the store one transaction per batch and never holds a request. The same task
-//! deletes rows older than the retention period, hourly.
+//! deletes rows older than the retention period, hourly. On shutdown, [`Recorder::flush`]
+//! writes what is queued and the folded repeats not yet written.
 
 use scioc_store::{BlockKind, BlockRecord, Store};
 use std::collections::HashMap;
@@ -29,25 +30,47 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Withheld versions seen recently: when first, how many repeats since, and the row to write.
 type Folded = HashMap<(String, String), (Instant, u32, BlockRecord)>;
 
+/// What the writing task is sent.
+enum Message {
+    Row(BlockRecord),
+    /// Write everything now, folded repeats included, then answer.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
 /// Sends refusals to the store.
 pub(crate) struct Recorder {
-    queue: mpsc::Sender<BlockRecord>,
+    queue: mpsc::Sender<Message>,
     folded: Arc<Mutex<Folded>>,
 }
 
 impl Recorder {
     /// A recorder writing to `store` from a task of its own, keeping rows for `retention`.
     pub(crate) fn start(store: Arc<dyn Store>, retention: Duration) -> Recorder {
-        let (queue, mut rx) = mpsc::channel::<BlockRecord>(QUEUE);
+        let (queue, mut rx) = mpsc::channel::<Message>(QUEUE);
         let folded: Arc<Mutex<Folded>> = Arc::default();
         let flushing = folded.clone();
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
+            let mut received = Vec::with_capacity(BATCH);
             let mut tick = tokio::time::interval(TICK);
             let mut pruned: Option<Instant> = None;
             loop {
+                let mut flushed = None;
                 tokio::select! {
-                    n = rx.recv_many(&mut batch, BATCH) => if n == 0 { break },
+                    n = rx.recv_many(&mut received, BATCH) => {
+                        if n == 0 {
+                            break;
+                        }
+                        for m in received.drain(..) {
+                            match m {
+                                Message::Row(row) => batch.push(row),
+                                Message::Flush(done) => {
+                                    batch.extend(take_expired(&flushing, true));
+                                    flushed = Some(done);
+                                }
+                            }
+                        }
+                    },
                     _ = tick.tick() => {
                         batch.extend(take_expired(&flushing, false));
                         if pruned.is_none_or(|at| at.elapsed() > PRUNE_EVERY) {
@@ -61,21 +84,32 @@ impl Recorder {
                         }
                     }
                 }
-                if batch.is_empty() {
-                    continue;
+                if !batch.is_empty() {
+                    let n = batch.len();
+                    if let Err(e) = store.record_blocks(std::mem::take(&mut batch)).await {
+                        tracing::error!(error = %e, rows = n, "firewall refusals could not be stored");
+                    }
                 }
-                let n = batch.len();
-                if let Err(e) = store.record_blocks(std::mem::take(&mut batch)).await {
-                    tracing::error!(error = %e, rows = n, "firewall refusals could not be stored");
+                if let Some(done) = flushed {
+                    let _ = done.send(());
                 }
             }
         });
         Recorder { queue, folded }
     }
 
+    /// Writes every refusal queued and every folded repeat, waiting at most `limit`.
+    pub(crate) async fn flush(&self, limit: Duration) {
+        let (done, written) = tokio::sync::oneshot::channel();
+        let sent = tokio::time::timeout(limit, self.queue.send(Message::Flush(done))).await;
+        if !matches!(sent, Ok(Ok(()))) || tokio::time::timeout(limit, written).await.is_err() {
+            tracing::warn!("firewall refusals still queued at shutdown were not all stored");
+        }
+    }
+
     /// Logs a refusal and queues it for the store (a repeated withheld version is folded).
     pub(crate) fn record(&self, block: BlockRecord) {
-        crate::metrics::blocked(&block.ecosystem, &block.rule);
+        crate::metrics::blocked(&block.ecosystem, &block.rule, block.kind);
         tracing::warn!(
             target: "scioc::firewall",
             kind = block.kind.as_str(),
@@ -91,7 +125,10 @@ impl Recorder {
         );
         if block.kind == BlockKind::Withheld {
             let mut folded = self.folded.lock().unwrap_or_else(|p| p.into_inner());
-            let key = (block.client.clone(), format!("{} {} {} {}", block.ecosystem, block.what, block.rule, block.version.as_deref().unwrap_or("")));
+            let key = (
+                block.client.clone(),
+                format!("{} {} {} {}", block.ecosystem, block.what, block.rule, block.version.as_deref().unwrap_or("")),
+            );
             if let Some((first, repeats, _)) = folded.get_mut(&key)
                 && first.elapsed() < FOLD_WINDOW
             {
@@ -111,7 +148,7 @@ impl Recorder {
     }
 
     fn send(&self, block: BlockRecord) {
-        if self.queue.try_send(block).is_err() {
+        if self.queue.try_send(Message::Row(block)).is_err() {
             tracing::warn!("firewall refusal queue is full; this refusal is logged but not stored");
         }
     }
@@ -130,7 +167,12 @@ fn take_expired(folded: &Mutex<Folded>, all: bool) -> Vec<BlockRecord> {
             out.push(BlockRecord {
                 time: scioc_model::FeedTime::now(),
                 count: *repeats,
-                reason: format!("{} (the same client asked again {} time(s) within {} s)", row.reason, repeats, FOLD_WINDOW.as_secs()),
+                reason: format!(
+                    "{} (the same client asked again {} time(s) within {} s)",
+                    row.reason,
+                    repeats,
+                    FOLD_WINDOW.as_secs()
+                ),
                 ..row.clone()
             });
         }

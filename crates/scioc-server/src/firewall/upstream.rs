@@ -43,7 +43,7 @@ pub(crate) enum UpstreamError {
     Egress(#[from] super::egress::Refused),
     /// Other requests hold the memory budget for upstream metadata.
     #[error(
-        "the firewall is holding its {budget_mib} MiB for upstream metadata for other requests (firewall memory_mb); retry"
+        "the firewall's memory for upstream metadata ({budget_mib} MiB, --firewall-memory-mb) is held by other requests; retry"
     )]
     Busy { budget_mib: u64 },
 }
@@ -98,8 +98,25 @@ pub(crate) struct Doc {
     checked: Mutex<Instant>,
     /// What the body was read into (a page, an index of archives), once.
     model: OnceLock<Result<Arc<dyn std::any::Any + Send + Sync>, Unreadable>>,
-    /// Answers filtered from it: (key, verdict generation, when, body).
-    answers: Mutex<Vec<(String, u64, Instant, Bytes)>>,
+    /// Answers filtered from it.
+    answers: Mutex<Vec<Answer>>,
+}
+
+/// What was withheld from an answer: each version, with why.
+pub(crate) type Withheld = Arc<Vec<(Option<String>, scioc_registry::Block)>>;
+
+/// One answer filtered from a document, kept for the next request that would make the same.
+#[derive(Clone)]
+pub(crate) struct Answer {
+    /// The form and host it was made for.
+    key: String,
+    /// The verdict generation it was filtered at.
+    generation: u64,
+    at: Instant,
+    /// The body.
+    pub(crate) body: Bytes,
+    /// What it withholds, recorded again each time it is served.
+    pub(crate) withheld: Withheld,
 }
 
 impl Doc {
@@ -117,22 +134,24 @@ impl Doc {
     }
 
     /// An answer filtered earlier under `key` at verdict `generation`, no older than `max_age`.
-    pub(crate) fn answer(&self, key: &str, generation: u64, max_age: Option<Duration>) -> Option<Bytes> {
+    pub(crate) fn answer(&self, key: &str, generation: u64, max_age: Option<Duration>) -> Option<Answer> {
         let answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
         answers
             .iter()
-            .find(|(k, g, at, _)| k == key && *g == generation && max_age.is_none_or(|m| at.elapsed() < m))
-            .map(|(_, _, _, b)| b.clone())
+            .find(|a| a.key == key && a.generation == generation && max_age.is_none_or(|m| a.at.elapsed() < m))
+            .cloned()
     }
 
     /// Keeps an answer for [`Doc::answer`]; a few per document (one per form and host).
-    pub(crate) fn keep_answer(&self, key: String, generation: u64, body: Bytes) {
+    pub(crate) fn keep_answer(&self, key: String, generation: u64, body: Bytes, withheld: Withheld) -> Answer {
+        let answer = Answer { key, generation, at: Instant::now(), body, withheld };
         let mut answers = self.answers.lock().unwrap_or_else(|p| p.into_inner());
-        answers.retain(|(k, _, _, _)| *k != key);
+        answers.retain(|a| a.key != answer.key);
         if answers.len() >= 4 {
             answers.remove(0);
         }
-        answers.push((key, generation, Instant::now(), body));
+        answers.push(answer.clone());
+        answer
     }
 }
 
@@ -272,7 +291,8 @@ impl Upstream {
         }
         let headers = response.headers().clone();
         let final_url = response.url().clone();
-        let body = tokio::time::timeout_at(deadline, self.read_capped(response, &shown)).await.map_err(|_| late())??;
+        let body =
+            tokio::time::timeout_at(deadline, self.read_capped(response, &shown)).await.map_err(|_| late())??;
         let text = |h: &HeaderMap, name| h.get(name).cloned();
         let doc = Arc::new(Doc {
             content_type: headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned(),
@@ -314,17 +334,24 @@ impl Upstream {
         })
     }
 
-    /// Reads a body up to [`MAX_METADATA_BYTES`] decoded, holding its share of the memory
-    /// budget as it grows.
+    /// The largest document the firewall reads: [`MAX_METADATA_BYTES`], or less when the
+    /// memory budget could not hold one that large while it is filtered.
+    fn max_document(&self) -> usize {
+        MAX_METADATA_BYTES.min(self.budget_kib * 1024 / WORKING_FACTOR)
+    }
+
+    /// Reads a body up to [`Upstream::max_document`] decoded (a compressed body counts as
+    /// what it decompresses to), holding its share of the memory budget as it grows.
     async fn read_capped(&self, mut response: reqwest::Response, url: &str) -> Result<Bytes, UpstreamError> {
-        if response.content_length().is_some_and(|n| n > MAX_METADATA_BYTES as u64) {
-            return Err(too_big(url));
+        let max = self.max_document();
+        if response.content_length().is_some_and(|n| n > max as u64) {
+            return Err(too_big(url, max));
         }
         let mut body = bytes::BytesMut::new();
         let mut held = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| UpstreamError::of(url, self.timeout, e))? {
-            if body.len() + chunk.len() > MAX_METADATA_BYTES {
-                return Err(too_big(url));
+            if body.len() + chunk.len() > max {
+                return Err(too_big(url, max));
             }
             held.push(self.reserve(chunk.len()).await?);
             body.extend_from_slice(&chunk);
@@ -335,6 +362,15 @@ impl Upstream {
 
 pub(crate) use super::without_credentials as redact;
 
-fn too_big(url: &str) -> UpstreamError {
-    UpstreamError::Malformed { url: url.to_owned(), reason: format!("larger than {} MiB", MAX_METADATA_BYTES >> 20) }
+fn too_big(url: &str, max: usize) -> UpstreamError {
+    let reason = if max < MAX_METADATA_BYTES {
+        format!(
+            "larger than {} MiB decoded, the most a memory budget of {} MiB (--firewall-memory-mb) can filter",
+            max >> 20,
+            (max * WORKING_FACTOR) >> 20
+        )
+    } else {
+        format!("larger than {} MiB decoded", max >> 20)
+    };
+    UpstreamError::Malformed { url: url.to_owned(), reason }
 }

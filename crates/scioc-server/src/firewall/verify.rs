@@ -27,13 +27,13 @@ pub(crate) struct Digests {
 }
 
 impl Digests {
-    /// As a verdict query's hashes.
+    /// As a verdict query's hashes, the strongest first (a refusal cites the first known).
     pub(crate) fn as_query(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("md5", self.md5.clone()),
-            ("sha1", self.sha1.clone()),
             ("sha256", self.sha256.clone()),
             ("sha512", self.sha512.clone()),
+            ("sha1", self.sha1.clone()),
+            ("md5", self.md5.clone()),
         ]
     }
 }
@@ -135,7 +135,8 @@ pub(crate) fn verified(
                 Some(Ok(chunk)) => {
                     s.hashers.update(&chunk);
                     let elapsed = s.started.elapsed();
-                    if elapsed > s.pace.grace && (s.hashers.len as f64) < s.pace.min_rate as f64 * elapsed.as_secs_f64() {
+                    if elapsed > s.pace.grace && (s.hashers.len as f64) < s.pace.min_rate as f64 * elapsed.as_secs_f64()
+                    {
                         s.done = true;
                         let why = format!(
                             "the upstream sent {} bytes in {} s, slower than {} bytes a second",
@@ -199,7 +200,8 @@ pub(crate) fn mismatch(digests: &Digests, expected: &[(&'static str, String)]) -
             "sha512" => &digests.sha512,
             _ => return None,
         };
-        (!got.eq_ignore_ascii_case(want)).then(|| format!("its {algo} is {got}, not {want} as the upstream's metadata says"))
+        (!got.eq_ignore_ascii_case(want))
+            .then(|| format!("its {algo} is {got}, not {want} as the upstream's metadata says"))
     })
 }
 
@@ -216,10 +218,8 @@ mod tests {
         assert_eq!(d.sha256, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
         assert_eq!(d.len, 11);
         use base64::Engine as _;
-        let sri_512 = format!(
-            "sha512-{}",
-            base64::engine::general_purpose::STANDARD.encode(Sha512::digest(b"hello world"))
-        );
+        let sri_512 =
+            format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(b"hello world")));
         let expected = sri(&sri_512);
         assert_eq!(expected[0].0, "sha512");
         assert_eq!(mismatch(&d, &expected), None);

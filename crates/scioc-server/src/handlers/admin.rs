@@ -266,6 +266,8 @@ pub(crate) struct BlocksParams {
     since: Option<String>,
     /// At most this many (default and cap 10,000).
     limit: Option<u32>,
+    /// `refused` (downloads) or `withheld` (versions left out of metadata); default: both.
+    kind: Option<String>,
 }
 
 /// The registry firewall's refusals since a time, oldest first.
@@ -279,6 +281,13 @@ pub(crate) async fn get_blocks(
             .map_err(|e| AppError::BadRequest(format!("since: {e}")))?,
     };
     let limit = params.limit.unwrap_or(MAX_BLOCKS).clamp(1, MAX_BLOCKS);
-    let blocks = app.store.blocks(since, limit).await?;
+    let kind = match params.kind.as_deref() {
+        None => None,
+        Some(k) => Some(
+            scioc_store::BlockKind::named(k)
+                .ok_or_else(|| AppError::BadRequest(format!("kind: expected refused or withheld, found {k:?}")))?,
+        ),
+    };
+    let blocks = app.store.blocks(since, kind, limit).await?;
     Ok(Json(json!({"blocks": blocks.iter().map(scioc_store::BlockRecord::to_json).collect::<Vec<_>>()})))
 }

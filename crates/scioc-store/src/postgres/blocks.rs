@@ -63,12 +63,15 @@ fn block(r: &Row) -> BlockRecord {
     }
 }
 
-pub(super) async fn since(c: &Conn, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
+pub(super) async fn since(c: &Conn, since: FeedTime, kind: Option<BlockKind>, limit: u32) -> Result<Vec<BlockRecord>> {
     let stmt = c
-        .prepare_cached(&format!("SELECT {BLOCK_COLUMNS} FROM firewall_blocks WHERE at >= $1 ORDER BY at, id LIMIT $2"))
+        .prepare_cached(&format!(
+            "SELECT {BLOCK_COLUMNS} FROM firewall_blocks WHERE at >= $1 AND ($3::text IS NULL OR kind = $3)
+             ORDER BY at, id LIMIT $2"
+        ))
         .await
         .db()?;
-    let rows = c.query(&stmt, &[&since.unix(), &i64::from(limit)]).await.db()?;
+    let rows = c.query(&stmt, &[&since.unix(), &i64::from(limit), &kind.map(BlockKind::as_str)]).await.db()?;
     Ok(rows.iter().map(block).collect())
 }
 

@@ -30,7 +30,7 @@ use crate::{
     Appended, BlockRecord, Error, EventFilter, Head, Import, Indicator, LoginCharge, LoginState, NewEvent, NewUser,
     PackageEvent, Page, PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
 };
-use crate::{DailyCount, FeedSource, SourceDef, SourceStatus};
+use crate::{BlockKind, DailyCount, FeedSource, SourceDef, SourceStatus};
 use deadpool_postgres::{Manager, ManagerConfig, Object as Conn, Pool, RecyclingMethod, Runtime};
 use scioc_model::{FeedTime, Role, UserName};
 use std::time::Duration;
@@ -329,8 +329,8 @@ impl Store for PgStore {
         blocks::record(&mut self.client().await?, &blocks).await
     }
 
-    async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
-        blocks::since(&self.client().await?, since, limit).await
+    async fn blocks(&self, since: FeedTime, kind: Option<BlockKind>, limit: u32) -> Result<Vec<BlockRecord>> {
+        blocks::since(&self.client().await?, since, kind, limit).await
     }
 
     async fn prune_blocks(&self, before: FeedTime) -> Result<u64> {

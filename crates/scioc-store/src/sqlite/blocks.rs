@@ -6,7 +6,8 @@ use r2d2_sqlite::rusqlite::{Connection, OptionalExtension, Row, params};
 use scioc_model::FeedTime;
 
 /// The columns [`block`] reads, in order.
-pub(super) const BLOCK_COLUMNS: &str = "at, client, ecosystem, package, version, rule, reference, what, kind, reason, count";
+pub(super) const BLOCK_COLUMNS: &str =
+    "at, client, ecosystem, package, version, rule, reference, what, kind, reason, count";
 
 /// Inserts one refusal (for a batch and for a restore alike).
 pub(super) fn insert(conn: &Connection, b: &BlockRecord) -> Result<()> {
@@ -57,13 +58,19 @@ pub(super) fn block(r: &Row<'_>) -> r2d2_sqlite::rusqlite::Result<BlockRecord> {
     })
 }
 
-pub(super) fn since(conn: &Connection, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
+pub(super) fn since(
+    conn: &Connection,
+    since: FeedTime,
+    kind: Option<BlockKind>,
+    limit: u32,
+) -> Result<Vec<BlockRecord>> {
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT {BLOCK_COLUMNS} FROM firewall_blocks WHERE at >= ?1 ORDER BY at, id LIMIT ?2"
+            "SELECT {BLOCK_COLUMNS} FROM firewall_blocks WHERE at >= ?1 AND (?3 IS NULL OR kind = ?3)
+             ORDER BY at, id LIMIT ?2"
         ))
         .db()?;
-    let rows = stmt.query_map(params![since.unix(), limit], block).db()?;
+    let rows = stmt.query_map(params![since.unix(), limit, kind.map(BlockKind::as_str)], block).db()?;
     rows.map(|r| r.db()).collect()
 }
 

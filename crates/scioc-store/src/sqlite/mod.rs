@@ -20,7 +20,7 @@ use crate::{
     PackageEvent, Page, PullPage, PullQuery, Result, SourceState, Stats, Store, StoredEvent, TimeQuery, UserRecord,
     migrate,
 };
-use crate::{DailyCount, FeedSource, SourceDef, SourceStatus};
+use crate::{BlockKind, DailyCount, FeedSource, SourceDef, SourceStatus};
 use r2d2_sqlite::{
     SqliteConnectionManager,
     rusqlite::{self, Connection, ErrorCode, OptionalExtension, TransactionBehavior},
@@ -482,8 +482,8 @@ impl Store for SqliteStore {
         self.write(move |c| blocks::record(c, &blocks)).await
     }
 
-    async fn blocks(&self, since: FeedTime, limit: u32) -> Result<Vec<BlockRecord>> {
-        self.read(move |c| blocks::since(c, since, limit)).await
+    async fn blocks(&self, since: FeedTime, kind: Option<BlockKind>, limit: u32) -> Result<Vec<BlockRecord>> {
+        self.read(move |c| blocks::since(c, since, kind, limit)).await
     }
 
     async fn prune_blocks(&self, before: FeedTime) -> Result<u64> {

@@ -48,7 +48,9 @@ pub(crate) fn run(settings: Settings) -> Result<u8> {
             Job::Status(status) => done(status::run(&place, status).await),
             Job::Reclassify(args) => done(reclassify::run(&place, args).await),
             Job::Indicators(args) => done(status::indicators(&place, args).await),
-            Job::FirewallBlocks { since, limit, format } => done(status::blocks(&place, since, limit, format).await),
+            Job::FirewallBlocks { since, kind, limit, format } => {
+                done(status::blocks(&place, since, kind, limit, format).await)
+            }
             Job::Candidates(cmd) => done(candidates::run(&place, cmd).await),
             Job::Export(cmd) => done(export::export(&place, cmd).await),
             Job::Migrate(args) => copy::migrate(&place, args).await,

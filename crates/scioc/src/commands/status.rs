@@ -128,9 +128,15 @@ pub(super) async fn indicators(place: &Place, args: IndicatorsArgs) -> Result<()
 }
 
 /// `scioc firewall blocks`.
-pub(super) async fn blocks(place: &Place, since: scioc_model::FeedTime, limit: u32, format: ListFormat) -> Result<()> {
+pub(super) async fn blocks(
+    place: &Place,
+    since: scioc_model::FeedTime,
+    kind: Option<scioc_store::BlockKind>,
+    limit: u32,
+    format: ListFormat,
+) -> Result<()> {
     let store = open_existing_store(place).await?;
-    let blocks = store.blocks(since, limit).await?;
+    let blocks = store.blocks(since, kind, limit).await?;
     match format {
         ListFormat::Json => {
             let list: Vec<_> = blocks.iter().map(scioc_store::BlockRecord::to_json).collect();
@@ -140,20 +146,26 @@ pub(super) async fn blocks(place: &Place, since: scioc_model::FeedTime, limit: u
             let mut table = comfy_table::Table::new();
             table.load_preset(comfy_table::presets::UTF8_HORIZONTAL_ONLY).set_header([
                 "time",
+                "kind",
+                "count",
                 "client",
                 "package",
                 "version",
                 "rule",
                 "reference",
+                "reason",
             ]);
             for b in &blocks {
                 table.add_row([
                     b.time.to_utc_string().as_str(),
+                    b.kind.as_str(),
+                    &b.count.to_string(),
                     &b.client,
                     &format!("{} {}", b.ecosystem, b.package),
                     b.version.as_deref().unwrap_or(""),
                     &b.rule,
                     b.reference.as_deref().unwrap_or(""),
+                    &shorten(&b.reason, 80),
                 ]);
             }
             println!("{table}");

@@ -94,6 +94,18 @@ impl FakeRegistry {
         self.seen.lock().unwrap().iter().map(|s| s.path.clone()).collect()
     }
 
+    /// Changes the contents, as an upstream that rewrites what it serves; every ETag changes.
+    pub fn edit(&self, change: impl FnOnce(&mut Contents)) {
+        let mut c = self.contents.lock().unwrap();
+        change(&mut c);
+        c.version += 1;
+    }
+
+    /// Requests that carried an `Authorization` header, by path.
+    pub fn authorized(&self, path: &str) -> Vec<Option<String>> {
+        self.seen.lock().unwrap().iter().filter(|s| s.path == path).map(|s| s.authorization.clone()).collect()
+    }
+
     /// Adds an npm package version with a real archive; returns the archive.
     pub fn add_npm(&self, name: &str, version: &str, published: &str) -> Vec<u8> {
         let tgz = crate::support::npm_tgz(name, version);

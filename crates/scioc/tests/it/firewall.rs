@@ -10,8 +10,8 @@ use serde_json::Value;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ABBREVIATED: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
-const OLD: &str = "2020-02-01T00:00:00.000Z";
+pub(crate) const ABBREVIATED: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
+pub(crate) const OLD: &str = "2020-02-01T00:00:00.000Z";
 
 fn http() -> reqwest::Client {
     crate::support::install_crypto();
@@ -29,7 +29,7 @@ pub(crate) async fn json(url: &str, accept: &str) -> Value {
 }
 
 /// The status line as sent, reason phrase included (HTTP clients only show the canonical one).
-async fn status_line(base: &str, path: &str) -> String {
+pub(crate) async fn status_line(base: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = base.trim_start_matches("http://");
     let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
@@ -40,7 +40,7 @@ async fn status_line(base: &str, path: &str) -> String {
 }
 
 /// Marks `(ecosystem, name, versions)` malicious through `scioc ingest osv`.
-fn report(s: &Scioc, tree: &Tree, id: &str, ecosystem: &str, name: &str, versions: &[&str]) {
+pub(crate) fn report(s: &Scioc, tree: &Tree, id: &str, ecosystem: &str, name: &str, versions: &[&str]) {
     tree.put(&format!("osv/malicious/{id}.json"), &record(id, ecosystem, name, versions, "2025-01-01T00:00:00Z"));
     s.ok(&["ingest", "osv", &tree.arg()], "");
 }
@@ -61,7 +61,7 @@ where
     }
 }
 
-fn serve(s: &Scioc, reg: &FakeRegistry, extra: &[&str]) -> Server {
+pub(crate) fn serve(s: &Scioc, reg: &FakeRegistry, extra: &[&str]) -> Server {
     // The local upstream is on loopback, which the firewall reaches only when told to.
     let mut args = vec![
         "--npm-upstream",
@@ -186,7 +186,10 @@ async fn npm_versions_are_withheld_refused_recorded_and_released() {
     assert_eq!(server.client().get("/api/scioc/v1/firewall/blocks").await.status(), 401);
     // And counted in the metrics, by ecosystem and rule.
     let metrics = admin.get("/metrics").await.text().await.unwrap();
-    let blocks = crate::sources::metric(&metrics, "scioc_firewall_blocks_total{ecosystem=\"npm\",rule=\"AS-008\"}");
+    let blocks = crate::sources::metric(
+        &metrics,
+        "scioc_firewall_blocks_total{ecosystem=\"npm\",rule=\"AS-008\",kind=\"refused\"}",
+    );
     assert!(blocks >= 1.0, "{metrics}");
 
     // A new report takes effect on cached metadata within 2 s, with no upstream request.

@@ -16,6 +16,7 @@ mod errors;
 mod fake_registry;
 mod firewall;
 mod firewall_clients;
+mod firewall_hostile;
 mod first_hour;
 mod guard_lists;
 mod hardening;

@@ -365,6 +365,17 @@ pub fn npm_tgz(name: &str, version: &str) -> Vec<u8> {
     gz.finish().unwrap()
 }
 
+/// A minimal Python sdist: `name-version/PKG-INFO` naming `name==version`.
+pub fn pypi_sdist(name: &str, version: &str) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    let body = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    let mut h = tar::Header::new_gnu();
+    h.set_size(body.len() as u64);
+    h.set_mode(0o644);
+    tar.append_data(&mut h, format!("{name}-{version}/PKG-INFO"), body.as_bytes()).unwrap();
+    gz(&tar.into_inner().unwrap())
+}
+
 /// `bytes` gzip-compressed.
 pub fn gz(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
