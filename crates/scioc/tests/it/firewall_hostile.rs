@@ -575,3 +575,66 @@ async fn withheld_versions_and_refused_downloads_are_recorded_apart() {
     assert_eq!(counts, [1, 3], "{logpkg:?}");
     assert!(logpkg[1]["reason"].as_str().unwrap().contains("asked again 3 time(s) within 60 s"), "{:?}", logpkg[1]);
 }
+
+/// Runs npm in `dir` against `registry` with its own cache and no user configuration.
+fn npm(dir: &std::path::Path, registry: &str, args: &[&str]) -> std::process::Output {
+    std::fs::write(dir.join("npmrc"), "").unwrap();
+    std::process::Command::new("npm")
+        .current_dir(dir)
+        .args(args)
+        .args(["--ignore-scripts", "--no-audit", "--no-fund", "--fetch-retries=0", "--no-update-notifier"])
+        .arg(format!("--registry={registry}/"))
+        .arg(format!("--userconfig={}", dir.join("npmrc").display()))
+        .arg(format!("--cache={}", dir.join("cache").display()))
+        .output()
+        .unwrap()
+}
+
+/// Issue 29, part 6: npm installs from a warm cache without asking the registry, so a version
+/// blocked after it was cached still installs; clearing the cache restores the firewall's
+/// word, and `scioc scan` of the lockfile catches it either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_warm_npm_cache_skips_the_firewall_and_the_lockfile_scan_catches_it() {
+    let reg = FakeRegistry::start().await;
+    reg.add_npm("cached-pkg", "1.0.0", OLD);
+    let s = Scioc::new();
+    let server = serve(&s, &reg, &[]);
+    let registry = format!("{}/registry/npm", server.url);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    std::fs::write(dir.join("package.json"), r#"{"name":"app","version":"1.0.0","private":true}"#).unwrap();
+    let out = npm(dir, &registry, &["install", "cached-pkg@1.0.0"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    report(&s, &Tree::new(), "MAL-2025-0301", "npm", "cached-pkg", &["1.0.0"]);
+    let archive = format!("{registry}/cached-pkg/-/cached-pkg-1.0.0.tgz");
+    within(Duration::from_secs(3), "the firewall blocking it", || async { get(&archive, "*/*").await.status() == 403 })
+        .await;
+    let asked = || reg.paths().len();
+
+    // The cache answers: npm ci installs it and never asks.
+    std::fs::remove_dir_all(dir.join("node_modules")).unwrap();
+    let before = asked();
+    let out = npm(dir, &registry, &["ci"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("node_modules/cached-pkg/package.json").exists());
+    assert_eq!(asked(), before, "npm asked nothing");
+
+    // The second line: the lockfile scan names it.
+    let scan = s.run(&["scan", "--fail-on", "high", dir.join("package-lock.json").to_str().unwrap()], "");
+    assert_eq!(scan.status.code(), Some(1), "{}", String::from_utf8_lossy(&scan.stdout));
+    assert!(String::from_utf8_lossy(&scan.stdout).contains("cached-pkg"));
+
+    // With the cache cleared, npm asks the firewall and is refused.
+    std::fs::remove_dir_all(dir.join("node_modules")).unwrap();
+    let out = npm(dir, &registry, &["cache", "clean", "--force"]);
+    assert!(out.status.success());
+    let out = npm(dir, &registry, &["ci"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("scioc blocked cached-pkg@1.0.0"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.join("node_modules/cached-pkg").exists());
+}
