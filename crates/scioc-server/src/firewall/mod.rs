@@ -309,7 +309,13 @@ pub(crate) fn fail(status: StatusCode, message: &str) -> Response {
 impl IntoResponse for UpstreamError {
     fn into_response(self) -> Response {
         tracing::warn!(error = %self, "upstream failed");
-        fail(self.status(), &format!("scioc firewall: {self}"))
+        let busy = matches!(self, UpstreamError::Busy { .. });
+        let mut r = fail(self.status(), &format!("scioc firewall: {self}"));
+        if busy {
+            // The budget frees as soon as the requests holding it are answered.
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        r
     }
 }
 

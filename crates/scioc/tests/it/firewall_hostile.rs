@@ -435,18 +435,22 @@ async fn metadata_memory_is_bounded_and_large_packuments_are_cached() {
         let url = format!("{npm}/big{i}");
         async move {
             let r = get(&url, "application/json").await;
-            (r.status().as_u16(), r.text().await.unwrap())
+            let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+            (r.status().as_u16(), r.text().await.unwrap(), retry)
         }
     }))
     .await;
-    for (status, body) in &answers {
+    for (status, body, retry) in &answers {
         match status {
             200 => assert!(body.starts_with('{')),
-            503 => assert!(body.contains("--firewall-memory-mb") && body.contains("retry"), "{body}"),
+            503 => {
+                assert!(body.contains("--firewall-memory-mb") && body.contains("retry"), "{body}");
+                assert_eq!(retry.as_deref(), Some("1"), "a 503 for memory says when to retry");
+            }
             other => panic!("{other}: {body}"),
         }
     }
-    assert!(answers.iter().any(|(s, _)| *s == 200), "some were served");
+    assert!(answers.iter().any(|(s, _, _)| *s == 200), "some were served");
     let peak = peak_mib(&server);
     eprintln!("peak resident: {baseline} MiB before the bomb, {peak} MiB after six 8+ MB packuments at once");
     assert!(peak < baseline + 3 * 96, "{peak} MiB resident, {baseline} MiB before, with a 96 MiB budget");
@@ -591,8 +595,8 @@ fn npm(dir: &std::path::Path, registry: &str, args: &[&str]) -> std::process::Ou
 }
 
 /// Issue 29, part 6: npm installs from a warm cache without asking the registry, so a version
-/// blocked after it was cached still installs; clearing the cache restores the firewall's
-/// word, and `scioc scan` of the lockfile catches it either way.
+/// blocked after it was cached still installs; `--prefer-online` or clearing the cache
+/// restores the firewall's word, and `scioc scan` of the lockfile catches it either way.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_warm_npm_cache_skips_the_firewall_and_the_lockfile_scan_catches_it() {
     let reg = FakeRegistry::start().await;
@@ -625,8 +629,15 @@ async fn a_warm_npm_cache_skips_the_firewall_and_the_lockfile_scan_catches_it() 
     assert_eq!(scan.status.code(), Some(1), "{}", String::from_utf8_lossy(&scan.stdout));
     assert!(String::from_utf8_lossy(&scan.stdout).contains("cached-pkg"));
 
-    // With the cache cleared, npm asks the firewall and is refused.
+    // --prefer-online makes npm ask again with the cache still warm, and the firewall refuses.
     std::fs::remove_dir_all(dir.join("node_modules")).unwrap();
+    let out = npm(dir, &registry, &["ci", "--prefer-online"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("E403") && err.contains("scioc blocked cached-pkg@1.0.0"), "{err}");
+    assert!(!dir.join("node_modules/cached-pkg").exists());
+
+    // With the cache cleared, npm asks the firewall and is refused.
     let out = npm(dir, &registry, &["cache", "clean", "--force"]);
     assert!(out.status.success());
     let out = npm(dir, &registry, &["ci"]);
