@@ -508,8 +508,8 @@ pub struct SeenArchive {
     pub version: Option<String>,
     /// Its SHA-256, hex.
     pub sha256: String,
-    /// Its SHA-512, hex.
-    pub sha512: String,
+    /// Its SHA-512, hex, when it was computed (the upstream's metadata gave one to check).
+    pub sha512: Option<String>,
     /// When it was first delivered.
     pub first_seen: FeedTime,
 }

@@ -909,7 +909,7 @@ fn archive(package: &str, sha256: &str) -> scioc_store::SeenArchive {
         file: format!("{package}-1.0.0.tgz"),
         version: Some("1.0.0".into()),
         sha256: sha256.into(),
-        sha512: format!("{sha256}{sha256}"),
+        sha512: Some(format!("{sha256}{sha256}")),
         first_seen: t("2025-01-01T00:00:00"),
     }
 }

@@ -157,6 +157,16 @@ impl Engine {
         self.feed.seq()
     }
 
+    /// The hash algorithms an archive's bytes must be digested with for every malicious hash the
+    /// engine holds to recognise it, cheapest first: SHA-256 always (indicators name archives
+    /// by it), and SHA-512, SHA-1 or MD5 only while some malicious archive is known by no
+    /// cheaper one. Digesting with fewer is what lets a proxy hash what it streams cheaply.
+    pub fn hash_algorithms(&self) -> Vec<&'static str> {
+        let mut algorithms = vec!["sha256"];
+        algorithms.extend(self.feed.hash_algorithms().filter(|a| *a != "sha256"));
+        algorithms
+    }
+
     /// What the engine holds.
     pub fn sizes(&self) -> Sizes {
         let (packages, hashes) = self.feed.sizes();

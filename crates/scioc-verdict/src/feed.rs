@@ -85,6 +85,11 @@ pub(crate) struct Feed {
     /// Each malicious archive hash: the event that announced it, and what names it (the
     /// report's id, else the package's purl).
     hashes: Map<String, (i64, Option<std::sync::Arc<str>>)>,
+    /// For each malicious archive, the one hash its bytes must be digested with to be
+    /// recognised (the first it was announced with in [`ALGORITHMS`] order), as an index into
+    /// [`ALGORITHMS`]; and how many archives need each.
+    detect: Map<String, usize>,
+    detect_counts: [usize; 4],
     /// Reports some of whose announcements an FP took back, with that FP.
     retracted: Map<String, i64>,
     seq: i64,
@@ -97,6 +102,10 @@ pub(crate) struct Feed {
 fn scoped_to_record(e: &PackageEvent) -> bool {
     e.source_id.is_some() && !matches!(e.source.as_deref(), None | Some("reclassify"))
 }
+
+/// Archive hash algorithms, the cheapest to digest with that a malicious archive is known by
+/// first: SHA-256 (hardware-accelerated on most machines), SHA-512, SHA-1, MD5.
+pub(crate) const ALGORITHMS: [&str; 4] = ["sha256", "sha512", "sha1", "md5"];
 
 impl Feed {
     /// Applies events in feed order; events at or below the last applied sequence number are
@@ -116,6 +125,18 @@ impl Feed {
             } else {
                 None
             };
+            if malicious
+                && !renamed
+                && let Some((algo, h)) = [&e.sha256, &e.sha512, &e.sha1, &e.md5]
+                    .into_iter()
+                    .enumerate()
+                    .find_map(|(i, h)| Some((i, h.clone()?)))
+            {
+                self.detect_counts[algo] += 1;
+                if let Some(before) = self.detect.insert(h, algo) {
+                    self.detect_counts[before] -= 1;
+                }
+            }
             for h in [e.md5.take(), e.sha1.take(), e.sha256.take(), e.sha512.take()]
                 .into_iter()
                 .flatten()
@@ -124,6 +145,9 @@ impl Feed {
                 if malicious {
                     self.hashes.insert(h, (e.seq, named.clone()));
                 } else {
+                    if let Some(before) = self.detect.remove(&h) {
+                        self.detect_counts[before] -= 1;
+                    }
                     self.hashes.remove(&h);
                 }
             }
@@ -228,6 +252,11 @@ impl Feed {
     /// The last sequence number applied.
     pub(crate) fn seq(&self) -> i64 {
         self.seq
+    }
+
+    /// The algorithms of [`ALGORITHMS`] some malicious archive is known by and by no cheaper one.
+    pub(crate) fn hash_algorithms(&self) -> impl Iterator<Item = &'static str> + '_ {
+        ALGORITHMS.into_iter().zip(self.detect_counts).filter(|(_, n)| *n > 0).map(|(a, _)| a)
     }
 
     /// Packages with at least one malicious version or claim, and malicious hashes.
@@ -419,6 +448,30 @@ mod tests {
             affected: None,
             threat_level: None,
         }
+    }
+
+    #[test]
+    fn archives_known_only_by_a_weak_hash_ask_for_that_algorithm_until_withdrawn() {
+        let hashed = |seq, malicious, md5: Option<&str>, sha256: Option<&str>| PackageEvent {
+            md5: md5.map(str::to_owned),
+            sha256: sha256.map(str::to_owned),
+            ..event(seq, malicious, Some("1.0.0"), "MAL-1")
+        };
+        let algorithms = |feed: &Feed| feed.hash_algorithms().collect::<Vec<_>>();
+        let mut feed = Feed::default();
+        assert!(algorithms(&feed).is_empty());
+        // Known by SHA-256 as well: its MD5 need not be computed.
+        feed.apply(vec![hashed(1, true, Some("m1"), Some("s1"))]);
+        assert_eq!(algorithms(&feed), ["sha256"]);
+        // Known by MD5 alone: it must be.
+        feed.apply(vec![hashed(2, true, Some("m2"), None)]);
+        assert_eq!(algorithms(&feed), ["sha256", "md5"]);
+        assert!(feed.hash(&[("md5", "m2".into())]).is_some());
+        // Announced again, the count does not drift; withdrawn, MD5 is no longer needed.
+        feed.apply(vec![hashed(3, true, Some("m2"), None), hashed(4, false, Some("m2"), None)]);
+        assert_eq!(algorithms(&feed), ["sha256"]);
+        feed.apply(vec![hashed(5, false, Some("m1"), Some("s1"))]);
+        assert!(algorithms(&feed).is_empty());
     }
 
     #[test]

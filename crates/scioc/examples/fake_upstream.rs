@@ -5,6 +5,7 @@
 //! ```text
 //! fake_upstream generate DIR [PACKAGES] [VERSIONS]   # DIR/npm/NAME.json, DIR/tarballs/FILE
 //! fake_upstream serve DIR ADDR                        # http://ADDR/NAME, /NAME/-/FILE
+//! fake_upstream serve DIR ADDR MB_PER_SEC             # archives paced to a network's rate
 //! ```
 //!
 //! Packuments carry `{{BASE}}` in their tarball URLs, replaced by the serving address.
@@ -27,7 +28,8 @@ fn main() {
             let versions = rest.get(1).map_or(40, |n| n.parse().expect("VERSIONS is a number"));
             generate(Path::new(dir), packages, versions);
         }
-        ["serve", dir, addr] => serve(Path::new(dir), addr),
+        ["serve", dir, addr] => serve(Path::new(dir), addr, None),
+        ["serve", dir, addr, rate] => serve(Path::new(dir), addr, Some(rate.parse::<f64>().expect("MB_PER_SEC") * 1e6)),
         _ => {
             eprintln!("usage: fake_upstream generate DIR [PACKAGES] [VERSIONS] | fake_upstream serve DIR ADDR");
             std::process::exit(2);
@@ -84,15 +86,31 @@ fn generate(dir: &Path, packages: usize, versions: usize) {
     }
     // One large archive, for throughput.
     write_package("bench-big", &[("1.0.0".to_owned(), 48 * 1024 * 1024)]);
-    eprintln!("generated {packages} packages of {versions} versions and bench-big into {}", dir.display());
+    // One packument as large as popular packages' (100,000 versions, about 30 MB), whose
+    // archives are never asked for: for what a large packument costs cold and warm.
+    let mut huge = json!({"name": "bench-huge", "dist-tags": {"latest": "1.99999.0"}, "versions": {}, "time": {}});
+    for v in 0..100_000 {
+        let version = format!("1.{v}.0");
+        let digest = sha2::Sha512::digest(version.as_bytes());
+        huge["versions"][&version] = json!({"name": "bench-huge", "version": version, "license": "MIT",
+            "dependencies": {"bench-pkg-1": "^1.0.0"},
+            "dist": {"tarball": format!("{{{{BASE}}}}/bench-huge/-/bench-huge-{version}.tgz"),
+                     "shasum": hex::encode(&digest[..20]),
+                     "integrity": format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(digest))}});
+        huge["time"][&version] = json!("2021-01-01T00:00:00.000Z");
+    }
+    std::fs::write(dir.join("npm").join("bench-huge.json"), huge.to_string()).unwrap();
+    eprintln!("generated {packages} packages of {versions} versions, bench-big and bench-huge into {}", dir.display());
 }
 
 struct Files {
     /// Path (`/name`, `/name/-/file`) to body and content type.
     by_path: HashMap<String, (Bytes, &'static str, String)>,
+    /// Bytes a second archives are sent at, if paced.
+    rate: Option<f64>,
 }
 
-fn serve(dir: &Path, addr: &str) {
+fn serve(dir: &Path, addr: &str, rate: Option<f64>) {
     let base = format!("http://{addr}");
     let mut by_path = HashMap::new();
     for e in std::fs::read_dir(dir.join("npm")).unwrap() {
@@ -109,7 +127,7 @@ fn serve(dir: &Path, addr: &str) {
         let body = Bytes::from(std::fs::read(&path).unwrap());
         by_path.insert(format!("/{name}/-/{file}"), (body, "application/octet-stream", String::new()));
     }
-    let files = Arc::new(Files { by_path });
+    let files = Arc::new(Files { by_path, rate });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
@@ -126,7 +144,10 @@ async fn answer(State(files): State<Arc<Files>>, request: Request) -> Response {
             if !etag.is_empty() && request.headers().get(header::IF_NONE_MATCH).is_some_and(|v| v == etag.as_str()) {
                 return StatusCode::NOT_MODIFIED.into_response();
             }
-            let mut r = (StatusCode::OK, body.clone()).into_response();
+            let mut r = match files.rate.filter(|_| etag.is_empty()) {
+                Some(rate) => (StatusCode::OK, paced(body.clone(), rate)).into_response(),
+                None => (StatusCode::OK, body.clone()).into_response(),
+            };
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             if !etag.is_empty() {
                 r.headers_mut().insert(header::ETAG, HeaderValue::from_str(etag).unwrap());
@@ -135,4 +156,22 @@ async fn answer(State(files): State<Arc<Files>>, request: Request) -> Response {
         }
         None => (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response(),
     }
+}
+
+/// `body` in 64 KiB chunks, each sent when a link of `rate` bytes a second would have carried it.
+fn paced(body: Bytes, rate: f64) -> axum::body::Body {
+    const CHUNK: usize = 64 * 1024;
+    let start = tokio::time::Instant::now();
+    let stream = futures_util::stream::unfold(0usize, move |at| {
+        let body = body.clone();
+        async move {
+            if at >= body.len() {
+                return None;
+            }
+            let end = (at + CHUNK).min(body.len());
+            tokio::time::sleep_until(start + std::time::Duration::from_secs_f64(end as f64 / rate)).await;
+            Some((Ok::<_, std::convert::Infallible>(body.slice(at..end)), end))
+        }
+    });
+    axum::body::Body::from_stream(stream)
 }

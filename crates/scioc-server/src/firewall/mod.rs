@@ -348,7 +348,8 @@ impl Firewall {
     async fn deliver(&self, app: &Arc<App>, asker: &Asker, d: Delivery<'_>) -> Response {
         match self.store.seen_archive(d.ecosystem, d.package, d.file).await {
             Ok(Some(seen)) => {
-                let hashes = vec![("sha256", seen.sha256.clone()), ("sha512", seen.sha512.clone())];
+                let mut hashes = vec![("sha256", seen.sha256.clone())];
+                hashes.extend(seen.sha512.clone().map(|h| ("sha512", h)));
                 let verdict = match self.engine() {
                     Ok(engine) => {
                         scioc_registry::judge::archive_bytes(&engine, d.ecosystem, &hashes, || d.what.clone())
@@ -371,6 +372,10 @@ impl Firewall {
             min_rate: self.config.min_rate,
             grace: self.config.upstream_timeout,
         };
+        let algorithms = match self.verdicts.engine() {
+            Ok(engine) => verify::Algorithms::for_check(&engine.hash_algorithms(), &d.expected),
+            Err(_) => verify::Algorithms::ALL,
+        };
         let check = judge_bytes(app.clone(), asker.client.clone(), &d);
         let mut headers = axum::http::HeaderMap::new();
         for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::LAST_MODIFIED, header::ETAG] {
@@ -379,7 +384,7 @@ impl Firewall {
             }
         }
         headers.entry(header::CONTENT_TYPE).or_insert(HeaderValue::from_static("application/octet-stream"));
-        let body = verify::verified(response, pace, d.what, check);
+        let body = verify::verified(response, algorithms, pace, d.what, check);
         let mut r = (StatusCode::OK, headers, axum::body::Body::from_stream(body)).into_response();
         r.extensions_mut().insert(NoCompress);
         r

@@ -11,7 +11,7 @@ CREATE TABLE archive_hashes (
     file        TEXT NOT NULL,
     version     TEXT,
     sha256      TEXT NOT NULL,
-    sha512      TEXT NOT NULL,
+    sha512      TEXT,
     first_seen  BIGINT NOT NULL,
     PRIMARY KEY (ecosystem, package, file)
 );
