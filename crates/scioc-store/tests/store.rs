@@ -145,6 +145,7 @@ both!(
     days_are_counted_by_type_and_ecosystem_and_cursors_listed,
     a_query_never_serves_a_second_an_append_in_flight_may_take,
     an_append_waiting_for_the_lock_is_stamped_once_it_holds_it,
+    the_first_read_of_a_feed_waits_for_a_writer_that_may_lay_it_out_again,
     firewall_refusals_are_filtered_and_pruned_and_archives_remembered_once,
 );
 
@@ -208,6 +209,11 @@ async fn until(t: FeedTime) {
 async fn a_query_never_serves_a_second_an_append_in_flight_may_take(b: Backend) {
     let s = open(b).await;
     let store = s.store.clone();
+    // A feed clients have read (a first read waits for the lock instead: the test below).
+    store
+        .query(TimeQuery { from: FeedTime::from_unix(0), limit: 1, format: Format::Json, horizon: FeedTime::now() })
+        .await
+        .unwrap();
     let head = store.append(vec![undated(1)]).await.unwrap().last_time.unwrap();
     let lock = WriteLock::take(&s).await;
     until(head.add_secs(2)).await;
@@ -234,6 +240,32 @@ async fn a_query_never_serves_a_second_an_append_in_flight_may_take(b: Backend) 
     );
     let next = store.query(query(FeedTime::now().add_secs(2))).await.unwrap();
     assert!(next.rows.iter().all(|r| r.seq != 2 || r.time >= page.horizon));
+}
+
+/// A time query of a feed no client had read yet, made while a writer held the lock, served the
+/// committed feed without marking it read: that writer could be an import laying the unread
+/// feed out again by publication time (`Store::commit_history`), which renumbered every event
+/// after the ones it inserted, and a client that had been served the old numbers then got
+/// events twice (seen as `extra [301]` in the two-node SDK test). The first read now waits for
+/// the writer and seals, so the import either commits before it or finds the feed read.
+async fn the_first_read_of_a_feed_waits_for_a_writer_that_may_lay_it_out_again(b: Backend) {
+    let s = open(b).await;
+    let store = s.store.clone();
+    store.append(vec![undated(1)]).await.unwrap();
+    assert!(store.unread().await.unwrap(), "no client has read the feed");
+    let lock = WriteLock::take(&s).await;
+    let reader = s.another().await;
+    let reading = tokio::spawn(async move {
+        let horizon = FeedTime::now().add_secs(3600);
+        reader.query(TimeQuery { from: FeedTime::from_unix(0), limit: 10, format: Format::Json, horizon }).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(!reading.is_finished(), "the first read of an unread feed waits for the writer");
+    assert!(store.unread().await.unwrap());
+    lock.release().await;
+    let page = reading.await.unwrap().unwrap();
+    assert!(!store.unread().await.unwrap(), "the feed is marked read before anything is served");
+    assert!(seqs(&page).len() <= 1);
 }
 
 /// Issue 28, defect 1: an append read the clock before it held the write lock, so one that

@@ -701,9 +701,11 @@ mod tests {
         cmd.build();
         flags(&cmd, &mut known);
         known.insert("--help".to_owned());
-        // Flags of the other tools the README shows: cargo, curl, npm, pip and its requirement
-        // files' `--hash`, pip-audit.
+        // Flags of the other tools the README shows: cargo, curl, npm (`--prefer-online`,
+        // `npm cache clean --force`), pip and its requirement files' `--hash`, pip-audit.
         let theirs = [
+            "--prefer-online",
+            "--force",
             "--release",
             "--workspace",
             "--check",

@@ -232,27 +232,31 @@ pub(super) async fn read_page(
 /// lock without waiting (`SKIP LOCKED`), and raises `closed_before` to the clock read under it,
 /// in one statement that commits at once. Every append that could still be stamped before that
 /// second has then committed, and every later one reads a clock (or this seal) at least as late.
+/// With `wait`, waits for the lock instead (the first read of a feed no client has read, which
+/// an import could still lay out again: [`crate::Store::commit_history`]).
 ///
 /// Returns the seal when it was taken, else how far the committed feed is closed (the head's
 /// second, before which no append in flight can be stamped, or the stored seal), and the
 /// database's clock.
-pub(super) async fn seal(c: &Conn) -> Result<(Option<FeedTime>, FeedTime, FeedTime)> {
-    let stmt = c
-        .prepare_cached(
-            "WITH now AS (SELECT floor(extract(epoch FROM clock_timestamp()))::bigint AS t),
+pub(super) async fn seal(c: &Conn, wait: bool) -> Result<(Option<FeedTime>, FeedTime, FeedTime)> {
+    const SQL: &str = "WITH now AS (SELECT floor(extract(epoch FROM clock_timestamp()))::bigint AS t),
                   free AS (SELECT id FROM feed_head WHERE id = 1 FOR UPDATE SKIP LOCKED),
                   sealed AS (UPDATE feed_head SET closed_before = GREATEST(closed_before, (SELECT t FROM now))
                              WHERE id IN (SELECT id FROM free) RETURNING closed_before)
              SELECT (SELECT closed_before FROM sealed), GREATEST(h.closed_before, h.ts), (SELECT t FROM now)
-             FROM feed_head h WHERE h.id = 1",
-        )
-        .await
-        .db()?;
+             FROM feed_head h WHERE h.id = 1";
+    // Waiting, the clock is read once the lock is held.
+    const WAITING: &str = "WITH free AS (SELECT id FROM feed_head WHERE id = 1 FOR UPDATE),
+                  now AS (SELECT floor(extract(epoch FROM clock_timestamp()))::bigint AS t FROM free),
+                  sealed AS (UPDATE feed_head SET closed_before = GREATEST(closed_before, (SELECT t FROM now))
+                             WHERE id IN (SELECT id FROM free) RETURNING closed_before)
+             SELECT (SELECT closed_before FROM sealed), (SELECT closed_before FROM sealed), (SELECT t FROM now)";
+    let stmt = c.prepare_cached(if wait { WAITING } else { SQL }).await.db()?;
     let row = c.query_one(&stmt, &[]).await.db()?;
     Ok((
         row.get::<_, Option<i64>>(0).map(FeedTime::from_unix),
-        FeedTime::from_unix(row.get(1)),
-        FeedTime::from_unix(row.get(2)),
+        FeedTime::from_unix(row.get::<_, Option<i64>>(1).unwrap_or(0)),
+        FeedTime::from_unix(row.get::<_, Option<i64>>(2).unwrap_or(0)),
     ))
 }
 

@@ -224,7 +224,15 @@ impl Store for PgStore {
         let horizon = if known >= query.horizon {
             query.horizon
         } else {
-            let (sealed, committed, now) = match events::seal(&c).await {
+            let sealed = match events::seal(&c, false).await {
+                // An append holds the lock. While no client has read the feed, that append may
+                // be an import laying it out again (new sequence numbers): this first read
+                // waits for it and seals, so the import either committed before or sees the
+                // feed was read.
+                Ok((None, ..)) if sources::unread(&c).await? => events::seal(&c, true).await,
+                other => other,
+            };
+            let (sealed, committed, now) = match sealed {
                 Ok(found) => found,
                 // A database that refuses writes (read-only, out of space) still serves reads:
                 // only what the committed feed proves closed.

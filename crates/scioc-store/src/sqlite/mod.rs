@@ -163,10 +163,23 @@ impl SqliteStore {
             }
             // A store that cannot write (a full disk) still serves reads: only what the committed
             // feed proves closed.
-            let sealed = events::seal(&mut conn, inner.clock).unwrap_or_else(|e| {
-                tracing::debug!(error = %e, "could not seal the feed's closed seconds; serving to the committed head");
-                None
-            });
+            let sealed = match events::seal(&mut conn, inner.clock) {
+                // A writer holds the lock. While no client has read the feed, that writer may be
+                // an import laying it out again (new sequence numbers): this first read waits
+                // for it and seals, so the import either committed before or sees the feed was
+                // read.
+                Ok(None) if sources::unread(&conn)? => {
+                    conn.busy_timeout(BUSY_TIMEOUT).db()?;
+                    let sealed = events::seal(&mut conn, inner.clock);
+                    conn.busy_timeout(Duration::ZERO).db()?;
+                    sealed?
+                }
+                Ok(sealed) => sealed,
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not seal the feed's closed seconds; serving to the committed head");
+                    None
+                }
+            };
             if let Some(s) = sealed {
                 inner.sealed.fetch_max(s.unix(), Ordering::AcqRel);
             }
