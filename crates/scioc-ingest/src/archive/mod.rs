@@ -209,9 +209,21 @@ pub fn inspect(path: &Path, limits: Limits) -> Result<Inspected, ArchiveError> {
 pub fn read(
     filename: &str,
     kind: ArchiveKind,
-    mut input: impl Read + Seek,
+    input: impl Read + Seek,
     limits: Limits,
 ) -> Result<Inspected, ArchiveError> {
+    read_contents(filename, kind, input, limits, None).map(|(inspected, _)| inspected)
+}
+
+/// [`read`], also keeping the contents of the files `keep` wants (bounded by it), for an
+/// analysis that must read them. Still nothing is written anywhere.
+pub fn read_contents(
+    filename: &str,
+    kind: ArchiveKind,
+    mut input: impl Read + Seek,
+    limits: Limits,
+    keep: Option<Keep>,
+) -> Result<(Inspected, Vec<Content>), ArchiveError> {
     let fail = |e: ArchiveError| e.of(filename);
     // The archive itself, hashed whole, then read again from the start.
     let mut whole = Tee { inner: &mut input, digests: Digests::new(true) };
@@ -219,7 +231,13 @@ pub fn read(
     let digested = whole.digests.finish();
     input.seek(SeekFrom::Start(0)).map_err(|e| fail(unreadable(e)))?;
 
-    let mut reader = Reader { budget: Budget::new(limits, digested.size), files: Vec::new(), manifests: Vec::new() };
+    let mut reader = Reader {
+        budget: Budget::new(limits, digested.size),
+        files: Vec::new(),
+        manifests: Vec::new(),
+        keep,
+        kept: Vec::new(),
+    };
     match kind {
         ArchiveKind::Zip | ArchiveKind::Wheel => reader.zip(input),
         ArchiveKind::Gem => reader.tar(input, Layout::Gem),
@@ -229,7 +247,7 @@ pub fn read(
     }
     .map_err(fail)?;
     let manifest = reader.pick_manifest(kind).map_err(fail)?;
-    Ok(Inspected {
+    let inspected = Inspected {
         filename: filename.to_owned(),
         size: digested.size,
         md5: digested.md5,
@@ -238,7 +256,8 @@ pub fn read(
         sha512: digested.sha512.expect("asked for"),
         manifest,
         files: reader.files,
-    })
+    };
+    Ok((inspected, reader.kept))
 }
 
 /// An archive that cannot be read, for a reason the reader gives.
@@ -261,6 +280,31 @@ struct Reader {
     files: Vec<FileHash>,
     /// Candidate manifests: (path, bytes), without bytes when over [`MAX_MANIFEST`].
     manifests: Vec<(String, Option<Vec<u8>>)>,
+    /// Which files' contents to keep, and the files kept.
+    keep: Option<Keep>,
+    kept: Vec<Content>,
+}
+
+/// Which files' contents [`read_contents`] keeps.
+#[derive(Clone, Copy)]
+pub struct Keep {
+    /// Whether to keep a file, by its path inside the archive.
+    pub wanted: fn(&str) -> bool,
+    /// Most bytes kept of one file; the rest is hashed but not kept.
+    pub max_file: usize,
+    /// Most bytes kept of all files together; later files are hashed but not kept.
+    pub max_total: usize,
+}
+
+/// One file's content, as [`read_contents`] kept it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content {
+    /// Its path inside the archive.
+    pub path: String,
+    /// Its first bytes, up to [`Keep::max_file`].
+    pub bytes: Vec<u8>,
+    /// Whether it was longer than what was kept.
+    pub truncated: bool,
 }
 
 fn is_manifest(path: &str) -> bool {
@@ -281,6 +325,11 @@ impl Reader {
         let mut hashes = Digests::new(false);
         let manifest = is_manifest(&path);
         let mut kept = Some(Vec::new());
+        let total: usize = self.kept.iter().map(|c| c.bytes.len()).sum();
+        let mut content_kept = self
+            .keep
+            .filter(|k| (k.wanted)(&path) && total < k.max_total)
+            .map(|k| (Vec::new(), k.max_file.min(k.max_total - total), false));
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = content.read(&mut buf).map_err(|e| unreadable(format!("{path}: {e}")))?;
@@ -296,6 +345,14 @@ impl Reader {
                     k.extend_from_slice(&buf[..n]);
                 }
             }
+            if let Some((bytes, max, truncated)) = content_kept.as_mut() {
+                let room = *max - bytes.len();
+                bytes.extend_from_slice(&buf[..n.min(room)]);
+                *truncated |= n > room;
+            }
+        }
+        if let Some((bytes, _, truncated)) = content_kept {
+            self.kept.push(Content { path: path.clone(), bytes, truncated });
         }
         self.files.push(FileHash::new(path.clone(), hashes));
         if manifest {
@@ -461,7 +518,13 @@ mod tests {
         let e = inspect(&path, limits).unwrap_err();
         assert!(e.message.contains("package/package.json is larger than the 4194304-byte manifest limit"), "{e}");
         // The reader never held more than a manifest's worth.
-        let mut reader = Reader { budget: Budget::new(limits, size), files: Vec::new(), manifests: Vec::new() };
+        let mut reader = Reader {
+            budget: Budget::new(limits, size),
+            files: Vec::new(),
+            manifests: Vec::new(),
+            keep: None,
+            kept: Vec::new(),
+        };
         reader.file("package/package.json".into(), std::io::repeat(b' ').take(size)).unwrap();
         assert_eq!(reader.manifests, vec![("package/package.json".to_owned(), None)]);
         assert_eq!(reader.files[0].size, size);

@@ -1,0 +1,283 @@
+//! The package analyser: is this npm, PyPI, RubyGems or crates.io archive malicious, which of
+//! its files, and why?
+//!
+//! A package is read as data ([`package`], through `scioc-ingest`'s hostile-archive reader and
+//! its limits; nothing is extracted or run), each file holding code is reduced to facts by a
+//! real parser ([`facts`]: `oxc` for JavaScript and TypeScript, RustPython's for Python, a
+//! command reader for shell, batch and PowerShell), the [`rules`] match those facts, and the
+//! [`verdict`] weighs what matched by where it runs (install, import, neither) and what it
+//! reaches within the file. The result ([`Analysis`]) names each malicious file with its
+//! hashes, a threat name in the feed's spelling (`Script-JS.Downloader.SupplyChain`) and a
+//! level, the evidence for every finding and the indicators found.
+
+pub mod facts;
+pub mod package;
+pub mod rules;
+pub mod verdict;
+
+use package::{FileKind, Hashes, Package, SourceFile};
+use rules::{Ctx, Kind, Place};
+use serde::Serialize;
+pub use verdict::Verdict;
+
+/// Longest excerpt of evidence, in characters.
+const EXCERPT: usize = 160;
+
+/// Why a package could not be analysed.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// Its name is not an archive kind the analyser reads.
+    #[error("{path}: expected a directory or an archive named *.tgz, *.tar.gz, *.zip, *.whl, *.gem or *.crate")]
+    Kind {
+        /// The path given.
+        path: String,
+    },
+    /// It could not be read.
+    #[error("{path}: {reason}")]
+    Read {
+        /// The path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The archive reader refused it (hostile paths, a bomb, not an archive).
+    #[error("{reason}")]
+    Archive {
+        /// The archive.
+        path: String,
+        /// The reader's reason, naming the archive.
+        reason: String,
+    },
+}
+
+/// One finding: a rule that matched, where, and what it saw.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// The rule's stable id (`SA-007`).
+    pub rule: &'static str,
+    /// The rule's name.
+    pub name: &'static str,
+    /// Capability or threat.
+    pub kind: Kind,
+    /// The file, as the archive names it.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// What matched, one line, bounded.
+    pub excerpt: String,
+}
+
+/// A malicious file, as a feed entry's `sample_list` holds it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MaliciousFile {
+    /// Its path in the archive.
+    pub path: String,
+    /// Its hashes (absent for an npm lifecycle script, which lives in `package.json`).
+    #[serde(flatten)]
+    pub hashes: Option<Hashes>,
+    /// `<FileType>.<Behaviour>.SupplyChain`.
+    pub threat_name: String,
+    /// 1 (least) to 5.
+    pub threat_level: u8,
+    /// Its score.
+    pub score: u32,
+}
+
+/// Indicators extracted from the findings.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Indicators {
+    /// Hosts named by URLs the findings cite.
+    pub domains: Vec<String>,
+    /// URLs the findings cite.
+    pub urls: Vec<String>,
+    /// IP addresses the findings cite.
+    pub ips: Vec<String>,
+    /// Messenger webhooks.
+    pub webhooks: Vec<String>,
+    /// Dependencies from URLs or git.
+    pub dependencies: Vec<String>,
+    /// Install scripts' command lines.
+    pub scripts: Vec<String>,
+}
+
+/// What the analyser says of one package.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    /// The archive or directory.
+    pub path: String,
+    /// Its ecosystem.
+    pub ecosystem: package::Ecosystem,
+    /// Its name, from its manifest.
+    pub name: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// The archive's SHA-256.
+    pub sha256: Option<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The worst file's score.
+    pub score: u32,
+    /// The worst file's threat name, when not clean.
+    pub threat_name: Option<String>,
+    /// Its threat level.
+    pub threat_level: Option<u8>,
+    /// The malicious files.
+    pub files: Vec<MaliciousFile>,
+    /// Every finding, worst file first.
+    pub findings: Vec<Finding>,
+    /// Indicators found.
+    pub indicators: Indicators,
+    /// Files analysed in part or not parsed, with why.
+    pub notes: Vec<String>,
+}
+
+/// The facts of one file, by its kind.
+pub(crate) fn facts_of(file: &SourceFile) -> facts::Facts {
+    match file.kind {
+        FileKind::JavaScript => {
+            let mut f = facts::js::facts(&file.path, &file.text);
+            if !f.parsed {
+                facts::text::code(&file.text, &mut f);
+            }
+            f
+        }
+        FileKind::Python => python(file),
+        FileKind::Pth if file.text.contains("import") => python(file),
+        FileKind::Shell | FileKind::Batch | FileKind::PowerShell | FileKind::NpmScript => {
+            facts::text::shell(&file.text)
+        }
+        FileKind::Pth | FileKind::Manifest | FileKind::Other => facts::Facts::default(),
+    }
+}
+
+fn python(file: &SourceFile) -> facts::Facts {
+    let mut f = facts::python::facts(&file.path, &file.text);
+    if !f.parsed {
+        facts::text::code(&file.text, &mut f);
+    }
+    f
+}
+
+/// Analyses an archive or directory.
+pub fn analyze_path(path: &std::path::Path, limits: scioc_ingest::archive::Limits) -> Result<Analysis, AnalyzeError> {
+    Package::read(path, limits).map(|p| analyze(&p))
+}
+
+/// Analyses a package read with [`Package::read`] or [`Package::read_archive`].
+pub fn analyze(package: &Package) -> Analysis {
+    let mut per_file = Vec::new();
+    let mut notes = Vec::new();
+    let natives: Vec<String> =
+        package.hashes.iter().map(|(p, _)| p.clone()).filter(|p| package::is_native(p)).collect();
+    for file in &package.files {
+        if file.truncated {
+            notes.push(format!("{}: longer than {} bytes; analysed in part", file.path, package::MAX_FILE));
+        }
+        let place = Place {
+            install: file.kind == FileKind::NpmScript || package.install_files.contains(&file.path),
+            import: package.import_files.contains(&file.path),
+        };
+        let facts = facts_of(file);
+        if let Some(e) = &facts.parse_error
+            && !facts.parsed
+        {
+            notes.push(format!("{}: not parsed ({}); read as text", file.path, e.lines().next().unwrap_or("")));
+        }
+        let mut hits = rules::check(&Ctx { file, facts: &facts, place, natives: &natives });
+        if hits.is_empty() {
+            continue;
+        }
+        verdict::correlate(&mut hits, place);
+        let (score, behaviour) = verdict::score(&hits, place);
+        per_file.push((file, hits, score, behaviour));
+    }
+    per_file.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.path.cmp(&b.0.path)));
+
+    let mut indicators = Indicators::default();
+    let mut findings = Vec::new();
+    let mut files = Vec::new();
+    for (file, hits, score, behaviour) in &per_file {
+        for h in hits {
+            findings.push(Finding {
+                rule: h.rule.id,
+                name: h.rule.name,
+                kind: h.rule.kind,
+                file: file.path.clone(),
+                line: h.line,
+                excerpt: one_line(&h.what),
+            });
+            if let Some(i) = &h.indicator {
+                add_indicator(&mut indicators, h.rule.id, i);
+            }
+        }
+        if verdict::of(*score) == Verdict::Malicious {
+            let behaviour = behaviour.unwrap_or(scioc_model::Behaviour::Unknown);
+            let hash_path = file.path.split('#').next().unwrap_or(&file.path);
+            files.push(MaliciousFile {
+                path: file.path.clone(),
+                hashes: package.hashes.iter().find(|(p, _)| p == hash_path).map(|(_, h)| h.clone()),
+                threat_name: format!("{}.{}.SupplyChain", file.kind.threat_type(), behaviour.threat_word()),
+                threat_level: behaviour.level(),
+                score: *score,
+            });
+        }
+    }
+    for f in package.files.iter().filter(|f| f.kind == FileKind::NpmScript) {
+        indicators.scripts.push(one_line(&f.text));
+    }
+    for (name, source) in &package.url_dependencies {
+        indicators.dependencies.push(format!("{name}@{source}"));
+    }
+    let top = per_file.first();
+    let score = top.map_or(0, |t| t.2);
+    let verdict = verdict::of(score);
+    let (threat_name, threat_level) = match (verdict, top) {
+        (Verdict::Clean, _) | (_, None) => (None, None),
+        (_, Some((file, _, _, behaviour))) => {
+            let b = behaviour.unwrap_or(scioc_model::Behaviour::Unknown);
+            (Some(format!("{}.{}.SupplyChain", file.kind.threat_type(), b.threat_word())), Some(b.level()))
+        }
+    };
+    Analysis {
+        path: package.source.clone(),
+        ecosystem: package.ecosystem,
+        name: package.name.clone(),
+        version: package.version.clone(),
+        sha256: package.sha256.clone(),
+        verdict,
+        score,
+        threat_name,
+        threat_level,
+        files,
+        findings,
+        indicators,
+        notes,
+    }
+}
+
+fn add_indicator(ind: &mut Indicators, rule: &str, value: &str) {
+    let value = one_line(value);
+    let push = |list: &mut Vec<String>, v: String| {
+        if !list.contains(&v) && list.len() < 100 {
+            list.push(v);
+        }
+    };
+    if rule == "SA-011" {
+        push(&mut ind.webhooks, value.clone());
+    }
+    if let Some(rest) = value.split_once("://").map(|(_, r)| r) {
+        let host: String = rest.chars().take_while(|c| !matches!(c, '/' | ':' | '?' | '#')).collect();
+        push(&mut ind.urls, value.clone());
+        if host.parse::<std::net::IpAddr>().is_ok() {
+            push(&mut ind.ips, host);
+        } else if !host.is_empty() {
+            push(&mut ind.domains, host.to_ascii_lowercase());
+        }
+    }
+}
+
+/// One line, bounded, with control characters shown as spaces.
+fn one_line(s: &str) -> String {
+    let line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(EXCERPT).collect();
+    if s.chars().count() > EXCERPT { format!("{line}…") } else { line }
+}

@@ -1,0 +1,370 @@
+//! A package as the analyser sees it: its files that hold code (read out of the archive as
+//! data by `scioc-ingest`'s hostile-archive reader, or from an unpacked directory), every
+//! file's hashes, and what its manifest runs at install and import.
+
+use crate::AnalyzeError;
+use scioc_ingest::archive::{self, ArchiveKind, Content, Keep, Limits};
+use std::path::Path;
+
+/// Most bytes of one file read for analysis; longer files are analysed up to here.
+pub const MAX_FILE: usize = 16 * 1024 * 1024;
+/// Most bytes of all files of a package read for analysis.
+pub const MAX_TOTAL: usize = 96 * 1024 * 1024;
+/// Most files read from a directory.
+const MAX_DIR_FILES: usize = 20_000;
+
+/// What a file is, for the parser and the threat name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// JavaScript or TypeScript.
+    JavaScript,
+    /// Python.
+    Python,
+    /// A POSIX shell script.
+    Shell,
+    /// A Windows batch file.
+    Batch,
+    /// A PowerShell script.
+    PowerShell,
+    /// An npm lifecycle script's command line (`package.json#scripts.postinstall`).
+    NpmScript,
+    /// A `.pth` file, which Python runs at start-up when a line imports.
+    Pth,
+    /// A manifest (`package.json`, `setup.cfg`, `pyproject.toml`).
+    Manifest,
+    /// Anything else.
+    Other,
+}
+
+impl FileKind {
+    /// The kind a path names.
+    pub fn of(path: &str) -> FileKind {
+        if path.contains("package.json#scripts.") {
+            return FileKind::NpmScript;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+        match ext {
+            "js" | "cjs" | "mjs" | "jsx" | "ts" | "cts" | "mts" | "tsx" => FileKind::JavaScript,
+            "py" | "pyw" => FileKind::Python,
+            "sh" | "bash" | "zsh" => FileKind::Shell,
+            "bat" | "cmd" => FileKind::Batch,
+            "ps1" | "psm1" => FileKind::PowerShell,
+            "pth" => FileKind::Pth,
+            _ if matches!(name.as_str(), "package.json" | "setup.cfg" | "pyproject.toml") => FileKind::Manifest,
+            _ => FileKind::Other,
+        }
+    }
+
+    /// The file-type part of a threat name, in the feed's spelling.
+    pub fn threat_type(self) -> &'static str {
+        match self {
+            FileKind::JavaScript => "Script-JS",
+            FileKind::Python | FileKind::Pth => "Script-Python",
+            FileKind::Shell => "Script-Shell",
+            FileKind::Batch => "Script-BAT",
+            FileKind::PowerShell => "Script-PowerShell",
+            FileKind::NpmScript | FileKind::Manifest | FileKind::Other => "Text",
+        }
+    }
+}
+
+/// One file read for analysis.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Its path in the archive (`package/index.js`), or a manifest's script
+    /// (`package/package.json#scripts.postinstall`).
+    pub path: String,
+    /// What it is.
+    pub kind: FileKind,
+    /// Its text (invalid UTF-8 replaced).
+    pub text: String,
+    /// Whether it was longer than [`MAX_FILE`] and was analysed in part.
+    pub truncated: bool,
+}
+
+impl SourceFile {
+    pub(crate) fn new(path: &str, bytes: Vec<u8>, truncated: bool) -> SourceFile {
+        let text = match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+        SourceFile { path: path.to_owned(), kind: FileKind::of(path), text, truncated }
+    }
+}
+
+/// A file's hashes, as a feed entry's sample lists them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Hashes {
+    /// MD5, hex.
+    pub md5: String,
+    /// SHA-1, hex.
+    pub sha1: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The ecosystem a package belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ecosystem {
+    /// npm.
+    Npm,
+    /// PyPI.
+    PyPI,
+    /// RubyGems.
+    RubyGems,
+    /// crates.io.
+    Cargo,
+}
+
+/// A package read for analysis.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// The archive or directory it was read from.
+    pub source: String,
+    /// Its ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Its name and version, from its manifest.
+    pub name: Option<String>,
+    /// Its version.
+    pub version: Option<String>,
+    /// The files holding code, and npm's lifecycle scripts as files of their own.
+    pub files: Vec<SourceFile>,
+    /// Every file's hashes, by path.
+    pub hashes: Vec<(String, Hashes)>,
+    /// The archive's own SHA-256, when read from an archive.
+    pub sha256: Option<String>,
+    /// The package's root directory inside the archive (`package/`, `name-1.0/`), with its
+    /// trailing slash, or empty.
+    pub root: String,
+    /// Files the install runs (by path), and files an import runs.
+    pub install_files: Vec<String>,
+    /// Files an import runs first.
+    pub import_files: Vec<String>,
+    /// Dependencies the manifest names with a URL or git source: (name, source).
+    pub url_dependencies: Vec<(String, String)>,
+}
+
+/// File names of native executables a package may carry and run.
+pub(crate) fn is_native(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".exe", ".dll", ".scr", ".msi", ".com", ".elf", ".dylib", ".bin"].iter().any(|e| lower.ends_with(e))
+}
+
+/// Whether a path in an archive is read for analysis.
+fn wanted(path: &str) -> bool {
+    FileKind::of(path) != FileKind::Other || path.ends_with("/setup.py") || path == "setup.py"
+}
+
+impl Package {
+    /// Reads an archive (by its name's kind) or an unpacked directory.
+    pub fn read(path: &Path, limits: Limits) -> Result<Package, AnalyzeError> {
+        let shown = path.display().to_string();
+        if path.is_dir() {
+            return Package::read_dir(path);
+        }
+        let name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let kind = ArchiveKind::from_name(&name).ok_or_else(|| AnalyzeError::Kind { path: shown.clone() })?;
+        let file =
+            std::fs::File::open(path).map_err(|e| AnalyzeError::Read { path: shown.clone(), reason: e.to_string() })?;
+        Package::read_archive(&shown, &name, kind, std::io::BufReader::new(file), limits)
+    }
+
+    /// Reads an archive of `kind` named `filename` from `input` (a file or an upload).
+    pub fn read_archive(
+        shown: &str,
+        filename: &str,
+        kind: ArchiveKind,
+        input: impl std::io::Read + std::io::Seek,
+        limits: Limits,
+    ) -> Result<Package, AnalyzeError> {
+        let keep = Keep { wanted, max_file: MAX_FILE, max_total: MAX_TOTAL };
+        let (inspected, contents) = archive::read_contents(filename, kind, input, limits, Some(keep))
+            .map_err(|e| AnalyzeError::Archive { path: shown.to_owned(), reason: e.to_string() })?;
+        let ecosystem = match kind {
+            ArchiveKind::Tgz => Ecosystem::Npm,
+            ArchiveKind::TarGz | ArchiveKind::Zip | ArchiveKind::Wheel => Ecosystem::PyPI,
+            ArchiveKind::Gem => Ecosystem::RubyGems,
+            ArchiveKind::Crate => Ecosystem::Cargo,
+        };
+        // A `.tar.gz` holding `package/package.json` is npm's, whatever its name says.
+        let ecosystem = if ecosystem == Ecosystem::PyPI && contents.iter().any(|c| c.path == "package/package.json") {
+            Ecosystem::Npm
+        } else {
+            ecosystem
+        };
+        let hashes = inspected
+            .files
+            .iter()
+            .map(|f| {
+                let h = Hashes {
+                    md5: f.md5.to_string(),
+                    sha1: f.sha1.to_string(),
+                    sha256: f.sha256.to_string(),
+                    size: f.size,
+                };
+                (f.path.clone(), h)
+            })
+            .collect();
+        let mut package = Package {
+            source: shown.to_owned(),
+            ecosystem,
+            name: inspected.manifest.as_ref().map(|m| m.name.clone()),
+            version: inspected.manifest.as_ref().map(|m| m.version.clone()),
+            files: contents
+                .into_iter()
+                .map(|Content { path, bytes, truncated }| SourceFile::new(&path, bytes, truncated))
+                .collect(),
+            hashes,
+            sha256: Some(inspected.sha256.to_string()),
+            root: String::new(),
+            install_files: Vec::new(),
+            import_files: Vec::new(),
+            url_dependencies: Vec::new(),
+        };
+        package.find_paths();
+        Ok(package)
+    }
+
+    /// Reads an unpacked package directory: its code files, without following links out.
+    fn read_dir(dir: &Path) -> Result<Package, AnalyzeError> {
+        let shown = dir.display().to_string();
+        let mut files = Vec::new();
+        let mut total = 0usize;
+        let mut stack = vec![(dir.to_path_buf(), String::new(), 0usize)];
+        let mut seen = 0usize;
+        while let Some((at, prefix, depth)) = stack.pop() {
+            let entries = std::fs::read_dir(&at)
+                .map_err(|e| AnalyzeError::Read { path: at.display().to_string(), reason: e.to_string() })?;
+            for entry in entries.flatten() {
+                seen += 1;
+                if seen > MAX_DIR_FILES {
+                    return Err(AnalyzeError::Read { path: shown, reason: format!("more than {MAX_DIR_FILES} files") });
+                }
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let rel = format!("{prefix}{name}");
+                let Ok(kind) = entry.file_type() else { continue };
+                if kind.is_symlink() {
+                    continue;
+                }
+                if kind.is_dir() {
+                    if depth < 32 && name != ".git" {
+                        stack.push((entry.path(), format!("{rel}/"), depth + 1));
+                    }
+                } else if kind.is_file() && wanted(&rel) && total < MAX_TOTAL {
+                    let mut bytes = Vec::new();
+                    let file = std::fs::File::open(entry.path())
+                        .map_err(|e| AnalyzeError::Read { path: rel.clone(), reason: e.to_string() })?;
+                    std::io::Read::read_to_end(&mut std::io::Read::take(file, (MAX_FILE + 1) as u64), &mut bytes)
+                        .map_err(|e| AnalyzeError::Read { path: rel.clone(), reason: e.to_string() })?;
+                    let truncated = bytes.len() > MAX_FILE;
+                    bytes.truncate(MAX_FILE);
+                    total += bytes.len();
+                    files.push(SourceFile::new(&rel, bytes, truncated));
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let ecosystem = if files.iter().any(|f| f.path == "package.json") { Ecosystem::Npm } else { Ecosystem::PyPI };
+        let mut package = Package {
+            source: shown,
+            ecosystem,
+            name: None,
+            version: None,
+            files,
+            hashes: Vec::new(),
+            sha256: None,
+            root: String::new(),
+            install_files: Vec::new(),
+            import_files: Vec::new(),
+            url_dependencies: Vec::new(),
+        };
+        package.find_paths();
+        Ok(package)
+    }
+
+    /// Finds the package's root, what its install runs and what an import runs first; adds
+    /// npm's lifecycle scripts as files.
+    fn find_paths(&mut self) {
+        match self.ecosystem {
+            Ecosystem::Npm => self.npm_paths(),
+            Ecosystem::PyPI => self.python_paths(),
+            Ecosystem::RubyGems | Ecosystem::Cargo => {}
+        }
+    }
+
+    fn npm_paths(&mut self) {
+        let Some(manifest) = self
+            .files
+            .iter()
+            .filter(|f| f.path.ends_with("package.json") && f.path.matches('/').count() <= 1)
+            .min_by_key(|f| f.path.len())
+        else {
+            return;
+        };
+        self.root = manifest.path.strip_suffix("package.json").unwrap_or("").to_owned();
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&manifest.text) else { return };
+        self.name = self.name.take().or_else(|| json["name"].as_str().map(str::to_owned));
+        self.version = self.version.take().or_else(|| json["version"].as_str().map(str::to_owned));
+        let manifest_path = manifest.path.clone();
+        let main = json["main"].as_str().unwrap_or("index.js").trim_start_matches("./").to_owned();
+        let main = if FileKind::of(&main) == FileKind::Other { format!("{main}.js") } else { main };
+        let mut scripts = Vec::new();
+        for hook in ["preinstall", "install", "postinstall", "prepare"] {
+            if let Some(command) = json["scripts"][hook].as_str() {
+                scripts.push(SourceFile {
+                    path: format!("{manifest_path}#scripts.{hook}"),
+                    kind: FileKind::NpmScript,
+                    text: command.chars().take(64 * 1024).collect(),
+                    truncated: false,
+                });
+                // The files the command runs: `node x.js`, `sh ./setup.sh`, `python y.py`.
+                for word in command.split([' ', '&', ';', '|', '"', '\'']) {
+                    // `node .` and `node ./` run the package's main file.
+                    let word = if matches!(word, "." | "./") { main.as_str() } else { word.trim_start_matches("./") };
+                    if FileKind::of(word) != FileKind::Other {
+                        self.install_files.push(format!("{}{word}", self.root));
+                    }
+                }
+            }
+        }
+        self.import_files.push(format!("{}{main}", self.root));
+        for section in ["dependencies", "optionalDependencies", "devDependencies"] {
+            if let Some(deps) = json[section].as_object() {
+                for (name, spec) in deps {
+                    let spec = spec.as_str().unwrap_or("");
+                    if spec.starts_with("http:")
+                        || spec.starts_with("https:")
+                        || spec.starts_with("git")
+                        || spec.contains("://")
+                    {
+                        self.url_dependencies.push((name.clone(), spec.to_owned()));
+                    }
+                }
+            }
+        }
+        self.files.extend(scripts);
+    }
+
+    fn python_paths(&mut self) {
+        // The sdist's root holds setup.py or PKG-INFO; a wheel has no root directory.
+        if let Some(setup) =
+            self.files.iter().filter(|f| f.path.ends_with("setup.py")).min_by_key(|f| f.path.matches('/').count())
+        {
+            self.root = setup.path.strip_suffix("setup.py").unwrap_or("").to_owned();
+            self.install_files.push(setup.path.clone());
+        }
+        let root_depth = self.root.matches('/').count();
+        for f in &self.files {
+            let depth = f.path.matches('/').count() - root_depth;
+            if f.kind == FileKind::Pth {
+                self.install_files.push(f.path.clone());
+            } else if f.path.ends_with("__init__.py") && depth <= 2 && f.path.starts_with(&self.root) {
+                self.import_files.push(f.path.clone());
+            }
+        }
+    }
+}

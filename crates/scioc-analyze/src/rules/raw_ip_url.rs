@@ -1,0 +1,82 @@
+//! `SA-013` raw IP address URL (threat). Finds URLs whose host is a public IPv4 address.
+//!
+//! Why: legitimate packages name hosts; a bare public IP is a server that did not want a
+//! name. Example: `http://45.61.1.2:8080/x`. Known false positives: examples and tests naming
+//! documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24) or private networks, which
+//! this rule leaves alone.
+
+use super::{Ctx, Hit, Kind, Rule};
+use scioc_model::Behaviour;
+use std::net::Ipv4Addr;
+
+pub(crate) const RULE: Rule =
+    Rule { id: "SA-013", name: "raw IP address URL", kind: Kind::Threat, behaviour: Behaviour::Downloader, weight: 5 };
+
+pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
+    for (s, line) in &ctx.facts.strings {
+        for scheme in ["http://", "https://", "tcp://", "ftp://"] {
+            let mut rest = s.as_str();
+            while let Some(at) = rest.find(scheme) {
+                let after = &rest[at + scheme.len()..];
+                let host: String = after.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+                if let Ok(ip) = host.parse::<Ipv4Addr>()
+                    && public(ip)
+                {
+                    let url: String = rest[at..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '`'))
+                        .collect();
+                    out.push(
+                        Hit::new(
+                            &RULE,
+                            *line,
+                            format!("URL at a raw IP address: {}", url.chars().take(80).collect::<String>()),
+                        )
+                        .naming(url),
+                    );
+                    return;
+                }
+                rest = after;
+            }
+        }
+    }
+}
+
+fn public(ip: Ipv4Addr) -> bool {
+    let [a, b, c, _] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || (a, b, c) == (192, 0, 2)
+        || (a, b, c) == (198, 51, 100)
+        || (a, b, c) == (203, 0, 113)
+        || a == 0
+        || a >= 240
+        || (a == 100 && (64..128).contains(&b)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixture::*;
+
+    #[test]
+    fn fires_on_public_addresses() {
+        assert!(fired("a.py", "u = 'http://45.61.1.2:8080/x'\n", LIBRARY).contains(&"SA-013"));
+    }
+
+    #[test]
+    fn near_misses() {
+        assert!(
+            !fired(
+                "a.js",
+                "const u = 'http://127.0.0.1:3000/'; const v = 'http://192.168.1.1/'; const w = 'http://203.0.113.5/'",
+                LIBRARY
+            )
+            .contains(&"SA-013")
+        );
+        assert!(!fired("a.js", "const dns = '8.8.8.8'", LIBRARY).contains(&"SA-013"));
+    }
+}

@@ -1,0 +1,138 @@
+//! From rule matches to a verdict. A file scores the weights of the distinct rules it matches,
+//! threats counting double on the install or import path; capabilities count only beside a
+//! threat, or when they correlate into one within the file (secrets or a fingerprint reaching
+//! the network, a hidden process started at install). A package is as bad as its worst file.
+
+use crate::rules::{Hit, Kind, Place, Rule};
+use scioc_model::Behaviour;
+use serde::Serialize;
+
+/// At or above this, a file is malicious (fixed before measuring; see docs/detection.md).
+pub const MALICIOUS_AT: u32 = 10;
+/// At or above this, a file is suspicious.
+pub const SUSPICIOUS_AT: u32 = 5;
+
+/// The analyser's word on a package or a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Nothing a reviewer needs to see.
+    Clean,
+    /// A threat without what would make it certain: worth a look.
+    Suspicious,
+    /// Threats that correlate: malicious.
+    Malicious,
+}
+
+impl Verdict {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Clean => "clean",
+            Verdict::Suspicious => "suspicious",
+            Verdict::Malicious => "malicious",
+        }
+    }
+}
+
+/// A correlation of capabilities into a threat, within one file.
+pub(crate) static SENDS_SECRETS: Rule = Rule {
+    id: "SA-100",
+    name: "secrets sent over the network",
+    kind: Kind::Threat,
+    behaviour: Behaviour::Infostealer,
+    weight: 8,
+};
+/// A host fingerprint sent at install.
+pub(crate) static SENDS_FINGERPRINT: Rule = Rule {
+    id: "SA-101",
+    name: "host fingerprint sent at install",
+    kind: Kind::Threat,
+    behaviour: Behaviour::Probe,
+    weight: 6,
+};
+/// A hidden process started at install beside a download.
+pub(crate) static HIDDEN_AT_INSTALL: Rule = Rule {
+    id: "SA-102",
+    name: "hidden process started at install",
+    kind: Kind::Threat,
+    behaviour: Behaviour::Downloader,
+    weight: 5,
+};
+/// Obfuscated code on the install path that runs or reaches out.
+pub(crate) static OBFUSCATED_AT_INSTALL: Rule = Rule {
+    id: "SA-103",
+    name: "obfuscated code on the install path",
+    kind: Kind::Threat,
+    behaviour: Behaviour::Unknown,
+    weight: 5,
+};
+
+/// The correlations, added to a file's hits.
+pub(crate) fn correlate(hits: &mut Vec<Hit>, place: Place) {
+    let has = |id: &str| hits.iter().find(|h| h.rule.id == id).map(|h| h.line);
+    let network = has("SA-002").or(has("SA-011")).or(has("SA-012")).or(has("SA-013"));
+    let at_install = place.install || place.import;
+    let mut added = Vec::new();
+    if let (Some(line), Some(_)) = (has("SA-005").or(has("SA-014")), network) {
+        added.push(Hit::new(&SENDS_SECRETS, line, "reads secrets and reaches the network in the same file"));
+    }
+    if at_install && let (Some(line), Some(_)) = (has("SA-004"), network) {
+        added.push(Hit::new(&SENDS_FINGERPRINT, line, "collects host details and reaches the network at install"));
+    }
+    if at_install && let (Some(line), Some(_), Some(_)) = (has("SA-010"), has("SA-003"), network) {
+        added.push(Hit::new(&HIDDEN_AT_INSTALL, line, "starts a detached process and reaches the network at install"));
+    }
+    if at_install
+        && let Some(line) = has("SA-006").or(has("SA-018"))
+        && (network.is_some() || has("SA-003").is_some())
+    {
+        added.push(Hit::new(
+            &OBFUSCATED_AT_INSTALL,
+            line,
+            "obfuscated code that runs programs or reaches the network at install",
+        ));
+    }
+    hits.extend(added);
+}
+
+/// A file's score and the behaviour its gravest threat points to.
+pub(crate) fn score(hits: &[Hit], place: Place) -> (u32, Option<Behaviour>) {
+    let mut seen: Vec<&str> = Vec::new();
+    let (mut threats, mut capabilities) = (0, 0);
+    let mut gravest: Option<&Rule> = None;
+    for h in hits {
+        if seen.contains(&h.rule.id) {
+            continue;
+        }
+        seen.push(h.rule.id);
+        match h.rule.kind {
+            Kind::Threat => {
+                threats += if place.install || place.import { 2 * h.rule.weight } else { h.rule.weight };
+                if gravest.is_none_or(|g| {
+                    h.rule.weight > g.weight
+                        || (h.rule.weight == g.weight && h.rule.behaviour.level() > g.behaviour.level())
+                }) {
+                    gravest = Some(h.rule);
+                }
+            }
+            Kind::Capability => capabilities += h.rule.weight,
+        }
+    }
+    if threats == 0 {
+        // Capabilities alone never make a verdict.
+        return (capabilities.min(SUSPICIOUS_AT - 1), None);
+    }
+    (threats + capabilities, gravest.map(|g| g.behaviour))
+}
+
+/// The verdict a score gives.
+pub(crate) fn of(score: u32) -> Verdict {
+    if score >= MALICIOUS_AT {
+        Verdict::Malicious
+    } else if score >= SUSPICIOUS_AT {
+        Verdict::Suspicious
+    } else {
+        Verdict::Clean
+    }
+}
