@@ -177,6 +177,11 @@ pub fn analyze(package: &Package) -> Analysis {
             install: file.kind == FileKind::NpmScript || package.install_files.contains(&file.path),
             import: package.import_files.contains(&file.path),
         };
+        // Tests, examples and documentation do not run at install or import: security tests
+        // are full of attack strings. They are read only when the install or import runs them.
+        if inert(&file.path) && !place.install && !place.import {
+            continue;
+        }
         let facts = facts_of(file);
         if let Some(e) = &facts.parse_error
             && !facts.parsed
@@ -229,7 +234,26 @@ pub fn analyze(package: &Package) -> Analysis {
         indicators.dependencies.push(format!("{name}@{source}"));
     }
     let top = per_file.first();
-    let score = top.map_or(0, |t| t.2);
+    let mut score = top.map_or(0, |t| t.2);
+    // Threats split across files (a stealer's webhook in one, its reading in another) add up
+    // for the package: each threat rule once, undoubled, when two or more kinds meet.
+    let across = verdict::across(per_file.iter().flat_map(|(_, hits, _, _)| hits.iter()));
+    if across > score && verdict::of(across) == Verdict::Malicious && files.is_empty() {
+        score = across;
+        for (file, hits, file_score, behaviour) in &per_file {
+            if hits.iter().any(|h| h.rule.kind == Kind::Threat) {
+                let behaviour = behaviour.unwrap_or(scioc_model::Behaviour::Unknown);
+                let hash_path = file.path.split('#').next().unwrap_or(&file.path);
+                files.push(MaliciousFile {
+                    path: file.path.clone(),
+                    hashes: package.hashes.iter().find(|(p, _)| p == hash_path).map(|(_, h)| h.clone()),
+                    threat_name: format!("{}.{}.SupplyChain", file.kind.threat_type(), behaviour.threat_word()),
+                    threat_level: behaviour.level(),
+                    score: *file_score,
+                });
+            }
+        }
+    }
     let verdict = verdict::of(score);
     let (threat_name, threat_level) = match (verdict, top) {
         (Verdict::Clean, _) | (_, None) => (None, None),
@@ -274,6 +298,40 @@ fn add_indicator(ind: &mut Indicators, rule: &str, value: &str) {
             push(&mut ind.domains, host.to_ascii_lowercase());
         }
     }
+}
+
+/// Whether a path is a test, an example or documentation.
+pub(crate) fn inert(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let mut parts = lower.split('/');
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    parts.any(|p| {
+        matches!(
+            p,
+            "test"
+                | "tests"
+                | "testing"
+                | "__tests__"
+                | "__test__"
+                | "spec"
+                | "example"
+                | "examples"
+                | "docs"
+                | "doc"
+                | ".github"
+                | "benchmarks"
+                | "bench"
+                | "fixtures"
+                | "__fixtures__"
+                | "e2e"
+        )
+    }) || name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || name.ends_with(".test.js")
+        || name.ends_with(".test.ts")
+        || name.ends_with(".spec.js")
+        || name.ends_with(".spec.ts")
+        || name == "conftest.py"
 }
 
 /// One line, bounded, with control characters shown as spaces.

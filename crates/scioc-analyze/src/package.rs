@@ -148,6 +148,21 @@ pub struct Package {
     pub url_dependencies: Vec<(String, String)>,
 }
 
+/// A path with `.` and `..` segments resolved (never above the root).
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
 /// File names of native executables a package may carry and run.
 pub(crate) fn is_native(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
@@ -294,6 +309,56 @@ impl Package {
             Ecosystem::PyPI => self.python_paths(),
             Ecosystem::RubyGems | Ecosystem::Cargo => {}
         }
+        // What those files load from the package runs when they do: one level of relative
+        // `require("./x")`, `import "./x"` and `from .x import`.
+        self.install_files = self.with_relatives(&self.install_files);
+        self.import_files = self.with_relatives(&self.import_files);
+    }
+
+    fn with_relatives(&self, files: &[String]) -> Vec<String> {
+        static JS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r#"(?:require\s*\(\s*|import\s*\(?\s*|from\s+)['"](\.{1,2}/[^'"]{1,200})['"]"#)
+                .expect("valid")
+        });
+        static PY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"(?m)^\s*from\s+\.(\w*)\s+import\s+([\w, ]+)").expect("valid")
+        });
+        let mut out = files.to_vec();
+        for path in files {
+            let Some(file) = self.files.iter().find(|f| &f.path == path) else { continue };
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            let mut wanted: Vec<String> = Vec::new();
+            match file.kind {
+                FileKind::JavaScript => {
+                    for c in JS.captures_iter(&file.text).take(200) {
+                        let joined = normalize(&format!("{dir}/{}", &c[1]));
+                        for candidate in [joined.clone(), format!("{joined}.js"), format!("{joined}/index.js")] {
+                            wanted.push(candidate);
+                        }
+                    }
+                }
+                FileKind::Python => {
+                    for c in PY.captures_iter(&file.text).take(200) {
+                        if c[1].is_empty() {
+                            for name in c[2].split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                                wanted.push(format!("{dir}/{name}.py"));
+                                wanted.push(format!("{dir}/{name}/__init__.py"));
+                            }
+                        } else {
+                            wanted.push(format!("{dir}/{}.py", &c[1]));
+                            wanted.push(format!("{dir}/{}/__init__.py", &c[1]));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            for w in wanted {
+                if !out.contains(&w) && self.files.iter().any(|f| f.path == w) {
+                    out.push(w);
+                }
+            }
+        }
+        out
     }
 
     fn npm_paths(&mut self) {

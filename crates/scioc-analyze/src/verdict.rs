@@ -72,15 +72,27 @@ pub(crate) static OBFUSCATED_AT_INSTALL: Rule = Rule {
 pub(crate) fn correlate(hits: &mut Vec<Hit>, place: Place) {
     let has = |id: &str| hits.iter().find(|h| h.rule.id == id).map(|h| h.line);
     let network = has("SA-002").or(has("SA-011")).or(has("SA-012")).or(has("SA-013"));
+    // Where a thief sends: a webhook, a callback host, a bare IP. SSH clients, cloud SDKs and
+    // package managers read credentials and talk to their own servers; they do not send there.
+    let drop_box = has("SA-011").or(has("SA-012")).or(has("SA-013"));
     let at_install = place.install || place.import;
     let mut added = Vec::new();
-    if let (Some(line), Some(_)) = (has("SA-005").or(has("SA-014")), network) {
-        added.push(Hit::new(&SENDS_SECRETS, line, "reads secrets and reaches the network in the same file"));
+    let secrets = match (has("SA-005"), has("SA-014")) {
+        (Some(line), _) if network.is_some() => Some(line),
+        (_, Some(line)) if drop_box.is_some() => Some(line),
+        _ => None,
+    };
+    if let Some(line) = secrets {
+        added.push(Hit::new(&SENDS_SECRETS, line, "reads secrets and sends them in the same file"));
     }
-    if at_install && let (Some(line), Some(_)) = (has("SA-004"), network) {
+    if place.install
+        && let (Some(line), Some(_)) = (has("SA-004"), network)
+    {
         added.push(Hit::new(&SENDS_FINGERPRINT, line, "collects host details and reaches the network at install"));
     }
-    if at_install && let (Some(line), Some(_), Some(_)) = (has("SA-010"), has("SA-003"), network) {
+    if place.install
+        && let (Some(line), Some(_), Some(_)) = (has("SA-010"), has("SA-003"), network)
+    {
         added.push(Hit::new(&HIDDEN_AT_INSTALL, line, "starts a detached process and reaches the network at install"));
     }
     if at_install
@@ -124,6 +136,18 @@ pub(crate) fn score(hits: &[Hit], place: Place) -> (u32, Option<Behaviour>) {
         return (capabilities.min(SUSPICIOUS_AT - 1), None);
     }
     (threats + capabilities, gravest.map(|g| g.behaviour))
+}
+
+/// A package's score from threats across its files: each threat rule once, at its weight, when
+/// at least two kinds of threat meet and one of them weighs 6 or more; else 0.
+pub(crate) fn across<'a>(hits: impl Iterator<Item = &'a Hit>) -> u32 {
+    let mut seen: Vec<&'static Rule> = Vec::new();
+    for h in hits.filter(|h| h.rule.kind == Kind::Threat) {
+        if !seen.iter().any(|r| r.id == h.rule.id) {
+            seen.push(h.rule);
+        }
+    }
+    if seen.len() >= 2 && seen.iter().any(|r| r.weight >= 6) { seen.iter().map(|r| r.weight).sum() } else { 0 }
 }
 
 /// The verdict a score gives.

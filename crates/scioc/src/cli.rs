@@ -231,6 +231,26 @@ pub(crate) enum Command {
     #[command(verbatim_doc_comment)]
     Scan(ScanArgs),
 
+    /// Analyse package archives for malicious behaviour, with no feed: what runs at install
+    /// or import, what it reaches, and which files are malicious.
+    ///
+    /// Reads npm .tgz, PyPI wheels and sdists (.whl, .tar.gz, .zip), .gem and .crate archives,
+    /// or an unpacked package directory, as data: nothing is extracted to disk or executed.
+    /// JavaScript and TypeScript are parsed with oxc, Python with RustPython's parser; shell,
+    /// batch and PowerShell files and npm's lifecycle scripts are read as commands. Rules find
+    /// capabilities (network, processes, install hooks) and threats (download and execute,
+    /// reverse shells, webhooks, credential stores, decode-then-eval, …); a capability alone
+    /// never makes a verdict. Each malicious file is named as the feed names samples:
+    /// Script-JS.Downloader.SupplyChain, with a threat level 1-5.
+    ///
+    ///   scioc analyze suspicious-pkg-1.0.0.tgz
+    ///   scioc analyze --format json dist/*.whl > analysis.jsonl
+    ///   scioc analyze --fail-on suspicious ./unpacked-package/
+    ///
+    /// Exit codes: 0 nothing at or above --fail-on, 1 found, 127 an archive could not be read.
+    #[command(verbatim_doc_comment)]
+    Analyze(AnalyzeArgs),
+
     /// Show what the store holds.
     Status(StatusArgs),
 
@@ -920,6 +940,38 @@ pub(crate) struct ScanArgs {
     /// current directory] [config: scan.ignore_file]
     #[arg(long, value_name = "FILE", env = "SCIOC_IGNORE_FILE")]
     pub(crate) ignore_file: Option<PathBuf>,
+}
+
+/// `scioc analyze`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AnalyzeArgs {
+    /// Package archives or unpacked package directories
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+    /// Output format: a table for people, one JSON object per archive per line for machines
+    #[arg(long, short, value_enum, default_value = "table")]
+    pub(crate) format: AnalyzeFormat,
+    /// Lowest verdict that fails (exit 1)
+    #[arg(long, value_enum, default_value = "malicious")]
+    pub(crate) fail_on: AnalyzeFailOn,
+}
+
+/// `scioc analyze --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AnalyzeFormat {
+    /// A table per archive, with evidence.
+    Table,
+    /// One JSON object per archive per line.
+    Json,
+}
+
+/// `scioc analyze --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AnalyzeFailOn {
+    /// Fail on suspicious and malicious packages.
+    Suspicious,
+    /// Fail on malicious packages only.
+    Malicious,
 }
 
 const SCAN_HELP: &str = "\

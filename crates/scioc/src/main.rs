@@ -79,7 +79,7 @@ fn main() -> std::process::ExitCode {
         _ => {}
     }
     // A scan reports every error with its own exit code (127), settings included.
-    let failure = if matches!(args.command, cli::Command::Scan(_)) { 127 } else { 1 };
+    let failure = if matches!(args.command, cli::Command::Scan(_) | cli::Command::Analyze(_)) { 127 } else { 1 };
     match settings::Settings::resolve(args).and_then(commands::run) {
         Ok(code) => std::process::ExitCode::from(code),
         // A write error that reached here because the reader went away is no failure.

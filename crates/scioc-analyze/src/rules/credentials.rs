@@ -11,7 +11,7 @@ use super::{Ctx, Hit, Kind, Rule};
 use scioc_model::Behaviour;
 
 pub(crate) const RULE: Rule =
-    Rule { id: "SA-014", name: "credential access", kind: Kind::Threat, behaviour: Behaviour::Infostealer, weight: 5 };
+    Rule { id: "SA-014", name: "credential access", kind: Kind::Threat, behaviour: Behaviour::Infostealer, weight: 4 };
 
 const PLACES: &[&str] = &[
     ".ssh/id_",
@@ -23,33 +23,52 @@ const PLACES: &[&str] = &[
     ".docker/config.json",
     ".kube/config",
     ".git-credentials",
-    "login data",
-    "local state",
+    "user data/default/login data",
+    "user data/local state",
+    "user data\\local state",
+    "default\\login data",
     "cookies.sqlite",
     "logins.json",
     "key4.db",
     "local storage/leveldb",
     "local storage\\leveldb",
     "wallet.dat",
-    "exodus",
-    "electrum",
-    "metamask",
+    "exodus.wallet",
+    "exodus/exodus",
+    "electrum/wallets",
+    "electrum\\wallets",
     "nkbihfbeogaeaoehlefnkodbefgpgknn",
     "solana/id.json",
-    ".config/gcloud",
+    ".config/gcloud/credentials",
     "keychain-db",
     "discord/local storage",
-    "discordcanary",
+    "discordcanary/local storage",
     "atomic/local storage",
     "ethereum/keystore",
     "bitcoin/wallets",
+    "user data/default",
+    "user data\\default",
+    "roaming/discord",
+    "roaming\\discord",
+    "discordptb",
+    "mfa\\.[\\w-]{84}",
+    "[\\w-]{24}\\.[\\w-]{6}\\.[\\w-]{27}",
 ];
+
+/// Names that are secret stores only as a whole string (a path part), not inside prose.
+const EXACT: &[&str] = &["Login Data", "Local State", "Web Data"];
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     let mut found: Vec<&str> = Vec::new();
     let mut first = None;
     for (s, line) in &ctx.facts.strings {
         let lower = s.to_ascii_lowercase().replace("\\\\", "\\");
+        if let Some(e) = EXACT.iter().find(|e| s == *e)
+            && !found.contains(e)
+        {
+            found.push(e);
+            first.get_or_insert(*line);
+        }
         for p in PLACES {
             if lower.contains(p) && !found.contains(p) {
                 found.push(p);
@@ -80,5 +99,13 @@ mod tests {
     #[test]
     fn near_misses() {
         assert!(!fired("a.js", "fs.readFileSync(path.join(dir, 'package.json'))", LIBRARY).contains(&"SA-014"));
+        assert!(
+            !fired(
+                "a.js",
+                "// like the exodus of bytes from the local state of the parser\nconst s = 'exodus'",
+                LIBRARY
+            )
+            .contains(&"SA-014")
+        );
     }
 }

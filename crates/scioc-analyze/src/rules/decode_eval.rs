@@ -28,7 +28,17 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         ));
         return;
     }
-    if ctx.place.install || ctx.place.import {
+    // A program started with a computed command, in a file that decodes, on the install path:
+    // `os.system(b64d("Y3VybC…"))`.
+    if ctx.place.install
+        && f.calls.iter().any(|c| decodes(&c.name) && !c.name.ends_with(".decode"))
+        && let Some(c) = f.calls_to(super::SPAWN).find(|c| c.first.is_none() && !c.inner.is_empty())
+    {
+        out.push(Hit::new(&RULE, c.line, format!("{}({}(…)) in a file that decodes", c.name, c.inner[0])));
+        return;
+    }
+    // Serialisers and bundlers decode and evaluate in one module; at install, nothing should.
+    if ctx.place.install {
         let eval = f.calls_to(EVAL).find(|c| c.first.is_none() && !matches!(c.name.as_str(), "compile"));
         let decode = f.calls.iter().find(|c| {
             decodes(&c.name) && !c.name.ends_with(".decode") && c.name != "decode" && !c.name.ends_with("loads")

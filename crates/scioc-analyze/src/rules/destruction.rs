@@ -33,7 +33,8 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         let wholesale = TEXT.iter().any(|t| {
             lower.match_indices(t).any(|(i, _)| {
                 let next = lower[i + t.len()..].chars().next();
-                !t.ends_with('/') || matches!(next, None | Some(' ' | '"' | '\'' | ';' | '&' | '*'))
+                matches!(next, None | Some(' ' | '"' | '\'' | ';' | '&' | '`' | ')'))
+                    || (t.ends_with('/') && next == Some('*'))
             })
         });
         if wholesale {

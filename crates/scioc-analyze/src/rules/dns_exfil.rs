@@ -30,36 +30,25 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         }
         return;
     }
-    // Code: a lookup of a name not written as a literal, beside host details.
-    let lookup = f
-        .calls_to(&[
-            "dns.lookup",
-            "dns.resolve",
-            "dns.resolve4",
-            "dns.resolveTxt",
-            "dns.promises.resolve",
-            "socket.gethostbyname",
-            "socket.getaddrinfo",
-            "dns.resolver.resolve",
-            "dns.resolver.query",
-        ])
-        .find(|c| c.first.is_none());
-    let host = f
-        .calls_to(&[
-            "os.hostname",
-            "os.userInfo",
-            "socket.gethostname",
-            "getpass.getuser",
-            "os.getlogin",
-            "platform.node",
-        ])
-        .next();
-    if let (Some(l), Some(h)) = (lookup, host) {
-        out.push(Hit::new(
-            &RULE,
-            l.line,
-            format!("{}() of a built name beside {}() at line {}", l.name, h.name, h.line),
-        ));
+    // Code: a lookup of a name built from host details (`dns.lookup(os.hostname() + ".x")`).
+    const HOST: &[&str] =
+        &["os.hostname", "os.userInfo", "socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"];
+    const LOOKUP: &[&str] = &[
+        "dns.lookup",
+        "dns.resolve",
+        "dns.resolve4",
+        "dns.resolveTxt",
+        "dns.promises.resolve",
+        "socket.gethostbyname",
+        "socket.getaddrinfo",
+        "dns.resolver.resolve",
+        "dns.resolver.query",
+    ];
+    let built = |c: &&crate::facts::Call| {
+        c.first.is_none() && c.inner.iter().any(|i| HOST.iter().any(|h| crate::facts::name_is(i, h)))
+    };
+    if let Some(l) = f.calls_to(LOOKUP).find(built) {
+        out.push(Hit::new(&RULE, l.line, format!("{}() of a name built from host details", l.name)));
     }
 }
 

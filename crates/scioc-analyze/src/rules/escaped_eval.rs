@@ -16,6 +16,10 @@ const AT_LEAST: usize = 100;
 const SHARE_PER_MILLE: usize = 50;
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
+    // Test vectors are escaped too; what runs at install or import counts.
+    if !(ctx.place.install || ctx.place.import) {
+        return;
+    }
     let Some(eval) = ctx.facts.calls_to(EVAL).next() else { return };
     let text = ctx.file.text.as_bytes();
     let escapes =
@@ -34,7 +38,7 @@ mod tests {
         let payload: String =
             "import os; os.system('id')".bytes().map(|b| format!("\\x{b:02x}")).collect::<String>().repeat(5);
         assert!(
-            fired("a.py", &format!("_ = eval(\"\\145\\166\\141\\x6c\")\n_(\"{payload}\")\n"), LIBRARY)
+            fired("a.py", &format!("_ = eval(\"\\145\\166\\141\\x6c\")\n_(\"{payload}\")\n"), INSTALL)
                 .contains(&"SA-025")
         );
     }

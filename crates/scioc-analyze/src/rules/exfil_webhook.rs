@@ -24,7 +24,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         let Some(at) = HOOKS.iter().filter_map(|h| lower.find(h).map(|i| (i, h))).min() else { continue };
         let rest = &lower[at.0 + at.1.len()..];
         // A hook with its id (and a token): not the bare API host a client library names.
-        if rest.chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').count() >= 8 {
+        let hook: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
+        let placeholder =
+            ["{", "<", "xxxx", "0000000", "your", "token", "webhook_id", "..."].iter().any(|p| hook.contains(p));
+        if hook.len() >= 8 && !placeholder {
             let url: String = s[at.0..].chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
             out.push(
                 Hit::new(&RULE, *line, format!("webhook {}", url.chars().take(80).collect::<String>())).naming(url),
@@ -45,7 +48,7 @@ mod tests {
                 .contains(&"SA-011")
         );
         assert!(
-            fired("a.js", "const u = `https://api.telegram.org/bot123456:AAE-token/sendMessage`", LIBRARY)
+            fired("a.js", "const u = `https://api.telegram.org/bot123456:AAEhBOweik6ad/sendMessage`", LIBRARY)
                 .contains(&"SA-011")
         );
     }
@@ -56,5 +59,13 @@ mod tests {
             !fired("a.js", "const API = 'https://discord.com/api/webhooks/'; // + id", LIBRARY).contains(&"SA-011")
         );
         assert!(!fired("a.py", "BASE = 'https://api.telegram.org/'\n", LIBRARY).contains(&"SA-011"));
+        assert!(
+            !fired(
+                "a.py",
+                "EXAMPLE = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'\n",
+                LIBRARY
+            )
+            .contains(&"SA-011")
+        );
     }
 }

@@ -16,6 +16,7 @@ mod decode_eval;
 mod destruction;
 mod dns_exfil;
 mod download_exec;
+mod drop_and_run;
 mod encoded_powershell;
 mod env_dump;
 mod escaped_eval;
@@ -134,6 +135,7 @@ pub(crate) const ALL: &[(&Rule, Check)] = &[
     (&native_run::RULE, native_run::check),
     (&escaped_eval::RULE, escaped_eval::check),
     (&stealer_dependency::RULE, stealer_dependency::check),
+    (&drop_and_run::RULE, drop_and_run::check),
 ];
 
 /// Every rule's identity, for `--help` and the docs.

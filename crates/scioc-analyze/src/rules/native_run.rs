@@ -20,6 +20,9 @@ pub(crate) const RULE: Rule = Rule {
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     let f = ctx.facts;
+    if !ctx.place.install {
+        return;
+    }
     if f.calls_to(SPAWN).next().is_none()
         && !f.calls.iter().any(|c| c.name.ends_with("execFile") || c.name.ends_with("startfile"))
     {
@@ -52,10 +55,13 @@ mod tests {
         );
         let facts = crate::facts_of(&file);
         let natives = vec!["package/Setup.exe".to_owned()];
-        let hits = check(&Ctx { file: &file, facts: &facts, place: Place::default(), natives: &natives });
+        let install = Place { install: true, import: false };
+        let hits = check(&Ctx { file: &file, facts: &facts, place: install, natives: &natives });
         assert!(hits.iter().any(|h| h.rule.id == "SA-024"));
+        let hits = check(&Ctx { file: &file, facts: &facts, place: Place::default(), natives: &natives });
+        assert!(!hits.iter().any(|h| h.rule.id == "SA-024"), "only what the install runs");
         let none: Vec<String> = Vec::new();
-        let hits = check(&Ctx { file: &file, facts: &facts, place: Place::default(), natives: &none });
+        let hits = check(&Ctx { file: &file, facts: &facts, place: install, natives: &none });
         assert!(!hits.iter().any(|h| h.rule.id == "SA-024"), "no such file in the package");
     }
 }

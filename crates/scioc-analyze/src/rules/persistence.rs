@@ -1,6 +1,7 @@
 //! `SA-020` persistence (threat). Finds code that makes itself start again: crontab entries,
-//! shell start-up files, Windows `Run` keys and Startup folder, scheduled tasks, launch agents,
-//! systemd units it enables.
+//! Windows `Run` keys and Startup folder, scheduled tasks, launch agents, `rc.local`. (Shell
+//! start-up files and systemd units are left out: completion installers and service tools
+//! write them on purpose.)
 //!
 //! Why: a package installs once; a payload that must survive reboots plants a start-up hook.
 //! Example: `reg add HKCU\Software\Microsoft\Windows\CurrentVersion\Run`. Known false
@@ -23,11 +24,6 @@ const PLACES: &[&str] = &[
     "library/launchagents/",
     "crontab -",
     "/etc/cron",
-    "systemctl enable",
-    "/etc/systemd/system/",
-    ".bashrc",
-    ".bash_profile",
-    ".zshrc",
     "/etc/rc.local",
     "\\appdata\\roaming\\microsoft\\windows\\start menu",
 ];

@@ -10,7 +10,7 @@ use scioc_model::Behaviour;
 use std::net::Ipv4Addr;
 
 pub(crate) const RULE: Rule =
-    Rule { id: "SA-013", name: "raw IP address URL", kind: Kind::Threat, behaviour: Behaviour::Downloader, weight: 5 };
+    Rule { id: "SA-013", name: "raw IP address URL", kind: Kind::Threat, behaviour: Behaviour::Downloader, weight: 4 };
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     for (s, line) in &ctx.facts.strings {

@@ -12,17 +12,8 @@ use scioc_model::Behaviour;
 pub(crate) const RULE: Rule =
     Rule { id: "SA-008", name: "reverse shell", kind: Kind::Threat, behaviour: Behaviour::Backdoor, weight: 12 };
 
-const TEXT: &[&str] = &[
-    "/dev/tcp/",
-    "bash -i",
-    "sh -i",
-    "nc -e",
-    "ncat -e",
-    "nc.traditional -e",
-    "mkfifo /tmp/",
-    "0<&196",
-    "socat exec:",
-];
+const TEXT: &[&str] =
+    &["/dev/tcp/", " nc -e ", "ncat -e ", "nc.traditional -e", "0<&196;exec 196", "socat exec:", "socat tcp:"];
 const SHELLS: &[&str] = &["/bin/sh", "/bin/bash", "cmd.exe", "powershell.exe", "sh", "bash"];
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
