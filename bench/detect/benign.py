@@ -2,7 +2,7 @@
 """The benign corpus for the detection benchmark: popular npm and PyPI packages.
 
   python3 bench/detect/benign.py make N PACKAGE_LISTS_DIR   # choose and pin (writes benign.lock)
-  python3 bench/detect/benign.py fetch [CACHE_DIR]           # download and verify into the cache
+  python3 bench/detect/benign.py fetch [CACHE_DIR] [--only NAME,…]   # download and verify
 
 `make` takes the N most-downloaded npm packages (npm.tsv, by monthly downloads) and the N
 highest-ranked PyPI projects (pypi.tsv) of the package lists, leaves out the names of the
@@ -131,10 +131,15 @@ def make(n, lists):
         print(f"  left out {job}: {why[:200]}", file=sys.stderr)
 
 
-def fetch(cache):
+def fetch(cache, only=None):
     registry, index = npm_registry(), pypi_index()
     os.makedirs(cache, exist_ok=True)
     pins = [l.split() for l in open(LOCK) if l.strip() and not l.startswith("#")]
+    if only:
+        pins = [p for p in pins if p[1] in only]
+        missing = set(only) - {p[1] for p in pins}
+        if missing:
+            sys.exit(f"not in benign.lock: {', '.join(sorted(missing))}")
 
     def one(pin):
         eco, name, version, filename, sha = pin
@@ -173,6 +178,12 @@ if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "make":
         make(int(sys.argv[2]), sys.argv[3])
     elif len(sys.argv) >= 2 and sys.argv[1] == "fetch":
-        fetch(sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "..", "..", "target", "detect-cache"))
+        args = sys.argv[2:]
+        only = None
+        if "--only" in args:
+            i = args.index("--only")
+            only = set(args[i + 1].split(","))
+            args = args[:i] + args[i + 2 :]
+        fetch(args[0] if args else os.path.join(HERE, "..", "..", "target", "detect-cache"), only)
     else:
         sys.exit(__doc__)

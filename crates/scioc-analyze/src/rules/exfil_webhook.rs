@@ -28,7 +28,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         let placeholder =
             ["{", "<", "xxxx", "0000000", "your", "token", "webhook_id", "..."].iter().any(|p| hook.contains(p));
         if hook.len() >= 8 && !placeholder {
-            let url: String = s[at.0..].chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
+            let begin =
+                lower[..at.0].rfind("http").filter(|b| !lower[*b..at.0].contains(char::is_whitespace)).unwrap_or(at.0);
+            let url: String =
+                s[begin..].chars().take_while(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect();
             out.push(
                 Hit::new(&RULE, *line, format!("webhook {}", url.chars().take(80).collect::<String>())).naming(url),
             );

@@ -3,6 +3,7 @@
 #![allow(unreachable_pub)]
 
 mod admin;
+mod analyze;
 mod api;
 mod archives;
 mod ci_recipe;
