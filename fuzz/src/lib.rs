@@ -183,3 +183,32 @@ pub fn http_request(data: &[u8]) {
     let status = response.status();
     assert!(!status.is_server_error() || status == 503, "{status} for {head:?}");
 }
+
+/// The package analyser on arbitrary archives (the first byte picks the kind, as for
+/// [`archive`]), read from memory: every analysis ends, within bounds, and a malicious verdict
+/// always names its files.
+pub fn analyze_archive(data: &[u8]) {
+    use scioc_ingest::archive::ArchiveKind;
+    let Some((kind, bytes)) = data.split_first() else { return };
+    let (name, kind) = [
+        ("x-1.0.0.tgz", ArchiveKind::Tgz),
+        ("x-1.0.0-py3-none-any.whl", ArchiveKind::Wheel),
+        ("x-1.0.0.tar.gz", ArchiveKind::TarGz),
+        ("x-1.0.0.zip", ArchiveKind::Zip),
+        ("x-1.0.0.gem", ArchiveKind::Gem),
+        ("x-1.0.0.crate", ArchiveKind::Crate),
+    ][usize::from(*kind) % 6];
+    let limits = scioc_ingest::archive::Limits {
+        max_entries: 1000,
+        max_expanded: 16 * 1024 * 1024,
+        ..scioc_ingest::archive::Limits::default()
+    };
+    let cursor = std::io::Cursor::new(bytes);
+    if let Ok(package) = scioc_analyze::package::Package::read_archive(name, name, kind, cursor, limits) {
+        let a = scioc_analyze::analyze(&package);
+        if a.verdict == scioc_analyze::Verdict::Malicious {
+            assert!(!a.files.is_empty() && a.threat_name.is_some());
+        }
+        assert!(a.findings.iter().all(|f| f.excerpt.chars().count() <= 161 && !f.excerpt.contains('\n')));
+    }
+}
