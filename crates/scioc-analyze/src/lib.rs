@@ -216,15 +216,7 @@ pub fn analyze(package: &Package) -> Analysis {
             }
         }
         if verdict::of(*score) == Verdict::Malicious {
-            let behaviour = behaviour.unwrap_or(scioc_model::Behaviour::Unknown);
-            let hash_path = file.path.split('#').next().unwrap_or(&file.path);
-            files.push(MaliciousFile {
-                path: file.path.clone(),
-                hashes: package.hashes.iter().find(|(p, _)| p == hash_path).map(|(_, h)| h.clone()),
-                threat_name: format!("{}.{}.SupplyChain", file.kind.threat_type(), behaviour.threat_word()),
-                threat_level: behaviour.level(),
-                score: *score,
-            });
+            files.push(malicious_file(package, file, *score, *behaviour));
         }
     }
     for f in package.files.iter().filter(|f| f.kind == FileKind::NpmScript) {
@@ -242,15 +234,7 @@ pub fn analyze(package: &Package) -> Analysis {
         score = across;
         for (file, hits, file_score, behaviour) in &per_file {
             if hits.iter().any(|h| h.rule.kind == Kind::Threat) {
-                let behaviour = behaviour.unwrap_or(scioc_model::Behaviour::Unknown);
-                let hash_path = file.path.split('#').next().unwrap_or(&file.path);
-                files.push(MaliciousFile {
-                    path: file.path.clone(),
-                    hashes: package.hashes.iter().find(|(p, _)| p == hash_path).map(|(_, h)| h.clone()),
-                    threat_name: format!("{}.{}.SupplyChain", file.kind.threat_type(), behaviour.threat_word()),
-                    threat_level: behaviour.level(),
-                    score: *file_score,
-                });
+                files.push(malicious_file(package, file, *file_score, *behaviour));
             }
         }
     }
@@ -259,7 +243,7 @@ pub fn analyze(package: &Package) -> Analysis {
         (Verdict::Clean, _) | (_, None) => (None, None),
         (_, Some((file, _, _, behaviour))) => {
             let b = behaviour.unwrap_or(scioc_model::Behaviour::Unknown);
-            (Some(format!("{}.{}.SupplyChain", file.kind.threat_type(), b.threat_word())), Some(b.level()))
+            (Some(threat_name(file.kind, b)), Some(b.level()))
         }
     };
     Analysis {
@@ -276,6 +260,30 @@ pub fn analyze(package: &Package) -> Analysis {
         findings,
         indicators,
         notes,
+    }
+}
+
+/// `<FileType>.<Behaviour>.SupplyChain`, as the feed names samples.
+fn threat_name(kind: FileKind, behaviour: scioc_model::Behaviour) -> String {
+    format!("{}.{}.SupplyChain", kind.threat_type(), behaviour.threat_word())
+}
+
+/// A file named malicious: its hashes (an npm script's are its manifest's), threat name and
+/// level.
+fn malicious_file(
+    package: &Package,
+    file: &SourceFile,
+    score: u32,
+    behaviour: Option<scioc_model::Behaviour>,
+) -> MaliciousFile {
+    let behaviour = behaviour.unwrap_or(scioc_model::Behaviour::Unknown);
+    let hash_path = file.path.split('#').next().unwrap_or(&file.path);
+    MaliciousFile {
+        path: file.path.clone(),
+        hashes: package.hashes.iter().find(|(p, _)| p == hash_path).map(|(_, h)| h.clone()),
+        threat_name: threat_name(file.kind, behaviour),
+        threat_level: behaviour.level(),
+        score,
     }
 }
 

@@ -224,24 +224,34 @@ impl Package {
                 (f.path.clone(), h)
             })
             .collect();
-        let mut package = Package {
-            source: shown.to_owned(),
+        let files = contents
+            .into_iter()
+            .map(|Content { path, bytes, truncated }| SourceFile::new(&path, bytes, truncated))
+            .collect();
+        let mut package = Package::new(shown.to_owned(), ecosystem, files);
+        package.name = inspected.manifest.as_ref().map(|m| m.name.clone());
+        package.version = inspected.manifest.as_ref().map(|m| m.version.clone());
+        package.hashes = hashes;
+        package.sha256 = Some(inspected.sha256.to_string());
+        package.find_paths();
+        Ok(package)
+    }
+
+    /// A package of `files`, nothing known yet of its name, hashes or paths.
+    fn new(source: String, ecosystem: Ecosystem, files: Vec<SourceFile>) -> Package {
+        Package {
+            source,
             ecosystem,
-            name: inspected.manifest.as_ref().map(|m| m.name.clone()),
-            version: inspected.manifest.as_ref().map(|m| m.version.clone()),
-            files: contents
-                .into_iter()
-                .map(|Content { path, bytes, truncated }| SourceFile::new(&path, bytes, truncated))
-                .collect(),
-            hashes,
-            sha256: Some(inspected.sha256.to_string()),
+            name: None,
+            version: None,
+            files,
+            hashes: Vec::new(),
+            sha256: None,
             root: String::new(),
             install_files: Vec::new(),
             import_files: Vec::new(),
             url_dependencies: Vec::new(),
-        };
-        package.find_paths();
-        Ok(package)
+        }
     }
 
     /// Reads an unpacked package directory: its code files, without following links out.
@@ -284,19 +294,7 @@ impl Package {
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let ecosystem = if files.iter().any(|f| f.path == "package.json") { Ecosystem::Npm } else { Ecosystem::PyPI };
-        let mut package = Package {
-            source: shown,
-            ecosystem,
-            name: None,
-            version: None,
-            files,
-            hashes: Vec::new(),
-            sha256: None,
-            root: String::new(),
-            install_files: Vec::new(),
-            import_files: Vec::new(),
-            url_dependencies: Vec::new(),
-        };
+        let mut package = Package::new(shown, ecosystem, files);
         package.find_paths();
         Ok(package)
     }
