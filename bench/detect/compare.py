@@ -3,6 +3,9 @@
 
   python3 bench/detect/compare.py [--every K] [--guarddog PATH] [--scioc PATH]
 
+Installs GuardDog from PyPI into target/tmp/guarddog-venv, and builds scioc, when missing;
+fetch the benign corpus first (`python3 bench/detect/benign.py fetch`).
+
 Malicious archives come from the shared developer set (../shared/data/detection, zips with
 the password `infected`): each chosen one is written to a private temporary directory that is
 deleted afterwards, and only read by both tools. Benign archives come from the cache that
@@ -57,6 +60,13 @@ def main():
     ap.add_argument("--cache", default=os.path.join(ROOT, "target", "detect-cache"))
     ap.add_argument("--details", default=None)
     a = ap.parse_args()
+    if not os.path.exists(a.guarddog):
+        # GuardDog from PyPI into its own virtual environment, as the docs' command does.
+        venv = os.path.dirname(os.path.dirname(a.guarddog))
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", "guarddog"], check=True)
+    if not os.path.exists(a.scioc):
+        subprocess.run(["cargo", "build", "--release", "-q", "--bin", "scioc"], cwd=ROOT, check=True)
     tmp = tempfile.mkdtemp(prefix="scioc-detect-")
     rows = []
     try:
