@@ -132,7 +132,7 @@ def sample_uploader():
     n = 0
     while not stop.is_set():
         n += 1
-        status, body = c.request("POST", f"/api/scioc/v1/samples?filename=soak-sample-{n}-1.0.0.tgz",
+        status, body = c.request("POST", f"/api/scioc/v1/samples?filename=soak-sample-{n}-1.0.0.tgz&force=true",
                                  npm_tgz(f"soak-sample-{n}"), auth("admin"))
         if status != 200:
             fail(f"sample: {status} {body[:200]!r}")

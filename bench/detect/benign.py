@@ -3,6 +3,7 @@
 
   python3 bench/detect/benign.py make N PACKAGE_LISTS_DIR   # choose and pin (writes benign.lock)
   python3 bench/detect/benign.py fetch [CACHE_DIR] [--only NAME,…]   # download and verify
+  python3 bench/detect/benign.py popular N PACKAGE_LISTS_DIR  # the analyser's popular names
 
 `make` takes the N most-downloaded npm packages (npm.tsv, by monthly downloads) and the N
 highest-ranked PyPI projects (pypi.tsv) of the package lists, leaves out the names of the
@@ -14,6 +15,10 @@ right hash, and fails naming any file whose bytes differ. Nothing is installed, 
 
 Upstream URLs come from the package managers' own configuration (`npm config get registry`,
 pip's index), never from this file.
+
+`popular` writes the N most-downloaded names of each list, one per line, to
+crates/scioc-analyze/data/popular-{npm,pypi}.txt: what the analyser's typosquatting rule
+(SA-028) compares package names with.
 """
 import concurrent.futures, hashlib, json, os, subprocess, sys, urllib.parse, urllib.request
 
@@ -174,8 +179,22 @@ def fetch(cache, only=None):
     sys.exit(1 if errors else 0)
 
 
+def popular(n, lists):
+    out_dir = os.path.join(HERE, "..", "..", "crates", "scioc-analyze", "data")
+    for eco in ("npm", "pypi"):
+        names = [name for name, _ in top(lists, eco, n, set())]
+        path = os.path.join(out_dir, f"popular-{eco}.txt")
+        with open(path + ".part", "w", encoding="utf-8") as f:
+            f.write(f"# the {len(names)} most-downloaded {eco} names of the package lists, by `benign.py popular`\n")
+            f.writelines(name + "\n" for name in names)
+        os.replace(path + ".part", path)
+        print(f"{path}: {len(names)} names", file=sys.stderr)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) >= 4 and sys.argv[1] == "make":
+    if len(sys.argv) >= 4 and sys.argv[1] == "popular":
+        popular(int(sys.argv[2]), sys.argv[3])
+    elif len(sys.argv) >= 4 and sys.argv[1] == "make":
         make(int(sys.argv[2]), sys.argv[3])
     elif len(sys.argv) >= 2 and sys.argv[1] == "fetch":
         args = sys.argv[2:]

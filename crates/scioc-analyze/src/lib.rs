@@ -10,9 +10,12 @@
 //! hashes, a threat name in the feed's spelling (`Script-JS.Downloader.SupplyChain`) and a
 //! level, the evidence for every finding and the indicators found.
 
+pub mod candidates;
 pub mod facts;
 pub mod package;
 pub mod rules;
+pub mod sample;
+pub mod sarif;
 pub mod verdict;
 
 use package::{FileKind, Hashes, Package, SourceFile};
@@ -63,7 +66,8 @@ pub struct Finding {
     pub file: String,
     /// 1-based line.
     pub line: u32,
-    /// What matched, one line, bounded.
+    /// What matched: one line, bounded, secret-shaped words masked
+    /// ([`scioc_model::redact::evidence`]).
     pub excerpt: String,
 }
 
@@ -169,6 +173,9 @@ pub fn analyze(package: &Package) -> Analysis {
     let mut notes = Vec::new();
     let natives: Vec<String> =
         package.hashes.iter().map(|(p, _)| p.clone()).filter(|p| package::is_native(p)).collect();
+    // What the package's name and manifest say: counted on each file that acts at install.
+    let of_package: Vec<rules::Hit> = rules::PACKAGE.iter().filter_map(|(_, check)| check(package)).collect();
+    let mut package_counted = false;
     for file in &package.files {
         if file.truncated {
             notes.push(format!("{}: longer than {} bytes; analysed in part", file.path, package::MAX_FILE));
@@ -192,9 +199,19 @@ pub fn analyze(package: &Package) -> Analysis {
         if hits.is_empty() {
             continue;
         }
+        if place.install && !of_package.is_empty() {
+            hits.extend(of_package.iter().cloned());
+            package_counted = true;
+        }
         verdict::correlate(&mut hits, place);
         let (score, behaviour) = verdict::score(&hits, place);
         per_file.push((file, hits, score, behaviour));
+    }
+    // No file acts at install: the package's findings stand on its manifest alone.
+    let manifest = SourceFile::new(&manifest_path(package), Vec::new(), false);
+    if !package_counted && !of_package.is_empty() {
+        let (score, behaviour) = verdict::score(&of_package, Place::default());
+        per_file.push((&manifest, of_package.clone(), score, behaviour));
     }
     per_file.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.path.cmp(&b.0.path)));
 
@@ -209,7 +226,7 @@ pub fn analyze(package: &Package) -> Analysis {
                 kind: h.rule.kind,
                 file: file.path.clone(),
                 line: h.line,
-                excerpt: one_line(&h.what),
+                excerpt: scioc_model::redact::evidence(&h.what, EXCERPT),
             });
             if let Some(i) = &h.indicator {
                 add_indicator(&mut indicators, h.rule.id, i);
@@ -261,6 +278,23 @@ pub fn analyze(package: &Package) -> Analysis {
         indicators,
         notes,
     }
+}
+
+/// The manifest's path in the archive: `package.json`, `PKG-INFO`, a wheel's `METADATA`, …
+fn manifest_path(package: &Package) -> String {
+    let names = ["package.json", "PKG-INFO", "METADATA", "Cargo.toml", "metadata.gz", "setup.py", "pyproject.toml"];
+    names
+        .iter()
+        .find_map(|n| {
+            package
+                .hashes
+                .iter()
+                .map(|(p, _)| p)
+                .filter(|p| p.rsplit('/').next() == Some(n))
+                .min_by_key(|p| p.matches('/').count())
+        })
+        .cloned()
+        .unwrap_or_else(|| format!("{}package metadata", package.root))
 }
 
 /// `<FileType>.<Behaviour>.SupplyChain`, as the feed names samples.

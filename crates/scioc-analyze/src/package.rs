@@ -238,7 +238,7 @@ impl Package {
     }
 
     /// A package of `files`, nothing known yet of its name, hashes or paths.
-    fn new(source: String, ecosystem: Ecosystem, files: Vec<SourceFile>) -> Package {
+    pub(crate) fn new(source: String, ecosystem: Ecosystem, files: Vec<SourceFile>) -> Package {
         Package {
             source,
             ecosystem,

@@ -35,6 +35,11 @@ impl Verdict {
     }
 }
 
+/// The correlation rules (SA-100…), which the verdict adds when capabilities meet in one file.
+pub fn correlations() -> impl Iterator<Item = &'static Rule> {
+    [&SENDS_SECRETS, &SENDS_FINGERPRINT, &HIDDEN_AT_INSTALL, &OBFUSCATED_AT_INSTALL].into_iter()
+}
+
 /// A correlation of capabilities into a threat, within one file.
 pub(crate) static SENDS_SECRETS: Rule = Rule {
     id: "SA-100",

@@ -7,7 +7,8 @@
 //!   `npm_iocs.json`) plus scioc's `watchlist.json`, and the store's feed events, curated
 //!   records and indicators. [`files`] reads and writes the data files, deterministically and
 //!   atomically.
-//! - [`from_osv`] drafts `watch_only` candidates from recent OSV records in the store.
+//! - [`from_osv`] drafts `watch_only` candidates from recent OSV records in the store
+//!   (`scioc_analyze::candidates` drafts them from the package analyser's result).
 //!
 //! Fixed against ToolTrust's promoter: an entry without `match` is compared with its default
 //! applied (no duplicates); blacklist versions are compared as a set and merged; `watch_only`

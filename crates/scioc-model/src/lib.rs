@@ -37,6 +37,7 @@ pub mod osv;
 mod provenance;
 mod purl;
 mod raw;
+pub mod redact;
 mod time;
 mod user;
 mod validate;

@@ -13,7 +13,7 @@ pub mod extract;
 mod finding;
 pub mod ignore;
 mod package;
-pub mod redact;
+pub use scioc_model::redact;
 pub mod render;
 mod scan;
 

@@ -32,6 +32,8 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
     let admin = Router::new()
         .route("/osv", post(handlers::admin::post_osv))
         .route("/samples", post(handlers::admin::post_sample))
+        .route("/analyses", post(handlers::analyses::post_analysis))
+        .route("/analyses/{sha256}", get(handlers::analyses::get_analysis))
         .route("/reclassify", post(handlers::admin::post_reclassify))
         .route("/firewall/blocks", get(handlers::admin::get_blocks))
         // Layers run outside in: authenticate, then require the admin role.
@@ -69,6 +71,10 @@ pub fn router(app: Arc<App>, config: &ServerConfig) -> Router {
             get(crate::console::console).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),
         )
         .route(crate::console::STYLE_PATH, get(crate::console::style))
+        .route(
+            "/analyses/{sha256}",
+            get(crate::console::analysis).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),
+        )
         .route(
             &format!("{ADMIN_PATH}/knowledge"),
             get(handlers::knowledge::knowledge).route_layer(middleware::from_fn_with_state(app.clone(), authenticate)),

@@ -773,14 +773,23 @@ pub(crate) enum IngestCommand {
         strict: bool,
     },
 
-    /// Add malicious package archives to the feed, hashed file by file.
+    /// Add malicious package archives to the feed, named by the package analyser.
     ///
     /// Reads npm .tgz, PyPI .whl/.tar.gz/.zip, RubyGems .gem and crates .crate files as hostile
     /// input: nothing is extracted or executed; an entry climbing out of the archive, a link
     /// pointing outside it, or an archive bomb is refused. The identity comes from the manifest
     /// inside (package.json, METADATA/PKG-INFO, gem metadata, Cargo.toml) unless --purl is given.
-    /// Each archive becomes one NEW_MALICIOUS event whose sample_list holds the archive and every
-    /// file inside with its hashes. All archives are read before any is stored.
+    ///
+    /// Each archive is analysed (as `scioc analyze` does) and becomes one NEW_MALICIOUS event
+    /// whose sample_list holds the archive and each file the analyser names malicious, with
+    /// its hashes, threat name (Script-JS.Downloader.SupplyChain) and level. The store keeps
+    /// every file's hashes. An archive the analyser finds clean or only suspicious is refused
+    /// unless --force; then every file is listed. All archives are read before any is stored.
+    ///
+    /// Examples:
+    ///   scioc ingest sample evil-1.0.0.tgz
+    ///   scioc ingest sample --threat-name Script-JS.Backdoor.SupplyChain evil-1.0.0.tgz
+    ///   scioc ingest sample --force --purl pkg:npm/evil@1.0.0 reported.tgz
     #[command(verbatim_doc_comment)]
     Sample {
         /// Archives
@@ -789,12 +798,15 @@ pub(crate) enum IngestCommand {
         /// Package URL, overriding the manifest (one archive only)
         #[arg(long, value_name = "PURL")]
         purl: Option<String>,
-        /// Threat name of every sample
-        #[arg(long, value_name = "NAME", default_value = "Malicious.SupplyChain")]
-        threat_name: String,
-        /// Threat level of every sample
-        #[arg(long, value_name = "1-5", default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=5))]
-        threat_level: u8,
+        /// Threat name of every sample, over the analyser's
+        #[arg(long, value_name = "NAME")]
+        threat_name: Option<String>,
+        /// Threat level of every sample, over the analyser's
+        #[arg(long, value_name = "1-5", value_parser = clap::value_parser!(u8).range(1..=5))]
+        threat_level: Option<u8>,
+        /// Announce archives the analyser finds clean or suspicious, listing every file
+        #[arg(long)]
+        force: bool,
         /// Where the archive was downloaded from (one archive only)
         #[arg(long, value_name = "URL")]
         source_url: Option<String>,
@@ -948,12 +960,18 @@ pub(crate) struct AnalyzeArgs {
     /// Package archives or unpacked package directories
     #[arg(value_name = "PATH", required = true)]
     pub(crate) paths: Vec<PathBuf>,
-    /// Output format: a table for people, one JSON object per archive per line for machines
+    /// Output format: a table for people, one JSON object per archive per line, or one SARIF
+    /// 2.1.0 log for code scanning
     #[arg(long, short, value_enum, default_value = "table")]
     pub(crate) format: AnalyzeFormat,
     /// Lowest verdict that fails (exit 1)
     #[arg(long, value_enum, default_value = "malicious")]
     pub(crate) fail_on: AnalyzeFailOn,
+    /// Also write a draft candidate file (the curation schema) for what was found: the package
+    /// version for the blacklist and the indicators, `watch_only` unless the evidence is strong.
+    /// Review it, then `scioc candidates validate` and `promote`
+    #[arg(long, value_name = "FILE")]
+    pub(crate) candidates: Option<PathBuf>,
 }
 
 /// `scioc analyze --format`.
@@ -963,6 +981,8 @@ pub(crate) enum AnalyzeFormat {
     Table,
     /// One JSON object per archive per line.
     Json,
+    /// One SARIF 2.1.0 log for all archives.
+    Sarif,
 }
 
 /// `scioc analyze --fail-on`.

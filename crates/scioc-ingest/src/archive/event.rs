@@ -19,14 +19,29 @@ pub struct Claims {
     pub threat_level: ThreatLevel,
     /// Where the archive was downloaded from.
     pub source_url: Option<String>,
+    /// The files an analysis named malicious, each with its own threat name and level. When
+    /// given, the entry's `sample_list` holds the archive and these files only; when `None`,
+    /// every file, under `threat_name`.
+    pub named: Option<Vec<NamedSample>>,
+}
+
+/// A file inside the archive named malicious, by its SHA-256.
+#[derive(Debug, Clone)]
+pub struct NamedSample {
+    /// The file's SHA-256, as the archive reader computes it.
+    pub sha256: String,
+    /// Its threat name.
+    pub threat_name: String,
+    /// Its threat level.
+    pub threat_level: ThreatLevel,
 }
 
 /// Longest file path an entry's provenance shows; a longer one is cut with `…`.
 const MAX_LISTED_PATH: usize = 256;
 
 /// A `NEW_MALICIOUS` entry for the archive: its hashes, its identity (from `claims.purl`, else
-/// its manifest) and one sample for the archive followed by one for each file inside, with the
-/// paths in the provenance. An entry holds at most [`scioc_model::MAX_SAMPLES`] samples, so an
+/// its manifest) and one sample for the archive followed by one for each file inside (or, when
+/// `claims.named` is given, for each file named there), with the paths in the provenance. An entry holds at most [`scioc_model::MAX_SAMPLES`] samples, so an
 /// archive of more files lists its first ones and counts the rest in
 /// `provenance.omitted_files`; [`record`] keeps the whole list.
 pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenance), FieldError> {
@@ -59,19 +74,35 @@ pub fn entry(inspected: &Inspected, claims: &Claims) -> Result<(Entry, Provenanc
             "no manifest (package.json, METADATA/PKG-INFO, gem metadata, Cargo.toml) names the package; pass --purl",
         ));
     }
-    let sample = |md5: &Md5, sha1: &Sha1, sha256: &Sha256| RawSample {
+    let sample = |md5: &Md5, sha1: &Sha1, sha256: &Sha256, name: &str, level: ThreatLevel| RawSample {
         status: Some(SampleStatus::Malicious.as_str().to_owned()),
-        threat_name: Some(claims.threat_name.clone()),
-        threat_level: Some(StringOrNumber::String(claims.threat_level.get().to_string())),
+        threat_name: Some(name.to_owned()),
+        threat_level: Some(StringOrNumber::String(level.get().to_string())),
         md5: Some(md5.to_string()),
         sha1: Some(sha1.to_string()),
         sha256: Some(sha256.to_string()),
     };
-    let mut samples = vec![sample(&inspected.md5, &inspected.sha1, &inspected.sha256)];
+    let mut samples =
+        vec![sample(&inspected.md5, &inspected.sha1, &inspected.sha256, &claims.threat_name, claims.threat_level)];
     let mut files = vec![inspected.filename.clone()];
-    let listed = inspected.files.len().min(scioc_model::MAX_SAMPLES - 1);
-    for f in &inspected.files[..listed] {
-        samples.push(sample(&f.md5, &f.sha1, &f.sha256));
+    // Each file once, in archive order, under its own name or the claims' one.
+    let chosen: Vec<(&super::FileHash, &str, ThreatLevel)> = match &claims.named {
+        None => inspected.files.iter().map(|f| (f, claims.threat_name.as_str(), claims.threat_level)).collect(),
+        Some(named) => {
+            let mut seen = std::collections::HashSet::new();
+            inspected
+                .files
+                .iter()
+                .filter_map(|f| {
+                    let n = named.iter().find(|n| n.sha256.eq_ignore_ascii_case(f.sha256.as_str()))?;
+                    seen.insert(f.sha256.as_str()).then_some((f, n.threat_name.as_str(), n.threat_level))
+                })
+                .collect()
+        }
+    };
+    let listed = chosen.len().min(scioc_model::MAX_SAMPLES - 1);
+    for (f, name, level) in &chosen[..listed] {
+        samples.push(sample(&f.md5, &f.sha1, &f.sha256, name, *level));
         files.push(clean_text(&f.path, MAX_LISTED_PATH));
     }
     let entry = RawEntry {

@@ -11,7 +11,7 @@ mod event;
 mod limits;
 pub mod manifest;
 
-pub use event::{Claims, SOURCE, commit, entry, record};
+pub use event::{Claims, NamedSample, SOURCE, commit, entry, record};
 pub use limits::Limits;
 pub use manifest::Manifest;
 

@@ -30,6 +30,8 @@ const NEWEST: i64 = 20;
 const HISTORY: usize = 50;
 /// How many of the firewall's refusals an admin sees.
 const BLOCKS: u32 = 20;
+/// How many kept package analyses an admin sees listed.
+const ANALYSES: usize = 20;
 /// The chart windows one can choose, in days.
 const WINDOWS: [i64; 4] = [7, 30, 90, 365];
 
@@ -105,6 +107,8 @@ pub(crate) struct AdminView {
     users: Vec<UserRecord>,
     cursors: Vec<CursorRecord>,
     blocks: Vec<scioc_store::BlockRecord>,
+    /// Kept package analyses, newest first, as their JSON.
+    analyses: Vec<serde_json::Value>,
 }
 
 /// Everything one page shows.
@@ -130,6 +134,23 @@ pub(crate) async fn console(
 ) -> Response {
     match page(&app, caller, params).await {
         Ok(p) => html(view::page(&p).into_string()),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /analyses/{sha256}`: a kept package analysis, with its verdict, malicious files,
+/// evidence and indicators.
+pub(crate) async fn analysis(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(sha256): axum::extract::Path<String>,
+) -> Response {
+    let found = match crate::handlers::analyses::checked_sha(&sha256) {
+        Ok(sha) => crate::handlers::analyses::kept(app.store.as_ref(), &sha).await.map(|a| (sha, a)),
+        Err(e) => Err(e),
+    };
+    match found {
+        Ok((_, Some(a))) => html(view::analysis(&a).into_string()),
+        Ok((sha, None)) => AppError::NotFound(format!("no analysis of an archive with SHA-256 {sha}")).into_response(),
         Err(e) => e.into_response(),
     }
 }
@@ -187,6 +208,12 @@ async fn page(app: &App, caller: Caller, params: Params) -> Result<Page, AppErro
                 b.reverse();
                 b.truncate(BLOCKS as usize);
                 b
+            },
+            analyses: {
+                let mut a = crate::handlers::analyses::all(store).await?;
+                a.reverse();
+                a.truncate(ANALYSES);
+                a
             },
         }),
         _ => None,

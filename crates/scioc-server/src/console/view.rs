@@ -304,6 +304,7 @@ fn admin(a: &AdminView, p: &Page) -> Markup {
                 }
             }
         }
+        (analyses(&a.analyses))
         section #blocks {
             h2 { "Firewall refusals, last 7 days" }
             @if a.blocks.is_empty() {
@@ -324,6 +325,95 @@ fn admin(a: &AdminView, p: &Page) -> Markup {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// A kept package analysis: what a reviewer checks in seconds.
+pub(super) fn analysis(a: &serde_json::Value) -> Markup {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let title = match (a["name"].as_str(), a["version"].as_str()) {
+        (Some(n), Some(v)) => format!("{n}@{v}"),
+        _ => s(&a["path"]),
+    };
+    let list = |v: &serde_json::Value| v.as_array().cloned().unwrap_or_default();
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "analysis of " (title) " · scioc" }
+                link rel="stylesheet" href=(STYLE_PATH);
+            }
+            body {
+                header { h1 { a href="/" { "scioc" } } p { "package analysis" } }
+                main {
+                    section #analysis {
+                        h2 { (title) }
+                        p.verdict data-verdict=(s(&a["verdict"])) {
+                            strong { (s(&a["verdict"])) } " · score " (a["score"])
+                            @if let Some(t) = a["threat_name"].as_str() { " · " code { (t) } " level " (a["threat_level"]) }
+                        }
+                        p { "archive " code { (s(&a["path"])) } " · SHA-256 " code { (s(&a["sha256"])) } " · " (s(&a["ecosystem"])) }
+                    }
+                    section #files {
+                        h2 { "Malicious files" }
+                        @if list(&a["files"]).is_empty() { p { "None." } } @else {
+                            table {
+                                thead { tr { th { "File" } th { "Threat name" } th { "Level" } th { "SHA-256" } } }
+                                tbody { @for f in list(&a["files"]) {
+                                    tr { td { code { (s(&f["path"])) } } td { (s(&f["threat_name"])) } td { (f["threat_level"]) } td { code { (s(&f["sha256"])) } } }
+                                } }
+                            }
+                        }
+                    }
+                    section #evidence {
+                        h2 { "Evidence" }
+                        @if list(&a["findings"]).is_empty() { p { "No rule matched." } } @else {
+                            table {
+                                thead { tr { th { "Rule" } th { "Kind" } th { "File:line" } th { "Excerpt" } } }
+                                tbody { @for f in list(&a["findings"]) {
+                                    tr { td { code { (s(&f["rule"])) } " " (s(&f["name"])) } td { (s(&f["kind"])) }
+                                         td { code { (s(&f["file"])) ":" (f["line"]) } } td { code { (s(&f["excerpt"])) } } }
+                                } }
+                            }
+                        }
+                    }
+                    section #indicators {
+                        h2 { "Indicators" }
+                        ul { @for (kind, key) in [("domain", "domains"), ("URL", "urls"), ("IP", "ips"), ("webhook", "webhooks"), ("dependency", "dependencies"), ("install script", "scripts")] {
+                            @for v in list(&a["indicators"][key]) { li { (kind) ": " code { (s(&v)) } } }
+                        } }
+                    }
+                    @if !list(&a["notes"]).is_empty() {
+                        section #notes { h2 { "Notes" } ul { @for n in list(&a["notes"]) { li { (s(&n)) } } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn analyses(list: &[serde_json::Value]) -> Markup {
+    html! {
+        section #analyses {
+            h2 { "Package analyses" }
+            @if list.is_empty() {
+                p { "None yet: POST an archive to " code { "/api/scioc/v1/analyses?filename=…" } "." }
+            } @else {
+                table {
+                    thead { tr { th { "Package" } th { "Verdict" } th { "Score" } th { "Threat" } } }
+                    tbody { @for a in list {
+                        tr {
+                            td { a href={ "/analyses/" (a["sha256"].as_str().unwrap_or("")) } {
+                                (a["name"].as_str().unwrap_or("?")) "@" (a["version"].as_str().unwrap_or("?")) } }
+                            td { (a["verdict"].as_str().unwrap_or("")) } td { (a["score"]) }
+                            td { (a["threat_name"].as_str().unwrap_or("")) }
+                        }
+                    } }
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! | route | body |
 //! |---|---|
 //! | `POST /api/scioc/v1/osv` | one OSV record, or a JSON array of records |
-//! | `POST /api/scioc/v1/samples?filename=…[&purl=…&threat_name=…&threat_level=…&source_url=…]` | the archive's bytes |
+//! | `POST /api/scioc/v1/samples?filename=…[&purl=…&threat_name=…&threat_level=…&source_url=…&force=true]` | the archive's bytes, named by the package analyser; one it does not find malicious answers 409 unless `force=true` |
 //! | `POST /api/scioc/v1/reclassify` | `{"sha256"\|"sha1"\|"md5"\|"purl": …, "fp": true, "reason": …}` or `{…, "threat_name": …, "threat_level": …}` |
 //!
 //! | `GET /api/scioc/v1/firewall/blocks?since=…&limit=…` | none; answers the registry firewall's refusals |
@@ -150,17 +150,15 @@ pub(crate) struct SampleQuery {
     threat_name: Option<String>,
     threat_level: Option<u8>,
     source_url: Option<String>,
+    #[serde(default)]
+    force: bool,
 }
 
-/// Adds an archive posted as the body.
-pub(crate) async fn post_sample(
-    State(app): State<Arc<App>>,
-    Query(q): Query<SampleQuery>,
-    body: Bytes,
-) -> Result<Json<Value>, AppError> {
-    let name = q.filename.trim();
+/// An upload's file name, checked, and the archive kind it names.
+pub(crate) fn archive_name(filename: &str) -> Result<(String, archive::ArchiveKind), AppError> {
+    let name = filename.trim();
     if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
-        return Err(AppError::BadRequest(format!("filename must be a bare file name, got {:?}", q.filename)));
+        return Err(AppError::BadRequest(format!("filename must be a bare file name, got {filename:?}")));
     }
     if name.len() > MAX_FILENAME || name.chars().any(char::is_control) {
         return Err(AppError::BadRequest(format!(
@@ -168,26 +166,50 @@ pub(crate) async fn post_sample(
             name.len()
         )));
     }
-    let level = ThreatLevel::try_from(u64::from(q.threat_level.unwrap_or(5)))
-        .map_err(|e| AppError::BadRequest(format!("threat_level: {e}")))?;
-    let claims = archive::Claims {
-        purl: q.purl,
-        threat_name: clean_text(q.threat_name.as_deref().unwrap_or("Malicious.SupplyChain"), 200),
-        threat_level: level,
-        source_url: q.source_url,
-    };
     // The name says the kind; the archive is read from the request's bytes as they came.
     let kind = archive::ArchiveKind::from_name(name)
         .ok_or_else(|| AppError::BadRequest(format!("filename: expected {}, got {name:?}", archive::ARCHIVE_NAMES)))?;
-    let name = name.to_owned();
+    Ok((name.to_owned(), kind))
+}
+
+/// Adds an archive posted as the body, named by the package analyser: its malicious files with
+/// their threat names and levels. An archive the analyser does not find malicious is refused
+/// (409) unless `force=true`.
+pub(crate) async fn post_sample(
+    State(app): State<Arc<App>>,
+    Query(q): Query<SampleQuery>,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let (name, kind) = archive_name(&q.filename)?;
+    let level = q
+        .threat_level
+        .map(|l| ThreatLevel::try_from(u64::from(l)).map_err(|e| AppError::BadRequest(format!("threat_level: {e}"))))
+        .transpose()?;
+    let overrides = scioc_analyze::sample::Overrides {
+        threat_name: q.threat_name.as_deref().map(|n| clean_text(n, 200)),
+        threat_level: level,
+        force: q.force,
+    };
+    let (purl, source_url) = (q.purl, q.source_url);
     let (entry, provenance, record, summary) = tokio::task::spawn_blocking(move || -> Result<_, AppError> {
+        let analysis = super::analyses::analyze(&name, kind, body.clone())?;
+        let (claims, naming) = scioc_analyze::sample::claims(&analysis, &overrides, purl, source_url)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
         let inspected = archive::read(&name, kind, std::io::Cursor::new(body), archive::Limits::default())
             .map_err(|e| AppError::BadRequest(format!("{name}: {}", e.message)))?;
         let (entry, provenance) =
             archive::entry(&inspected, &claims).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let named_by = match naming {
+            scioc_analyze::sample::Naming::Analysis => "analysis".to_owned(),
+            scioc_analyze::sample::Naming::Overridden => "analysis, overridden".to_owned(),
+            scioc_analyze::sample::Naming::Forced(v) => format!("forced over a {} verdict", v.as_str()),
+        };
         let summary = json!({"sha256": inspected.sha256.as_str(), "files": inspected.files.len(),
                              "files_listed": provenance.files.len() - 1, "files_omitted": provenance.omitted_files,
-                             "purl": entry.identity.as_ref().and_then(|i| i.purl.clone())});
+                             "purl": entry.identity.as_ref().and_then(|i| i.purl.clone()),
+                             "threat_name": claims.threat_name, "threat_level": claims.threat_level.get(),
+                             "named_by": named_by, "verdict": analysis.verdict, "score": analysis.score,
+                             "malicious_files": analysis.files});
         Ok((entry, provenance, archive::record(&inspected), summary))
     })
     .await

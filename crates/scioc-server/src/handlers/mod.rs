@@ -10,10 +10,13 @@
 //! | `GET  /openapi.json` | [`openapi::openapi`] |
 //! | `POST /api/scioc/v1/osv` (admin) | [`admin::post_osv`] |
 //! | `POST /api/scioc/v1/samples` (admin) | [`admin::post_sample`] |
+//! | `POST /api/scioc/v1/analyses` (admin) | [`analyses::post_analysis`] |
+//! | `GET  /api/scioc/v1/analyses/{sha256}` (admin) | [`analyses::get_analysis`] |
 //! | `POST /api/scioc/v1/reclassify` (admin) | [`admin::post_reclassify`] |
 //! | `GET  /api/scioc/v1/knowledge` | [`knowledge::knowledge`] |
 
 pub(crate) mod admin;
+pub(crate) mod analyses;
 pub(crate) mod health;
 pub(crate) mod knowledge;
 pub(crate) mod openapi;

@@ -9,13 +9,15 @@ use std::io::Write;
 
 /// Analyses every path; returns the exit code: 0 nothing at or above `--fail-on`, 1 found,
 /// 127 when a path could not be read (the others are still analysed).
-pub(crate) fn run(args: &AnalyzeArgs) -> u8 {
+pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<u8> {
     let fail_at = match args.fail_on {
         AnalyzeFailOn::Suspicious => Verdict::Suspicious,
         AnalyzeFailOn::Malicious => Verdict::Malicious,
     };
     let (mut found, mut failed) = (false, false);
     let many = args.paths.len() > 1;
+    // SARIF is one document, and candidates one file: both need every analysis first.
+    let mut kept = Vec::new();
     for (i, path) in args.paths.iter().enumerate() {
         if many && args.format == AnalyzeFormat::Table && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
             output::note(&format!("[{}/{}] {}", i + 1, args.paths.len(), path.display()));
@@ -25,10 +27,14 @@ pub(crate) fn run(args: &AnalyzeArgs) -> u8 {
                 found |= a.verdict >= fail_at;
                 match args.format {
                     AnalyzeFormat::Json => {
-                        let line = serde_json::to_string(&a).unwrap_or_default();
-                        let _ = writeln!(std::io::stdout(), "{line}");
+                        let line = serde_json::to_string(&a)?;
+                        writeln!(std::io::stdout(), "{line}")?;
                     }
                     AnalyzeFormat::Table => table(&a),
+                    AnalyzeFormat::Sarif => {}
+                }
+                if args.format == AnalyzeFormat::Sarif || args.candidates.is_some() {
+                    kept.push(a);
                 }
             }
             Err(e) => {
@@ -37,7 +43,38 @@ pub(crate) fn run(args: &AnalyzeArgs) -> u8 {
             }
         }
     }
-    if failed { 127 } else { u8::from(found) }
+    if args.format == AnalyzeFormat::Sarif {
+        let log = serde_json::to_string_pretty(&scioc_analyze::sarif::render(&kept))?;
+        writeln!(std::io::stdout(), "{log}")?;
+    }
+    if let Some(file) = &args.candidates {
+        write_candidates(file, &kept)?;
+    }
+    Ok(if failed { 127 } else { u8::from(found) })
+}
+
+/// Writes the draft candidates of every analysis to `file`, atomically.
+fn write_candidates(file: &std::path::Path, analyses: &[Analysis]) -> anyhow::Result<()> {
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    let mut drafted = Vec::new();
+    for a in analyses {
+        let source = match (&a.sha256, &a.name, &a.version) {
+            (Some(sha), _, _) => format!("urn:scioc:analysis:sha256:{sha}"),
+            (None, Some(n), Some(v)) => format!("urn:scioc:analysis:{}@{v}", n.replace('/', "%2F")),
+            _ => "urn:scioc:analysis".to_owned(),
+        };
+        drafted.extend(scioc_analyze::candidates::draft(a, &today, &source));
+    }
+    let text = serde_json::to_string_pretty(&drafted)? + "\n";
+    output::write_file(file, &text)?;
+    let strong = drafted.iter().filter(|c| c.promote_to != "watch_only").count();
+    output::hint(&format!(
+        "wrote {} draft candidate(s) to {} ({strong} beyond watch_only); review them, then scioc candidates validate {}",
+        drafted.len(),
+        file.display(),
+        file.display()
+    ));
+    Ok(())
 }
 
 fn table(a: &Analysis) {

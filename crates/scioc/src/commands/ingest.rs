@@ -20,6 +20,7 @@ pub(super) async fn run(place: &Place, cmd: IngestCommand) -> Result<()> {
             purl,
             threat_name,
             threat_level,
+            force,
             source_url,
             max_files,
             max_expanded,
@@ -28,15 +29,14 @@ pub(super) async fn run(place: &Place, cmd: IngestCommand) -> Result<()> {
             if archives.len() > 1 && (purl.is_some() || source_url.is_some()) {
                 bail!("--purl and --source-url name one archive; give one archive with them");
             }
-            let claims = archive::Claims {
-                purl,
-                threat_name: scioc_model::clean_text(&threat_name, 200),
-                threat_level: scioc_model::ThreatLevel::try_from(u64::from(threat_level))?,
-                source_url,
+            let overrides = scioc_analyze::sample::Overrides {
+                threat_name: threat_name.map(|n| scioc_model::clean_text(&n, 200)),
+                threat_level: threat_level.map(|l| scioc_model::ThreatLevel::try_from(u64::from(l))).transpose()?,
+                force,
             };
             let limits =
                 archive::Limits { max_entries: max_files, max_expanded, max_ratio, ..archive::Limits::default() };
-            load_samples(place, &archives, &claims, limits).await
+            load_samples(place, &archives, &overrides, (purl, source_url), limits).await
         }
         IngestCommand::Osv { sources, dry_run, strict } => {
             load_osv(place, &sources, osv::Options { dry_run, strict, deadline: None }).await
@@ -47,9 +47,11 @@ pub(super) async fn run(place: &Place, cmd: IngestCommand) -> Result<()> {
 async fn load_samples(
     place: &Place,
     archives: &[std::path::PathBuf],
-    claims: &archive::Claims,
+    overrides: &scioc_analyze::sample::Overrides,
+    (purl, source_url): (Option<String>, Option<String>),
     limits: archive::Limits,
 ) -> Result<()> {
+    use scioc_analyze::sample::Naming;
     let mut batch = Vec::new();
     let mut records = Vec::new();
     let mut problems = 0;
@@ -62,6 +64,38 @@ async fn load_samples(
                 continue;
             }
         };
+        let analysis = match scioc_analyze::analyze_path(path, limits) {
+            Ok(a) => a,
+            Err(e) => {
+                output::error(&e.to_string());
+                problems += 1;
+                continue;
+            }
+        };
+        let (claims, naming) =
+            match scioc_analyze::sample::claims(&analysis, overrides, purl.clone(), source_url.clone()) {
+                Ok(c) => c,
+                Err(e) => {
+                    output::error(&e.to_string());
+                    problems += 1;
+                    continue;
+                }
+            };
+        match naming {
+            Naming::Analysis => {}
+            Naming::Overridden => output::hint(&format!(
+                "{}: the analyser names it {}; announced under your name and level instead",
+                path.display(),
+                analysis.threat_name.as_deref().unwrap_or("malicious")
+            )),
+            Naming::Forced(verdict) => output::warn(&format!(
+                "{}: the analyser finds it {} (score {}); announced as malicious because of --force, every file listed",
+                path.display(),
+                verdict.as_str(),
+                analysis.score
+            )),
+        }
+        let claims = &claims;
         match archive::entry(&inspected, claims) {
             Ok((entry, provenance)) => {
                 let purl = entry.identity.as_ref().and_then(|i| i.purl.clone()).unwrap_or_default();
@@ -72,11 +106,16 @@ async fn load_samples(
                     }
                 };
                 output::hint(&format!(
-                    "{}: {purl}, {} files{omitted}, sha256 {}",
+                    "{}: {purl} {} (level {}), {} files{omitted}, sha256 {}",
                     path.display(),
+                    claims.threat_name,
+                    claims.threat_level.get(),
                     inspected.files.len(),
                     inspected.sha256
                 ));
+                for f in &analysis.files {
+                    output::note(&format!("  malicious file {}  {}", f.path, f.threat_name));
+                }
                 records.push(archive::record(&inspected));
                 batch.push(scioc_store::NewEvent {
                     entry,

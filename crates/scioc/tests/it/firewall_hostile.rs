@@ -63,7 +63,7 @@ async fn refusal(s: &Scioc, package: &str, version: &str, rule: &str) -> Value {
 fn sample(s: &Scioc, file: &str, bytes: &[u8], purl: &str) {
     let path = s.dir.path().join(file);
     std::fs::write(&path, bytes).unwrap();
-    s.ok(&["ingest", "sample", path.to_str().unwrap(), "--purl", purl], "");
+    s.ok(&["ingest", "sample", "--force", path.to_str().unwrap(), "--purl", purl], "");
 }
 
 /// The server's peak resident memory so far, in MiB (`VmHWM`).

@@ -520,7 +520,7 @@ async fn a_full_disk_is_a_503_with_its_reason_and_health_says_writes_are_degrade
             let r = c
                 .request(
                     reqwest::Method::POST,
-                    &format!("/api/scioc/v1/samples?filename={name}-1.0.0.tgz&purl=pkg:npm/{name}@1.0.0"),
+                    &format!("/api/scioc/v1/samples?filename={name}-1.0.0.tgz&purl=pkg:npm/{name}@1.0.0&force=true"),
                 )
                 .body(tgz)
                 .send()
@@ -594,6 +594,10 @@ async fn a_sample_filename_with_nul_or_too_long_is_a_400() {
         assert_eq!(status, 400, "{name}: {body}");
         assert!(body.contains("at most 255 bytes without control characters"), "{body}");
     }
-    let r = c.request(reqwest::Method::POST, "/api/scioc/v1/samples?filename=named-1.0.0.tgz").body(tgz).send().await;
+    let r = c
+        .request(reqwest::Method::POST, "/api/scioc/v1/samples?filename=named-1.0.0.tgz&force=true")
+        .body(tgz)
+        .send()
+        .await;
     assert_eq!(r.unwrap().status(), 200, "a plain name is taken");
 }

@@ -27,7 +27,7 @@ async fn upload(node: Client, tag: &str, n: usize) -> usize {
             node.request(Method::POST, "/api/scioc/v1/osv").body(body.to_string()).send().await.unwrap()
         } else {
             let name = format!("tgz-{tag}-{i}");
-            node.request(Method::POST, &format!("/api/scioc/v1/samples?filename={name}-1.0.0.tgz"))
+            node.request(Method::POST, &format!("/api/scioc/v1/samples?filename={name}-1.0.0.tgz&force=true"))
                 .body(npm_tgz(&name, "1.0.0"))
                 .send()
                 .await

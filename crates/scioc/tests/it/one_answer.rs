@@ -192,7 +192,7 @@ fn load(s: &Scioc, evil_tgz: &[u8]) {
     s.ok(&["ingest", "osv", &tree.arg()], "");
     let sample = s.dir.path().join("evil-hash-6.6.6.tgz");
     std::fs::write(&sample, evil_tgz).unwrap();
-    s.ok(&["ingest", "sample", sample.to_str().unwrap()], "");
+    s.ok(&["ingest", "sample", "--force", sample.to_str().unwrap()], "");
     let candidates = json!([
         rule("cur-version", "ONE-ANSWER-1", &["1.2.3"], "BLOCK"),
         rule("left-pad-evil", "ONE-ANSWER-2", &[">=1.2.0 <1.4.0"], "BLOCK"),

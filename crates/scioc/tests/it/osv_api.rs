@@ -298,7 +298,7 @@ fn an_archive_scioc_analysed_is_served_as_a_synthesized_record_with_its_hashes()
     let archive = crate::support::npm_tgz("scioc-archived-pkg", "2.0.0");
     let path = scioc.data_dir().with_extension("tgz");
     std::fs::write(&path, &archive).unwrap();
-    scioc.ok(&["ingest", "sample", path.to_str().unwrap()], "");
+    scioc.ok(&["ingest", "sample", "--force", path.to_str().unwrap()], "");
     let server = scioc.serve(&["--osv-anonymous"]);
     let query = |version: &str| {
         let body = json!({"package": {"name": "scioc-archived-pkg", "ecosystem": "npm"}, "version": version});

@@ -135,7 +135,7 @@ fn an_archive_hash_is_found_under_an_innocent_name() {
     let tgz = crate::support::npm_tgz("evil-hash", "6.6.6");
     let path = s.dir.path().join("evil-hash-6.6.6.tgz");
     std::fs::write(&path, &tgz).unwrap();
-    s.ok(&["ingest", "sample", path.to_str().unwrap()], "");
+    s.ok(&["ingest", "sample", "--force", path.to_str().unwrap()], "");
     let integrity = format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(&tgz)));
     let proj = s.dir.path().join("p");
     std::fs::create_dir_all(&proj).unwrap();

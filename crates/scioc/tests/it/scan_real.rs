@@ -469,7 +469,7 @@ fn prepare() -> Shared {
     let tgz = npm_tgz("evil-hash", "6.6.6");
     let sample = s.dir.path().join("evil-hash-6.6.6.tgz");
     std::fs::write(&sample, &tgz).unwrap();
-    s.ok(&["ingest", "sample", sample.to_str().unwrap()], "");
+    s.ok(&["ingest", "sample", "--force", sample.to_str().unwrap()], "");
     let hashes = Hashes {
         sri: format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(&tgz))),
         sha256: format!("{:x}", Sha256::digest(&tgz)),

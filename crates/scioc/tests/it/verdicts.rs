@@ -158,7 +158,7 @@ fn source_mirror_and_tooltrust_files_give_identical_verdicts() {
     let tgz = crate::support::npm_tgz("evil-hash", "6.6.6");
     let sample = source.dir.path().join("evil-hash-6.6.6.tgz");
     std::fs::write(&sample, &tgz).unwrap();
-    source.ok(&["ingest", "sample", sample.to_str().unwrap()], "");
+    source.ok(&["ingest", "sample", "--force", sample.to_str().unwrap()], "");
     let sri = format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(&tgz)));
     let sha256 = format!("{:x}", Sha256::digest(b"a PyPI wheel someone reported"));
     let cands = source.dir.path().join("parity.json");

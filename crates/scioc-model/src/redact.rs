@@ -1,7 +1,7 @@
-//! What a report may quote of a file it could not read: a bounded excerpt with anything shaped
-//! like a secret masked.
+//! What a report may quote of a file: a bounded excerpt with anything shaped like a secret
+//! masked.
 //!
-//! Scan reports end up in pull-request comments, SARIF uploads and CI logs. A line that failed
+//! Scan reports and analyses end up in pull-request comments, SARIF uploads and CI logs. A line that failed
 //! to parse can hold a token (`PASSWORD=…`, an `Authorization` value, a key), so no message
 //! quotes more than [`EXCERPT_CHARS`] characters of a file, and every word that looks like a
 //! credential is cut to its first few characters. Hand-written: it is a few lines, and no crate
@@ -48,12 +48,21 @@ fn mask(s: &str) -> String {
         if word.is_empty() {
             return;
         }
-        let letters = word.chars().any(|c| c.is_ascii_alphabetic());
-        let digits = word.chars().any(|c| c.is_ascii_digit());
-        let long = word.chars().count() >= SECRET_MIN;
-        if (*after_secret_key && word.chars().count() > KEEP) || (long && letters && digits) {
+        if *after_secret_key && word.chars().count() > KEEP {
             out.extend(word.chars().take(KEEP));
             out.push_str("…[redacted]");
+            *after_secret_key = false;
+        } else if word.contains('/') {
+            // A path or URL: its host and plain segments stay readable, a token in it does not.
+            for (i, segment) in word.split('/').enumerate() {
+                if i > 0 {
+                    out.push('/');
+                }
+                out.push_str(&masked_word(segment));
+            }
+            *after_secret_key = false;
+        } else if secret_shaped(word) {
+            out.push_str(&masked_word(word));
             *after_secret_key = false;
         } else {
             let lower = word.to_ascii_lowercase();
@@ -79,6 +88,30 @@ fn mask(s: &str) -> String {
     out
 }
 
+/// Long, and mixing letters with digits: a token's shape.
+fn secret_shaped(word: &str) -> bool {
+    word.chars().count() >= SECRET_MIN
+        && word.chars().any(|c| c.is_ascii_alphabetic())
+        && word.chars().any(|c| c.is_ascii_digit())
+}
+
+/// `word` cut to its first characters when it is shaped like a token.
+fn masked_word(word: &str) -> String {
+    if secret_shaped(word) {
+        let kept: String = word.chars().take(KEEP).collect();
+        format!("{kept}…[redacted]")
+    } else {
+        word.to_owned()
+    }
+}
+
+/// `line` bounded to `max` characters on one line (control characters as spaces), with
+/// secret-shaped words masked; unquoted. What the package analyser's evidence shows.
+pub fn evidence(line: &str, max: usize) -> String {
+    let one_line: String = line.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    bounded(&mask(one_line.trim()), max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +128,14 @@ mod tests {
             message("expected `name (version)`, got \"rake (13.0.6)\""),
             "expected `name (version)`, got \"rake (13.0.6)\""
         );
+    }
+
+    #[test]
+    fn urls_keep_their_host_and_lose_their_token() {
+        let m = evidence("post('https://discord.com/api/webhooks/1187/aZk2LmQ8rT5vW1xY3bC9')", 200);
+        assert_eq!(m, "post('https://discord.com/api/webhooks/1187/aZk…[redacted]')");
+        assert_eq!(evidence("fetch('http://203.0.113.9/x')\n", 200), "fetch('http://203.0.113.9/x')");
+        assert_eq!(evidence(&"b".repeat(300), 10), format!("{}…", "b".repeat(10)));
     }
 
     #[test]
