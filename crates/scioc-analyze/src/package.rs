@@ -148,6 +148,12 @@ pub struct Package {
     pub url_dependencies: Vec<(String, String)>,
 }
 
+/// Levels of loads followed from what the install runs.
+const INSTALL_LEVELS: usize = 4;
+
+/// Levels of loads followed from what an import runs first.
+const IMPORT_LEVELS: usize = 2;
+
 /// A path with `.` and `..` segments resolved (never above the root).
 fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -307,10 +313,23 @@ impl Package {
             Ecosystem::PyPI => self.python_paths(),
             Ecosystem::RubyGems | Ecosystem::Cargo => {}
         }
-        // What those files load from the package runs when they do: one level of relative
-        // `require("./x")`, `import "./x"` and `from .x import`.
-        self.install_files = self.with_relatives(&self.install_files);
-        self.import_files = self.with_relatives(&self.import_files);
+        // What those files load from the package runs when they do: relative `require("./x")`,
+        // `import "./x"` and `from .x import`, and Python imports of the package's own
+        // modules, followed a bounded number of levels (what the install runs, deeper).
+        for _ in 0..INSTALL_LEVELS {
+            let before = self.install_files.len();
+            self.install_files = self.with_relatives(&self.install_files);
+            if self.install_files.len() == before {
+                break;
+            }
+        }
+        for _ in 0..IMPORT_LEVELS {
+            let before = self.import_files.len();
+            self.import_files = self.with_relatives(&self.import_files);
+            if self.import_files.len() == before {
+                break;
+            }
+        }
     }
 
     fn with_relatives(&self, files: &[String]) -> Vec<String> {
@@ -320,6 +339,11 @@ impl Package {
         });
         static PY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
             regex::Regex::new(r"(?m)^\s*from\s+\.(\w*)\s+import\s+([\w, ]+)").expect("valid")
+        });
+        // `import pkg.mod`, `from pkg.mod import x`: the package's own modules by absolute name.
+        static PY_ABS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"(?m)^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import\s+([\w, ]+)|import\s+([A-Za-z_][\w.]*))")
+                .expect("valid")
         });
         let mut out = files.to_vec();
         for path in files {
@@ -345,6 +369,22 @@ impl Package {
                         } else {
                             wanted.push(format!("{dir}/{}.py", &c[1]));
                             wanted.push(format!("{dir}/{}/__init__.py", &c[1]));
+                        }
+                    }
+                    // `setup.py` imports its package for a version string; what that runs
+                    // is read as the import path's, not the install's.
+                    let from_setup = path.ends_with("setup.py");
+                    for c in PY_ABS.captures_iter(&file.text).take(if from_setup { 0 } else { 200 }) {
+                        let module = c.get(1).or(c.get(3)).map_or("", |m| m.as_str()).replace('.', "/");
+                        let mut names = vec![module.clone()];
+                        if let Some(members) = c.get(2) {
+                            names.extend(members.as_str().split(',').map(|n| format!("{module}/{}", n.trim())));
+                        }
+                        for name in names {
+                            for base in [self.root.clone(), format!("{}src/", self.root)] {
+                                wanted.push(format!("{base}{name}.py"));
+                                wanted.push(format!("{base}{name}/__init__.py"));
+                            }
                         }
                     }
                 }

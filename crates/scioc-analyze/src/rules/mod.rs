@@ -17,6 +17,7 @@ mod destruction;
 mod dns_exfil;
 mod download_exec;
 mod drop_and_run;
+mod drop_host;
 mod encoded_powershell;
 mod env_dump;
 mod escaped_eval;
@@ -138,6 +139,7 @@ pub(crate) const ALL: &[(&Rule, Check)] = &[
     (&escaped_eval::RULE, escaped_eval::check),
     (&stealer_dependency::RULE, stealer_dependency::check),
     (&drop_and_run::RULE, drop_and_run::check),
+    (&drop_host::RULE, drop_host::check),
 ];
 
 type PackageCheck = fn(&crate::package::Package) -> Option<Hit>;
