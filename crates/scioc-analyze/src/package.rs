@@ -471,3 +471,30 @@ impl Package {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_import_path_follows_the_packages_own_modules_a_bounded_depth() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |p: &str, text: &str| {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("setup.py", "from setuptools import setup\nfrom pkg import __version__\nsetup(name='pkg')\n");
+        write("pkg/__init__.py", "from .a import x\n__version__ = '1'\n");
+        write("pkg/a.py", "import pkg.b\nx = 1\n");
+        write("pkg/b.py", "from pkg import c\n");
+        write("pkg/c.py", "from pkg import d\n");
+        write("pkg/d.py", "y = 2\n");
+        let p = Package::read(dir.path(), Limits::default()).unwrap();
+        for want in ["pkg/__init__.py", "pkg/a.py", "pkg/b.py"] {
+            assert!(p.import_files.iter().any(|f| f == want), "{want} in {:?}", p.import_files);
+        }
+        assert!(!p.import_files.iter().any(|f| f == "pkg/d.py"), "two levels beyond __init__.py, no more");
+        assert_eq!(p.install_files, ["setup.py"], "setup.py's import of its own version is not the install's");
+    }
+}
