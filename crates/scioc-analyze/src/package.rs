@@ -316,23 +316,37 @@ impl Package {
         // What those files load from the package runs when they do: relative `require("./x")`,
         // `import "./x"` and `from .x import`, and Python imports of the package's own
         // modules, followed a bounded number of levels (what the install runs, deeper).
-        for _ in 0..INSTALL_LEVELS {
-            let before = self.install_files.len();
-            self.install_files = self.with_relatives(&self.install_files);
-            if self.install_files.len() == before {
-                break;
-            }
-        }
-        for _ in 0..IMPORT_LEVELS {
-            let before = self.import_files.len();
-            self.import_files = self.with_relatives(&self.import_files);
-            if self.import_files.len() == before {
-                break;
-            }
-        }
+        self.install_files = self.with_loads(&self.install_files, INSTALL_LEVELS);
+        self.import_files = self.with_loads(&self.import_files, IMPORT_LEVELS);
     }
 
-    fn with_relatives(&self, files: &[String]) -> Vec<String> {
+    /// `files` and what they load, `levels` deep: each level reads only the files the one
+    /// before added.
+    fn with_loads(&self, files: &[String], levels: usize) -> Vec<String> {
+        let present: std::collections::HashSet<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
+        let mut seen: std::collections::HashSet<String> = files.iter().cloned().collect();
+        let mut out = files.to_vec();
+        let mut frontier = files.to_vec();
+        for _ in 0..levels {
+            let mut next = Vec::new();
+            for path in &frontier {
+                for w in self.loads_of(path) {
+                    if present.contains(w.as_str()) && seen.insert(w.clone()) {
+                        next.push(w);
+                    }
+                }
+            }
+            if next.is_empty() {
+                break;
+            }
+            out.extend(next.iter().cloned());
+            frontier = next;
+        }
+        out
+    }
+
+    /// The package paths a file may load (candidates; not all exist).
+    fn loads_of(&self, path: &str) -> Vec<String> {
         static JS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
             regex::Regex::new(r#"(?:require\s*\(\s*|import\s*\(?\s*|from\s+)['"](\.{1,2}/[^'"]{1,200})['"]"#)
                 .expect("valid")
@@ -345,9 +359,8 @@ impl Package {
             regex::Regex::new(r"(?m)^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import\s+([\w, ]+)|import\s+([A-Za-z_][\w.]*))")
                 .expect("valid")
         });
-        let mut out = files.to_vec();
-        for path in files {
-            let Some(file) = self.files.iter().find(|f| &f.path == path) else { continue };
+        let Some(file) = self.files.iter().find(|f| f.path == path) else { return Vec::new() };
+        {
             let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
             let mut wanted: Vec<String> = Vec::new();
             match file.kind {
@@ -390,13 +403,8 @@ impl Package {
                 }
                 _ => {}
             }
-            for w in wanted {
-                if !out.contains(&w) && self.files.iter().any(|f| f.path == w) {
-                    out.push(w);
-                }
-            }
+            wanted
         }
-        out
     }
 
     fn npm_paths(&mut self) {

@@ -230,11 +230,14 @@ impl Visitor for Walker {
     }
 }
 
-/// Whether a string holds Python statements worth parsing: an import or a call that runs
-/// code or programs, beside a statement separator or a call.
+/// Whether a string holds Python statements worth parsing: it begins like a module (`import`,
+/// `from … import`) or calls what runs code. Prose and docstrings that merely mention an
+/// import are not parsed, which keeps large documented packages fast.
 fn looks_like_code(text: &str) -> bool {
-    (text.contains("import ") || text.contains("exec(") || text.contains("eval(") || text.contains("system("))
-        && text.contains('(')
+    let start = text.trim_start();
+    let begins =
+        ["import ", "from ", "exec(", "eval(", "__import__(", "os.system("].iter().any(|p| start.starts_with(p));
+    (begins && text.contains('(')) || text.contains("exec(") || text.contains("eval(")
 }
 
 #[cfg(test)]
