@@ -246,6 +246,11 @@ pub(crate) enum Command {
     ///   scioc analyze suspicious-pkg-1.0.0.tgz
     ///   scioc analyze --format json dist/*.whl > analysis.jsonl
     ///   scioc analyze --fail-on suspicious ./unpacked-package/
+    ///   scioc analyze --format sarif pkg.tgz > analyze.sarif
+    ///   scioc analyze --candidates draft.json evil-1.0.0.tgz   # then: scioc candidates validate draft.json
+    ///
+    /// A name one edit from a popular package's, a dependency from a URL and paste or file-drop
+    /// hosts are rules too. `scioc ingest sample` announces what this finds malicious.
     ///
     /// Exit codes: 0 nothing at or above --fail-on, 1 found, 127 an archive could not be read.
     #[command(verbatim_doc_comment)]
