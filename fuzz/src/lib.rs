@@ -124,6 +124,7 @@ pub fn archive(data: &[u8]) {
             threat_name: "Fuzz".into(),
             threat_level: "3".parse::<scioc_model::ThreatLevel>().expect("a level"),
             source_url: None,
+            named: None,
         };
         if let Ok((entry, _)) = scioc_ingest::archive::entry(&inspected, &claims) {
             assert!(entry.sample_list.len() <= scioc_model::MAX_SAMPLES);
