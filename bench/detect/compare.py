@@ -75,7 +75,9 @@ def main():
             z = zipfile.ZipFile(os.path.join(SHARED, zname))
             names = sorted(n for n in z.namelist() if not n.endswith("/"))[:: a.every]
             for n in names:
-                dest = os.path.join(tmp, eco, os.path.basename(n))
+                # The set names an archive `listing__file` when the registry's listing and the
+                # file it kept differ: the file's own name is what was served.
+                dest = os.path.join(tmp, eco, os.path.basename(n).rsplit("__", 1)[-1])
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 with open(dest, "wb") as f:
                     f.write(z.open(n, pwd=b"infected").read())

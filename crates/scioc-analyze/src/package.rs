@@ -137,6 +137,8 @@ pub struct Package {
     pub hashes: Vec<(String, Hashes)>,
     /// The archive's own SHA-256, when read from an archive.
     pub sha256: Option<String>,
+    /// The archive's file name as the registry or the user named it, when read from one.
+    pub archive_name: Option<String>,
     /// The package's root directory inside the archive (`package/`, `name-1.0/`), with its
     /// trailing slash, or empty.
     pub root: String,
@@ -239,6 +241,7 @@ impl Package {
         package.version = inspected.manifest.as_ref().map(|m| m.version.clone());
         package.hashes = hashes;
         package.sha256 = Some(inspected.sha256.to_string());
+        package.archive_name = Some(filename.rsplit(['/', '\\']).next().unwrap_or(filename).to_owned());
         package.find_paths();
         Ok(package)
     }
@@ -253,6 +256,7 @@ impl Package {
             files,
             hashes: Vec::new(),
             sha256: None,
+            archive_name: None,
             root: String::new(),
             install_files: Vec::new(),
             import_files: Vec::new(),

@@ -30,6 +30,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod append;
 pub mod dump;
 mod error;
 pub mod merge;
@@ -42,6 +43,7 @@ mod sqlite;
 pub mod testing;
 mod types;
 
+pub use append::{APPEND_ATTEMPTS, append_records};
 pub use error::{Error, Result};
 pub use postgres::{PgOptions, PgStore};
 pub use rules::{DEFAULT_EVENTS_PER_SECOND, MAX_ENTRY_BYTES, RELAID_SOURCE};

@@ -27,6 +27,7 @@ mod hidden_payload;
 mod high_entropy_exec;
 mod install_script;
 mod mangled;
+mod manifest_mismatch;
 mod miner;
 mod native_run;
 mod network;
@@ -147,8 +148,11 @@ type PackageCheck = fn(&crate::package::Package) -> Option<Hit>;
 /// Rules on the package as a whole (its name, its manifest's dependencies). The verdict counts
 /// what they find on each file that runs at install and does something there; without one, on
 /// the manifest alone.
-pub(crate) const PACKAGE: &[(&Rule, PackageCheck)] =
-    &[(&typosquat::RULE, typosquat::check), (&url_dependency::RULE, url_dependency::check)];
+pub(crate) const PACKAGE: &[(&Rule, PackageCheck)] = &[
+    (&typosquat::RULE, typosquat::check),
+    (&url_dependency::RULE, url_dependency::check),
+    (&manifest_mismatch::RULE, manifest_mismatch::check),
+];
 
 /// Every rule's identity, for `--help` and the docs.
 pub fn rules() -> impl Iterator<Item = &'static Rule> {

@@ -37,7 +37,7 @@ fn names(text: &str, ecosystem: Ecosystem) -> Vec<String> {
 }
 
 /// The name as the registry compares it: PyPI folds case and runs of `-_.` (PEP 503).
-fn normal(name: &str, ecosystem: Ecosystem) -> String {
+pub(crate) fn normal(name: &str, ecosystem: Ecosystem) -> String {
     match ecosystem {
         Ecosystem::PyPI => {
             let mut out = String::with_capacity(name.len());

@@ -6,7 +6,7 @@ use scioc_model::{
     Entry, EventType, FieldError, Md5, Provenance, RawEntry, RawIdentity, RawSample, SampleStatus, Sha1, Sha256,
     StringOrNumber, ThreatLevel, clean_text,
 };
-use scioc_store::{Appended, Import, NewEvent, SourceRecord, Store};
+use scioc_store::{Appended, NewEvent, SourceRecord, Store};
 
 /// What the caller says of an archive, beyond what is inside it.
 #[derive(Debug, Clone)]
@@ -150,31 +150,12 @@ pub fn record(inspected: &Inspected) -> SourceRecord {
     }
 }
 
-/// Times a sample import is tried again when another import of archives committed first.
-const COMMIT_ATTEMPTS: u32 = 8;
-
-/// Stores archives' events and their whole file lists ([`record`]) in one import.
+/// Stores archives' events and their whole file lists ([`record`]) in one import, trying again
+/// when another import of archives committed first.
 pub async fn commit(
     store: &dyn Store,
     events: Vec<NewEvent>,
     records: Vec<SourceRecord>,
 ) -> Result<Appended, scioc_store::Error> {
-    let mut attempt = 1;
-    loop {
-        let version = store.source_versions().await?.into_iter().find(|(s, _)| s == SOURCE).map_or(0, |(_, v)| v);
-        let import = Import {
-            source: SOURCE.into(),
-            expected_version: version,
-            events: events.clone(),
-            records: records.clone(),
-            indicators: Vec::new(),
-            retire_indicators_of: Vec::new(),
-            remove_records: Vec::new(),
-            claims: Vec::new(),
-        };
-        match store.commit_import(import).await {
-            Err(scioc_store::Error::Conflict(_)) if attempt < COMMIT_ATTEMPTS => attempt += 1,
-            other => return other,
-        }
-    }
+    scioc_store::append_records(store, SOURCE, events, records).await
 }

@@ -12,28 +12,35 @@ use scioc_osv::ECOSYSTEMS;
 
 /// The whole page.
 pub(super) fn page(p: &Page) -> Markup {
+    let header = html! {
+        h1 { "scioc" }
+        p.who { "signed in as " strong { (p.caller.0.as_str()) } " (" (p.caller.1) ")" }
+    };
+    let main = html! {
+        (search_form(p))
+        @if let Some(s) = &p.search { (results(s)) }
+        (feed(p))
+        (newest(&p.newest))
+        (sources(p))
+        @if let Some(a) = &p.admin { (admin(a, p)) }
+    };
+    document("scioc console", header, main)
+}
+
+/// One console document: the shared head and footer around a page's header and main content.
+fn document(title: &str, header: Markup, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "scioc console" }
+                title { (title) }
                 link rel="stylesheet" href=(STYLE_PATH);
             }
             body {
-                header {
-                    h1 { "scioc" }
-                    p.who { "signed in as " strong { (p.caller.0.as_str()) } " (" (p.caller.1) ")" }
-                }
-                main {
-                    (search_form(p))
-                    @if let Some(s) = &p.search { (results(s)) }
-                    (feed(p))
-                    (newest(&p.newest))
-                    (sources(p))
-                    @if let Some(a) = &p.admin { (admin(a, p)) }
-                }
+                header { (header) }
+                main { (main) }
                 footer {
                     "The feed: " code { "/api/feed/supply_chain/ioc/v1/" } " · "
                     a href="/openapi.json" { "OpenAPI" } " · " a href="/health" { "health" } " · "
@@ -339,62 +346,50 @@ pub(super) fn analysis(a: &serde_json::Value) -> Markup {
         _ => s(&a["path"]),
     };
     let list = |v: &serde_json::Value| v.as_array().cloned().unwrap_or_default();
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "analysis of " (title) " · scioc" }
-                link rel="stylesheet" href=(STYLE_PATH);
+    let header = html! { h1 { a href="/" { "scioc" } } p { "package analysis" } };
+    let main = html! {
+        section #analysis {
+            h2 { (title) }
+            p.verdict data-verdict=(s(&a["verdict"])) {
+                strong { (s(&a["verdict"])) } " · score " (a["score"])
+                @if let Some(t) = a["threat_name"].as_str() { " · " code { (t) } " level " (a["threat_level"]) }
             }
-            body {
-                header { h1 { a href="/" { "scioc" } } p { "package analysis" } }
-                main {
-                    section #analysis {
-                        h2 { (title) }
-                        p.verdict data-verdict=(s(&a["verdict"])) {
-                            strong { (s(&a["verdict"])) } " · score " (a["score"])
-                            @if let Some(t) = a["threat_name"].as_str() { " · " code { (t) } " level " (a["threat_level"]) }
-                        }
-                        p { "archive " code { (s(&a["path"])) } " · SHA-256 " code { (s(&a["sha256"])) } " · " (s(&a["ecosystem"])) }
-                    }
-                    section #files {
-                        h2 { "Malicious files" }
-                        @if list(&a["files"]).is_empty() { p { "None." } } @else {
-                            table {
-                                thead { tr { th { "File" } th { "Threat name" } th { "Level" } th { "SHA-256" } } }
-                                tbody { @for f in list(&a["files"]) {
-                                    tr { td { code { (s(&f["path"])) } } td { (s(&f["threat_name"])) } td { (f["threat_level"]) } td { code { (s(&f["sha256"])) } } }
-                                } }
-                            }
-                        }
-                    }
-                    section #evidence {
-                        h2 { "Evidence" }
-                        @if list(&a["findings"]).is_empty() { p { "No rule matched." } } @else {
-                            table {
-                                thead { tr { th { "Rule" } th { "Kind" } th { "File:line" } th { "Excerpt" } } }
-                                tbody { @for f in list(&a["findings"]) {
-                                    tr { td { code { (s(&f["rule"])) } " " (s(&f["name"])) } td { (s(&f["kind"])) }
-                                         td { code { (s(&f["file"])) ":" (f["line"]) } } td { code { (s(&f["excerpt"])) } } }
-                                } }
-                            }
-                        }
-                    }
-                    section #indicators {
-                        h2 { "Indicators" }
-                        ul { @for (kind, key) in [("domain", "domains"), ("URL", "urls"), ("IP", "ips"), ("webhook", "webhooks"), ("dependency", "dependencies"), ("install script", "scripts")] {
-                            @for v in list(&a["indicators"][key]) { li { (kind) ": " code { (s(&v)) } } }
-                        } }
-                    }
-                    @if !list(&a["notes"]).is_empty() {
-                        section #notes { h2 { "Notes" } ul { @for n in list(&a["notes"]) { li { (s(&n)) } } } }
-                    }
+            p { "archive " code { (s(&a["path"])) } " · SHA-256 " code { (s(&a["sha256"])) } " · " (s(&a["ecosystem"])) }
+        }
+        section #files {
+            h2 { "Malicious files" }
+            @if list(&a["files"]).is_empty() { p { "None." } } @else {
+                table {
+                    thead { tr { th { "File" } th { "Threat name" } th { "Level" } th { "SHA-256" } } }
+                    tbody { @for f in list(&a["files"]) {
+                        tr { td { code { (s(&f["path"])) } } td { (s(&f["threat_name"])) } td { (f["threat_level"]) } td { code { (s(&f["sha256"])) } } }
+                    } }
                 }
             }
         }
-    }
+        section #evidence {
+            h2 { "Evidence" }
+            @if list(&a["findings"]).is_empty() { p { "No rule matched." } } @else {
+                table {
+                    thead { tr { th { "Rule" } th { "Kind" } th { "File:line" } th { "Excerpt" } } }
+                    tbody { @for f in list(&a["findings"]) {
+                        tr { td { code { (s(&f["rule"])) } " " (s(&f["name"])) } td { (s(&f["kind"])) }
+                             td { code { (s(&f["file"])) ":" (f["line"]) } } td { code { (s(&f["excerpt"])) } } }
+                    } }
+                }
+            }
+        }
+        section #indicators {
+            h2 { "Indicators" }
+            ul { @for (kind, key) in [("domain", "domains"), ("URL", "urls"), ("IP", "ips"), ("webhook", "webhooks"), ("dependency", "dependencies"), ("install script", "scripts")] {
+                @for v in list(&a["indicators"][key]) { li { (kind) ": " code { (s(&v)) } } }
+            } }
+        }
+        @if !list(&a["notes"]).is_empty() {
+            section #notes { h2 { "Notes" } ul { @for n in list(&a["notes"]) { li { (s(&n)) } } } }
+        }
+    };
+    document(&format!("analysis of {title} · scioc"), header, main)
 }
 
 fn analyses(list: &[serde_json::Value]) -> Markup {

@@ -20,7 +20,7 @@ use axum::{
 };
 use scioc_analyze::{Analysis, package::Package};
 use scioc_ingest::archive;
-use scioc_store::{Import, SourceRecord, Store};
+use scioc_store::{SourceRecord, Store};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -28,9 +28,6 @@ use std::sync::Arc;
 
 /// The store source under which analyses are kept.
 pub(crate) const SOURCE: &str = "analysis";
-
-/// Times a write of an analysis is tried again when another import committed first.
-const COMMIT_ATTEMPTS: u32 = 8;
 
 /// Query of an analysis upload.
 #[derive(Debug, Deserialize)]
@@ -108,22 +105,6 @@ pub(crate) async fn all(store: &dyn Store) -> Result<Vec<Value>, AppError> {
 
 async fn keep(store: &dyn Store, sha256: &str, analysis: &Value) -> Result<(), AppError> {
     let record = SourceRecord { id: sha256.to_owned(), content_hash: sha256.to_owned(), state: analysis.to_string() };
-    let mut attempt = 1;
-    loop {
-        let version = store.source_versions().await?.into_iter().find(|(s, _)| s == SOURCE).map_or(0, |(_, v)| v);
-        let import = Import {
-            source: SOURCE.into(),
-            expected_version: version,
-            events: Vec::new(),
-            records: vec![record.clone()],
-            indicators: Vec::new(),
-            retire_indicators_of: Vec::new(),
-            remove_records: Vec::new(),
-            claims: Vec::new(),
-        };
-        match store.commit_import(import).await {
-            Err(scioc_store::Error::Conflict(_)) if attempt < COMMIT_ATTEMPTS => attempt += 1,
-            other => return other.map(|_| ()).map_err(AppError::from),
-        }
-    }
+    scioc_store::append_records(store, SOURCE, Vec::new(), vec![record]).await?;
+    Ok(())
 }

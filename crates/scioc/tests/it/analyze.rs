@@ -4,7 +4,7 @@
 
 use crate::support::{Scioc, gz};
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A gzipped tar of `files` (path, content).
 fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
@@ -25,6 +25,13 @@ fn analyse(s: &Scioc, paths: &[&Path]) -> (Option<i32>, Vec<Value>, String) {
     let out = s.run(&args, "");
     let lines = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     (out.status.code(), lines, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `bytes` written as `dir/name`.
+fn written(dir: &Path, name: &str, bytes: Vec<u8>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
 }
 
 /// A stealer run at install: reads an SSH key, posts it to a Discord webhook.
@@ -57,10 +64,7 @@ fn adder() -> Vec<u8> {
 fn a_stealer_at_install_is_named_with_its_file_and_evidence_and_a_clean_package_is_clean() {
     let s = Scioc::new();
     let dir = s.dir.path();
-    let evil = dir.join("evil-helper-1.0.0.tgz");
-    std::fs::write(&evil, stealer()).unwrap();
-    let clean = dir.join("adder-1.0.0.tgz");
-    std::fs::write(&clean, adder()).unwrap();
+    let (evil, clean) = (written(dir, "evil-helper-1.0.0.tgz", stealer()), written(dir, "adder-1.0.0.tgz", adder()));
 
     let (code, out, err) = analyse(&s, &[&evil, &clean]);
     assert_eq!(code, Some(1), "{err}");
@@ -171,7 +175,7 @@ fn popular_packages_are_clean() {
         .unwrap();
     assert!(fetched.status.success(), "{}", String::from_utf8_lossy(&fetched.stderr));
     let lock = std::fs::read_to_string(root.join("bench/detect/benign.lock")).unwrap();
-    let paths: Vec<std::path::PathBuf> = lock
+    let paths: Vec<PathBuf> = lock
         .lines()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
@@ -196,10 +200,7 @@ async fn ingest_sample_is_named_by_the_analysis_and_a_clean_archive_needs_force(
     let s = Scioc::new();
     s.add_user("alice", "reader");
     let dir = s.dir.path();
-    let evil = dir.join("evil-helper-1.0.0.tgz");
-    std::fs::write(&evil, stealer()).unwrap();
-    let clean = dir.join("adder-1.0.0.tgz");
-    std::fs::write(&clean, adder()).unwrap();
+    let (evil, clean) = (written(dir, "evil-helper-1.0.0.tgz", stealer()), written(dir, "adder-1.0.0.tgz", adder()));
 
     // Clean: refused with the verdict, nothing stored, even beside a malicious archive.
     let out = s.run(&["ingest", "sample", evil.to_str().unwrap(), clean.to_str().unwrap()], "");
@@ -260,10 +261,7 @@ async fn ingest_sample_is_named_by_the_analysis_and_a_clean_archive_needs_force(
 fn analyze_drafts_candidates_that_validate() {
     let s = Scioc::new();
     let dir = s.dir.path();
-    let evil = dir.join("evil-helper-1.0.0.tgz");
-    std::fs::write(&evil, stealer()).unwrap();
-    let clean = dir.join("adder-1.0.0.tgz");
-    std::fs::write(&clean, adder()).unwrap();
+    let (evil, clean) = (written(dir, "evil-helper-1.0.0.tgz", stealer()), written(dir, "adder-1.0.0.tgz", adder()));
     let draft = dir.join("draft.json");
     let out = s.run(
         &["analyze", "--candidates", draft.to_str().unwrap(), evil.to_str().unwrap(), clean.to_str().unwrap()],
@@ -291,8 +289,7 @@ fn analyze_drafts_candidates_that_validate() {
 #[test]
 fn analyze_writes_sarif() {
     let s = Scioc::new();
-    let evil = s.dir.path().join("evil-helper-1.0.0.tgz");
-    std::fs::write(&evil, stealer()).unwrap();
+    let evil = written(s.dir.path(), "evil-helper-1.0.0.tgz", stealer());
     let out = s.run(&["analyze", "--format", "sarif", evil.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(1));
     let log: Value = serde_json::from_slice(&out.stdout).unwrap();
