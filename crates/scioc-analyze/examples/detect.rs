@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! detect --malicious ZIP… --benign DIR…
+//! detect --paths ARCHIVE      # what the install and an import run, for tuning
 //! ```
 
 use scioc_analyze::package::Package;
@@ -14,7 +15,15 @@ use std::time::Instant;
 
 fn main() {
     let mut label = "malicious";
-    for arg in std::env::args().skip(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, path] = args.as_slice()
+        && flag == "--paths"
+    {
+        let p = Package::read(std::path::Path::new(path), Limits::default()).unwrap_or_else(|e| panic!("{e}"));
+        println!("root: {:?}\ninstall: {:#?}\nimport: {:#?}", p.root, p.install_files, p.import_files);
+        return;
+    }
+    for arg in args {
         match arg.as_str() {
             "--malicious" => label = "malicious",
             "--benign" => label = "benign",

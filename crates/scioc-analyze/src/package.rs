@@ -179,7 +179,11 @@ pub(crate) fn is_native(path: &str) -> bool {
 
 /// Whether a path in an archive is read for analysis.
 fn wanted(path: &str) -> bool {
-    FileKind::of(path) != FileKind::Other || path.ends_with("/setup.py") || path == "setup.py"
+    FileKind::of(path) != FileKind::Other
+        || path.ends_with("/setup.py")
+        || path == "setup.py"
+        || path.ends_with(".egg-info/top_level.txt")
+        || path.ends_with(".dist-info/top_level.txt")
 }
 
 impl Package {
@@ -355,60 +359,120 @@ impl Package {
             regex::Regex::new(r#"(?:require\s*\(\s*|import\s*\(?\s*|from\s+)['"](\.{1,2}/[^'"]{1,200})['"]"#)
                 .expect("valid")
         });
+        // `from .x import y`, `from ..x.y import *`, `from . import (a, b)`.
         static PY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r"(?m)^\s*from\s+\.(\w*)\s+import\s+([\w, ]+)").expect("valid")
+            regex::Regex::new(r"(?m)^\s*from\s+(\.+)([\w.]*)\s+import\s+(\*|\(?\s*[\w, ]+)").expect("valid")
         });
         // `import pkg.mod`, `from pkg.mod import x`: the package's own modules by absolute name.
         static PY_ABS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r"(?m)^\s*(?:from\s+([A-Za-z_][\w.]*)\s+import\s+([\w, ]+)|import\s+([A-Za-z_][\w.]*))")
-                .expect("valid")
+            regex::Regex::new(
+                r"(?m)^([ \t]*)(?:from\s+([A-Za-z_][\w.]*)\s+import\s+(\*|\(?\s*[\w, ]+)|import\s+([A-Za-z_][\w.]*))",
+            )
+            .expect("valid")
+        });
+        // What a process the file starts runs: `python -m pkg.mod`, `[sys.executable, "-m",
+        // "pkg.mod"]`, `python3 helper.py`.
+        static PY_RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(
+                r#"(?:(?:^|[\s'"\[(,])-m['"]?\s*,?\s*['"]?([A-Za-z_][\w.]*)|(?:(?:^|[\s'"/\\])python[\d.]*w?(?:\.exe)?|sys\.executable)(?:['"]?\s*,\s*['"]|\s+)([\w./-]+\.py)\b)"#,
+            )
+            .expect("valid")
         });
         let Some(file) = self.files.iter().find(|f| f.path == path) else { return Vec::new() };
-        {
-            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-            let mut wanted: Vec<String> = Vec::new();
-            match file.kind {
-                FileKind::JavaScript => {
-                    for c in JS.captures_iter(&file.text).take(200) {
-                        let joined = normalize(&format!("{dir}/{}", &c[1]));
-                        for candidate in [joined.clone(), format!("{joined}.js"), format!("{joined}/index.js")] {
-                            wanted.push(candidate);
-                        }
+        let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut wanted: Vec<String> = Vec::new();
+        let module_files = |wanted: &mut Vec<String>, base: &str, name: &str| {
+            wanted.push(normalize(&format!("{base}/{name}.py")));
+            wanted.push(normalize(&format!("{base}/{name}/__init__.py")));
+        };
+        match file.kind {
+            FileKind::JavaScript => {
+                for c in JS.captures_iter(&file.text).take(200) {
+                    let joined = normalize(&format!("{dir}/{}", &c[1]));
+                    for candidate in [joined.clone(), format!("{joined}.js"), format!("{joined}/index.js")] {
+                        wanted.push(candidate);
                     }
                 }
-                FileKind::Python => {
-                    for c in PY.captures_iter(&file.text).take(200) {
-                        if c[1].is_empty() {
-                            for name in c[2].split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                                wanted.push(format!("{dir}/{name}.py"));
-                                wanted.push(format!("{dir}/{name}/__init__.py"));
-                            }
-                        } else {
-                            wanted.push(format!("{dir}/{}.py", &c[1]));
-                            wanted.push(format!("{dir}/{}/__init__.py", &c[1]));
-                        }
-                    }
-                    // `setup.py` imports its package for a version string; what that runs
-                    // is read as the import path's, not the install's.
-                    let from_setup = path.ends_with("setup.py");
-                    for c in PY_ABS.captures_iter(&file.text).take(if from_setup { 0 } else { 200 }) {
-                        let module = c.get(1).or(c.get(3)).map_or("", |m| m.as_str()).replace('.', "/");
-                        let mut names = vec![module.clone()];
-                        if let Some(members) = c.get(2) {
-                            names.extend(members.as_str().split(',').map(|n| format!("{module}/{}", n.trim())));
-                        }
-                        for name in names {
-                            for base in [self.root.clone(), format!("{}src/", self.root)] {
-                                wanted.push(format!("{base}{name}.py"));
-                                wanted.push(format!("{base}{name}/__init__.py"));
-                            }
-                        }
-                    }
-                }
-                _ => {}
             }
-            wanted
+            FileKind::Python => {
+                for c in PY.captures_iter(&file.text).take(200) {
+                    // One dot is this directory; each more, one up.
+                    let up = "/..".repeat(c[1].len() - 1);
+                    let base = format!("{dir}{up}");
+                    let module = c[2].replace('.', "/");
+                    let members = c[3].trim_start_matches('(');
+                    if module.is_empty() {
+                        for name in members.split(',').map(str::trim).filter(|n| !n.is_empty() && *n != "*") {
+                            module_files(&mut wanted, &base, name);
+                        }
+                    } else {
+                        module_files(&mut wanted, &base, &module);
+                        for name in members.split(',').map(str::trim).filter(|n| !n.is_empty() && *n != "*") {
+                            module_files(&mut wanted, &base, &format!("{module}/{name}"));
+                        }
+                    }
+                }
+                // `setup.py` imports its package for a version string, which is the import
+                // path's business, not the install's. What it imports inside a function or a
+                // class (a custom `install` command's `run`) runs at install, and so does a
+                // module beside it (`from pre_install import run`).
+                let from_setup = path.ends_with("setup.py");
+                let in_def = if from_setup { function_lines(&file.text) } else { Vec::new() };
+                let own = self.name.as_deref().map(|n| n.to_ascii_lowercase().replace('-', "_"));
+                for c in PY_ABS.captures_iter(&file.text).take(200) {
+                    let module = c.get(2).or(c.get(4)).map_or("", |m| m.as_str()).replace('.', "/");
+                    if from_setup {
+                        let line = file.text[..c.get(0).map_or(0, |m| m.start())].matches('\n').count();
+                        let in_function = in_def.get(line).copied().unwrap_or(false);
+                        let beside = !module.contains('/')
+                            && own.as_deref() != Some(module.to_ascii_lowercase().as_str())
+                            && self.has(&format!("{dir}/{module}.py"));
+                        if !in_function && !beside {
+                            continue;
+                        }
+                    }
+                    let mut names = vec![module.clone()];
+                    if let Some(members) = c.get(3) {
+                        let members = members.as_str().trim_start_matches('(');
+                        names.extend(
+                            members
+                                .split(',')
+                                .map(str::trim)
+                                .filter(|n| !n.is_empty() && *n != "*")
+                                .map(|n| format!("{module}/{n}")),
+                        );
+                    }
+                    for name in names {
+                        for base in
+                            [self.root.trim_end_matches('/').to_owned(), format!("{}src", self.root), dir.to_owned()]
+                        {
+                            module_files(&mut wanted, &base, &name);
+                        }
+                    }
+                }
+                for c in PY_RUN.captures_iter(&file.text).take(50) {
+                    if let Some(module) = c.get(1) {
+                        let module = module.as_str().replace('.', "/");
+                        for base in [self.root.trim_end_matches('/').to_owned(), format!("{}src", self.root)] {
+                            module_files(&mut wanted, &base, &module);
+                            wanted.push(normalize(&format!("{base}/{module}/__main__.py")));
+                        }
+                    } else if let Some(script) = c.get(2) {
+                        let script = script.as_str().trim_start_matches("./");
+                        wanted.push(normalize(&format!("{dir}/{script}")));
+                        wanted.push(normalize(&format!("{}{script}", self.root)));
+                    }
+                }
+            }
+            _ => {}
         }
+        wanted
+    }
+
+    /// Whether the package holds a file read for analysis at `path` (normalised).
+    fn has(&self, path: &str) -> bool {
+        let path = normalize(path);
+        self.files.iter().any(|f| f.path == path)
     }
 
     fn npm_paths(&mut self) {
@@ -465,23 +529,109 @@ impl Package {
     }
 
     fn python_paths(&mut self) {
-        // The sdist's root holds setup.py or PKG-INFO; a wheel has no root directory.
+        // The sdist's root holds setup.py (else PKG-INFO, pyproject.toml or setup.cfg); a
+        // wheel has no root directory.
         if let Some(setup) =
             self.files.iter().filter(|f| f.path.ends_with("setup.py")).min_by_key(|f| f.path.matches('/').count())
         {
             self.root = setup.path.strip_suffix("setup.py").unwrap_or("").to_owned();
             self.install_files.push(setup.path.clone());
+        } else if let Some(meta) = self
+            .hashes
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .filter(|p| {
+                let name = p.rsplit('/').next().unwrap_or(p);
+                matches!(name, "PKG-INFO" | "pyproject.toml" | "setup.cfg") && !p.contains(".egg-info/")
+            })
+            .min_by_key(|p| p.matches('/').count())
+        {
+            self.root = meta.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
         }
         let root_depth = self.root.matches('/').count();
+        let present: std::collections::HashSet<&str> = self.files.iter().map(|f| f.path.as_str()).collect();
+        let mut imports = Vec::new();
         for f in &self.files {
-            let depth = f.path.matches('/').count() - root_depth;
+            let depth = f.path.matches('/').count() - root_depth.min(f.path.matches('/').count());
             if f.kind == FileKind::Pth {
                 self.install_files.push(f.path.clone());
-            } else if f.path.ends_with("__init__.py") && depth <= 2 && f.path.starts_with(&self.root) {
-                self.import_files.push(f.path.clone());
+            } else if f.path.ends_with("__init__.py") && f.path.starts_with(&self.root) {
+                // A package's own `__init__.py` near the root, or that of any top-level
+                // package (one whose parent is no package), as a `src/` layout or a wheel
+                // re-packed in a subdirectory has them.
+                let parent = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+                let grand = parent.rsplit_once('/').map_or("", |(d, _)| d);
+                let top_level = !present.contains(format!("{grand}/__init__.py").as_str());
+                if depth <= 2 || (top_level && depth <= 4 && !crate::inert(&f.path) && !vendored(&f.path)) {
+                    imports.push(f.path.clone());
+                }
             }
         }
+        // Single-module packages: what `top_level.txt` or `py_modules=[…]` names, and a wheel's
+        // modules at its top.
+        let mut modules: Vec<String> = Vec::new();
+        for f in &self.files {
+            if f.path.ends_with("/top_level.txt") {
+                modules.extend(f.text.lines().map(str::trim).filter(|l| !l.is_empty()).take(50).map(str::to_owned));
+            }
+            if f.path.ends_with("setup.py") {
+                static PY_MODULES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+                    regex::Regex::new(r"py_modules\s*=\s*[\[(]([^\])]{0,2000})[\])]").expect("valid")
+                });
+                for c in PY_MODULES.captures_iter(&f.text).take(5) {
+                    modules.extend(c[1].split(',').map(|m| m.trim().trim_matches(['"', '\'']).to_owned()));
+                }
+            }
+        }
+        let wheel = self.hashes.iter().any(|(p, _)| p.split('/').next().is_some_and(|d| d.ends_with(".dist-info")));
+        for f in &self.files {
+            let at_top = f.kind == FileKind::Python && !f.path.contains('/');
+            if wheel && at_top && f.path != "setup.py" {
+                imports.push(f.path.clone());
+            }
+        }
+        for m in modules.iter().filter(|m| !m.is_empty() && !m.contains(['/', '\\'])) {
+            for base in [self.root.clone(), format!("{}src/", self.root)] {
+                let path = format!("{base}{}.py", m.replace('.', "/"));
+                if present.contains(path.as_str()) {
+                    imports.push(path);
+                }
+            }
+        }
+        imports.sort();
+        imports.dedup();
+        self.import_files.extend(imports);
     }
+}
+
+/// For each 0-based line of Python source, whether it sits inside a `def` body: what a
+/// function (a custom install command's `run`) imports runs when it is called, not when the
+/// module is read.
+fn function_lines(text: &str) -> Vec<bool> {
+    let mut out = Vec::new();
+    let mut def_indent: Option<usize> = None;
+    for line in text.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let code = line.trim_start();
+        if code.is_empty() || code.starts_with('#') {
+            out.push(def_indent.is_some());
+            continue;
+        }
+        if def_indent.is_some_and(|d| indent <= d) {
+            def_indent = None;
+        }
+        out.push(def_indent.is_some());
+        if def_indent.is_none() && (code.starts_with("def ") || code.starts_with("async def ")) {
+            def_indent = Some(indent);
+        }
+    }
+    out
+}
+
+/// Whether a path sits in a copy of another project shipped inside the package.
+fn vendored(path: &str) -> bool {
+    path.split('/')
+        .any(|p| matches!(p, "_vendor" | "vendor" | "vendored" | "third_party" | "site-packages" | "node_modules"))
 }
 
 #[cfg(test)]

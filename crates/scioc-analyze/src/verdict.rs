@@ -87,6 +87,8 @@ pub(crate) fn correlate(hits: &mut Vec<Hit>, place: Place) {
         (Some(line), _) if network.is_some() => Some(line),
         // An install has no business reading credentials and reaching the network at all.
         (_, Some(line)) if drop_box.is_some() || (place.install && network.is_some()) => Some(line),
+        // A key in hand (a wallet's, a cloud's) posted to a drop box.
+        _ if drop_box.is_some() => has("SA-032"),
         _ => None,
     };
     if let Some(line) = secrets {

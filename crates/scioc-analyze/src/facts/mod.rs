@@ -4,6 +4,7 @@
 //! ([`js`], [`python`]); [`text`] reads what no parser does (shell, batch, PowerShell, and code
 //! a parser refused), so a rule never sees raw syntax.
 
+pub(crate) mod fold;
 pub(crate) mod js;
 pub(crate) mod python;
 pub(crate) mod text;
@@ -16,7 +17,9 @@ pub(crate) struct Call {
     pub(crate) name: String,
     /// 1-based line.
     pub(crate) line: u32,
-    /// Its first argument when that is a string literal (or a template without holes).
+    /// Its first argument when that is a string literal (or a template without holes); for a
+    /// Python process call, the command line folded from a list of words or a template, its
+    /// holes shown as `{}`.
     pub(crate) first: Option<String>,
     /// Names of the calls nested in its arguments (`eval(atob(x))` gives `atob`).
     pub(crate) inner: Vec<String>,
@@ -35,6 +38,9 @@ pub(crate) struct Facts {
     /// Lines where the whole environment is read as one value (`JSON.stringify(process.env)`,
     /// `dict(os.environ)`), not one variable of it.
     pub(crate) env_dumps: Vec<u32>,
+    /// Secret-named values (`private_key`, `mnemonic`, a name bound from one) passed to a
+    /// network call, with the call's line.
+    pub(crate) secrets_sent: Vec<(String, u32)>,
     /// Identifiers in the `_0x1a2b` style of JavaScript obfuscators.
     pub(crate) mangled: usize,
     /// Whether a parser read the file (else only [`text`] facts).

@@ -4,15 +4,24 @@
 //! and bytes literals, and whole environment dumps. Python 2 code (common in old `setup.py`
 //! files) does not parse; [`super::text`] then reads it.
 
-use super::{Call, Facts, Lines};
+use super::{Call, Facts, Lines, fold};
 use rustpython_ast::{self as ast, Visitor};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Longest string literal read as code of its own.
 const MAX_EMBEDDED: usize = 64 * 1024;
 
-/// How deep code inside string literals is read (code in a string in a string …).
-const MAX_DEPTH: u32 = 2;
+/// How deep code inside string literals is read (code in a string in a string …); each
+/// decoding layer of an obfuscated payload is one.
+const MAX_DEPTH: u32 = 4;
+
+/// Most bytes one file's decoders are folded into ([`fold`]), all layers together.
+const MAX_DECODED: usize = 4 * 1024 * 1024;
+
+/// Words in a variable's name that say it holds a secret worth stealing (compared in lower
+/// case without `_`): keys of wallets and clouds, seed phrases.
+const SECRET_NAMES: &[&str] =
+    &["privatekey", "privkey", "secretkey", "mnemonic", "seedphrase", "accesskey", "walletkey", "getcredentials"];
 
 /// The facts of one Python file.
 pub(crate) fn facts(path: &str, source: &str) -> Facts {
@@ -20,7 +29,15 @@ pub(crate) fn facts(path: &str, source: &str) -> Facts {
 }
 
 fn facts_at(path: &str, source: &str, depth: u32) -> Facts {
-    let mut walker = Walker { lines: Lines::new(source), aliases: HashMap::new(), facts: Facts::default(), depth };
+    let mut walker = Walker {
+        lines: Lines::new(source),
+        aliases: HashMap::new(),
+        consts: HashMap::new(),
+        secret_names: HashSet::new(),
+        decoded: 0,
+        facts: Facts::default(),
+        depth,
+    };
     match rustpython_parser::parse(source, rustpython_parser::Mode::Module, path) {
         Ok(ast::Mod::Module(m)) => {
             walker.facts.parsed = true;
@@ -38,6 +55,12 @@ struct Walker {
     lines: Lines,
     /// Local names for modules and their members: `sp` → `subprocess`, `system` → `os.system`.
     aliases: HashMap<String, String>,
+    /// Names bound to a value that folds to a constant ([`fold`]).
+    consts: HashMap<String, Vec<u8>>,
+    /// Names bound to a value made from a secret ([`SECRET_NAMES`]).
+    secret_names: HashSet<String>,
+    /// Bytes folded out of decoders so far ([`MAX_DECODED`]).
+    decoded: usize,
     facts: Facts,
     /// How deep inside string literals this code sits.
     depth: u32,
@@ -89,6 +112,115 @@ impl Walker {
         self.facts.strings.extend(inner.strings.into_iter().map(|(s, _)| (s, line)));
         self.facts.imports.extend(inner.imports.into_iter().map(|(s, _)| (s, line)));
         self.facts.env_dumps.extend(inner.env_dumps.iter().map(|_| line));
+    }
+
+    /// What `e` folds to ([`fold`]), through this file's aliases and constants.
+    fn folded(&self, e: &ast::Expr) -> Option<Vec<u8>> {
+        let resolve = |e: &ast::Expr| self.path_of(e);
+        fold::fold(e, &fold::Scope { resolve: &resolve, consts: &self.consts })
+    }
+
+    /// A payload a decoder call folds to: read as a string of the file, and as its code when
+    /// it is code. Binary (a marshalled code object) gives its printable runs as strings.
+    fn decoded_payload(&mut self, name: &str, call: &ast::ExprCall, line: u32) {
+        if self.decoded >= MAX_DECODED {
+            return;
+        }
+        let marshal = name == "marshal.loads";
+        let decoder = fold::DECODERS.iter().any(|d| super::name_is(name, d))
+            || name.ends_with(".decode")
+            || name.ends_with(".join")
+            || matches!(name, "bytes" | "bytearray");
+        if !marshal && !decoder {
+            return;
+        }
+        let resolve = |e: &ast::Expr| self.path_of(e);
+        let scope = fold::Scope { resolve: &resolve, consts: &self.consts };
+        let value = if marshal {
+            call.args.first().and_then(|a| fold::fold(a, &scope))
+        } else {
+            fold::fold_call_expr(call, &scope)
+        };
+        let Some(value) = value else { return };
+        self.decoded += value.len();
+        if fold::is_text(&value) {
+            let text = String::from_utf8_lossy(&value).into_owned();
+            self.embedded(&text, line);
+            self.facts.strings.push((text, line));
+        } else if marshal {
+            for run in printable_runs(&value).take(500) {
+                self.facts.strings.push((run, line));
+            }
+        }
+    }
+
+    /// The command line a process call runs, folded from a string, a list of words, an
+    /// f-string or a `%`/`+` template; what is not constant shows as `{}`.
+    fn command(&self, e: &ast::Expr) -> Option<String> {
+        let words = match e {
+            ast::Expr::List(l) => l.elts.iter().map(|w| self.command_part(w, 0)).collect::<Vec<_>>().join(" "),
+            ast::Expr::Tuple(t) => t.elts.iter().map(|w| self.command_part(w, 0)).collect::<Vec<_>>().join(" "),
+            other => self.command_part(other, 0),
+        };
+        let constant = words.replace("{}", "");
+        (constant.trim().len() >= 2).then_some(words)
+    }
+
+    fn command_part(&self, e: &ast::Expr, depth: u32) -> String {
+        if depth > 8 {
+            return "{}".into();
+        }
+        if let Some(v) = self.folded(e).filter(|v| v.len() <= 64 * 1024) {
+            return String::from_utf8_lossy(&v).into_owned();
+        }
+        match e {
+            ast::Expr::JoinedStr(j) => j.values.iter().map(|v| self.command_part(v, depth + 1)).collect(),
+            ast::Expr::FormattedValue(_) => "{}".into(),
+            ast::Expr::BinOp(b) if matches!(b.op, ast::Operator::Add) => {
+                format!("{}{}", self.command_part(&b.left, depth + 1), self.command_part(&b.right, depth + 1))
+            }
+            ast::Expr::BinOp(b) if matches!(b.op, ast::Operator::Mod) => self.command_part(&b.left, depth + 1),
+            ast::Expr::Call(c) if self.path_of(&c.func).is_some_and(|n| n.ends_with(".format")) => {
+                match c.func.as_ref() {
+                    ast::Expr::Attribute(a) => self.command_part(&a.value, depth + 1),
+                    _ => "{}".into(),
+                }
+            }
+            _ => "{}".into(),
+        }
+    }
+
+    /// The secret-named identifier an expression holds, if any: a name, an attribute, a
+    /// dictionary key or a name bound from one.
+    fn secret_in(&self, e: &ast::Expr, depth: u32) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        let named = |id: &str| {
+            let folded = id.to_ascii_lowercase().replace('_', "");
+            (SECRET_NAMES.iter().any(|w| folded.contains(w)) || self.secret_names.contains(id)).then(|| id.to_owned())
+        };
+        let next = |e: &ast::Expr| self.secret_in(e, depth + 1);
+        match e {
+            ast::Expr::Name(n) => named(n.id.as_str()),
+            ast::Expr::Attribute(a) => named(a.attr.as_str()).or_else(|| next(&a.value)),
+            ast::Expr::Call(c) => next(&c.func).or_else(|| c.args.iter().find_map(next)),
+            ast::Expr::JoinedStr(j) => j.values.iter().find_map(next),
+            ast::Expr::FormattedValue(f) => next(&f.value),
+            ast::Expr::Dict(d) => d.keys.iter().flatten().chain(d.values.iter()).find_map(|x| match x {
+                ast::Expr::Constant(c) => match &c.value {
+                    ast::Constant::Str(k) => named(k),
+                    _ => None,
+                },
+                other => next(other),
+            }),
+            ast::Expr::List(l) => l.elts.iter().find_map(next),
+            ast::Expr::Tuple(t) => t.elts.iter().find_map(next),
+            ast::Expr::Set(t) => t.elts.iter().find_map(next),
+            ast::Expr::BinOp(b) => next(&b.left).or_else(|| next(&b.right)),
+            ast::Expr::Subscript(sub) => next(&sub.value),
+            _ => None,
+        }
     }
 
     /// The calls inside an argument, through attributes, subscripts and nested calls:
@@ -158,18 +290,50 @@ impl Visitor for Walker {
     }
 
     fn visit_stmt_assign(&mut self, node: ast::StmtAssign) {
-        if let [ast::Expr::Name(target)] = node.targets.as_slice()
-            && let Some(path) = self.path_of(&node.value)
-        {
-            self.aliases.insert(target.id.as_str().to_owned(), path);
+        if let [ast::Expr::Name(target)] = node.targets.as_slice() {
+            let id = target.id.as_str().to_owned();
+            if let Some(path) = self.path_of(&node.value) {
+                self.aliases.insert(id.clone(), path);
+            }
+            if self.decoded < MAX_DECODED
+                && let Some(v) = self.folded(&node.value)
+            {
+                self.decoded += v.len();
+                self.consts.insert(id.clone(), v);
+            }
+            if self.secret_in(&node.value, 0).is_some() {
+                self.secret_names.insert(id);
+            }
         }
         self.generic_visit_stmt_assign(node);
     }
 
     fn visit_expr_call(&mut self, node: ast::ExprCall) {
+        // A method of a literal (`"".join(chr(c) for c in […])`) names no callee of its own.
+        if let ast::Expr::Attribute(a) = node.func.as_ref()
+            && matches!(a.value.as_ref(), ast::Expr::Constant(_))
+        {
+            let line = self.line(node.range);
+            self.decoded_payload(&format!("str.{}", a.attr.as_str()), &node, line);
+        }
         if let Some(name) = self.path_of(&node.func) {
             let line = self.line(node.range);
-            let first = node.args.first().and_then(string);
+            let mut first = node.args.first().and_then(string);
+            let spawn = crate::rules::SPAWN.iter().any(|s| super::name_is(&name, s));
+            if spawn
+                && first.is_none()
+                && let Some(command) = node.args.first().and_then(|a| self.command(a))
+            {
+                self.facts.strings.push((command.clone(), line));
+                first = Some(command);
+            }
+            if crate::rules::NETWORK.iter().any(|n| super::name_is(&name, n))
+                && let Some(secret) =
+                    node.args.iter().chain(node.keywords.iter().map(|k| &k.value)).find_map(|a| self.secret_in(a, 0))
+            {
+                self.facts.secrets_sent.push((secret, line));
+            }
+            self.decoded_payload(&name, &node, line);
             let mut inner = Vec::new();
             for a in node.args.iter().chain(node.keywords.iter().map(|k| &k.value)) {
                 self.inner_calls(a, &mut inner, 0);
@@ -228,6 +392,13 @@ impl Visitor for Walker {
         self.embedded(&text, line);
         self.facts.strings.push((text, line));
     }
+}
+
+/// Runs of at least six printable ASCII characters, as `strings` finds them in a binary.
+fn printable_runs(v: &[u8]) -> impl Iterator<Item = String> + '_ {
+    v.split(|b| !(b.is_ascii_graphic() || *b == b' '))
+        .filter(|r| r.len() >= 6)
+        .map(|r| String::from_utf8_lossy(r).into_owned())
 }
 
 /// Whether a string holds Python statements worth parsing: it begins like a module (`import`,

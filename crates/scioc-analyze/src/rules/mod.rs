@@ -36,6 +36,7 @@ mod process;
 mod pyarmor;
 mod raw_ip_url;
 mod reverse_shell;
+mod secret_sent;
 mod self_propagation;
 mod silent_process;
 mod stealer_dependency;
@@ -141,6 +142,7 @@ pub(crate) const ALL: &[(&Rule, Check)] = &[
     (&stealer_dependency::RULE, stealer_dependency::check),
     (&drop_and_run::RULE, drop_and_run::check),
     (&drop_host::RULE, drop_host::check),
+    (&secret_sent::RULE, secret_sent::check),
 ];
 
 type PackageCheck = fn(&crate::package::Package) -> Option<Hit>;
