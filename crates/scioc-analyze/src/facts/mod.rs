@@ -27,6 +27,21 @@ pub(crate) struct Call {
     pub(crate) options: Vec<String>,
 }
 
+/// A secret-named value passed to a network call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SecretSent {
+    /// The name that says it is a secret.
+    pub(crate) name: String,
+    /// 1-based line of the call.
+    pub(crate) line: u32,
+    /// Whether the name is a key that signs for its owner (a private key, a seed phrase, a
+    /// secret key), not an id an SDK sends its own service.
+    pub(crate) key: bool,
+    /// The address the call sends to, when the code spells it (`https://…`, an f-string's
+    /// constant start).
+    pub(crate) to: Option<String>,
+}
+
 /// What the rules read of one file.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Facts {
@@ -39,8 +54,8 @@ pub(crate) struct Facts {
     /// `dict(os.environ)`), not one variable of it.
     pub(crate) env_dumps: Vec<u32>,
     /// Secret-named values (`private_key`, `mnemonic`, a name bound from one) passed to a
-    /// network call, with the call's line.
-    pub(crate) secrets_sent: Vec<(String, u32)>,
+    /// network call.
+    pub(crate) secrets_sent: Vec<SecretSent>,
     /// Identifiers in the `_0x1a2b` style of JavaScript obfuscators.
     pub(crate) mangled: usize,
     /// Whether a parser read the file (else only [`text`] facts).

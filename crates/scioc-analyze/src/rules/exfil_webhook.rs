@@ -18,7 +18,25 @@ const HOOKS: &[&str] = &[
     "api.telegram.org/bot",
 ];
 
+/// Whether a string is a bare Telegram bot token (`123456789:AA…`, 35 characters after the
+/// bot's id): code holding one posts to that bot.
+fn bot_token(s: &str) -> bool {
+    let Some((id, secret)) = s.trim().split_once(':') else { return false };
+    (8..=10).contains(&id.len())
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && secret.len() == 35
+        && secret.starts_with("AA")
+        && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
+    if let Some((s, line)) = ctx.facts.strings.iter().find(|(s, _)| bot_token(s)) {
+        let id = s.trim().split(':').next().unwrap_or("");
+        out.push(
+            Hit::new(&RULE, *line, format!("Telegram bot token of bot {id}")).naming(format!("telegram bot {id}")),
+        );
+        return;
+    }
     for (s, line) in ctx.facts.strings_with(HOOKS) {
         let lower = s.to_ascii_lowercase();
         let Some(at) = HOOKS.iter().filter_map(|h| lower.find(h).map(|i| (i, h))).min() else { continue };
@@ -54,6 +72,13 @@ mod tests {
             fired("a.js", "const u = `https://api.telegram.org/bot123456:AAEhBOweik6ad/sendMessage`", LIBRARY)
                 .contains(&"SA-011")
         );
+    }
+
+    #[test]
+    fn fires_on_a_bare_bot_token() {
+        let token = format!("TOKEN = '{}:AA{}'\n", "7012345678", "b".repeat(33));
+        assert!(fired("a.py", &token, LIBRARY).contains(&"SA-011"));
+        assert!(!fired("a.py", "T = '12:30:45'\nV = '1234567890:short'\n", LIBRARY).contains(&"SA-011"));
     }
 
     #[test]

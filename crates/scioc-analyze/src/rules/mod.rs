@@ -26,6 +26,7 @@ mod exfil_webhook;
 mod hidden_payload;
 mod high_entropy_exec;
 mod install_script;
+mod key_sent;
 mod mangled;
 mod manifest_mismatch;
 mod miner;
@@ -143,6 +144,7 @@ pub(crate) const ALL: &[(&Rule, Check)] = &[
     (&drop_and_run::RULE, drop_and_run::check),
     (&drop_host::RULE, drop_host::check),
     (&secret_sent::RULE, secret_sent::check),
+    (&key_sent::RULE, key_sent::check),
 ];
 
 type PackageCheck = fn(&crate::package::Package) -> Option<Hit>;

@@ -20,8 +20,8 @@ pub(crate) const RULE: Rule = Rule {
 };
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
-    if let Some((name, line)) = ctx.facts.secrets_sent.first() {
-        out.push(Hit::new(&RULE, *line, format!("sends {name} over the network")));
+    if let Some(s) = ctx.facts.secrets_sent.first() {
+        out.push(Hit::new(&RULE, s.line, format!("sends {} over the network", s.name)));
     }
 }
 
