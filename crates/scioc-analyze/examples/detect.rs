@@ -5,7 +5,8 @@
 //!
 //! ```text
 //! detect --malicious ZIP… --benign DIR…
-//! detect --paths ARCHIVE      # what the install and an import run, for tuning
+//! detect --paths ARCHIVE      # what the install and an import run, and the findings
+//! detect --explain ZIP NAME…  # the findings on members of a sample zip, for tuning
 //! ```
 
 use scioc_analyze::package::Package;
@@ -20,7 +21,45 @@ fn main() {
         && flag == "--paths"
     {
         let p = Package::read(std::path::Path::new(path), Limits::default()).unwrap_or_else(|e| panic!("{e}"));
-        println!("root: {:?}\ninstall: {:#?}\nimport: {:#?}", p.root, p.install_files, p.import_files);
+        println!("root: {:?}\ninstall: {:?}\nimport: {:?}", p.root, p.install_files, p.import_files);
+        let a = scioc_analyze::analyze(&p);
+        println!("{:?} {}", a.verdict, a.score);
+        for f in &a.findings {
+            println!("  {} {}:{} {}", f.rule, f.file, f.line, f.excerpt);
+        }
+        return;
+    }
+    if let [flag, zip_path, names @ ..] = args.as_slice()
+        && flag == "--explain"
+    {
+        let file = std::fs::File::open(zip_path).unwrap_or_else(|e| panic!("{zip_path}: {e}"));
+        let mut zip = zip::ZipArchive::new(file).unwrap_or_else(|e| panic!("{zip_path}: {e}"));
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index_decrypt(i, b"infected").unwrap_or_else(|e| panic!("{zip_path}: {e}"));
+            let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+            if !names.iter().any(|n| name.ends_with(n.as_str())) {
+                continue;
+            }
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let kind = ArchiveKind::from_name(&name).unwrap_or_else(|| panic!("{name}: not an archive"));
+            match Package::read_archive(&name, served_name(&name), kind, Cursor::new(bytes), Limits::default()) {
+                Ok(p) => {
+                    let a = scioc_analyze::analyze(&p);
+                    println!(
+                        "{name}: {:?} {} install={:?} import={:?}",
+                        a.verdict, a.score, p.install_files, p.import_files
+                    );
+                    for f in a.findings.iter().take(40) {
+                        println!("  {} {}:{} {}", f.rule, f.file, f.line, f.excerpt);
+                    }
+                    for n in &a.notes {
+                        println!("  note: {n}");
+                    }
+                }
+                Err(e) => println!("{name}: {e}"),
+            }
+        }
         return;
     }
     for arg in args {

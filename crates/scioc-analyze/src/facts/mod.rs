@@ -56,6 +56,9 @@ pub(crate) struct Facts {
     /// Secret-named values (`private_key`, `mnemonic`, a name bound from one) passed to a
     /// network call.
     pub(crate) secrets_sent: Vec<SecretSent>,
+    /// Lines of network calls made when the module runs (not inside a function) that send
+    /// something of the host's: a computed body or query, or a URL spliced with host data.
+    pub(crate) module_sends: Vec<u32>,
     /// Identifiers in the `_0x1a2b` style of JavaScript obfuscators.
     pub(crate) mangled: usize,
     /// Whether a parser read the file (else only [`text`] facts).

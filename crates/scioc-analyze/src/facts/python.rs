@@ -42,6 +42,7 @@ fn facts_at(path: &str, source: &str, depth: u32) -> Facts {
         consts: HashMap::new(),
         secret_names: HashSet::new(),
         decoded: 0,
+        in_def: 0,
         facts: Facts::default(),
         depth,
     };
@@ -68,6 +69,8 @@ struct Walker {
     secret_names: HashSet<String>,
     /// Bytes folded out of decoders so far ([`MAX_DECODED`]).
     decoded: usize,
+    /// How many function bodies enclose the code being read (0: it runs when the module does).
+    in_def: u32,
     facts: Facts,
     /// How deep inside string literals this code sits.
     depth: u32,
@@ -229,6 +232,98 @@ impl Walker {
         }
     }
 
+    /// Whether `os.environ` itself (not one variable of it) is in the expression: a dict's
+    /// value, `dict(os.environ)`, `str(os.environ)`, `{**os.environ}`.
+    fn holds_environ(&self, e: &ast::Expr, depth: u32) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        let next = |e: &ast::Expr| self.holds_environ(e, depth + 1);
+        match e {
+            ast::Expr::Name(_) | ast::Expr::Attribute(_) => self.path_of(e).as_deref() == Some("os.environ"),
+            ast::Expr::Call(c) => {
+                // `os.environ.get("X")` and `os.environ.copy()` are one variable or a copy kept.
+                let callee = self.path_of(&c.func).unwrap_or_default();
+                matches!(callee.as_str(), "dict" | "str" | "repr" | "json.dumps" | "list") && c.args.iter().any(next)
+            }
+            // A value, or what `**` spreads into the dict.
+            ast::Expr::Dict(d) => d.values.iter().any(next),
+            ast::Expr::List(l) => l.elts.iter().any(next),
+            ast::Expr::Tuple(t) => t.elts.iter().any(next),
+            ast::Expr::JoinedStr(j) => j.values.iter().any(next),
+            ast::Expr::FormattedValue(f) => next(&f.value),
+            _ => false,
+        }
+    }
+
+    /// Whether a network call run with the module sends something of the host's: a body,
+    /// query or file built from non-constant values, or a URL spliced with what a host call
+    /// returned (`"…?u=" + getpass.getuser()`).
+    fn sends_host_data(&self, name: &str, node: &ast::ExprCall) -> bool {
+        let constant = |e: &ast::Expr| self.folded(e).is_some() || self.all_constant(e, 0);
+        let body = node.keywords.iter().any(|k| {
+            k.arg.as_ref().is_some_and(|a| matches!(a.as_str(), "data" | "json" | "params" | "files"))
+                && !constant(&k.value)
+        });
+        let posted = name.rsplit('.').next().is_some_and(|m| matches!(m, "post" | "put" | "patch"))
+            && node.args.iter().skip(1).any(|a| !constant(a));
+        let spliced = node.args.first().is_some_and(|u| self.calls_host(u, 0));
+        body || posted || spliced
+    }
+
+    fn all_constant(&self, e: &ast::Expr, depth: u32) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match e {
+            ast::Expr::Constant(_) => true,
+            ast::Expr::Dict(d) => {
+                d.keys.iter().flatten().chain(d.values.iter()).all(|x| self.all_constant(x, depth + 1))
+                    && d.keys.iter().all(Option::is_some)
+            }
+            ast::Expr::List(l) => l.elts.iter().all(|x| self.all_constant(x, depth + 1)),
+            ast::Expr::Tuple(t) => t.elts.iter().all(|x| self.all_constant(x, depth + 1)),
+            _ => self.folded(e).is_some(),
+        }
+    }
+
+    /// Whether the expression holds a call that reads the host (user, host name, a command's
+    /// output, the environment).
+    fn calls_host(&self, e: &ast::Expr, depth: u32) -> bool {
+        const HOST: &[&str] = &[
+            "os.popen",
+            "os.getlogin",
+            "os.getcwd",
+            "os.getenv",
+            "os.environ.get",
+            "getpass.getuser",
+            "socket.gethostname",
+            "socket.getfqdn",
+            "platform.node",
+            "platform.uname",
+            "uuid.getnode",
+            "subprocess.check_output",
+            "subprocess.getoutput",
+        ];
+        if depth > 8 {
+            return false;
+        }
+        let next = |e: &ast::Expr| self.calls_host(e, depth + 1);
+        match e {
+            ast::Expr::Call(c) => {
+                self.path_of(&c.func).is_some_and(|n| {
+                    HOST.iter().any(|h| super::name_is(&n, h) || n.starts_with(&format!("{h}.")) || n == *h)
+                }) || next(&c.func)
+                    || c.args.iter().any(next)
+            }
+            ast::Expr::Attribute(a) => next(&a.value),
+            ast::Expr::BinOp(b) => next(&b.left) || next(&b.right),
+            ast::Expr::JoinedStr(j) => j.values.iter().any(next),
+            ast::Expr::FormattedValue(f) => next(&f.value),
+            _ => false,
+        }
+    }
+
     /// The secret-named identifier an expression holds, if any: a name, an attribute, a
     /// dictionary key or a name bound from one.
     fn secret_in(&self, e: &ast::Expr, depth: u32) -> Option<String> {
@@ -359,6 +454,7 @@ impl Visitor for Walker {
             let line = self.line(node.range);
             let mut first = node.args.first().and_then(string);
             let spawn = crate::rules::SPAWN.iter().any(|s| super::name_is(&name, s));
+            let network = crate::rules::NETWORK.iter().any(|n| super::name_is(&name, n));
             if spawn
                 && first.is_none()
                 && let Some(command) = node.args.first().and_then(|a| self.command(a))
@@ -369,7 +465,7 @@ impl Visitor for Walker {
             if spawn && let Some(command) = first.clone() {
                 self.command_facts(&command, line);
             }
-            if crate::rules::NETWORK.iter().any(|n| super::name_is(&name, n))
+            if network
                 && let Some(secret) =
                     node.args.iter().chain(node.keywords.iter().map(|k| &k.value)).find_map(|a| self.secret_in(a, 0))
             {
@@ -393,8 +489,15 @@ impl Visitor for Walker {
                 self.inner_calls(a, &mut inner, 0);
             }
             let options = node.keywords.iter().filter_map(|k| k.arg.as_ref().map(|a| a.as_str().to_owned())).collect();
-            if dumps_env(&name) && node.args.iter().any(|a| self.path_of(a).as_deref() == Some("os.environ")) {
+            let sent = || node.args.iter().chain(node.keywords.iter().map(|k| &k.value));
+            if (dumps_env(&name) || network)
+                && self.facts.env_dumps.last() != Some(&line)
+                && sent().any(|a| self.holds_environ(a, 0))
+            {
                 self.facts.env_dumps.push(line);
+            }
+            if network && self.in_def == 0 && self.sends_host_data(&name, &node) {
+                self.facts.module_sends.push(line);
             }
             if matches!(name.as_str(), "__import__" | "importlib.import_module")
                 && let Some(module) = &first
@@ -404,6 +507,18 @@ impl Visitor for Walker {
             self.facts.calls.push(Call { name, line, first, inner, options });
         }
         self.generic_visit_expr_call(node);
+    }
+
+    fn visit_stmt_function_def(&mut self, node: ast::StmtFunctionDef) {
+        self.in_def += 1;
+        self.generic_visit_stmt_function_def(node);
+        self.in_def -= 1;
+    }
+
+    fn visit_stmt_async_function_def(&mut self, node: ast::StmtAsyncFunctionDef) {
+        self.in_def += 1;
+        self.generic_visit_stmt_async_function_def(node);
+        self.in_def -= 1;
     }
 
     // The generated visitor stops at these; their expressions hold calls too.

@@ -18,8 +18,29 @@ pub(crate) const RULE: Rule = Rule {
     weight: 8,
 };
 
+/// A command line that decodes and pipes what it decoded into an interpreter:
+/// `echo … | base64 -d | bash`.
+fn decoded_into_shell(line: &str) -> bool {
+    let l = line.to_ascii_lowercase();
+    let segments: Vec<&str> = l.split('|').map(str::trim).collect();
+    segments.windows(2).any(|w| {
+        let decodes = (w[0].starts_with("base64") && (w[0].contains(" -d") || w[0].contains("--decode")))
+            || w[0].starts_with("xxd -r")
+            || w[0].starts_with("openssl enc -d")
+            || w[0].starts_with("openssl base64 -d");
+        let program = w[1].split_whitespace().next().unwrap_or("").rsplit('/').next().unwrap_or("");
+        decodes && matches!(program, "sh" | "bash" | "zsh" | "dash" | "python" | "python3" | "perl" | "node")
+    })
+}
+
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     let f = ctx.facts;
+    let lines = f.calls_to(super::SPAWN).filter_map(|c| c.first.as_deref().map(|l| (l, c.line)));
+    let script_lines = f.strings.iter().filter(|_| super::is_script(ctx.file)).map(|(l, n)| (l.as_str(), *n));
+    if let Some((l, n)) = lines.chain(script_lines).find(|(l, _)| decoded_into_shell(l)) {
+        out.push(Hit::new(&RULE, n, l.chars().take(120).collect::<String>()));
+        return;
+    }
     if let Some(c) = f.calls_to(EVAL).find(|c| c.inner.iter().any(|i| decodes(i))) {
         out.push(Hit::new(
             &RULE,
@@ -71,6 +92,13 @@ mod tests {
             fired("setup.py", "from fernet import Fernet\nexec(Fernet(b'k').decrypt(b'gAAAA'))\n", INSTALL)
                 .contains(&"SA-015")
         );
+    }
+
+    #[test]
+    fn fires_on_decoding_piped_into_a_shell() {
+        assert!(fired("setup.py", "import os\nos.system('echo %s|base64 -d|bash' % p)\n", LIBRARY).contains(&"SA-015"));
+        assert!(fired("install.sh", "echo aWQ= | base64 --decode | sh\n", INSTALL).contains(&"SA-015"));
+        assert!(!fired("setup.py", "import os\nos.system('base64 -d a.b64 > a.bin')\n", LIBRARY).contains(&"SA-015"));
     }
 
     #[test]

