@@ -185,6 +185,7 @@ pub fn analyze(package: &Package) -> Analysis {
             per_file.push((&package.files[i], hits, score, behaviour));
         }
     }
+    install_sends_secrets(package, &mut per_file);
     // No file acts at install: the package's findings stand on its manifest alone.
     let manifest = SourceFile::new(&manifest_path(package), Vec::new(), false);
     if !package_counted && !of_package.is_empty() {
@@ -343,6 +344,36 @@ fn judge_file(package: &Package, file: &SourceFile, natives: &[String], of_packa
     let (score, behaviour) = verdict::score(&hits, place);
     Judged { notes, judged: Some((hits, score, behaviour, with_package)) }
 }
+
+/// What the install runs acts as one program: secrets one of its files reads (a lifecycle
+/// script listing `~/.ssh`, a module naming browser stores) are sent when another of its files
+/// reaches the network. Each such reader gets the correlation, as if in one file.
+fn install_sends_secrets(package: &Package, per_file: &mut [FileVerdict<'_>]) {
+    let install = |f: &SourceFile| f.kind == FileKind::NpmScript || package.install_files.contains(&f.path);
+    let network = ["SA-002", "SA-011", "SA-012", "SA-013", "SA-030"];
+    let sends = per_file.iter().any(|(f, hits, ..)| install(f) && hits.iter().any(|h| network.contains(&h.rule.id)));
+    if !sends {
+        return;
+    }
+    for (file, hits, score, behaviour) in per_file.iter_mut().filter(|(f, ..)| install(f)) {
+        if hits.iter().any(|h| h.rule.id == verdict::SENDS_SECRETS.id) {
+            continue;
+        }
+        let Some(line) = hits.iter().find(|h| matches!(h.rule.id, "SA-014" | "SA-005")).map(|h| h.line) else {
+            continue;
+        };
+        hits.push(rules::Hit::new(
+            &verdict::SENDS_SECRETS,
+            line,
+            "reads secrets where the install runs, and what the install runs reaches the network",
+        ));
+        let place = Place { install: true, import: package.import_files.contains(&file.path) };
+        (*score, *behaviour) = verdict::score(hits, place);
+    }
+}
+
+/// One file's findings, score and the behaviour they point to.
+type FileVerdict<'a> = (&'a SourceFile, Vec<rules::Hit>, u32, Option<scioc_model::Behaviour>);
 
 /// The manifest's path in the archive: `package.json`, `PKG-INFO`, a wheel's `METADATA`, …
 fn manifest_path(package: &Package) -> String {

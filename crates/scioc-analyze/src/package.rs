@@ -359,6 +359,10 @@ impl Package {
             regex::Regex::new(r#"(?:require\s*\(\s*|import\s*\(?\s*|from\s+)['"](\.{1,2}/[^'"]{1,200})['"]"#)
                 .expect("valid")
         });
+        static JS_RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r#"\bnode(?:\.exe)?['"]?\s*[, ]\s*['"]?(?:\./)?([\w./-]{1,200}\.[cm]?js)\b"#)
+                .expect("valid")
+        });
         // `from .x import y`, `from ..x.y import *`, `from . import (a, b)`.
         static PY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
             regex::Regex::new(r"(?m)^\s*from\s+(\.+)([\w.]*)\s+import\s+(\*|\(?\s*[\w, ]+)").expect("valid")
@@ -392,6 +396,11 @@ impl Package {
                     for candidate in [joined.clone(), format!("{joined}.js"), format!("{joined}/index.js")] {
                         wanted.push(candidate);
                     }
+                }
+                // A process it starts: `spawn("node update.js")`, `exec("nohup node ./x.js &")`.
+                for c in JS_RUN.captures_iter(&file.text).take(50) {
+                    wanted.push(normalize(&format!("{dir}/{}", &c[1])));
+                    wanted.push(normalize(&format!("{}{}", self.root, &c[1])));
                 }
             }
             FileKind::Python => {

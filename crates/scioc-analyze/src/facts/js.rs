@@ -33,6 +33,16 @@ pub(crate) fn facts(path: &str, source: &str) -> Facts {
     facts
 }
 
+/// Helpers TypeScript, Babel and esbuild wrap a `require` in when they compile an `import`.
+const INTEROP: &[&str] = &[
+    "__importDefault",
+    "__importStar",
+    "_interopRequireDefault",
+    "_interopRequireWildcard",
+    "__toESM",
+    "__toCommonJS",
+];
+
 struct Walker {
     lines: Lines,
     /// Local names for modules and their members: `cp` → `child_process`.
@@ -51,7 +61,11 @@ impl Walker {
             }
             Expression::StaticMemberExpression(m) => {
                 let object = self.path_of(&m.object)?;
-                Some(format!("{object}.{}", m.property.name.as_str()))
+                // What a compiler's interop makes of `import x from "m"`: `m_1.default`.
+                match m.property.name.as_str() {
+                    "default" => Some(object),
+                    property => Some(format!("{object}.{property}")),
+                }
             }
             Expression::ComputedMemberExpression(m) => {
                 let object = self.path_of(&m.object)?;
@@ -60,9 +74,18 @@ impl Walker {
                     _ => None,
                 }
             }
-            // A call's result stands for its callee, `require("x")` for the module.
-            Expression::CallExpression(c) => required(c).map(str::to_owned).or_else(|| self.path_of(&c.callee)),
+            // A call's result stands for its callee, `require("x")` for the module, and a
+            // compiler's interop wrapper (`__importDefault(require("x"))`) for what it wraps.
+            Expression::CallExpression(c) => required(c).map(str::to_owned).or_else(|| {
+                let wrapper = matches!(&c.callee, Expression::Identifier(id) if INTEROP.contains(&id.name.as_str()));
+                match c.arguments.first().and_then(|a| a.as_expression()) {
+                    Some(inner) if wrapper => self.path_of(inner),
+                    _ => self.path_of(&c.callee),
+                }
+            }),
             Expression::ParenthesizedExpression(p) => self.path_of(&p.expression),
+            // `(0, m_1.default)(…)`: the last expression is the callee.
+            Expression::SequenceExpression(s) => s.expressions.last().and_then(|e| self.path_of(e)),
             Expression::ImportExpression(i) => match &i.source {
                 Expression::StringLiteral(s) => Some(s.value.as_str().to_owned()),
                 _ => None,
@@ -277,6 +300,16 @@ var _0x1a2b = 1; _0x1a2b++;"#,
         assert_eq!(f.mangled, 2);
         assert!(f.imports.iter().any(|(m, l)| m == "os" && *l == 3));
         assert!(f.parsed);
+    }
+
+    #[test]
+    fn compiled_imports_resolve_to_their_module() {
+        let f = facts(
+            "build/a.js",
+            "const node_fetch_1 = __importDefault(require(\"node-fetch\"));\nconst cp = tslib.__importStar(require('child_process'));\n(0, node_fetch_1.default)(u, { method: 'POST' });\n",
+        );
+        let names: Vec<&str> = f.calls.iter().map(|c| c.name.as_str()).collect();
+        assert!(names.contains(&"node-fetch"), "{names:?}");
     }
 
     #[test]
