@@ -346,8 +346,9 @@ fn judge_file(package: &Package, file: &SourceFile, natives: &[String], of_packa
 }
 
 /// What the install runs acts as one program: secrets one of its files reads (a lifecycle
-/// script listing `~/.ssh`, a module naming browser stores) are sent when another of its files
-/// reaches the network. Each such reader gets the correlation, as if in one file.
+/// script listing `~/.ssh`, a module naming browser stores) are sent, and a detached process
+/// one starts is hidden, when another of its files reaches the network. Each such file gets
+/// the correlation, as if the install were one file.
 fn install_sends_secrets(package: &Package, per_file: &mut [FileVerdict<'_>]) {
     let install = |f: &SourceFile| f.kind == FileKind::NpmScript || package.install_files.contains(&f.path);
     let network = ["SA-002", "SA-011", "SA-012", "SA-013", "SA-030"];
@@ -356,6 +357,21 @@ fn install_sends_secrets(package: &Package, per_file: &mut [FileVerdict<'_>]) {
         return;
     }
     for (file, hits, score, behaviour) in per_file.iter_mut().filter(|(f, ..)| install(f)) {
+        let place = Place { install: true, import: package.import_files.contains(&file.path) };
+        // A detached, silent process an npm lifecycle script starts, when what the scripts run
+        // reaches out. (A `setup.py` build's path is wider than what runs: it holds what the
+        // setup imports for a version, so it is not read as one program for this.)
+        let has = |id: &str| hits.iter().find(|h| h.rule.id == id).map(|h| h.line);
+        if package.ecosystem == package::Ecosystem::Npm
+            && let (None, Some(line), Some(_)) = (has(verdict::HIDDEN_AT_INSTALL.id), has("SA-010"), has("SA-003"))
+        {
+            hits.push(rules::Hit::new(
+                &verdict::HIDDEN_AT_INSTALL,
+                line,
+                "starts a detached process at install, and what the install runs reaches the network",
+            ));
+            (*score, *behaviour) = verdict::score(hits, place);
+        }
         if hits.iter().any(|h| h.rule.id == verdict::SENDS_SECRETS.id) {
             continue;
         }
@@ -367,7 +383,6 @@ fn install_sends_secrets(package: &Package, per_file: &mut [FileVerdict<'_>]) {
             line,
             "reads secrets where the install runs, and what the install runs reaches the network",
         ));
-        let place = Place { install: true, import: package.import_files.contains(&file.path) };
         (*score, *behaviour) = verdict::score(hits, place);
     }
 }

@@ -31,6 +31,17 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
             return;
         }
     }
+    // A bare public address given to a network call's options (`http.get({host: "…"})`),
+    // in a file that reaches the network; public DNS resolvers are not an address to fetch.
+    if ctx.facts.calls_to(super::NETWORK).next().is_some()
+        && let Some((ip, line)) = ctx.facts.strings.iter().find_map(|(s, n)| {
+            let ip = s.trim().parse::<Ipv4Addr>().ok().filter(|ip| public(*ip) && !RESOLVERS.contains(&ip.octets()))?;
+            Some((ip, *n))
+        })
+    {
+        out.push(Hit::new(&RULE, line, format!("connects to a raw IP address: {ip}")).naming(ip.to_string()));
+        return;
+    }
     for (s, line) in &ctx.facts.strings {
         for scheme in ["http://", "https://", "tcp://", "ftp://"] {
             let mut rest = s.as_str();
@@ -59,6 +70,18 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         }
     }
 }
+
+/// Public DNS resolvers, which code names to resolve or to test connectivity.
+const RESOLVERS: &[[u8; 4]] = &[
+    [8, 8, 8, 8],
+    [8, 8, 4, 4],
+    [1, 1, 1, 1],
+    [1, 0, 0, 1],
+    [9, 9, 9, 9],
+    [149, 112, 112, 112],
+    [208, 67, 222, 222],
+    [208, 67, 220, 220],
+];
 
 fn public(ip: Ipv4Addr) -> bool {
     let [a, b, c, _] = ip.octets();
@@ -100,6 +123,10 @@ mod tests {
             .contains(&"SA-013")
         );
         assert!(!fired("a.js", "const dns = '8.8.8.8'", LIBRARY).contains(&"SA-013"));
+        assert!(
+            !fired("a.js", "const https = require('https'); const r = '8.8.8.8'; https.get(u)", LIBRARY)
+                .contains(&"SA-013")
+        );
         assert!(
             !fired("setup.py", "import os\nos.system('ping -c 1 8.8.8.8')\n", LIBRARY).contains(&"SA-013"),
             "no port"
