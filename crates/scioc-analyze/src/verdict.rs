@@ -73,6 +73,11 @@ pub(crate) static OBFUSCATED_AT_INSTALL: Rule = Rule {
     weight: 5,
 };
 
+/// Threats that alone, with capabilities beside them, make a file suspicious but not malicious:
+/// SSH clients, package managers and cloud tools name where credentials live because they use
+/// them; a thief also sends them, which SA-100 (secrets sent) says.
+const NOT_ALONE: &[&str] = &["SA-014"];
+
 /// The correlations, added to a file's hits.
 pub(crate) fn correlate(hits: &mut Vec<Hit>, place: Place) {
     let has = |id: &str| hits.iter().find(|h| h.rule.id == id).map(|h| h.line);
@@ -144,6 +149,15 @@ pub(crate) fn score(hits: &[Hit], place: Place) -> (u32, Option<Behaviour>) {
         // Capabilities alone never make a verdict.
         return (capabilities.min(SUSPICIOUS_AT - 1), None);
     }
+    let threat_ids: Vec<&str> = seen
+        .iter()
+        .copied()
+        .filter(|id| hits.iter().any(|h| h.rule.id == *id && h.rule.kind == Kind::Threat))
+        .collect();
+    if threat_ids.iter().all(|id| NOT_ALONE.contains(id)) {
+        // Naming where secrets live, with nothing that takes them away, is suspicious at most.
+        return ((threats + capabilities).min(MALICIOUS_AT - 1), gravest.map(|g| g.behaviour));
+    }
     (threats + capabilities, gravest.map(|g| g.behaviour))
 }
 
@@ -190,5 +204,19 @@ mod tests {
         assert!(correlated("setup.sh", script, INSTALL).contains(&"SA-100"));
         // The same in library code sends nowhere suspicious: an SSH or cloud client at work.
         assert!(!correlated("setup.sh", script, Place::default()).contains(&"SA-100"));
+    }
+
+    /// An SSH client imported: it names keys and opens sockets, which is suspicious at most.
+    #[test]
+    fn naming_credentials_alone_is_not_a_verdict() {
+        let place = Place { install: false, import: true };
+        let client = "import socket, getpass, os\nkey = os.path.expanduser('~/.ssh/id_rsa')\ns = socket.socket()\nu = getpass.getuser()\n";
+        let file = SourceFile::new("pkg/client.py", client.as_bytes().to_vec(), false);
+        let facts = crate::facts_of(&file);
+        let mut hits = crate::rules::check(&Ctx { file: &file, facts: &facts, place, natives: &[] });
+        correlate(&mut hits, place);
+        let (score, _) = score(&hits, place);
+        assert!(hits.iter().any(|h| h.rule.id == "SA-014"));
+        assert_eq!(of(score), Verdict::Suspicious, "score {score}");
     }
 }
