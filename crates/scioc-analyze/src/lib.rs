@@ -322,8 +322,9 @@ fn judge_file(package: &Package, file: &SourceFile, natives: &[String], of_packa
         import: package.import_files.contains(&file.path),
     };
     // Tests, examples and documentation do not run at install or import: security tests are
-    // full of attack strings. They are read only when the install or import runs them.
-    if inert(&file.path) && !place.install && !place.import {
+    // full of attack strings. They are read only when the install or import runs them; so is
+    // code in another language than the package's.
+    if !package.is_read(file) {
         return Judged { notes, judged: None };
     }
     let facts = facts_of(file);

@@ -247,7 +247,37 @@ impl Package {
         package.sha256 = Some(inspected.sha256.to_string());
         package.archive_name = Some(filename.rsplit(['/', '\\']).next().unwrap_or(filename).to_owned());
         package.find_paths();
+        package.forget_unread();
         Ok(package)
+    }
+
+    /// Whether a file is read by the rules: what the install or an import runs, and any other
+    /// file of the package's own language that is not a test, an example or documentation.
+    /// (Python in an npm package, or JavaScript in a PyPI one, runs only when something the
+    /// install runs starts it, and then it is on the install path.)
+    pub(crate) fn is_read(&self, file: &SourceFile) -> bool {
+        if file.kind == FileKind::NpmScript
+            || self.install_files.contains(&file.path)
+            || self.import_files.contains(&file.path)
+        {
+            return true;
+        }
+        let foreign = match self.ecosystem {
+            Ecosystem::Npm => file.kind == FileKind::Python,
+            Ecosystem::PyPI => file.kind == FileKind::JavaScript,
+            Ecosystem::RubyGems | Ecosystem::Cargo => false,
+        };
+        !foreign && !crate::inert(&file.path)
+    }
+
+    /// Frees the text of files the rules do not read, so a package's peak memory is its code.
+    fn forget_unread(&mut self) {
+        let unread: Vec<bool> = self.files.iter().map(|f| !self.is_read(f)).collect();
+        for (file, unread) in self.files.iter_mut().zip(unread) {
+            if unread {
+                file.text = String::new();
+            }
+        }
     }
 
     /// A package of `files`, nothing known yet of its name, hashes or paths.
@@ -310,6 +340,7 @@ impl Package {
         let ecosystem = if files.iter().any(|f| f.path == "package.json") { Ecosystem::Npm } else { Ecosystem::PyPI };
         let mut package = Package::new(shown, ecosystem, files);
         package.find_paths();
+        package.forget_unread();
         Ok(package)
     }
 
@@ -458,6 +489,10 @@ impl Package {
                             module_files(&mut wanted, &base, &name);
                         }
                     }
+                }
+                for c in JS_RUN.captures_iter(&file.text).take(50) {
+                    wanted.push(normalize(&format!("{dir}/{}", &c[1])));
+                    wanted.push(normalize(&format!("{}{}", self.root, &c[1])));
                 }
                 for c in PY_RUN.captures_iter(&file.text).take(50) {
                     if let Some(module) = c.get(1) {

@@ -351,7 +351,10 @@ impl Reader {
                 *truncated |= n > room;
             }
         }
-        if let Some((bytes, _, truncated)) = content_kept {
+        if let Some((mut bytes, _, truncated)) = content_kept {
+            // Growth by doubling leaves up to half a buffer unused; many files keep their bytes
+            // until the analysis ends.
+            bytes.shrink_to_fit();
             self.kept.push(Content { path: path.clone(), bytes, truncated });
         }
         self.files.push(FileHash::new(path.clone(), hashes));
