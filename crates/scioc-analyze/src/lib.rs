@@ -453,6 +453,14 @@ fn add_indicator(ind: &mut Indicators, rule: &str, value: &str) {
     }
 }
 
+/// A regex whose `\w`, `\s` and `\d` are ASCII: code's names and the separators between them
+/// are, and Unicode's classes make each regex cost tens of milliseconds to build, paid by
+/// every `scioc analyze` process.
+pub(crate) fn ascii_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+    let ascii = pattern.replace(r"\w", "[0-9A-Za-z_]").replace(r"\s", r"[\t\n\x0B\x0C\r ]").replace(r"\d", "[0-9]");
+    regex::Regex::new(&ascii)
+}
+
 /// Whether a path is a test, an example or documentation.
 pub(crate) fn inert(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();

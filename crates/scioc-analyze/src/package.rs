@@ -387,20 +387,19 @@ impl Package {
     /// The package paths a file may load (candidates; not all exist).
     fn loads_of(&self, path: &str) -> Vec<String> {
         static JS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r#"(?:require\s*\(\s*|import\s*\(?\s*|from\s+)['"](\.{1,2}/[^'"]{1,200})['"]"#)
+            crate::ascii_regex(r#"(?:require\s*\(\s*|import\s*\(?\s*|from\s+)['"](\.{1,2}/[^'"\n]+)['"]"#)
                 .expect("valid")
         });
         static JS_RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r#"\bnode(?:\.exe)?['"]?\s*[, ]\s*['"]?(?:\./)?([\w./-]{1,200}\.[cm]?js)\b"#)
-                .expect("valid")
+            crate::ascii_regex(r#"\bnode(?:\.exe)?['"]?\s*[, ]\s*['"]?(?:\./)?([\w./-]+\.[cm]?js)\b"#).expect("valid")
         });
         // `from .x import y`, `from ..x.y import *`, `from . import (a, b)`.
         static PY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r"(?m)^\s*from\s+(\.+)([\w.]*)\s+import\s+(\*|\(?\s*[\w, ]+)").expect("valid")
+            crate::ascii_regex(r"(?m)^\s*from\s+(\.+)([\w.]*)\s+import\s+(\*|\(?\s*[\w, ]+)").expect("valid")
         });
         // `import pkg.mod`, `from pkg.mod import x`: the package's own modules by absolute name.
         static PY_ABS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(
+            crate::ascii_regex(
                 r"(?m)^([ \t]*)(?:from\s+([A-Za-z_][\w.]*)\s+import\s+(\*|\(?\s*[\w, ]+)|import\s+([A-Za-z_][\w.]*))",
             )
             .expect("valid")
@@ -408,7 +407,7 @@ impl Package {
         // What a process the file starts runs: `python -m pkg.mod`, `[sys.executable, "-m",
         // "pkg.mod"]`, `python3 helper.py`.
         static PY_RUN: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(
+            crate::ascii_regex(
                 r#"(?:(?:^|[\s'"\[(,])-m['"]?\s*,?\s*['"]?([A-Za-z_][\w.]*)|(?:(?:^|[\s'"/\\])python[\d.]*w?(?:\.exe)?|sys\.executable)(?:['"]?\s*,\s*['"]|\s+)([\w./-]+\.py)\b)"#,
             )
             .expect("valid")
@@ -620,7 +619,7 @@ impl Package {
             }
             if f.path.ends_with("setup.py") {
                 static PY_MODULES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-                    regex::Regex::new(r"py_modules\s*=\s*[\[(]([^\])]{0,2000})[\])]").expect("valid")
+                    crate::ascii_regex(r"py_modules\s*=\s*[\[(]([^\])]*)[\])]").expect("valid")
                 });
                 for c in PY_MODULES.captures_iter(&f.text).take(5) {
                     modules.extend(c[1].split(',').map(|m| m.trim().trim_matches(['"', '\'']).to_owned()));
@@ -702,5 +701,63 @@ mod tests {
         }
         assert!(!p.import_files.iter().any(|f| f == "pkg/d.py"), "two levels beyond __init__.py, no more");
         assert_eq!(p.install_files, ["setup.py"], "setup.py's import of its own version is not the install's");
+    }
+
+    fn read(files: &[(&str, &str)]) -> Package {
+        let dir = tempfile::tempdir().unwrap();
+        for (p, text) in files {
+            let path = dir.path().join(p);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Package::read(dir.path(), Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn star_parenthesised_and_dotted_imports_are_followed() {
+        let p = read(&[
+            ("pkg/__init__.py", "from .a import *\nfrom .sub.b import (\n    x,\n)\n"),
+            ("pkg/a.py", "y = 1\n"),
+            ("pkg/sub/__init__.py", ""),
+            ("pkg/sub/b.py", "x = 1\n"),
+        ]);
+        for want in ["pkg/a.py", "pkg/sub/b.py"] {
+            assert!(p.import_files.iter().any(|f| f == want), "{want} in {:?}", p.import_files);
+        }
+    }
+
+    #[test]
+    fn what_setup_runs_is_the_installs_and_what_it_imports_for_a_version_is_not() {
+        let p = read(&[
+            (
+                "setup.py",
+                "from setuptools import setup\nfrom pkg import __version__\nfrom helper import prepare\nclass Install:\n    def run(self):\n        from pkg.post import go\n        subprocess.run([sys.executable, '-m', 'pkg.tool'])\nsetup(name='pkg')\n",
+            ),
+            ("helper.py", "prepare = 1\n"),
+            ("pkg/__init__.py", "__version__ = '1'\n"),
+            ("pkg/post.py", "go = 1\n"),
+            ("pkg/tool/__main__.py", "print(1)\n"),
+        ]);
+        for want in ["setup.py", "helper.py", "pkg/post.py", "pkg/tool/__main__.py"] {
+            assert!(p.install_files.iter().any(|f| f == want), "{want} in {:?}", p.install_files);
+        }
+        assert!(!p.install_files.iter().any(|f| f == "pkg/__init__.py"), "{:?}", p.install_files);
+    }
+
+    #[test]
+    fn src_layouts_and_single_modules_are_imported() {
+        let p = read(&[
+            ("pyproject.toml", "[project]\nname = 'x'\n"),
+            ("src/x/__init__.py", "from .core import run\n"),
+            ("src/x/core.py", "run = 1\n"),
+            ("x.egg-info/top_level.txt", "x\nsolo\n"),
+            ("src/solo.py", "z = 1\n"),
+            ("tests/test_x.py", "import x\n"),
+        ]);
+        for want in ["src/x/__init__.py", "src/x/core.py", "src/solo.py"] {
+            assert!(p.import_files.iter().any(|f| f == want), "{want} in {:?}", p.import_files);
+        }
+        let test = p.files.iter().find(|f| f.path == "tests/test_x.py").unwrap();
+        assert!(test.text.is_empty(), "a test off every path is not held");
     }
 }

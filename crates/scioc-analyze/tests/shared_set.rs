@@ -67,7 +67,7 @@ fn the_malicious_npm_set_is_found() {
     assert!(results.len() >= 25, "{}", results.len());
     let r = recall(&results);
     eprintln!("npm recall {:.1}% of {}", 100.0 * r, results.len());
-    assert!(r >= 0.65, "npm recall {r}: {results:#?}");
+    assert!(r >= 0.80, "npm recall {r}: {results:#?}");
     // The known dropper that pipes a download into Python at install is named a downloader.
     let rrgod = results.iter().find(|r| r.0.ends_with("rrgod-1.0.0.tgz")).expect("rrgod is in the set");
     assert_eq!(rrgod.1, Verdict::Malicious);
@@ -79,5 +79,5 @@ fn the_malicious_pypi_set_is_found() {
     assert!(results.len() >= 1400, "{}", results.len());
     let r = recall(&results);
     eprintln!("PyPI recall {:.1}% of {}", 100.0 * r, results.len());
-    assert!(r >= 0.70, "PyPI recall {r}");
+    assert!(r >= 0.85, "PyPI recall {r}");
 }

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 const MAX_LINE: usize = 64 * 1024;
 
 static CALL: LazyLock<regex::Regex> =
-    LazyLock::new(|| regex::Regex::new(r"([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(").expect("valid"));
+    LazyLock::new(|| crate::ascii_regex(r"([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*)\s*\(").expect("valid"));
 
 /// The facts of a script in a shell language (or an npm script line): commands and lines.
 pub(crate) fn shell(source: &str) -> Facts {
