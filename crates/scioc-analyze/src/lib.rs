@@ -279,7 +279,7 @@ fn judge_files(package: &Package, natives: &[String], of_package: &[rules::Hit],
         return package.files.iter().map(judge).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Judged)> = std::thread::scope(|scope| {
+    let done: Vec<(usize, Judged)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
@@ -296,19 +296,20 @@ fn judge_files(package: &Package, natives: &[String], of_package: &[rules::Hit],
         // sequential path would lose the whole analysis; the others' stand.
         workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
     });
-    done.sort_by_key(|(i, _)| *i);
-    let mut out: Vec<Judged> = Vec::with_capacity(package.files.len());
-    let mut done = done.into_iter().peekable();
-    for i in 0..package.files.len() {
-        match done.next_if(|(j, _)| *j == i) {
-            Some((_, j)) => out.push(j),
-            None => out.push(Judged {
-                notes: vec![format!("{}: the analyser failed on this file; not analysed", package.files[i].path)],
-                judged: None,
-            }),
-        }
+    let mut by_index: Vec<Option<Judged>> = package.files.iter().map(|_| None).collect();
+    for (i, j) in done {
+        by_index[i] = Some(j);
     }
-    out
+    by_index
+        .into_iter()
+        .zip(&package.files)
+        .map(|(j, file)| {
+            j.unwrap_or_else(|| Judged {
+                notes: vec![format!("{}: the analyser failed on this file; not analysed", file.path)],
+                judged: None,
+            })
+        })
+        .collect()
 }
 
 /// Reads one file's facts, matches the rules and weighs what matched where the file runs.

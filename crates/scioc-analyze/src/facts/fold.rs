@@ -121,7 +121,7 @@ fn fold_call(c: &ast::ExprCall, scope: &Scope<'_>, depth: u32) -> Option<Vec<u8>
             }
             "decode" => return next(&a.value).map(|v| rot13(&v)),
             "join" if next(&a.value).is_some_and(|sep| sep.is_empty()) => {
-                return c.args.first().and_then(|arg| code_points(arg, scope, depth));
+                return c.args.first().and_then(|arg| code_points(arg, scope));
             }
             _ => {}
         }
@@ -130,7 +130,7 @@ fn fold_call(c: &ast::ExprCall, scope: &Scope<'_>, depth: u32) -> Option<Vec<u8>
     let short = name.rsplit('.').next().unwrap_or(&name);
     let arg = c.args.first()?;
     match (name.as_str(), short) {
-        ("bytes" | "bytearray", _) => code_points(arg, scope, depth),
+        ("bytes" | "bytearray", _) => code_points(arg, scope),
         (_, "b64decode" | "standard_b64decode" | "decodebytes" | "decodestring" | "a2b_base64") => {
             base64_decode(&next(arg)?, false)
         }
@@ -151,7 +151,7 @@ fn fold_call(c: &ast::ExprCall, scope: &Scope<'_>, depth: u32) -> Option<Vec<u8>
 }
 
 /// `[104, 116, …]` as bytes, `chr(n) for n in […]` and `[chr(n) for n in …]` as text.
-fn code_points(e: &ast::Expr, scope: &Scope<'_>, depth: u32) -> Option<Vec<u8>> {
+fn code_points(e: &ast::Expr, scope: &Scope<'_>) -> Option<Vec<u8>> {
     let list = |e: &ast::Expr| -> Option<Vec<i64>> {
         match e {
             ast::Expr::List(l) => l.elts.iter().map(int).collect(),
@@ -189,7 +189,6 @@ fn code_points(e: &ast::Expr, scope: &Scope<'_>, depth: u32) -> Option<Vec<u8>> 
             _ => None,
         }
     };
-    let _ = depth;
     let text: Option<String> =
         codes.into_iter().map(|n| shift(n).and_then(|n| u32::try_from(n).ok()).and_then(char::from_u32)).collect();
     text.map(String::into_bytes)

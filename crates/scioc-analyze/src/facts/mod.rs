@@ -42,6 +42,14 @@ pub(crate) struct SecretSent {
     pub(crate) to: Option<String>,
 }
 
+impl Call {
+    /// Whether this is a program a command line in the code runs
+    /// ([`python::COMMAND`]), not a call of the code's own.
+    pub(crate) fn is_command(&self) -> bool {
+        self.options.iter().any(|o| o == python::COMMAND)
+    }
+}
+
 /// What the rules read of one file.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Facts {

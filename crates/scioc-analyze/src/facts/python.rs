@@ -42,6 +42,7 @@ fn facts_at(path: &str, source: &str, depth: u32) -> Facts {
         consts: HashMap::new(),
         secret_names: HashSet::new(),
         decoded: 0,
+        const_bytes: 0,
         in_def: 0,
         facts: Facts::default(),
         depth,
@@ -69,6 +70,8 @@ struct Walker {
     secret_names: HashSet<String>,
     /// Bytes folded out of decoders so far ([`MAX_DECODED`]).
     decoded: usize,
+    /// Bytes of constants kept in [`Walker::consts`] so far (also at most [`MAX_DECODED`]).
+    const_bytes: usize,
     /// How many function bodies enclose the code being read (0: it runs when the module does).
     in_def: u32,
     facts: Facts,
@@ -429,10 +432,12 @@ impl Visitor for Walker {
             if let Some(path) = self.path_of(&node.value) {
                 self.aliases.insert(id.clone(), path);
             }
-            if self.decoded < MAX_DECODED
+            // Constants are kept on their own budget: a module of long literals must not use up
+            // what its decoders may fold.
+            if self.const_bytes < MAX_DECODED
                 && let Some(v) = self.folded(&node.value)
             {
-                self.decoded += v.len();
+                self.const_bytes += v.len();
                 self.consts.insert(id.clone(), v);
             }
             if self.secret_in(&node.value, 0).is_some() {

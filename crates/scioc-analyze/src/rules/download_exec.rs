@@ -72,8 +72,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         );
         return;
     }
-    // On the install or import path, a fetch beside eval of something.
-    // A response read on one line and evaluated a few lines on (`r = get(u)`, `exec(r.text)`):
+    // On the install or import path, a response read on one line and evaluated a few lines on (`r = get(u)`, `exec(r.text)`):
     // within one short function's reach, not anywhere in a large module.
     if ctx.place.install || ctx.place.import {
         let near = facts
@@ -86,7 +85,6 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
     }
 }
 
-/// Whether a command line pipes a download into an interpreter.
 /// One command line that downloads and then runs or makes executable.
 fn fetch_and_run(line: &str) -> bool {
     let l = line.to_ascii_lowercase();
@@ -108,29 +106,12 @@ fn fetch_and_run(line: &str) -> bool {
     fetch && run
 }
 
+/// Whether a command line pipes a download into an interpreter.
 fn piped_into_shell(line: &str) -> bool {
-    let l = line.to_ascii_lowercase();
-    let segments: Vec<&str> = l.split('|').map(str::trim).collect();
-    segments.windows(2).any(|w| {
-        let fetch = ["curl", "wget", "iwr", "invoke-webrequest", "invoke-restmethod"]
+    super::piped_into_interpreter(line, |stage| {
+        ["curl", "wget", "iwr", "invoke-webrequest", "invoke-restmethod"]
             .iter()
-            .any(|f| w[0].starts_with(f) || w[0].contains(&format!(" {f} ")));
-        let program = w[1].split_whitespace().next().unwrap_or("").rsplit('/').next().unwrap_or("");
-        fetch
-            && matches!(
-                program,
-                "sh" | "bash"
-                    | "zsh"
-                    | "python"
-                    | "python3"
-                    | "node"
-                    | "perl"
-                    | "ruby"
-                    | "iex"
-                    | "powershell"
-                    | "pwsh"
-                    | "invoke-expression"
-            )
+            .any(|f| stage.starts_with(f) || stage.contains(&format!(" {f} ")))
     })
 }
 

@@ -302,6 +302,40 @@ pub(crate) const NETWORK: &[&str] = &[
 ];
 
 /// Whether the file is one of the shell languages (where calls are commands).
+/// The command lines a file runs, with their lines: every line of a script, and the command a
+/// process call in code runs (Python folds it from lists and templates).
+pub(crate) fn command_lines<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = (&'a str, u32)> + 'a {
+    let script = is_script(ctx.file);
+    let spawned = ctx.facts.calls_to(SPAWN).filter_map(|c| c.first.as_deref().map(|l| (l, c.line)));
+    spawned.chain(ctx.facts.strings.iter().filter(move |_| script).map(|(l, n)| (l.as_str(), *n)))
+}
+
+/// Whether a command line pipes what a stage for which `feeds` holds writes into an
+/// interpreter (`curl … | sh`, `base64 -d | bash`).
+pub(crate) fn piped_into_interpreter(line: &str, feeds: impl Fn(&str) -> bool) -> bool {
+    let l = line.to_ascii_lowercase();
+    let segments: Vec<&str> = l.split('|').map(str::trim).collect();
+    segments.windows(2).any(|w| {
+        let program = w[1].split_whitespace().next().unwrap_or("").rsplit('/').next().unwrap_or("");
+        feeds(w[0])
+            && matches!(
+                program,
+                "sh" | "bash"
+                    | "zsh"
+                    | "dash"
+                    | "python"
+                    | "python3"
+                    | "node"
+                    | "perl"
+                    | "ruby"
+                    | "iex"
+                    | "powershell"
+                    | "pwsh"
+                    | "invoke-expression"
+            )
+    })
+}
+
 pub(crate) fn is_script(file: &SourceFile) -> bool {
     use crate::package::FileKind;
     matches!(file.kind, FileKind::Shell | FileKind::Batch | FileKind::PowerShell | FileKind::NpmScript)

@@ -22,10 +22,7 @@ fn address_word(line: &str) -> Option<String> {
 }
 
 pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
-    let commands = ctx.facts.calls_to(super::SPAWN).filter_map(|c| c.first.as_deref().map(|f| (f, c.line)));
-    let commands =
-        commands.chain(ctx.facts.strings.iter().filter(|_| super::is_script(ctx.file)).map(|(s, n)| (s.as_str(), *n)));
-    for (command, line) in commands {
+    for (command, line) in super::command_lines(ctx) {
         if let Some(address) = address_word(command) {
             out.push(Hit::new(&RULE, line, format!("a command reaches a raw IP address: {address}")).naming(address));
             return;

@@ -9,7 +9,6 @@
 //! `id -u` for root (not counted) or print the platform (`uname -m`, not counted).
 
 use super::{Ctx, Hit, Kind, Rule, is_script};
-use crate::facts::python::COMMAND;
 use scioc_model::Behaviour;
 
 pub(crate) const RULE: Rule = Rule {
@@ -40,7 +39,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
         return;
     }
     let script = is_script(ctx.file);
-    let commands = ctx.facts.calls.iter().filter(|c| script || c.options.iter().any(|o| o == COMMAND));
+    let commands = ctx.facts.calls.iter().filter(|c| script || c.is_command());
     if let Some(c) = commands.clone().find(|c| recon(&c.name, c.first.as_deref().unwrap_or(""))) {
         let args = c.first.as_deref().unwrap_or("");
         out.push(Hit::new(&RULE, c.line, format!("runs {} {}", c.name, args.chars().take(60).collect::<String>())));
